@@ -1,0 +1,62 @@
+// Instance normalization: ORT's fused kernel forward, a composed gradient.
+import { Tensor, type OpDef } from '../graph.js';
+import { NDArray } from '../ndarray.js';
+import { add, div, mul, sqrt, sub } from './elementwise.js';
+import { reduceMean, reduceSum } from './reduce.js';
+import { reshape } from './shape.js';
+
+export interface InstanceNormAttrs {
+  epsilon: number;
+}
+
+export const InstanceNormOp: OpDef<InstanceNormAttrs> = {
+  type: 'InstanceNormalization',
+  infer([x, scale, bias]) {
+    if (x.shape.length !== 4) throw new Error(`input must be NCHW, got rank ${x.shape.length}`);
+    const C = x.shape[1];
+    for (const [t, n] of [[scale, 'scale'], [bias, 'bias']] as const) {
+      if (t.shape.length !== 1 || (typeof C === 'number' && t.shape[0] !== C)) throw new Error(`${n} must be [${C}], got [${t.shape.join(', ')}]`);
+    }
+    return [{ dtype: 'float32', shape: x.shape }];
+  },
+  emit(e, inputs, outputs, { epsilon }) {
+    e.node('InstanceNormalization', inputs, outputs, { epsilon: { f: epsilon } });
+  },
+  ref([x, scale, bias], { epsilon }) {
+    const [N, C, H, W] = x.shape;
+    const P = H * W;
+    const out = new NDArray(x.shape);
+    for (let n = 0; n < N; n++)
+      for (let c = 0; c < C; c++) {
+        const o = (n * C + c) * P;
+        let m = 0;
+        for (let i = 0; i < P; i++) m += x.data[o + i];
+        m /= P;
+        let v = 0;
+        for (let i = 0; i < P; i++) v += (x.data[o + i] - m) ** 2;
+        v /= P;
+        const r = 1 / Math.sqrt(v + epsilon);
+        for (let i = 0; i < P; i++) out.data[o + i] = (x.data[o + i] - m) * r * scale.data[c] + bias.data[c];
+      }
+    return [out];
+  },
+  grad({ inputs: [x, scale], dOutputs: [dy], attrs: { epsilon }, needs }) {
+    // x̂ = (x − μ)/σ;  dx = (dx̂ − mean(dx̂) − x̂·mean(dx̂·x̂)) / σ  with dx̂ = dy·γ.
+    const C = x.staticShape('InstanceNormalization gradient')[1];
+    const mu = reduceMean(x, [2, 3], true);
+    const xc = sub(x, mu);
+    const rstd = div(1, sqrt(add(reduceMean(mul(xc, xc), [2, 3], true), epsilon)));
+    const xhat = mul(xc, rstd);
+    let dx: Tensor | undefined;
+    if (needs[0]) {
+      const dxhat = mul(dy!, reshape(scale, [1, C, 1, 1]));
+      const inner = sub(sub(dxhat, reduceMean(dxhat, [2, 3], true)), mul(xhat, reduceMean(mul(dxhat, xhat), [2, 3], true)));
+      dx = mul(inner, rstd);
+    }
+    return [dx, needs[1] ? reduceSum(mul(dy!, xhat), [0, 2, 3]) : undefined, needs[2] ? reduceSum(dy!, [0, 2, 3]) : undefined];
+  },
+};
+
+export function instanceNorm(x: Tensor, scale: Tensor, bias: Tensor, epsilon = 1e-5): Tensor {
+  return x.graph.apply(InstanceNormOp, [x, scale, bias], { epsilon })[0];
+}

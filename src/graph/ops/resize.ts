@@ -1,0 +1,109 @@
+// Spatial resize (nearest and bilinear, any scale). Both modes are linear maps
+// that separate over height and width, so the gradient is two small matrix
+// products with the transposed interpolation matrices.
+import { Tensor, type OpDef } from '../graph.js';
+import { NDArray } from '../ndarray.js';
+import { matmul } from './reduce.js';
+
+export type ResizeMode = 'nearest' | 'bilinear';
+export interface ResizeAttrs {
+  size: readonly [number, number];
+  mode: ResizeMode;
+  /** bilinear only: PyTorch align_corners=True; otherwise half-pixel centres (align_corners=False). */
+  alignCorners: boolean;
+}
+
+/**
+ * Row-major [out, in] matrix of ONNX Resize along one axis: nearest is
+ * 'asymmetric' + 'floor' (PyTorch's nearest), bilinear is 'half_pixel' or
+ * 'align_corners'. Coordinates use float32 arithmetic as ORT does.
+ */
+export function interpMatrix(inSize: number, outSize: number, mode: ResizeMode, alignCorners: boolean): Float64Array {
+  const m = new Float64Array(outSize * inSize);
+  const f = Math.fround;
+  const scale = f(outSize / inSize);
+  for (let o = 0; o < outSize; o++) {
+    if (mode === 'nearest') {
+      const src = Math.min(Math.floor(f(o / scale)), inSize - 1);
+      m[o * inSize + src] = 1;
+      continue;
+    }
+    let x = alignCorners ? (outSize === 1 ? 0 : (o * (inSize - 1)) / (outSize - 1)) : f(f(f(o + 0.5) / scale) - 0.5);
+    x = Math.min(Math.max(x, 0), inSize - 1);
+    const x0 = Math.floor(x);
+    const x1 = Math.min(x0 + 1, inSize - 1);
+    const w1 = x - x0;
+    m[o * inSize + x0] += 1 - w1;
+    m[o * inSize + x1] += w1;
+  }
+  return m;
+}
+
+function transposed(m: Float64Array, rows: number, cols: number): Float64Array {
+  const t = new Float64Array(m.length);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) t[c * rows + r] = m[r * cols + c];
+  return t;
+}
+
+function isIdentity(m: Float64Array, n: number, k: number): boolean {
+  if (n !== k) return false;
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) if (m[i * n + j] !== (i === j ? 1 : 0)) return false;
+  return true;
+}
+
+export const ResizeOp: OpDef<ResizeAttrs> = {
+  type: 'Resize',
+  infer([x], { size }) {
+    if (x.shape.length !== 4) throw new Error(`input must be NCHW, got rank ${x.shape.length}`);
+    if (!(size[0] > 0 && size[1] > 0) || !Number.isInteger(size[0]) || !Number.isInteger(size[1])) throw new Error(`invalid size [${size.join(', ')}]`);
+    return [{ dtype: 'float32', shape: [x.shape[0], x.shape[1], size[0], size[1]] }];
+  },
+  emit(e, [x], outputs, { size, mode, alignCorners }) {
+    const nc = e.node('Slice', [e.node('Shape', [x], 1)[0], e.constInt64([0]), e.constInt64([2])], 1)[0];
+    const sizes = e.node('Concat', [nc, e.constInt64(size)], 1, { axis: { i: 0 } })[0];
+    e.node('Resize', [x, '', '', sizes], outputs, {
+      mode: { s: mode === 'nearest' ? 'nearest' : 'linear' },
+      coordinate_transformation_mode: { s: mode === 'nearest' ? 'asymmetric' : alignCorners ? 'align_corners' : 'half_pixel' },
+      nearest_mode: { s: 'floor' },
+    });
+  },
+  ref([x], { size, mode, alignCorners }) {
+    const [N, C, H, W] = x.shape;
+    const [Ho, Wo] = size;
+    const ah = interpMatrix(H, Ho, mode, alignCorners);
+    const aw = interpMatrix(W, Wo, mode, alignCorners);
+    const out = new NDArray([N, C, Ho, Wo]);
+    const tmp = new Float64Array(H * Wo);
+    for (let p = 0; p < N * C; p++) {
+      tmp.fill(0);
+      for (let y = 0; y < H; y++)
+        for (let ox = 0; ox < Wo; ox++) {
+          let s = 0;
+          for (let ix = 0; ix < W; ix++) s += x.data[(p * H + y) * W + ix] * aw[ox * W + ix];
+          tmp[y * Wo + ox] = s;
+        }
+      for (let oy = 0; oy < Ho; oy++)
+        for (let ox = 0; ox < Wo; ox++) {
+          let s = 0;
+          for (let y = 0; y < H; y++) s += ah[oy * H + y] * tmp[y * Wo + ox];
+          out.data[(p * Ho + oy) * Wo + ox] = s;
+        }
+    }
+    return [out];
+  },
+  grad({ inputs: [x], dOutputs: [dy], attrs: { size, mode, alignCorners } }) {
+    const [, , H, W] = x.staticShape('Resize gradient');
+    const [Ho, Wo] = size;
+    const g = x.graph;
+    let d = dy!;
+    const aw = interpMatrix(W, Wo, mode, alignCorners);
+    if (!isIdentity(aw, Wo, W)) d = matmul(d, g.constant(aw, [Wo, W]));
+    const ah = interpMatrix(H, Ho, mode, alignCorners);
+    if (!isIdentity(ah, Ho, H)) d = matmul(g.constant(transposed(ah, Ho, H), [H, Ho]), d);
+    return [d];
+  },
+};
+
+export function resize(x: Tensor, size: readonly [number, number], mode: ResizeMode = 'bilinear', alignCorners = false): Tensor {
+  return x.graph.apply(ResizeOp, [x], { size: [size[0], size[1]], mode, alignCorners })[0];
+}

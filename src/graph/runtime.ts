@@ -1,0 +1,133 @@
+// Runs IR graphs on ONNX Runtime. Sessions are built once per (graph, outputs)
+// and reused: building one costs 0.4–0.7 s for a VGG-sized graph.
+import os from 'node:os';
+import ort from 'onnxruntime-node';
+import type { Graph, Tensor } from './graph.js';
+import { toOnnx, type EmitOptions } from './onnx.js';
+
+export interface RuntimeOptions {
+  /** Intra-op threads; default: all cores. */
+  threads?: number;
+  /** ORT execution providers, e.g. ['cuda', 'cpu']; default ['cpu']. */
+  executionProviders?: string[];
+  /** Write an ORT profile (JSON) per session with this file prefix. */
+  profilePrefix?: string;
+}
+
+/** A float32 array with its shape, as graphs take and return them. */
+export interface Float32Tensor {
+  data: Float32Array;
+  shape: number[];
+}
+
+/** Named float32 buffers for a graph's parameters (weights updated by optimizers). */
+export class ParamStore {
+  readonly values = new Map<string, Float32Array>();
+  readonly shapes = new Map<string, number[]>();
+
+  /** Adds every parameter of the graph not yet present, from its initial values (or zeros). */
+  static fromGraph(graph: Graph, store = new ParamStore()): ParamStore {
+    for (const p of graph.params) {
+      if (store.values.has(p.name)) continue;
+      const shape = p.staticShape('a parameter');
+      store.shapes.set(p.name, shape);
+      store.values.set(p.name, p.data ? Float32Array.from(p.data) : new Float32Array(shape.reduce((a, b) => a * b, 1)));
+    }
+    return store;
+  }
+  get(name: string): Float32Array {
+    const v = this.values.get(name);
+    if (!v) throw new Error(`no parameter named ${name}`);
+    return v;
+  }
+  /** Total number of scalar parameters. */
+  get size(): number {
+    let n = 0;
+    for (const v of this.values.values()) n += v.length;
+    return n;
+  }
+}
+
+export type Feed = Float32Array | Float32Tensor;
+
+export class Program {
+  constructor(
+    private readonly session: ort.InferenceSession,
+    readonly inputs: readonly Tensor[],
+    readonly outputs: readonly Tensor[],
+    private readonly outputNames: readonly string[],
+  ) {}
+
+  /** Runs the graph. Inputs come from `feeds`; parameters from `params`. */
+  async run(feeds: ReadonlyMap<Tensor, Feed> = new Map(), params?: ParamStore): Promise<Float32Tensor[]> {
+    const ortFeeds: Record<string, ort.Tensor> = {};
+    for (const t of this.inputs) {
+      let data: Float32Array;
+      let shape: number[];
+      const fed = feeds.get(t);
+      if (fed) {
+        if (fed instanceof Float32Array) {
+          data = fed;
+          shape = t.staticShape(`feeding a bare Float32Array to ${t.name}`);
+        } else ({ data, shape } = fed);
+      } else if (t.kind === 'param' && params) {
+        data = params.get(t.name);
+        shape = t.staticShape('a parameter');
+      } else {
+        throw new Error(`no value fed for ${t.kind} "${t.name}"`);
+      }
+      const n = shape.reduce((a, b) => a * b, 1);
+      if (data.length !== n) throw new Error(`${t.name}: ${data.length} values fed for shape [${shape.join(', ')}]`);
+      ortFeeds[t.name] = new ort.Tensor('float32', data, shape);
+    }
+    const res = await this.session.run(ortFeeds);
+    return this.outputNames.map((name) => {
+      const v = res[name];
+      return { data: v.data as Float32Array, shape: [...v.dims] };
+    });
+  }
+
+  async release(): Promise<void> {
+    await this.session.release();
+  }
+}
+
+export class Runtime {
+  private readonly cache = new Map<string, Promise<Program>>();
+  readonly threads: number;
+  constructor(private readonly opts: RuntimeOptions = {}) {
+    this.threads = opts.threads ?? os.availableParallelism();
+  }
+
+  /** Compiles (once) the part of the graph that computes `outputs`. */
+  compile(outputs: readonly Tensor[], emit: EmitOptions = {}): Promise<Program> {
+    const graph = outputs[0].graph;
+    const key = `${graph.id}:${graph.nodes.length}:${outputs.map((t) => t.id).join(',')}:${emit.params ?? 'inputs'}`;
+    let p = this.cache.get(key);
+    if (!p) {
+      p = this.create(outputs, emit);
+      this.cache.set(key, p);
+      p.catch(() => this.cache.delete(key));
+    }
+    return p;
+  }
+
+  private async create(outputs: readonly Tensor[], emit: EmitOptions): Promise<Program> {
+    const model = toOnnx(outputs[0].graph, outputs, emit);
+    const session = await ort.InferenceSession.create(model.bytes, {
+      intraOpNumThreads: this.threads,
+      interOpNumThreads: 1,
+      executionMode: 'sequential',
+      graphOptimizationLevel: 'all',
+      executionProviders: this.opts.executionProviders ?? ['cpu'],
+      enableProfiling: !!this.opts.profilePrefix,
+      profileFilePrefix: this.opts.profilePrefix,
+    });
+    return new Program(session, model.inputs, outputs, model.outputNames);
+  }
+
+  async dispose(): Promise<void> {
+    for (const p of this.cache.values()) await (await p).release();
+    this.cache.clear();
+  }
+}
