@@ -1,0 +1,84 @@
+// Engine benchmark cases (issue #2): VGG-19 forward, a Gatys step (style +
+// content loss, gradient w.r.t. the image) and a Johnson training step
+// (gradients w.r.t. all transform-net parameters, Adam update included).
+// Random weights: speed does not depend on their values.
+import * as G from '../src/graph/index.js';
+import { vgg19, randomVggWeights } from '../src/nn/vgg19.js';
+import { transformNet } from '../src/nn/transform.js';
+import { gram, mse, styleLoss, tvLoss } from '../src/losses/perceptual.js';
+import { Adam } from '../src/train/optim.js';
+import { Rng } from '../src/nn/random.js';
+import type { BenchCase } from './run.js';
+
+export const STYLE_LAYERS = ['relu1_1', 'relu2_1', 'relu3_1', 'relu4_1'];
+export const GATYS_CONTENT = 'relu4_2';
+export const JOHNSON_CONTENT = 'relu2_2';
+
+function randomImage(n: number, size: number, seed: number): Float32Array {
+  const rng = new Rng(seed);
+  return rng.fill(n * 3 * size * size, () => rng.uniform(0, 255));
+}
+
+async function vggForward(rt: G.Runtime, size: number) {
+  const g = new G.Graph();
+  const x = g.input('image', [1, 3, size, size]);
+  const f = vgg19(x, ['relu4_1'], randomVggWeights(0)).get('relu4_1')!;
+  const prog = await rt.compile([f]);
+  const feeds = new Map([[x, randomImage(1, size, 1)]]);
+  return async () => void (await prog.run(feeds));
+}
+
+/** Targets (Gram matrices, content features) computed once by a forward graph, as a real run does. */
+async function targetsFor(rt: G.Runtime, size: number, styleLayers: string[], contentLayer: string) {
+  const g = new G.Graph();
+  const x = g.input('image', [1, 3, size, size]);
+  const f = vgg19(x, [...styleLayers, contentLayer], randomVggWeights(0));
+  const outs = [...styleLayers.map((l) => gram(f.get(l)!)), f.get(contentLayer)!];
+  const prog = await rt.compile(outs);
+  return prog.run(new Map([[x, randomImage(1, size, 2)]]));
+}
+
+async function gatysStep(rt: G.Runtime, size: number) {
+  const targets = await targetsFor(rt, size, STYLE_LAYERS, GATYS_CONTENT);
+  const g = new G.Graph();
+  const img = g.input('image', [1, 3, size, size]);
+  const f = vgg19(img, [...STYLE_LAYERS, GATYS_CONTENT], randomVggWeights(0));
+  const styleT = new Map(STYLE_LAYERS.map((l, i) => [l, g.input(`gram_${l}`, targets[i].shape)]));
+  const contentT = g.input('content', targets[STYLE_LAYERS.length].shape);
+  const loss = G.add(G.mul(styleLoss(f, styleT), 1e5), mse(f.get(GATYS_CONTENT)!, contentT));
+  const [dimg] = G.grad(loss, [img]);
+  const prog = await rt.compile([loss, dimg]);
+  const feeds = new Map<G.Tensor, G.Feed>([[img, randomImage(1, size, 3)], [contentT, targets[STYLE_LAYERS.length]], ...STYLE_LAYERS.map((l, i) => [styleT.get(l)!, targets[i]] as [G.Tensor, G.Feed])]);
+  return async () => void (await prog.run(feeds));
+}
+
+async function transformTrainStep(rt: G.Runtime, size: number, batch: number) {
+  const targets = await targetsFor(rt, size, STYLE_LAYERS, JOHNSON_CONTENT);
+  const g = new G.Graph();
+  const x = g.input('content', [batch, 3, size, size]);
+  const y = transformNet(x, { width: 32 });
+  const fy = vgg19(y, [...STYLE_LAYERS, JOHNSON_CONTENT], randomVggWeights(0));
+  const fx = vgg19(x, [JOHNSON_CONTENT], randomVggWeights(0));
+  const styleT = new Map(STYLE_LAYERS.map((l, i) => [l, g.input(`gram_${l}`, targets[i].shape)]));
+  const content = mse(fy.get(JOHNSON_CONTENT)!, fx.get(JOHNSON_CONTENT)!);
+  const loss = G.add(G.add(content, G.mul(styleLoss(fy, styleT), 1e5)), G.mul(tvLoss(y), 1e-6));
+  const params = g.params;
+  const grads = G.grad(loss, params);
+  const store = G.ParamStore.fromGraph(g);
+  const prog = await rt.compile([loss, ...grads]);
+  const adam = new Adam({ lr: 1e-3 });
+  const feeds = new Map<G.Tensor, G.Feed>([[x, randomImage(batch, size, 4)], ...STYLE_LAYERS.map((l, i) => [styleT.get(l)!, targets[i]] as [G.Tensor, G.Feed])]);
+  return async () => {
+    const [, ...gs] = await prog.run(feeds, store);
+    adam.step(store.values, new Map(params.map((p, i) => [p.name, gs[i].data])));
+  };
+}
+
+export function engineCases(rt: G.Runtime): BenchCase[] {
+  return [
+    { name: 'vgg19-relu4_1-forward-256', setup: () => vggForward(rt, 256) },
+    { name: 'vgg19-relu4_1-forward-512', setup: () => vggForward(rt, 512) },
+    { name: 'vgg19-fwd-bwd-input-256', setup: () => gatysStep(rt, 256) },
+    { name: 'transform-train-step-256', setup: () => transformTrainStep(rt, 256, 1) },
+  ];
+}

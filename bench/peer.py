@@ -1,0 +1,170 @@
+"""PyTorch CPU peer for depthstyle's benchmarks: the same networks, shapes,
+losses and thread count as bench/*.ts. Usage: peer.py CASE RUNS THREADS.
+Prints one JSON line {case, median_s}."""
+import json
+import statistics
+import sys
+import time
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+STYLE_LAYERS = ["relu1_1", "relu2_1", "relu3_1", "relu4_1"]
+BLOCKS = [2, 2, 4, 4, 4]
+CHANNELS = [64, 128, 256, 512, 512]
+TAPS = [f"relu{b + 1}_{i + 1}" for b, n in enumerate(BLOCKS) for i in range(n)]
+MEAN_BGR = torch.tensor([103.939, 116.779, 123.68]).view(1, 3, 1, 1)
+
+
+class VGG19(nn.Module):
+    def __init__(self):
+        super().__init__()
+        convs, cin = [], 3
+        for b, n in enumerate(BLOCKS):
+            for _ in range(n):
+                convs.append(nn.Conv2d(cin, CHANNELS[b], 3, padding=1))
+                cin = CHANNELS[b]
+        self.convs = nn.ModuleList(convs)
+        for p in self.parameters():
+            p.requires_grad_(False)
+
+    def forward(self, rgb255, taps):
+        h = rgb255.flip(1) - MEAN_BGR
+        deepest = max(TAPS.index(t) for t in taps)
+        out, k = {}, 0
+        for b, n in enumerate(BLOCKS):
+            if k > deepest:
+                break
+            if b > 0:
+                h = F.max_pool2d(h, 2)
+            for _ in range(n):
+                if k > deepest:
+                    break
+                h = F.relu(self.convs[k](h))
+                if TAPS[k] in taps:
+                    out[TAPS[k]] = h
+                k += 1
+        return out
+
+
+def gram(f):
+    n, c, h, w = f.shape
+    f = f.reshape(n, c, h * w)
+    return f.bmm(f.transpose(1, 2)) / (c * h * w)
+
+
+class ConvLayer(nn.Module):
+    def __init__(self, cin, cout, k, stride=1):
+        super().__init__()
+        self.pad = nn.ReflectionPad2d(k // 2)
+        self.conv = nn.Conv2d(cin, cout, k, stride)
+
+    def forward(self, x):
+        return self.conv(self.pad(x))
+
+
+class TransformNet(nn.Module):
+    """pytorch/examples fast_neural_style TransformerNet (nearest upsample + conv)."""
+
+    def __init__(self, c=32):
+        super().__init__()
+        def cin(a, b, k, s=1):
+            return nn.Sequential(ConvLayer(a, b, k, s), nn.InstanceNorm2d(b, affine=True))
+        self.c1, self.c2, self.c3 = cin(3, c, 9), cin(c, 2 * c, 3, 2), cin(2 * c, 4 * c, 3, 2)
+        self.res = nn.ModuleList([nn.ModuleList([cin(4 * c, 4 * c, 3), cin(4 * c, 4 * c, 3)]) for _ in range(5)])
+        self.d1, self.d2 = cin(4 * c, 2 * c, 3), cin(2 * c, c, 3)
+        self.d3 = ConvLayer(c, 3, 9)
+
+    def forward(self, x):
+        h = F.relu(self.c1(x))
+        h = F.relu(self.c2(h))
+        h = F.relu(self.c3(h))
+        for a, b in self.res:
+            h = h + b(F.relu(a(h)))
+        h = F.relu(self.d1(F.interpolate(h, scale_factor=2, mode="nearest")))
+        h = F.relu(self.d2(F.interpolate(h, scale_factor=2, mode="nearest")))
+        return self.d3(h)
+
+
+def tv_loss(y):
+    return ((y[:, :, 1:] - y[:, :, :-1]) ** 2).mean() + ((y[:, :, :, 1:] - y[:, :, :, :-1]) ** 2).mean()
+
+
+def rand_img(n, size):
+    return torch.rand(n, 3, size, size) * 255
+
+
+def vgg_forward(size):
+    vgg = VGG19()
+    x = rand_img(1, size)
+    def run():
+        with torch.no_grad():
+            vgg(x, ["relu4_1"])
+    return run
+
+
+def targets(vgg, size, content_layer):
+    with torch.no_grad():
+        f = vgg(rand_img(1, size), STYLE_LAYERS + [content_layer])
+        return [gram(f[l]) for l in STYLE_LAYERS], f[content_layer]
+
+
+def gatys_step(size):
+    vgg = VGG19()
+    grams, content = targets(vgg, size, "relu4_2")
+    img = rand_img(1, size).requires_grad_(True)
+    def run():
+        img.grad = None
+        f = vgg(img, STYLE_LAYERS + ["relu4_2"])
+        style = sum(F.mse_loss(gram(f[l]), t) for l, t in zip(STYLE_LAYERS, grams))
+        loss = style * 1e5 + F.mse_loss(f["relu4_2"], content)
+        loss.backward()
+    return run
+
+
+def transform_train_step(size, batch):
+    vgg = VGG19()
+    grams, _ = targets(vgg, size, "relu2_2")
+    net = TransformNet(32)
+    opt = torch.optim.Adam(net.parameters(), 1e-3)
+    x = rand_img(batch, size)
+    def run():
+        opt.zero_grad()
+        y = net(x)
+        fy = vgg(y, STYLE_LAYERS + ["relu2_2"])
+        with torch.no_grad():
+            fx = vgg(x, ["relu2_2"])
+        style = sum(F.mse_loss(gram(fy[l]), t.expand(batch, -1, -1)) for l, t in zip(STYLE_LAYERS, grams))
+        loss = F.mse_loss(fy["relu2_2"], fx["relu2_2"]) + style * 1e5 + tv_loss(y) * 1e-6
+        loss.backward()
+        opt.step()
+    return run
+
+
+CASES = {
+    "vgg19-relu4_1-forward-256": lambda: vgg_forward(256),
+    "vgg19-relu4_1-forward-512": lambda: vgg_forward(512),
+    "vgg19-fwd-bwd-input-256": lambda: gatys_step(256),
+    "transform-train-step-256": lambda: transform_train_step(256, 1),
+}
+
+
+def main():
+    name, runs, threads = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+    torch.set_num_threads(threads)
+    torch.manual_seed(0)
+    if name not in CASES:
+        sys.exit(f"peer: no case {name}")
+    fn = CASES[name]()
+    fn()
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    print(json.dumps({"case": name, "median_s": statistics.median(times)}))
+
+
+if __name__ == "__main__":
+    main()

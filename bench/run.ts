@@ -1,0 +1,102 @@
+// Benchmarks (never timed tests): `npm run bench -- SUITE…` times each case
+// here and in the PyTorch CPU peer (Debian python3-torch + OpenBLAS) with the
+// same shapes and thread count, writes bench/results/SUITE.json as
+// [{case, ours_s, peer, peer_s, ratio}] and prints a table.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Runtime } from '../src/graph/index.js';
+import { writeFileAtomic } from '../src/io/atomic.js';
+import { engineCases } from './engine.js';
+
+export interface BenchCase {
+  name: string;
+  /** Builds everything untimed and returns the timed operation. */
+  setup: () => Promise<() => Promise<void>>;
+}
+
+interface Result {
+  case: string;
+  ours_s: number;
+  peer: string;
+  peer_s: number | null;
+  ratio: number | null;
+  runs: number;
+  threads: number;
+}
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const PYTHON = '/usr/bin/python3';
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** Installs the peer (PyTorch CPU with OpenBLAS) from Debian if it is missing. */
+function ensurePeer(): boolean {
+  const ok = () => spawnSync(PYTHON, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0 && existsSync('/usr/lib/x86_64-linux-gnu/openblas-pthread');
+  if (ok()) return true;
+  console.error('bench: installing the PyTorch peer: apt-get install python3-torch libopenblas0-pthread');
+  try {
+    execFileSync('apt-get', ['install', '-y', '-qq', 'python3-torch', 'libopenblas0-pthread'], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  } catch {
+    console.error('bench: could not install python3-torch; peer columns will be empty');
+  }
+  return ok();
+}
+
+async function timeCase(c: BenchCase, runs: number): Promise<number> {
+  const fn = await c.setup();
+  await fn(); // warm-up: first run allocates ORT's arena
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    await fn();
+    times.push((performance.now() - t0) / 1000);
+  }
+  return median(times);
+}
+
+const suites: Record<string, (rt: Runtime) => BenchCase[]> = { engine: engineCases };
+
+async function main() {
+  const args = process.argv.slice(2);
+  const runs = Number(args.find((a) => a.startsWith('--runs='))?.slice(7) ?? 5);
+  const only = args.find((a) => a.startsWith('--case='))?.slice(7);
+  const names = args.filter((a) => !a.startsWith('--'));
+  const chosen = names.length ? names : Object.keys(suites);
+  for (const s of chosen) if (!suites[s]) throw new Error(`unknown bench suite "${s}"; have: ${Object.keys(suites).join(', ')}`);
+  const rt = new Runtime();
+  const havePeer = ensurePeer();
+  for (const suite of chosen) {
+    const cases = suites[suite](rt).filter((c) => !only || c.name === only);
+    const results: Result[] = [];
+    for (const c of cases) {
+      process.stderr.write(`${c.name}: ours… `);
+      const ours = await timeCase(c, runs);
+      process.stderr.write(`${ours.toFixed(3)} s; peer… `);
+      let peer: number | null = null;
+      if (havePeer) {
+        const r = spawnSync(PYTHON, [path.join(here, 'peer.py'), c.name, String(runs), String(rt.threads)], { encoding: 'utf8' });
+        if (r.status === 0) peer = JSON.parse(r.stdout.trim().split('\n').pop()!).median_s;
+        else process.stderr.write(`(peer failed: ${r.stderr.trim().split('\n').pop()}) `);
+      }
+      process.stderr.write(`${peer?.toFixed(3) ?? '-'} s\n`);
+      results.push({ case: c.name, ours_s: ours, peer: 'pytorch-cpu', peer_s: peer, ratio: peer ? ours / peer : null, runs, threads: rt.threads });
+    }
+    const file = path.join(here, 'results', `${suite}.json`);
+    await writeFileAtomic(file, JSON.stringify(results, null, 2) + '\n');
+    console.log(`\n${suite} (median of ${runs} runs after a warm-up, ${rt.threads} threads) → ${path.relative(process.cwd(), file)}`);
+    console.log(['case'.padEnd(32), 'ours_s'.padStart(8), 'peer_s'.padStart(8), 'ratio'.padStart(7)].join(' '));
+    for (const r of results) console.log([r.case.padEnd(32), r.ours_s.toFixed(3).padStart(8), (r.peer_s?.toFixed(3) ?? '-').padStart(8), (r.ratio?.toFixed(2) ?? '-').padStart(7)].join(' '));
+  }
+  await rt.dispose();
+}
+
+main().catch((err) => {
+  console.error(`bench: ${(err as Error).message}`);
+  process.exit(1);
+});
