@@ -50,7 +50,8 @@ function ensurePeer(): boolean {
 
 async function timeCase(c: BenchCase, runs: number): Promise<number> {
   const fn = await c.setup();
-  await fn(); // warm-up: first run allocates ORT's arena
+  await fn(); // warm-up: the first runs allocate ORT's arena and settle caches
+  await fn();
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {
     const t0 = performance.now();
@@ -64,7 +65,7 @@ const suites: Record<string, (rt: Runtime) => BenchCase[]> = { engine: engineCas
 
 async function main() {
   const args = process.argv.slice(2);
-  const runs = Number(args.find((a) => a.startsWith('--runs='))?.slice(7) ?? 5);
+  const runs = Number(args.find((a) => a.startsWith('--runs='))?.slice(7) ?? 7);
   const only = args.find((a) => a.startsWith('--case='))?.slice(7);
   const names = args.filter((a) => !a.startsWith('--'));
   const chosen = names.length ? names : Object.keys(suites);

@@ -32,6 +32,7 @@ const cases: Case[] = [
   // matrix products and layout
   ['MatMul', (_g, [a, b]) => G.matmul(a, b), [T(3, 4), T(4, 5)]],
   ['MatMul batch broadcast', (_g, [a, b]) => G.matmul(a, b), [T(2, 3, 4), T(4, 2)]],
+  ['Gram', (_g, [a]) => G.gramMatrix(a), [T(2, 3, 7)]],
   ['Transpose', (_g, [a]) => G.transpose(a, [2, 0, 1]), [T(2, 3, 5)]],
   ['Reshape', (_g, [a]) => G.mul(G.reshape(a, [5, -1]), G.reshape(a, [5, 6])), [T(2, 3, 5)]],
   ['Concat', (_g, [a, b, c]) => G.concat([a, b, c], 1), [T(2, 1, 3), T(2, 4, 3), T(2, 2, 3)]],
@@ -69,6 +70,7 @@ const cases: Case[] = [
   // padding
   ['Pad reflect', (_g, [x]) => G.pad2d(x, [1, 2, 2, 1], 'reflect'), [T(1, 2, 5, 4)]],
   ['Pad reflect 4 on 9x9', (_g, [x]) => G.pad2d(x, [4, 4, 4, 4], 'reflect'), [T(1, 1, 9, 9)]],
+  ['Pad reflect fast path both axes', (_g, [x]) => G.pad2d(x, [4, 1, 2, 3], 'reflect'), [T(1, 2, 12, 11)]],
   ['Pad constant', (_g, [x]) => G.pad2d(x, [0, 1, 3, 2], 'constant', 0.5), [T(2, 1, 4, 3)]],
   ['Pad edge', (_g, [x]) => G.pad2d(x, [2, 1, 1, 3], 'edge'), [T(1, 2, 3, 4)]],
 ];

@@ -1,11 +1,11 @@
 // Perceptual losses (Gatys et al. 2016; Johnson et al. 2016) over VGG features.
-import { Tensor, div, matmul, reduceMean, reshape, slice, square, sub, transposeLast, add, mul } from '../graph/index.js';
+import { Tensor, add, div, gramMatrix, mul, reduceMean, reshape, slice, square, sub } from '../graph/index.js';
 
 /** Gram matrix of NCHW features, normalized by C·H·W: [N, C, C]. */
 export function gram(features: Tensor): Tensor {
   const [n, c, h, w] = features.staticShape('Gram matrix');
   const f = reshape(features, [n, c, h * w]);
-  return div(matmul(f, transposeLast(f)), c * h * w);
+  return div(gramMatrix(f), c * h * w);
 }
 
 export function mse(a: Tensor, b: Tensor): Tensor {

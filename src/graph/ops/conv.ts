@@ -160,31 +160,51 @@ export interface ConvWeightGradAttrs extends Conv2dAttrs {
   kernel: readonly [number, number];
 }
 
-function emitPatches(e: Emitter, x: string, xShape: number[], a: ConvWeightGradAttrs, Ho: number, Wo: number): string {
-  // Gathers every input patch as columns [C·kh·kw, N·Ho·Wo] of a matrix, with
-  // one Gather over the padded, channel-major input.
+/**
+ * dW of one group, [O, C, kh, kw], by whichever of two emissions is faster:
+ * - few channels (C·O small, e.g. an RGB first/last layer): one Conv over x
+ *   whose kernel is dy, dilated by the stride;
+ * - otherwise: per kernel tap, a strided Slice of x times dy as one Gemm, stacked.
+ * Measured in ORT (256 px, 2 threads): 9x9 3→32: 13 ms vs 52 ms; 3x3 64→32:
+ * 98 ms vs 43 ms. Gathered im2col columns were 10-20x slower than both.
+ */
+function emitWeightGradGroup(e: Emitter, x: string, dy: string, xShape: number[], dyShape: number[], a: ConvWeightGradAttrs): string {
   const [N, C, H, W] = xShape;
+  const [, O, Ho, Wo] = dyShape;
   const [kh, kw] = a.kernel;
+  const [sh, sw] = a.strides;
+  const [dh, dw] = a.dilations;
+  let xp = x;
+  if (a.pads.some((p) => p !== 0)) {
+    xp = e.node('Pad', [xp, e.constInt64([0, 0, a.pads[0], a.pads[1], 0, 0, a.pads[2], a.pads[3]])], 1, { mode: { s: 'constant' } })[0];
+  }
   const Hp = H + a.pads[0] + a.pads[2];
   const Wp = W + a.pads[1] + a.pads[3];
-  let t = x;
-  if (a.pads.some((p) => p !== 0)) {
-    t = e.node('Pad', [t, e.constInt64([0, 0, a.pads[0], a.pads[1], 0, 0, a.pads[2], a.pads[3]])], 1, { mode: { s: 'constant' } })[0];
+  // Channel-major views: x as [C, N, Hp, Wp], dy as [O, N, Ho, Wo].
+  const xc = N > 1 ? e.node('Transpose', [xp], 1, { perm: { ints: [1, 0, 2, 3] } })[0] : e.node('Reshape', [xp, e.constInt64([C, 1, Hp, Wp])], 1)[0];
+  const dyc = N > 1 ? e.node('Transpose', [dy], 1, { perm: { ints: [1, 0, 2, 3] } })[0] : e.node('Reshape', [dy, e.constInt64([O, 1, Ho, Wo])], 1)[0];
+  if (C * O <= 256) {
+    // out[c, o, ky, kx] = Σ_n,p x[c, n, p·s + k·d] dy[o, n, p]: a conv with roles swapped.
+    let r = e.node('Conv', [xc, dyc], 1, { kernel_shape: { ints: [Ho, Wo] }, dilations: { ints: [sh, sw] }, strides: { ints: [dh, dw] } })[0];
+    const outH = Math.floor((Hp - sh * (Ho - 1) - 1) / dh) + 1;
+    const outW = Math.floor((Wp - sw * (Wo - 1) - 1) / dw) + 1;
+    if (outH !== kh || outW !== kw) r = e.node('Slice', [r, e.constInt64([0, 0]), e.constInt64([kh, kw]), e.constInt64([2, 3])], 1)[0];
+    return e.node('Transpose', [r], 1, { perm: { ints: [1, 0, 2, 3] } })[0];
   }
-  if (N > 1) t = e.node('Transpose', [t], 1, { perm: { ints: [1, 0, 2, 3] } })[0];
-  t = e.node('Reshape', [t, e.constInt64([C, N * Hp * Wp])], 1)[0];
-  const P = Ho * Wo;
-  const idx = new Array<number>(kh * kw * N * P);
-  let q = 0;
+  const d2 = e.node('Reshape', [dyc, e.constInt64([O, N * Ho * Wo])], 1)[0];
+  const perTap: string[] = [];
   for (let ky = 0; ky < kh; ky++)
-    for (let kx = 0; kx < kw; kx++)
-      for (let n = 0; n < N; n++)
-        for (let oy = 0; oy < Ho; oy++)
-          for (let ox = 0; ox < Wo; ox++) {
-            idx[q++] = n * Hp * Wp + (oy * a.strides[0] + ky * a.dilations[0]) * Wp + (ox * a.strides[1] + kx * a.dilations[1]);
-          }
-  const cols = e.node('Gather', [t, e.constInt64(idx)], 1, { axis: { i: 1 } })[0];
-  return e.node('Reshape', [cols, e.constInt64([C * kh * kw, N * P])], 1)[0];
+    for (let kx = 0; kx < kw; kx++) {
+      const starts = e.constInt64([ky * dh, kx * dw]);
+      const ends = e.constInt64([ky * dh + (Ho - 1) * sh + 1, kx * dw + (Wo - 1) * sw + 1]);
+      const tap = e.node('Slice', [xc, starts, ends, e.constInt64([2, 3]), e.constInt64([sh, sw])], 1)[0];
+      const cols = e.node('Reshape', [tap, e.constInt64([C, N * Ho * Wo])], 1)[0];
+      perTap.push(e.node('Gemm', [d2, cols], 1, { transB: { i: 1 } })[0]);
+    }
+  const stacked = perTap.length === 1 ? perTap[0] : e.node('Concat', perTap, 1, { axis: { i: 0 } })[0];
+  const kOC = e.node('Reshape', [stacked, e.constInt64([kh * kw, O * C])], 1)[0];
+  const ocK = e.node('Transpose', [kOC], 1, { perm: { ints: [1, 0] } })[0];
+  return e.node('Reshape', [ocK, e.constInt64([O, C, kh, kw])], 1)[0];
 }
 
 export const ConvWeightGradOp: OpDef<ConvWeightGradAttrs> = {
@@ -195,29 +215,23 @@ export const ConvWeightGradOp: OpDef<ConvWeightGradAttrs> = {
     return [{ dtype: 'float32', shape: [O, C / a.group, a.kernel[0], a.kernel[1]] }];
   },
   emit(e, [x, dy], outputs, a, types) {
-    const xShape = types.inputs[0].shape as number[];
-    const dyShape = types.inputs[1].shape as number[];
+    const xShape = types.inputs[0].shape;
+    const dyShape = types.inputs[1].shape;
     if (![...xShape, ...dyShape].every((d) => typeof d === 'number')) throw new Error('ConvWeightGrad needs static shapes');
-    const [N, C] = xShape;
-    const [, O, Ho, Wo] = dyShape;
-    const [kh, kw] = a.kernel;
+    const [N, C, H, W] = xShape as number[];
+    const [, O, Ho, Wo] = dyShape as number[];
     const g = a.group;
+    const Cg = C / g;
+    const Og = O / g;
     const perGroup: string[] = [];
     for (let gi = 0; gi < g; gi++) {
-      const Cg = C / g;
-      const Og = O / g;
       let xg = x;
       let dyg = dy;
       if (g > 1) {
         xg = e.node('Slice', [x, e.constInt64([gi * Cg]), e.constInt64([(gi + 1) * Cg]), e.constInt64([1])], 1)[0];
         dyg = e.node('Slice', [dy, e.constInt64([gi * Og]), e.constInt64([(gi + 1) * Og]), e.constInt64([1])], 1)[0];
       }
-      const cols = emitPatches(e, xg, [N, Cg, xShape[2], xShape[3]], a, Ho, Wo);
-      let d = dyg;
-      if (N > 1) d = e.node('Transpose', [d], 1, { perm: { ints: [1, 0, 2, 3] } })[0];
-      d = e.node('Reshape', [d, e.constInt64([Og, N * Ho * Wo])], 1)[0];
-      const gw = e.node('Gemm', [d, cols], 1, { transB: { i: 1 } })[0];
-      perGroup.push(e.node('Reshape', [gw, e.constInt64([Og, Cg, kh, kw])], 1)[0]);
+      perGroup.push(emitWeightGradGroup(e, xg, dyg, [N, Cg, H, W], [N, Og, Ho, Wo], a));
     }
     if (g === 1) e.node('Identity', perGroup, outputs);
     else e.node('Concat', perGroup, outputs, { axis: { i: 0 } });

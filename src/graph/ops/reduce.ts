@@ -2,7 +2,7 @@
 import { Tensor, type Dim, type OpDef } from '../graph.js';
 import { NDArray, broadcastShapes, stridesOf, broadcastIndexer } from '../ndarray.js';
 import { broadcastDims, normAxis, product } from '../shapes.js';
-import { div, unbroadcast } from './elementwise.js';
+import { add, div, unbroadcast } from './elementwise.js';
 import { expandLike, reshape, transpose } from './shape.js';
 
 export interface ReduceAttrs {
@@ -146,4 +146,39 @@ export function transposeLast(x: Tensor): Tensor {
   const n = perm.length;
   [perm[n - 2], perm[n - 1]] = [perm[n - 1], perm[n - 2]];
   return transpose(x, perm);
+}
+
+// ---------------------------------------------------------------- Gram
+/**
+ * F·Fᵀ over the last axis ([N, C, P] → [N, C, C]). One op rather than MatMul of
+ * a transpose so that its gradient is the single product (dG + dGᵀ)·F instead
+ * of two products and a transpose.
+ */
+export const GramOp: OpDef<object> = {
+  type: 'Gram',
+  infer([f]) {
+    if (f.shape.length !== 3) throw new Error(`Gram takes [N, C, P], got rank ${f.shape.length}`);
+    return [{ dtype: 'float32', shape: [f.shape[0], f.shape[1], f.shape[1]] }];
+  },
+  emit(e, [f], outputs) {
+    const ft = e.node('Transpose', [f], 1, { perm: { ints: [0, 2, 1] } })[0];
+    e.node('MatMul', [f, ft], outputs);
+  },
+  ref([f]) {
+    const [N, C, P] = f.shape;
+    const out = new NDArray([N, C, C]);
+    for (let n = 0; n < N; n++)
+      for (let i = 0; i < C; i++)
+        for (let j = 0; j < C; j++) {
+          let s = 0;
+          for (let p = 0; p < P; p++) s += f.data[(n * C + i) * P + p] * f.data[(n * C + j) * P + p];
+          out.data[(n * C + i) * C + j] = s;
+        }
+    return [out];
+  },
+  grad: ({ inputs: [f], dOutputs: [dg] }) => [matmul(add(dg!, transposeLast(dg!)), f)],
+};
+
+export function gramMatrix(f: Tensor): Tensor {
+  return f.graph.apply(GramOp, [f], {})[0];
 }

@@ -393,14 +393,27 @@ export const PadOp: OpDef<PadAttrs> = {
       const pe = pads[axis + r];
       if (pb === 0 && pe === 0) continue;
       const d = x.shape[axis] as number;
-      const center = slice(g, [pb], [pb + d], [axis]);
       const place = (t: Tensor, before: number, after: number) => {
         const p = new Array<number>(2 * r).fill(0);
         p[axis] = before;
         p[axis + r] = after;
         return pad(t, p);
       };
-      let acc = center;
+      if (mode === 'reflect' && pb + pe + 2 <= d) {
+        // Fast path: fold each reflected border onto the few rows it came from
+        // and reassemble with one Concat, instead of padding every border
+        // contribution back to full size and adding (5+ full passes → 2).
+        const parts: Tensor[] = [];
+        const at = (a: number, b: number) => slice(g, [a], [b], [axis]);
+        if (pb > 0) parts.push(at(pb, pb + 1), add(at(pb + 1, 2 * pb + 1), flip(at(0, pb), [axis])));
+        const innerLo = pb > 0 ? 2 * pb + 1 : pb;
+        const innerHi = pe > 0 ? pb + d - pe - 1 : pb + d;
+        if (innerHi > innerLo) parts.push(at(innerLo, innerHi));
+        if (pe > 0) parts.push(add(at(pb + d - pe - 1, pb + d - 1), flip(at(pb + d, pb + d + pe), [axis])), at(pb + d - 1, pb + d));
+        g = concat(parts, axis);
+        continue;
+      }
+      let acc = slice(g, [pb], [pb + d], [axis]);
       if (mode === 'reflect') {
         // x[j] (1 ≤ j ≤ pb) was copied to padded position pb - j; x[d-2-k] to pb+d+k.
         if (pb > 0) acc = add(acc, place(flip(slice(g, [0], [pb], [axis]), [axis]), 1, d - 1 - pb));

@@ -1,0 +1,52 @@
+// Profiles one bench case with ORT's profiler and prints where the time goes,
+// by op type and by node: `node --import tsx bench/profile.ts CASE`.
+import { readFileSync, readdirSync, rmSync, mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Runtime } from '../src/graph/index.js';
+import { engineCases } from './engine.js';
+
+interface Event {
+  cat: string;
+  name: string;
+  dur: number;
+  args?: { op_name?: string };
+}
+
+async function main() {
+  const name = process.argv[2] ?? 'transform-train-step-256';
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'ds-prof-'));
+  const rt = new Runtime({ profilePrefix: path.join(dir, 'p') });
+  const c = engineCases(rt).find((k) => k.name === name);
+  if (!c) throw new Error(`no case ${name}`);
+  const fn = await c.setup();
+  for (let i = 0; i < 3; i++) await fn();
+  await rt.dispose();
+  const byType = new Map<string, number>();
+  const byNode = new Map<string, number>();
+  let runs = 0;
+  for (const f of readdirSync(dir)) {
+    const events = JSON.parse(readFileSync(path.join(dir, f), 'utf8')) as Event[];
+    runs = Math.max(runs, events.filter((e) => e.name === 'model_run').length);
+    for (const e of events) {
+      if (e.cat !== 'Node' || !e.name.endsWith('_kernel_time')) continue;
+      const op = e.args?.op_name ?? '?';
+      byType.set(op, (byType.get(op) ?? 0) + e.dur);
+      const n = `${op} ${e.name.replace(/_kernel_time$/, '')}`;
+      byNode.set(n, (byNode.get(n) ?? 0) + e.dur);
+    }
+  }
+  rmSync(dir, { recursive: true });
+  const total = [...byType.values()].reduce((a, b) => a + b, 0);
+  const show = (m: Map<string, number>, k: number) =>
+    [...m.entries()].sort((a, b) => b[1] - a[1]).slice(0, k).forEach(([n, us]) => console.log(`${(us / runs / 1000).toFixed(1).padStart(9)} ms  ${((100 * us) / total).toFixed(1).padStart(5)}%  ${n}`));
+  console.log(`${name}: ${(total / runs / 1000).toFixed(1)} ms of kernel time per run (${runs} runs incl. warm-up)\nby op type:`);
+  show(byType, 20);
+  console.log('slowest nodes:');
+  show(byNode, 25);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
