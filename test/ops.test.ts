@@ -20,6 +20,7 @@ const cases: Case[] = [
   ['Div broadcast', (_g, [a, b]) => G.div(a, b), [T(3, 4), { shape: [4], gen: away }]],
   ['Pow tensor exponent', (_g, [a, b]) => G.pow(a, b), [P(3, 4), T(3, 4)]],
   ['Pow scalar exponent', (_g, [a]) => G.pow(a, 1.7), [P(2, 5)]],
+  ['Max broadcast', (_g, [a, b]) => G.max(a, b), [T(2, 3, 4), T(3, 1)]],
   // activations and unary math
   ['Relu', (_g, [a]) => G.relu(a), [{ shape: [3, 7], gen: away }]],
   ['LeakyRelu', (_g, [a]) => G.leakyRelu(a, 0.2), [{ shape: [3, 7], gen: away }]],
@@ -66,7 +67,8 @@ const cases: Case[] = [
   ['Resize nearest arbitrary', (_g, [x]) => G.resize(x, [8, 3], 'nearest'), [T(1, 2, 5, 7)]],
   ['Resize bilinear up', (_g, [x]) => G.resize(x, [11, 7], 'bilinear'), [T(1, 2, 5, 3)]],
   ['Resize bilinear down', (_g, [x]) => G.resize(x, [4, 3], 'bilinear'), [T(2, 1, 9, 7)]],
-  ['Resize bilinear align corners', (_g, [x]) => G.resize(x, [7, 9], 'bilinear', true), [T(1, 2, 4, 5)]],
+  ['Resize bilinear align corners', (_g, [x]) => G.resize(x, [7, 9], 'bilinear', 'align_corners'), [T(1, 2, 4, 5)]],
+  ['Resize bilinear asymmetric (TF legacy)', (_g, [x]) => G.resize(x, [9, 5], 'bilinear', 'asymmetric'), [T(1, 2, 4, 3)]],
   // padding
   ['Pad reflect', (_g, [x]) => G.pad2d(x, [1, 2, 2, 1], 'reflect'), [T(1, 2, 5, 4)]],
   ['Pad reflect 4 on 9x9', (_g, [x]) => G.pad2d(x, [4, 4, 4, 4], 'reflect'), [T(1, 1, 9, 9)]],

@@ -69,6 +69,30 @@ export const PowOp = binaryOp('Pow', (a, b) => Math.pow(a, b), (a, b, y, dy, nee
   needs[1] ? mul(dy, mul(y, log(a))) : undefined,
 ]);
 
+// max(a, b): the gradient goes to the larger operand (to `a` on ties).
+export const MaxGradMaskOp: OpDef<object> = {
+  type: 'MaxGradMask',
+  infer: (inputs) => [{ dtype: 'float32', shape: broadcastDims(inputs[0].shape, inputs[1].shape) }],
+  emit(e, [a, b], outputs) {
+    e.node('Cast', [e.node('GreaterOrEqual', [a, b], 1)[0]], outputs, { to: { i: 1 } });
+  },
+  ref([a, b]) {
+    const shape = broadcastShapes(a.shape, b.shape);
+    const out = new NDArray(shape);
+    const ia = broadcastIndexer(a.shape, shape);
+    const ib = broadcastIndexer(b.shape, shape);
+    for (let i = 0; i < out.size; i++) out.data[i] = a.data[ia(i)] >= b.data[ib(i)] ? 1 : 0;
+    return [out];
+  },
+};
+export const MaxOp = binaryOp('Max', (a, b) => Math.max(a, b), (a, b, _y, dy, needs) => {
+  const mask = a.graph.apply(MaxGradMaskOp, [a, b], {})[0];
+  return [needs[0] ? mul(dy, mask) : undefined, needs[1] ? mul(dy, sub(1, mask)) : undefined];
+});
+
+export function max(a: Tensor, b: Operand): Tensor {
+  return a.graph.apply(MaxOp, [a, lift(a, b)], {})[0];
+}
 export function add(a: Tensor, b: Operand): Tensor {
   return a.graph.apply(AddOp, [a, lift(a, b)], {})[0];
 }

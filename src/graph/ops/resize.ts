@@ -6,11 +6,16 @@ import { NDArray } from '../ndarray.js';
 import { matmul } from './reduce.js';
 
 export type ResizeMode = 'nearest' | 'bilinear';
+/**
+ * Where output pixel o samples the input: 'half_pixel' (PyTorch
+ * align_corners=False, TF half_pixel_centers), 'align_corners', or
+ * 'asymmetric' (o·in/out: PyTorch nearest, TF's legacy bilinear).
+ */
+export type ResizeCoords = 'half_pixel' | 'align_corners' | 'asymmetric';
 export interface ResizeAttrs {
   size: readonly [number, number];
   mode: ResizeMode;
-  /** bilinear only: PyTorch align_corners=True; otherwise half-pixel centres (align_corners=False). */
-  alignCorners: boolean;
+  coords: ResizeCoords;
 }
 
 /**
@@ -18,17 +23,21 @@ export interface ResizeAttrs {
  * 'asymmetric' + 'floor' (PyTorch's nearest), bilinear is 'half_pixel' or
  * 'align_corners'. Coordinates use float32 arithmetic as ORT does.
  */
-export function interpMatrix(inSize: number, outSize: number, mode: ResizeMode, alignCorners: boolean): Float64Array {
+export function interpMatrix(inSize: number, outSize: number, mode: ResizeMode, coords: ResizeCoords): Float64Array {
   const m = new Float64Array(outSize * inSize);
   const f = Math.fround;
   const scale = f(outSize / inSize);
   for (let o = 0; o < outSize; o++) {
     if (mode === 'nearest') {
+      if (coords !== 'asymmetric') throw new Error('nearest resize supports asymmetric coordinates only');
       const src = Math.min(Math.floor(f(o / scale)), inSize - 1);
       m[o * inSize + src] = 1;
       continue;
     }
-    let x = alignCorners ? (outSize === 1 ? 0 : (o * (inSize - 1)) / (outSize - 1)) : f(f(f(o + 0.5) / scale) - 0.5);
+    let x: number;
+    if (coords === 'align_corners') x = outSize === 1 ? 0 : (o * (inSize - 1)) / (outSize - 1);
+    else if (coords === 'asymmetric') x = f(o / scale);
+    else x = f(f(f(o + 0.5) / scale) - 0.5);
     x = Math.min(Math.max(x, 0), inSize - 1);
     const x0 = Math.floor(x);
     const x1 = Math.min(x0 + 1, inSize - 1);
@@ -58,20 +67,25 @@ export const ResizeOp: OpDef<ResizeAttrs> = {
     if (!(size[0] > 0 && size[1] > 0) || !Number.isInteger(size[0]) || !Number.isInteger(size[1])) throw new Error(`invalid size [${size.join(', ')}]`);
     return [{ dtype: 'float32', shape: [x.shape[0], x.shape[1], size[0], size[1]] }];
   },
-  emit(e, [x], outputs, { size, mode, alignCorners }) {
-    const nc = e.node('Slice', [e.node('Shape', [x], 1)[0], e.constInt64([0]), e.constInt64([2])], 1)[0];
-    const sizes = e.node('Concat', [nc, e.constInt64(size)], 1, { axis: { i: 0 } })[0];
+  emit(e, [x], outputs, { size, mode, coords }, types) {
+    const [n, c] = types.inputs[0].shape;
+    let sizes: string;
+    if (typeof n === 'number' && typeof c === 'number') sizes = e.constInt64([n, c, ...size]);
+    else {
+      const nc = e.node('Slice', [e.node('Shape', [x], 1)[0], e.constInt64([0]), e.constInt64([2])], 1)[0];
+      sizes = e.node('Concat', [nc, e.constInt64(size)], 1, { axis: { i: 0 } })[0];
+    }
     e.node('Resize', [x, '', '', sizes], outputs, {
       mode: { s: mode === 'nearest' ? 'nearest' : 'linear' },
-      coordinate_transformation_mode: { s: mode === 'nearest' ? 'asymmetric' : alignCorners ? 'align_corners' : 'half_pixel' },
+      coordinate_transformation_mode: { s: coords },
       nearest_mode: { s: 'floor' },
     });
   },
-  ref([x], { size, mode, alignCorners }) {
+  ref([x], { size, mode, coords }) {
     const [N, C, H, W] = x.shape;
     const [Ho, Wo] = size;
-    const ah = interpMatrix(H, Ho, mode, alignCorners);
-    const aw = interpMatrix(W, Wo, mode, alignCorners);
+    const ah = interpMatrix(H, Ho, mode, coords);
+    const aw = interpMatrix(W, Wo, mode, coords);
     const out = new NDArray([N, C, Ho, Wo]);
     const tmp = new Float64Array(H * Wo);
     for (let p = 0; p < N * C; p++) {
@@ -91,19 +105,21 @@ export const ResizeOp: OpDef<ResizeAttrs> = {
     }
     return [out];
   },
-  grad({ inputs: [x], dOutputs: [dy], attrs: { size, mode, alignCorners } }) {
+  grad({ inputs: [x], dOutputs: [dy], attrs: { size, mode, coords } }) {
     const [, , H, W] = x.staticShape('Resize gradient');
     const [Ho, Wo] = size;
     const g = x.graph;
     let d = dy!;
-    const aw = interpMatrix(W, Wo, mode, alignCorners);
+    const aw = interpMatrix(W, Wo, mode, coords);
     if (!isIdentity(aw, Wo, W)) d = matmul(d, g.constant(aw, [Wo, W]));
-    const ah = interpMatrix(H, Ho, mode, alignCorners);
+    const ah = interpMatrix(H, Ho, mode, coords);
     if (!isIdentity(ah, Ho, H)) d = matmul(g.constant(transposed(ah, Ho, H), [H, Ho]), d);
     return [d];
   },
 };
 
-export function resize(x: Tensor, size: readonly [number, number], mode: ResizeMode = 'bilinear', alignCorners = false): Tensor {
-  return x.graph.apply(ResizeOp, [x], { size: [size[0], size[1]], mode, alignCorners })[0];
+export function resize(x: Tensor, size: readonly [number, number], mode: ResizeMode = 'bilinear', coords?: ResizeCoords): Tensor {
+  const [, , h, w] = x.shape;
+  if (h === size[0] && w === size[1]) return x;
+  return x.graph.apply(ResizeOp, [x], { size: [size[0], size[1]], mode, coords: coords ?? (mode === 'nearest' ? 'asymmetric' : 'half_pixel') })[0];
 }

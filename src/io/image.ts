@@ -1,0 +1,111 @@
+// Image files in and out through sharp (libvips): EXIF orientation, 16-bit
+// PNG, alpha and CMYK are handled by the library, never by hand. In memory an
+// image is planar RGB float32 in [0, 255] (NCHW with N = 1).
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import sharp, { type OutputInfo } from 'sharp';
+import { writeFileAtomic } from './atomic.js';
+
+export interface RgbImage {
+  width: number;
+  height: number;
+  /** Planar RGB, 0–255, length 3·width·height. */
+  data: Float32Array;
+}
+
+export const MIN_IMAGE_SIDE = 16;
+
+export interface LoadOptions {
+  /** Downscale (never upscale) so that the longer side is at most this. */
+  maxSide?: number;
+  /** Resize to exactly this size (width, height), ignoring aspect. */
+  size?: readonly [number, number];
+}
+
+/** Reads an image file; throws a one-line error naming the file and the problem. */
+export async function loadImage(file: string, opts: LoadOptions = {}): Promise<RgbImage> {
+  let st;
+  try {
+    st = await stat(file);
+  } catch {
+    throw new Error(`${file}: no such file`);
+  }
+  if (!st.isFile()) throw new Error(`${file}: not a file`);
+  if (st.size === 0) throw new Error(`${file}: empty file (0 bytes)`);
+  let img = sharp(file, { failOn: 'truncated', limitInputPixels: 1e9 });
+  let meta;
+  try {
+    meta = await img.metadata();
+  } catch {
+    throw new Error(`${file}: not an image sharp can read`);
+  }
+  if (!meta.width || !meta.height) throw new Error(`${file}: image has no size`);
+  // EXIF orientations 5–8 swap width and height.
+  const [w0, h0] = (meta.orientation ?? 1) >= 5 ? [meta.height, meta.width] : [meta.width, meta.height];
+  if (Math.min(w0, h0) < MIN_IMAGE_SIDE) throw new Error(`${file}: image is ${w0}×${h0}; depthstyle needs at least ${MIN_IMAGE_SIDE} px per side`);
+  img = img.rotate().toColourspace('srgb');
+  if (meta.hasAlpha) img = img.flatten({ background: '#ffffff' });
+  if (opts.size) img = img.resize(opts.size[0], opts.size[1], { fit: 'fill' });
+  else if (opts.maxSide && Math.max(w0, h0) > opts.maxSide) img = img.resize({ width: w0 >= h0 ? opts.maxSide : undefined, height: h0 > w0 ? opts.maxSide : undefined });
+  let raw: { data: Buffer; info: OutputInfo };
+  try {
+    raw = await img.removeAlpha().raw({ depth: 'ushort' }).toBuffer({ resolveWithObject: true });
+  } catch (err) {
+    throw new Error(`${file}: cannot decode image (${(err as Error).message.split('\n')[0]})`);
+  }
+  const { width, height, channels } = raw.info;
+  const px = new Uint16Array(raw.data.buffer, raw.data.byteOffset, raw.data.byteLength / 2);
+  const n = width * height;
+  const data = new Float32Array(3 * n);
+  for (let i = 0; i < n; i++) for (let c = 0; c < 3; c++) data[c * n + i] = px[i * channels + Math.min(c, channels - 1)] / 257;
+  return { width, height, data };
+}
+
+/** Interleaved 8-bit RGB of a planar float image (clamped, rounded). */
+export function toInterleaved8(img: RgbImage): Buffer {
+  const n = img.width * img.height;
+  const out = Buffer.alloc(3 * n);
+  for (let i = 0; i < n; i++) for (let c = 0; c < 3; c++) out[3 * i + c] = Math.max(0, Math.min(255, Math.round(img.data[c * n + i])));
+  return out;
+}
+
+function formatFor(file: string): 'png' | 'jpeg' | 'webp' | 'tiff' {
+  const ext = path.extname(file).toLowerCase();
+  if (ext === '.png') return 'png';
+  if (ext === '.jpg' || ext === '.jpeg') return 'jpeg';
+  if (ext === '.webp') return 'webp';
+  if (ext === '.tif' || ext === '.tiff') return 'tiff';
+  throw new Error(`${file}: unsupported output format "${ext}" (use .png, .jpg, .webp or .tif)`);
+}
+
+/** Writes an image atomically, in the format its extension names. */
+export async function saveImage(file: string, img: RgbImage): Promise<void> {
+  const fmt = formatFor(file);
+  const buf = await sharp(toInterleaved8(img), { raw: { width: img.width, height: img.height, channels: 3 } })
+    .toFormat(fmt, fmt === 'jpeg' ? { quality: 92 } : {})
+    .toBuffer();
+  await writeFileAtomic(file, buf);
+}
+
+/** Writes a single-channel 16-bit PNG of values in [0, 1]. */
+export async function saveGray16(file: string, values: Float32Array, width: number, height: number): Promise<void> {
+  const px = new Uint16Array(width * height);
+  for (let i = 0; i < px.length; i++) px[i] = Math.round(Math.max(0, Math.min(1, values[i])) * 65535);
+  const buf = await sharp(Buffer.from(px.buffer), { raw: { width, height, channels: 1, premultiplied: false } })
+    .toColourspace('grey16')
+    .png()
+    .toBuffer();
+  await writeFileAtomic(file, buf);
+}
+
+/** Resizes a planar RGB image (Lanczos, via sharp). */
+export async function resizeImage(img: RgbImage, width: number, height: number): Promise<RgbImage> {
+  const raw = await sharp(toInterleaved8(img), { raw: { width: img.width, height: img.height, channels: 3 } })
+    .resize(width, height, { fit: 'fill' })
+    .raw()
+    .toBuffer();
+  const n = width * height;
+  const data = new Float32Array(3 * n);
+  for (let i = 0; i < n; i++) for (let c = 0; c < 3; c++) data[c * n + i] = raw[3 * i + c];
+  return { width, height, data };
+}

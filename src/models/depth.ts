@@ -1,0 +1,199 @@
+// Monocular depth networks behind one interface. The default, PyDNet v2, and
+// the older PyDNet++ v1 come as TFLite files; they are converted once to ONNX
+// (cached) and imported into the caller's graph, where they are differentiable.
+// A user-supplied ONNX depth model plugs in through the same importer.
+import path from 'node:path';
+import { readFile } from 'node:fs/promises';
+import * as G from '../graph/index.js';
+import type { Tensor } from '../graph/index.js';
+import { readTflite } from './tflite.js';
+import { buildTfliteGraph } from './tflite-graph.js';
+import { importOnnx, onnxInputs, readOnnx, unsupportedOnnxOps } from './onnx-import.js';
+import { ModelStore, cached, sha256 } from './resolver.js';
+import type { onnx as P } from 'onnx-proto';
+
+export type DepthPolarity = 'depth' | 'inverse-depth';
+
+export interface DepthModel {
+  readonly id: string;
+  /** Height and width the network runs at; images are resized to it inside the graph. */
+  readonly inputSize: readonly [number, number];
+  /** 'inverse-depth': larger = nearer (PyDNet v2, MiDaS); 'depth': larger = farther. */
+  readonly polarity: DepthPolarity;
+  readonly licence: string;
+  /** RGB 0–255 NCHW image of any size → [N, 1, h, w] relative depth-like map, in the model's polarity, at the model's resolution. */
+  build(image: Tensor): Tensor;
+}
+
+interface Normalization {
+  /** The network sees (rgb255 / range − mean) / std; range 255 maps to [0, 1], range 1 keeps 0–255. */
+  range: number;
+  mean: readonly number[];
+  std: readonly number[];
+}
+
+class ImportedDepthModel implements DepthModel {
+  constructor(
+    readonly id: string,
+    private readonly model: P.IModelProto,
+    readonly inputSize: readonly [number, number],
+    readonly polarity: DepthPolarity,
+    readonly licence: string,
+    private readonly norm: Normalization,
+    private readonly reluOutput: boolean,
+  ) {}
+
+  build(image: Tensor): Tensor {
+    const g = image.graph;
+    return g.scope(`depth_${this.id}`, () => {
+      let x = G.resize(image, this.inputSize, 'bilinear');
+      const { mean, std, range } = this.norm;
+      if (range !== 1) x = G.div(x, range);
+      if (mean.some((m) => m !== 0)) x = G.sub(x, g.constant(mean, [1, 3, 1, 1], { name: 'mean' }));
+      if (std.some((s) => s !== 1)) x = G.div(x, g.constant(std, [1, 3, 1, 1], { name: 'std' }));
+      let y = importOnnx(this.model, [x], this.id, this.id)[0];
+      if (y.rank === 3) y = G.reshape(y, [y.shape[0] as number, 1, y.shape[1] as number, y.shape[2] as number]);
+      return this.reluOutput ? G.relu(y) : y;
+    });
+  }
+}
+
+const ACADEMIC = 'network weights for academic research use only';
+
+export const BUILTIN_DEPTH_MODELS = {
+  'pydnet-v2': {
+    file: 'pydnet-v2/pydnet_v2_wild_fp16.tflite',
+    polarity: 'inverse-depth' as const,
+    licence: `PyDNet v2 (Aleotti et al., Sensors 2021), from the OMA app (Apache-2.0 code); ${ACADEMIC}`,
+    output: 0,
+    relu: true,
+    // Measured against the TFLite reference: this network expects RGB in 0–255
+    // (with [0, 1] input its output is a featureless blob).
+    range: 1,
+  },
+  pydnet: {
+    file: 'pydnet/pydnet++_v1.tflite',
+    polarity: 'depth' as const,
+    licence: `PyDNet++ v1 (FilippoAleotti/mobilePydnet, Apache-2.0 code); ${ACADEMIC}`,
+    output: 0,
+    relu: false,
+    range: 255,
+  },
+};
+export type BuiltinDepthModel = keyof typeof BUILTIN_DEPTH_MODELS;
+
+/** Bump when the TFLite → ONNX conversion changes, to invalidate cached conversions. */
+const CONVERTER_VERSION = 1;
+
+/** Converts a TFLite depth network to a self-contained ONNX model ([1,3,H,W] in [0,1] → outputs). */
+export function tfliteToOnnx(bytes: Uint8Array, what: string, keepOutputs: number[]): { onnx: Uint8Array; inputSize: [number, number] } {
+  const m = readTflite(bytes, what);
+  const [, h, w, c] = m.tensors[m.inputs[0]].shape;
+  if (c !== 3) throw new Error(`${what}: expected an RGB input, found ${c} channels`);
+  const g = new G.Graph();
+  const x = g.input('image', [1, 3, h, w]);
+  let outs: Tensor[];
+  try {
+    outs = buildTfliteGraph(m, x, 'w');
+  } catch (err) {
+    throw new Error(`${what}: ${(err as Error).message}`);
+  }
+  return { onnx: G.toOnnx(g, keepOutputs.map((i) => outs[i]), { name: path.basename(what) }).bytes, inputSize: [h, w] };
+}
+
+export interface LoadDepthOptions {
+  store?: ModelStore;
+}
+
+/** Loads 'pydnet-v2' (default), 'pydnet', or a path to an ONNX depth model. */
+export async function loadDepthModel(spec: string = 'pydnet-v2', opts: LoadDepthOptions = {}): Promise<DepthModel> {
+  const store = opts.store ?? new ModelStore();
+  if (spec in BUILTIN_DEPTH_MODELS) {
+    const def = BUILTIN_DEPTH_MODELS[spec as BuiltinDepthModel];
+    const src = await store.read(def.file);
+    let inputSize: [number, number] = [0, 0];
+    const { bytes } = await cached(`${spec}.onnx`, `${src.sha256}:v${CONVERTER_VERSION}`, () => {
+      const r = tfliteToOnnx(src.bytes, src.path, [def.output]);
+      inputSize = r.inputSize;
+      return r.onnx;
+    });
+    const model = readOnnx(bytes, `${spec} (cached conversion)`);
+    if (!inputSize[0]) {
+      const shape = onnxInputs(model)[0].shape;
+      inputSize = [Number(shape[2]), Number(shape[3])];
+    }
+    return new ImportedDepthModel(spec, model, inputSize, def.polarity, def.licence, { range: def.range, mean: [0, 0, 0], std: [1, 1, 1] }, def.relu);
+  }
+  if (!spec.endsWith('.onnx')) throw new Error(`unknown depth model "${spec}": use ${Object.keys(BUILTIN_DEPTH_MODELS).join(', ')} or a path to an .onnx file`);
+  return loadOnnxDepthModel(spec);
+}
+
+/**
+ * A user ONNX depth model. Defaults follow MiDaS: RGB in [0, 1] normalized by
+ * the ImageNet mean/std, output inverse depth. A sidecar FILE.json may set
+ * {"mean": [...], "std": [...], "polarity": "depth" | "inverse-depth"}.
+ */
+export async function loadOnnxDepthModel(file: string): Promise<DepthModel> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(file);
+  } catch {
+    throw new Error(`${file}: depth model not found`);
+  }
+  const model = readOnnx(bytes, file);
+  const bad = unsupportedOnnxOps(model);
+  if (bad.length) throw new Error(`${file}: this depth model uses ONNX ops depthstyle cannot differentiate: ${bad.join(', ')}`);
+  const inputs = onnxInputs(model);
+  if (inputs.length !== 1 || inputs[0].shape.length !== 4) throw new Error(`${file}: expected one NCHW image input`);
+  const [, c, h, w] = inputs[0].shape;
+  if (c !== 3 || typeof h !== 'number' || typeof w !== 'number' || !h || !w) throw new Error(`${file}: expected a fixed-size [N, 3, H, W] input, found [${inputs[0].shape.join(', ')}]`);
+  let side: Partial<Normalization & { polarity: DepthPolarity }> = {};
+  try {
+    side = JSON.parse(await readFile(file.replace(/\.onnx$/, '.json'), 'utf8')) as typeof side;
+  } catch {
+    // no sidecar: MiDaS defaults
+  }
+  return new ImportedDepthModel(
+    `onnx-${sha256(bytes).slice(0, 8)}`,
+    model,
+    [h, w],
+    side.polarity ?? 'inverse-depth',
+    `user-supplied model ${path.basename(file)}: see its own licence`,
+    { range: side.range ?? 255, mean: side.mean ?? [0.485, 0.456, 0.406], std: side.std ?? [0.229, 0.224, 0.225] },
+    false,
+  );
+}
+
+/**
+ * Runs a depth model on images of any size, building (and caching) one graph
+ * per image size. Output: the relative depth map resized to the image size.
+ */
+export class DepthEstimator {
+  private readonly programs = new Map<string, Promise<{ prog: G.Program; input: Tensor }>>();
+  constructor(
+    readonly model: DepthModel,
+    private readonly runtime: G.Runtime,
+  ) {}
+
+  private program(width: number, height: number) {
+    const key = `${width}x${height}`;
+    let p = this.programs.get(key);
+    if (!p) {
+      p = (async () => {
+        const g = new G.Graph();
+        const input = g.input('image', [1, 3, height, width]);
+        const depth = G.resize(this.model.build(input), [height, width], 'bilinear');
+        return { prog: await this.runtime.compile([depth]), input };
+      })();
+      this.programs.set(key, p);
+    }
+    return p;
+  }
+
+  /** Raw model output (model polarity) at the image's size. */
+  async estimate(image: { width: number; height: number; data: Float32Array }): Promise<Float32Array> {
+    const { prog, input } = await this.program(image.width, image.height);
+    const [out] = await prog.run(new Map([[input, image.data]]));
+    return out.data;
+  }
+}

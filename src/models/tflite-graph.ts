@@ -1,0 +1,249 @@
+// Builds a differentiable IR graph from a TFLite model: NHWC tensors become
+// NCHW, OHWI kernels OIHW, TF 'SAME' padding explicit pads, and DEQUANTIZE of
+// FLOAT16 constants is folded at load time (compute is float32).
+import * as G from '../graph/index.js';
+import type { Tensor } from '../graph/index.js';
+import { BUILTIN, BUILTIN_NAMES, type TfliteModel, type TfliteOperator, type TfliteTensor } from './tflite.js';
+
+const NHWC_TO_NCHW_AXIS = [0, 2, 3, 1];
+
+function samePads(inSize: number, k: number, s: number, d: number): [number, number] {
+  const out = Math.ceil(inSize / s);
+  const total = Math.max((out - 1) * s + (k - 1) * d + 1 - inSize, 0);
+  return [Math.floor(total / 2), total - Math.floor(total / 2)];
+}
+
+/** Ops of a model that this builder cannot map, by name (empty if all are supported). */
+export function unsupportedTfliteOps(m: TfliteModel): string[] {
+  const ok = new Set<number>(Object.values(BUILTIN));
+  return [...new Set(m.operators.filter((o) => !ok.has(o.builtin)).map((o) => BUILTIN_NAMES[o.builtin] ?? `builtin ${o.builtin}`))];
+}
+
+/**
+ * Adds the model to graph `g`, fed by `input` (NCHW, the model's own input
+ * convention and size), and returns its outputs (NCHW).
+ */
+export function buildTfliteGraph(m: TfliteModel, input: Tensor, scope: string): Tensor[] {
+  const g = input.graph;
+  const bad = unsupportedTfliteOps(m);
+  if (bad.length) throw new Error(`unsupported TFLite ops: ${bad.join(', ')}`);
+  const values = new Map<number, Tensor>();
+  const folded = new Map<number, TfliteTensor>();
+  const t = (i: number) => m.tensors[i];
+
+  const constOf = (i: number): TfliteTensor => {
+    const c = folded.get(i) ?? t(i);
+    if (!c.data) throw new Error(`tensor ${c.name} is not a constant`);
+    return c;
+  };
+  /** IR tensor for TFLite tensor i; constants become named IR constants in NCHW. */
+  const get = (i: number): Tensor => {
+    const v = values.get(i);
+    if (v) return v;
+    const c = constOf(i);
+    const data = c.data!;
+    const key = `${scope}/${c.name || `t${i}`}`;
+    let out: Tensor;
+    if (c.shape.length === 4) {
+      // NHWC constant → NCHW
+      const [n, h, w, ch] = c.shape;
+      const nchw = new Float32Array(data.length);
+      for (let a = 0; a < n; a++) for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) for (let k = 0; k < ch; k++) nchw[((a * ch + k) * h + y) * w + x] = data[((a * h + y) * w + x) * ch + k];
+      out = g.constant(nchw, [n, ch, h, w], { name: key });
+    } else if (c.shape.length === 1) {
+      out = g.constant(data, [1, c.shape[0], 1, 1], { name: key }); // per-channel: broadcast over NCHW
+    } else if (c.shape.length === 0) {
+      out = g.constant(data, [], { name: key });
+    } else throw new Error(`constant ${c.name} of rank ${c.shape.length} is not supported`);
+    values.set(i, out);
+    return out;
+  };
+  /** A kernel constant: OHWI (conv) → OIHW. */
+  const kernel = (i: number, perm: number[], name: string): Tensor => {
+    const c = constOf(i);
+    const [a, b, cc, d] = c.shape;
+    const src = c.data!;
+    const dims = [a, b, cc, d];
+    const outShape = perm.map((p) => dims[p]);
+    const out = new Float32Array(src.length);
+    const stride = [b * cc * d, cc * d, d, 1];
+    const oStride = [outShape[1] * outShape[2] * outShape[3], outShape[2] * outShape[3], outShape[3], 1];
+    for (let i0 = 0; i0 < a; i0++)
+      for (let i1 = 0; i1 < b; i1++)
+        for (let i2 = 0; i2 < cc; i2++)
+          for (let i3 = 0; i3 < d; i3++) {
+            const idx = [i0, i1, i2, i3];
+            out[perm.reduce((s, p, k) => s + idx[p] * oStride[k], 0)] = src[i0 * stride[0] + i1 * stride[1] + i2 * stride[2] + i3];
+          }
+    return g.constant(out, outShape, { name: `${scope}/${name}` });
+  };
+  const bias = (op: TfliteOperator, k: number): Tensor | undefined => {
+    const i = op.inputs[k];
+    if (i === undefined || i < 0) return undefined;
+    const c = constOf(i);
+    return g.constant(c.data!, [c.shape[0]], { name: `${scope}/${c.name || `t${i}`}/bias` });
+  };
+  const activation = (x: Tensor, code: number, op: TfliteOperator): Tensor => {
+    if (code === 0) return x;
+    if (code === 1) return G.relu(x);
+    if (code === 4) return G.tanh(x);
+    throw new Error(`operator ${op.index} (${BUILTIN_NAMES[op.builtin]}): fused activation ${code} is not supported`);
+  };
+  const spatial = (i: number) => {
+    const s = t(i).shape;
+    return [s[1], s[2]];
+  };
+
+  values.set(m.inputs[0], input);
+  for (const op of m.operators) {
+    const name = BUILTIN_NAMES[op.builtin];
+    const out = op.outputs[0];
+    let y: Tensor;
+    switch (op.builtin) {
+      case BUILTIN.DEQUANTIZE: {
+        const c = constOf(op.inputs[0]);
+        folded.set(out, { ...t(out), data: Float32Array.from(c.data!) });
+        continue;
+      }
+      case BUILTIN.CONV_2D:
+      case BUILTIN.DEPTHWISE_CONV_2D: {
+        const depthwise = op.builtin === BUILTIN.DEPTHWISE_CONV_2D;
+        const x = get(op.inputs[0]);
+        const [kh, kw] = constOf(op.inputs[1]).shape.slice(1, 3);
+        const sw = op.optInt(1, 1);
+        const sh = op.optInt(2, 1);
+        const dw = op.optInt(depthwise ? 5 : 4, 1);
+        const dh = op.optInt(depthwise ? 6 : 5, 1);
+        const [H, W] = spatial(op.inputs[0]);
+        const same = op.optByte(0) === 0;
+        const [pt, pb] = same ? samePads(H, kh, sh, dh) : [0, 0];
+        const [pl, pr] = same ? samePads(W, kw, sw, dw) : [0, 0];
+        // conv: OHWI → OIHW; depthwise: [1, kh, kw, C·m] → [C·m, 1, kh, kw]
+        const w = kernel(op.inputs[1], depthwise ? [3, 0, 1, 2] : [0, 3, 1, 2], `${t(op.inputs[1]).name}/oihw`);
+        const group = depthwise ? t(op.inputs[0]).shape[3] : 1;
+        y = G.conv2d(x, w, bias(op, 2), { strides: [sh, sw], dilations: [dh, dw], pads: [pt, pl, pb, pr], group });
+        y = activation(y, op.optByte(depthwise ? 4 : 3), op);
+        break;
+      }
+      case BUILTIN.TRANSPOSE_CONV: {
+        // inputs: output_shape, weights [Cout, kh, kw, Cin], x (, bias)
+        const x = get(op.inputs[2]);
+        const [, kh, kw] = constOf(op.inputs[1]).shape;
+        const sw = op.optInt(1, 1);
+        const sh = op.optInt(2, 1);
+        const [Ho, Wo] = spatial(out);
+        const [Hi, Wi] = spatial(op.inputs[2]);
+        const same = op.optByte(0) === 0;
+        const [pt, pb] = same ? samePads(Ho, kh, sh, 1) : [0, 0];
+        const [pl, pr] = same ? samePads(Wo, kw, sw, 1) : [0, 0];
+        const w = kernel(op.inputs[1], [3, 0, 1, 2], `${t(op.inputs[1]).name}/iohw`);
+        const outputPadding: [number, number] = [Ho - ((Hi - 1) * sh + kh - pt - pb), Wo - ((Wi - 1) * sw + kw - pl - pr)];
+        y = G.convTranspose2d(x, w, bias(op, 3), { strides: [sh, sw], pads: [pt, pl, pb, pr], outputPadding });
+        break;
+      }
+      case BUILTIN.MAX_POOL_2D:
+      case BUILTIN.AVERAGE_POOL_2D: {
+        const x = get(op.inputs[0]);
+        const sw = op.optInt(1, 1);
+        const sh = op.optInt(2, 1);
+        const fw = op.optInt(3, 1);
+        const fh = op.optInt(4, 1);
+        const [H, W] = spatial(op.inputs[0]);
+        const same = op.optByte(0) === 0;
+        const [pt, pb] = same ? samePads(H, fh, sh, 1) : [0, 0];
+        const [pl, pr] = same ? samePads(W, fw, sw, 1) : [0, 0];
+        const opts = { strides: [sh, sw] as [number, number], pads: [pt, pl, pb, pr] as [number, number, number, number] };
+        y = op.builtin === BUILTIN.MAX_POOL_2D ? G.maxPool2d(x, [fh, fw], opts) : G.avgPool2d(x, [fh, fw], opts);
+        y = activation(y, op.optByte(5), op);
+        break;
+      }
+      case BUILTIN.ADD:
+      case BUILTIN.SUB:
+      case BUILTIN.MUL:
+      case BUILTIN.MAXIMUM: {
+        const a = get(op.inputs[0]);
+        const b = get(op.inputs[1]);
+        y = op.builtin === BUILTIN.ADD ? G.add(a, b) : op.builtin === BUILTIN.SUB ? G.sub(a, b) : op.builtin === BUILTIN.MUL ? G.mul(a, b) : G.max(a, b);
+        if (op.builtin !== BUILTIN.MAXIMUM) y = activation(y, op.optByte(0), op);
+        break;
+      }
+      case BUILTIN.CONCATENATION: {
+        const axis = op.optInt(0);
+        y = G.concat(op.inputs.map(get), NHWC_TO_NCHW_AXIS[axis < 0 ? axis + 4 : axis]);
+        y = activation(y, op.optByte(1), op);
+        break;
+      }
+      case BUILTIN.LEAKY_RELU:
+        y = G.leakyRelu(get(op.inputs[0]), op.optFloat(0, 0.2));
+        break;
+      case BUILTIN.RELU:
+        y = G.relu(get(op.inputs[0]));
+        break;
+      case BUILTIN.LOGISTIC:
+        y = G.sigmoid(get(op.inputs[0]));
+        break;
+      case BUILTIN.TANH:
+        y = G.tanh(get(op.inputs[0]));
+        break;
+      case BUILTIN.RESIZE_BILINEAR:
+      case BUILTIN.RESIZE_NEAREST_NEIGHBOR: {
+        const size = constOf(op.inputs[1]).data!;
+        const alignCorners = op.optByte(2) !== 0;
+        const halfPixel = op.optByte(3) !== 0;
+        const nearest = op.builtin === BUILTIN.RESIZE_NEAREST_NEIGHBOR;
+        if (nearest && (alignCorners || halfPixel)) throw new Error(`operator ${op.index}: nearest resize with align_corners/half_pixel_centers is not supported`);
+        y = G.resize(get(op.inputs[0]), [size[0], size[1]], nearest ? 'nearest' : 'bilinear', alignCorners ? 'align_corners' : halfPixel ? 'half_pixel' : 'asymmetric');
+        break;
+      }
+      case BUILTIN.STRIDED_SLICE: {
+        const [begin, end, strides] = op.inputs.slice(1).map((i) => constOf(i).data!);
+        const beginMask = op.optInt(0);
+        const endMask = op.optInt(1);
+        if (op.optInt(2) || op.optInt(3) || op.optInt(4)) throw new Error(`operator ${op.index}: STRIDED_SLICE with ellipsis/new-axis/shrink masks is not supported`);
+        const x = get(op.inputs[0]);
+        const shape = t(op.inputs[0]).shape;
+        const starts: number[] = [];
+        const ends: number[] = [];
+        const axes: number[] = [];
+        const steps: number[] = [];
+        for (let a = 0; a < shape.length; a++) {
+          const st = beginMask & (1 << a) ? (strides[a] > 0 ? 0 : shape[a] - 1) : begin[a];
+          const en = endMask & (1 << a) ? (strides[a] > 0 ? shape[a] : -shape[a] - 1) : end[a];
+          if (st === 0 && en === shape[a] && strides[a] === 1) continue;
+          starts.push(st);
+          ends.push(en);
+          axes.push(NHWC_TO_NCHW_AXIS[a]);
+          steps.push(strides[a]);
+        }
+        y = axes.length ? G.slice(x, starts, ends, axes, steps) : x;
+        break;
+      }
+      case BUILTIN.PAD:
+      case BUILTIN.MIRROR_PAD: {
+        const p = constOf(op.inputs[1]).data!; // [4, 2] NHWC
+        if (op.builtin === BUILTIN.MIRROR_PAD && op.optByte(0) !== 0) throw new Error(`operator ${op.index}: SYMMETRIC mirror padding is not supported`);
+        const pads = new Array<number>(8).fill(0);
+        for (let a = 0; a < 4; a++) {
+          pads[NHWC_TO_NCHW_AXIS[a]] = p[2 * a];
+          pads[4 + NHWC_TO_NCHW_AXIS[a]] = p[2 * a + 1];
+        }
+        y = G.pad(get(op.inputs[0]), pads, op.builtin === BUILTIN.MIRROR_PAD ? 'reflect' : 'constant');
+        break;
+      }
+      default:
+        throw new Error(`operator ${op.index}: ${name ?? op.builtin} is not supported`);
+    }
+    const expect = t(out).shape;
+    const got = y.shape;
+    const nchw = [expect[0], expect[3], expect[1], expect[2]];
+    if (expect.length === 4 && nchw.some((d, i) => d !== got[i] && typeof got[i] === 'number')) {
+      throw new Error(`operator ${op.index} (${name}): built shape [${got.join(', ')}] but the model says NHWC [${expect.join(', ')}]`);
+    }
+    values.set(out, y);
+  }
+  return m.outputs.map((i) => {
+    const v = values.get(i);
+    if (!v) throw new Error(`output ${t(i).name} was not computed`);
+    return v;
+  });
+}

@@ -1,0 +1,176 @@
+// A reader for the parts of the TFLite flatbuffer schema (tensorflow/lite/
+// schema/schema.fbs) that single-image depth networks use, on the
+// `flatbuffers` runtime. Field ids below are the schema's declaration order.
+import { ByteBuffer } from 'flatbuffers';
+
+export const TFLITE_TYPES = ['float32', 'float16', 'int32', 'uint8', 'int64', 'string', 'bool', 'int16', 'complex64', 'int8'] as const;
+export type TfliteType = (typeof TFLITE_TYPES)[number];
+
+/** BuiltinOperator codes we map (schema.fbs enum BuiltinOperator). */
+export const BUILTIN = {
+  ADD: 0,
+  AVERAGE_POOL_2D: 1,
+  CONCATENATION: 2,
+  CONV_2D: 3,
+  DEPTHWISE_CONV_2D: 4,
+  DEQUANTIZE: 6,
+  LOGISTIC: 14,
+  MAX_POOL_2D: 17,
+  MUL: 18,
+  RELU: 19,
+  RELU6: 21,
+  RESHAPE: 22,
+  RESIZE_BILINEAR: 23,
+  TANH: 28,
+  PAD: 34,
+  SUB: 41,
+  STRIDED_SLICE: 45,
+  MAXIMUM: 55,
+  TRANSPOSE_CONV: 67,
+  RESIZE_NEAREST_NEIGHBOR: 97,
+  LEAKY_RELU: 98,
+  MIRROR_PAD: 100,
+} as const;
+
+export const BUILTIN_NAMES: Record<number, string> = Object.fromEntries(Object.entries(BUILTIN).map(([k, v]) => [v, k]));
+
+export interface TfliteTensor {
+  index: number;
+  name: string;
+  shape: number[];
+  type: TfliteType;
+  /** Constant data (decoded to numbers), if the tensor has a buffer. */
+  data?: Float32Array | Int32Array;
+}
+
+/** An operator with its builtin options table, read lazily by field id. */
+export interface TfliteOperator {
+  index: number;
+  builtin: number;
+  inputs: number[];
+  outputs: number[];
+  /** Reads an int/bool/byte field of the options table (default if absent). */
+  optInt(id: number, dflt?: number): number;
+  optByte(id: number, dflt?: number): number;
+  optFloat(id: number, dflt?: number): number;
+}
+
+export interface TfliteModel {
+  tensors: TfliteTensor[];
+  operators: TfliteOperator[];
+  inputs: number[];
+  outputs: number[];
+}
+
+/** IEEE half → float. */
+export function halfToFloat(h: number): number {
+  const s = h & 0x8000 ? -1 : 1;
+  const e = (h >> 10) & 0x1f;
+  const f = h & 0x3ff;
+  if (e === 0) return s * 2 ** -14 * (f / 1024);
+  if (e === 31) return f ? NaN : s * Infinity;
+  return s * 2 ** (e - 15) * (1 + f / 1024);
+}
+
+export function readTflite(bytes: Uint8Array, what = 'TFLite model'): TfliteModel {
+  if (bytes.length < 8) throw new Error(`${what}: file too small to be a TFLite model`);
+  const bb = new ByteBuffer(bytes);
+  if (bb.__has_identifier('TFL3') === false) throw new Error(`${what}: not a TFLite flatbuffer (missing "TFL3" identifier)`);
+  const field = (table: number, id: number) => bb.__offset(table, 4 + 2 * id);
+  const tables = (table: number, id: number): number[] => {
+    const o = field(table, id);
+    if (!o) return [];
+    const start = bb.__vector(table + o);
+    return Array.from({ length: bb.__vector_len(table + o) }, (_, i) => bb.__indirect(start + 4 * i));
+  };
+  const ints = (table: number, id: number): number[] => {
+    const o = field(table, id);
+    if (!o) return [];
+    const start = bb.__vector(table + o);
+    return Array.from({ length: bb.__vector_len(table + o) }, (_, i) => bb.readInt32(start + 4 * i));
+  };
+  const int = (table: number, id: number, d = 0) => (field(table, id) ? bb.readInt32(table + field(table, id)) : d);
+  const byte = (table: number, id: number, d = 0) => (field(table, id) ? bb.readInt8(table + field(table, id)) : d);
+  const float = (table: number, id: number, d = 0) => (field(table, id) ? bb.readFloat32(table + field(table, id)) : d);
+  const floats = (table: number, id: number): number[] => {
+    const o = field(table, id);
+    if (!o) return [];
+    const start = bb.__vector(table + o);
+    return Array.from({ length: bb.__vector_len(table + o) }, (_, i) => bb.readFloat32(start + 4 * i));
+  };
+  const longs = (table: number, id: number): number[] => {
+    const o = field(table, id);
+    if (!o) return [];
+    const start = bb.__vector(table + o);
+    return Array.from({ length: bb.__vector_len(table + o) }, (_, i) => Number(bb.readInt64(start + 8 * i)));
+  };
+  const str = (table: number, id: number) => (field(table, id) ? (bb.__string(table + field(table, id)) as string) : '');
+
+  try {
+    const root = bb.readInt32(bb.position()) + bb.position();
+    // Model: operator_codes (1), subgraphs (2), buffers (4).
+    const opcodes = tables(root, 1).map((t) => Math.max(byte(t, 0), int(t, 3)));
+    const buffers = tables(root, 4).map((t) => {
+      const o = field(t, 0);
+      if (!o) return undefined;
+      const start = bb.__vector(t + o);
+      return bytes.subarray(start, start + bb.__vector_len(t + o));
+    });
+    const subgraphs = tables(root, 2);
+    if (subgraphs.length !== 1) throw new Error(`expected one subgraph, found ${subgraphs.length}`);
+    const sg = subgraphs[0];
+    // Tensor: shape (0), type (1), buffer (2), name (3), quantization (4).
+    // Quantized (int8/uint8) constants are dequantized here: f = scale·(q − zero_point),
+    // per channel along quantized_dimension (QuantizationParameters 2, 3, 6).
+    const tensors: TfliteTensor[] = tables(sg, 0).map((t, index) => {
+      const type = TFLITE_TYPES[byte(t, 1)];
+      const buf = buffers[int(t, 2)];
+      const shape = ints(t, 0);
+      const tensor: TfliteTensor = { index, name: str(t, 3), shape, type };
+      if (buf && buf.length) {
+        const n = shape.reduce((a, b) => a * b, 1);
+        const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+        const need = { float32: 4, float16: 2, int32: 4, int8: 1, uint8: 1 }[type as string];
+        if (!need) throw new Error(`tensor ${tensor.name}: constant of type ${type} is not supported`);
+        if (buf.length !== n * need) throw new Error(`tensor ${tensor.name}: buffer has ${buf.length} bytes, shape [${shape.join(', ')}] needs ${n * need}`);
+        if (type === 'float32') tensor.data = Float32Array.from({ length: n }, (_, i) => dv.getFloat32(4 * i, true));
+        else if (type === 'float16') tensor.data = Float32Array.from({ length: n }, (_, i) => halfToFloat(dv.getUint16(2 * i, true)));
+        else if (type === 'int32') tensor.data = Int32Array.from({ length: n }, (_, i) => dv.getInt32(4 * i, true));
+        else {
+          const qo = field(t, 4);
+          const q = qo ? bb.__indirect(t + qo) : 0;
+          const scale = q ? floats(q, 2) : [];
+          if (!scale.length) throw new Error(`tensor ${tensor.name}: ${type} constant without quantization scale`);
+          const zero = longs(q, 3);
+          const qdim = int(q, 6);
+          const inner = shape.slice(qdim + 1).reduce((a, b) => a * b, 1);
+          const channels = shape[qdim] ?? 1;
+          tensor.data = Float32Array.from({ length: n }, (_, i) => {
+            const ch = scale.length === 1 ? 0 : Math.floor(i / inner) % channels;
+            const v = type === 'int8' ? dv.getInt8(i) : dv.getUint8(i);
+            return scale[ch] * (v - (zero[scale.length === 1 ? 0 : ch] ?? 0));
+          });
+          tensor.type = 'float32';
+        }
+      }
+      return tensor;
+    });
+    // Operator: opcode_index (0), inputs (1), outputs (2), builtin_options (4).
+    const operators: TfliteOperator[] = tables(sg, 3).map((t, index) => {
+      const o = field(t, 4);
+      const opts = o ? bb.__indirect(t + o) : 0;
+      return {
+        index,
+        builtin: opcodes[int(t, 0)],
+        inputs: ints(t, 1),
+        outputs: ints(t, 2),
+        optInt: (id, d = 0) => (opts ? int(opts, id, d) : d),
+        optByte: (id, d = 0) => (opts ? byte(opts, id, d) : d),
+        optFloat: (id, d = 0) => (opts ? float(opts, id, d) : d),
+      };
+    });
+    return { tensors, operators, inputs: ints(sg, 1), outputs: ints(sg, 2) };
+  } catch (err) {
+    throw new Error(`${what}: malformed TFLite flatbuffer (${(err as Error).message})`);
+  }
+}
