@@ -25,20 +25,18 @@ export function colorOf(t: number, map: ColorMap): [number, number, number] {
 }
 
 /**
- * Min–max normalizes a relative depth map to [0, 1] with larger = farther,
- * whatever the network's polarity.
+ * Normalizes a relative depth map to [0, 1] with larger = farther, whatever the
+ * network's polarity. The 1st and 99th percentiles map to 0 and 1 (clipped),
+ * so a few extreme pixels cannot flatten the picture.
  */
 export function normalizeDepth(values: ArrayLike<number>, polarity: 'depth' | 'inverse-depth'): Float32Array {
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (let i = 0; i < values.length; i++) {
-    lo = Math.min(lo, values[i]);
-    hi = Math.max(hi, values[i]);
-  }
+  const sorted = Float32Array.from(values).sort();
+  const lo = sorted[Math.floor(0.01 * (sorted.length - 1))];
+  const hi = sorted[Math.ceil(0.99 * (sorted.length - 1))];
   const span = hi - lo || 1;
   const out = new Float32Array(values.length);
   for (let i = 0; i < values.length; i++) {
-    const t = (values[i] - lo) / span;
+    const t = Math.max(0, Math.min(1, (values[i] - lo) / span));
     out[i] = polarity === 'depth' ? t : 1 - t;
   }
   return out;

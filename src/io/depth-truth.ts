@@ -22,7 +22,7 @@ export interface DepthFrame {
 export async function readDepthTruth(file: string, encoding: DepthEncoding = guessDepthEncoding(file)): Promise<DepthFrame> {
   let raw;
   try {
-    raw = await sharp(file).extractChannel(0).raw({ depth: 'ushort' }).toBuffer({ resolveWithObject: true });
+    raw = await sharp(file).extractChannel(0).toColourspace('grey16').raw({ depth: 'ushort' }).toBuffer({ resolveWithObject: true });
   } catch (err) {
     throw new Error(`${file}: cannot read depth image (${(err as Error).message.split('\n')[0]})`);
   }

@@ -43,7 +43,8 @@ export async function loadImage(file: string, opts: LoadOptions = {}): Promise<R
   // EXIF orientations 5–8 swap width and height.
   const [w0, h0] = (meta.orientation ?? 1) >= 5 ? [meta.height, meta.width] : [meta.width, meta.height];
   if (Math.min(w0, h0) < MIN_IMAGE_SIDE) throw new Error(`${file}: image is ${w0}×${h0}; depthstyle needs at least ${MIN_IMAGE_SIDE} px per side`);
-  img = img.rotate().toColourspace('srgb');
+  // rgb16: 16-bit values whatever the source depth, so 16-bit PNGs keep their precision.
+  img = img.rotate().toColourspace('rgb16');
   if (meta.hasAlpha) img = img.flatten({ background: '#ffffff' });
   if (opts.size) img = img.resize(opts.size[0], opts.size[1], { fit: 'fill' });
   else if (opts.maxSide && Math.max(w0, h0) > opts.maxSide) img = img.resize({ width: w0 >= h0 ? opts.maxSide : undefined, height: h0 > w0 ? opts.maxSide : undefined });
@@ -91,7 +92,7 @@ export async function saveImage(file: string, img: RgbImage): Promise<void> {
 export async function saveGray16(file: string, values: Float32Array, width: number, height: number): Promise<void> {
   const px = new Uint16Array(width * height);
   for (let i = 0; i < px.length; i++) px[i] = Math.round(Math.max(0, Math.min(1, values[i])) * 65535);
-  const buf = await sharp(Buffer.from(px.buffer), { raw: { width, height, channels: 1, premultiplied: false } })
+  const buf = await sharp(px, { raw: { width, height, channels: 1 } })
     .toColourspace('grey16')
     .png()
     .toBuffer();

@@ -67,9 +67,7 @@ export const BUILTIN_DEPTH_MODELS = {
     licence: `PyDNet v2 (Aleotti et al., Sensors 2021), from the OMA app (Apache-2.0 code); ${ACADEMIC}`,
     output: 0,
     relu: true,
-    // Measured against the TFLite reference: this network expects RGB in 0–255
-    // (with [0, 1] input its output is a featureless blob).
-    range: 1,
+    range: 255,
   },
   pydnet: {
     file: 'pydnet/pydnet++_v1.tflite',

@@ -1,0 +1,45 @@
+// A one-line progress bar on stderr: done/total, ETA, and the current loss
+// terms. Redraws in place on a terminal; prints occasional lines otherwise.
+export class Progress {
+  private readonly start = performance.now();
+  private lastLine = 0;
+  constructor(
+    private readonly label: string,
+    private readonly total: number,
+    private readonly stream: NodeJS.WriteStream = process.stderr,
+  ) {}
+
+  update(done: number, terms: Record<string, number> = {}): void {
+    const now = performance.now();
+    const elapsed = (now - this.start) / 1000;
+    const frac = this.total ? done / this.total : 1;
+    const eta = done > 0 ? (elapsed / done) * (this.total - done) : NaN;
+    const width = 24;
+    const filled = Math.round(frac * width);
+    const bar = `${'█'.repeat(filled)}${'░'.repeat(width - filled)}`;
+    const loss = Object.entries(terms)
+      .map(([k, v]) => `${k} ${formatNumber(v)}`)
+      .join('  ');
+    const line = `${this.label} ${bar} ${done}/${this.total}  ${formatTime(elapsed)} elapsed, ETA ${Number.isFinite(eta) ? formatTime(eta) : '?'}${loss ? `  ${loss}` : ''}`;
+    if (this.stream.isTTY) {
+      this.stream.write(`\r\x1b[K${line}`);
+      if (done >= this.total) this.stream.write('\n');
+    } else if (done >= this.total || now - this.lastLine > 10_000 || done === 1) {
+      this.stream.write(`${line}\n`);
+      this.lastLine = now;
+    }
+  }
+}
+
+export function formatTime(s: number): string {
+  if (s < 60) return `${s.toFixed(1)}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m${String(Math.round(s % 60)).padStart(2, '0')}s`;
+  return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
+}
+
+export function formatNumber(v: number): string {
+  if (v === 0) return '0';
+  const a = Math.abs(v);
+  return a >= 1e4 || a < 1e-3 ? v.toExponential(2) : v.toPrecision(4);
+}
