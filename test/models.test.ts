@@ -1,0 +1,182 @@
+// The pretrained networks against independent references: VGG-19 against
+// TensorFlow.js running the same TF.js files, PyDNet against Google's TFLite
+// interpreter, the Johnson/Engstrom baseline against a TF.js implementation,
+// depth against RGB-D ground truth, and gradients through both networks.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import * as G from '../src/graph/index.js';
+import { loadVgg19 } from '../src/models/vgg.js';
+import { DepthEstimator, loadDepthModel } from '../src/models/depth.js';
+import { readTflite } from '../src/models/tflite.js';
+import { buildTfliteGraph } from '../src/models/tflite-graph.js';
+import { johnsonBaselineNet, loadBaseline } from '../src/models/johnson.js';
+import { readDepthTruth } from '../src/io/depth-truth.js';
+import { loadImage } from '../src/io/image.js';
+import { pearson, spearman } from '../src/eval/stats.js';
+import { Rng } from '../src/nn/random.js';
+import { runTfliteReference } from './support/tflite-reference.js';
+import { johnsonTfjs } from './support/johnson-tfjs.js';
+import { SHARED, loadPhoto, maxAbs, maxAbsDiff, runtime, store, toNhwc } from './support/fixtures.js';
+
+await tf.setBackend('cpu');
+
+async function vggTaps(exact: boolean, img: { width: number; height: number; data: Float32Array }, taps: string[]) {
+  const vgg = await loadVgg19({ store, exactBlocks13: exact });
+  const g = new G.Graph();
+  const x = g.input('x', [1, 3, img.height, img.width]);
+  const f = vgg.features(x, taps);
+  return (await runtime.compile(taps.map((t) => f.get(t)!))).run(new Map([[x, img.data]]));
+}
+
+test('VGG-19 uint8 activations match the exact fp32 model within the documented 2–5 % (relu1_1 … relu3_4)', async () => {
+  const img = await loadPhoto('tubingen.jpg', [96, 64]);
+  const taps = ['relu1_1', 'relu1_2', 'relu2_1', 'relu2_2', 'relu3_1', 'relu3_4'];
+  const [exact, quant] = [await vggTaps(true, img, taps), await vggTaps(false, img, taps)];
+  taps.forEach((t, i) => {
+    let e = 0;
+    let s = 0;
+    exact[i].data.forEach((v, k) => {
+      e += (v - quant[i].data[k]) ** 2;
+      s += v * v;
+    });
+    const rel = Math.sqrt(e / s);
+    console.log(`  ${t}: uint8 vs fp32 relative RMS ${(100 * rel).toFixed(2)} %`);
+    assert.ok(rel > 1e-4 && rel < 0.05, `${t}: relative RMS ${rel}`);
+  });
+});
+
+test('VGG-19 activations match TensorFlow.js running the same TF.js model (uint8 weights) within 1e-3', async () => {
+  const dir = path.join(SHARED, 'models', 'vgg19');
+  const mj = JSON.parse(await readFile(path.join(dir, 'model.json'), 'utf8'));
+  const group = mj.weightsManifest[0];
+  const shards = await Promise.all(group.paths.map((p: string) => readFile(path.join(dir, p))));
+  const weightData = new Uint8Array(Buffer.concat(shards)).buffer;
+  const model = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: mj.modelTopology, weightSpecs: group.weights, weightData }));
+  const sub = tf.model({ inputs: model.inputs, outputs: model.getLayer('block2_conv1').output as tf.SymbolicTensor });
+  const img = await loadPhoto('stata.jpg', [40, 32]);
+  const [ours] = await vggTaps(false, img, ['relu2_1']);
+  // TF.js sees the same preprocessing our graph does: BGR, minus the mean, NHWC.
+  const n = 32 * 40;
+  const pre = new Float32Array(3 * n);
+  const mean = [103.939, 116.779, 123.68];
+  for (let c = 0; c < 3; c++) for (let i = 0; i < n; i++) pre[i * 3 + c] = img.data[(2 - c) * n + i] - mean[c];
+  const ref = (sub.predict(tf.tensor4d(pre, [1, 32, 40, 3])) as tf.Tensor).dataSync() as Float32Array;
+  const oursNhwc = toNhwc(ours.data, 128, 16, 20);
+  const rel = maxAbsDiff(oursNhwc, ref) / maxAbs(ref);
+  assert.ok(rel < 1e-3, `relu2_1 vs TF.js: max relative error ${rel}`);
+});
+
+test('PyDNet v2 conversion matches the TFLite reference interpreter within 1e-3 on a real photo', async () => {
+  const bytes = await readFile(path.join(SHARED, 'models', 'pydnet-v2', 'pydnet_v2_wild_fp16.tflite'));
+  const m = readTflite(bytes);
+  const img = await loadPhoto('golden_gate.jpg', [640, 384]);
+  const input = img.data.map((v) => v / 255);
+  const [ref] = await runTfliteReference(bytes, [toNhwc(input, 3, 384, 640)]);
+  const g = new G.Graph();
+  const x = g.input('x', [1, 3, 384, 640]);
+  const [out] = await (await runtime.compile(buildTfliteGraph(m, x, 'w'))).run(new Map([[x, input]]));
+  const rel = maxAbsDiff(out.data, ref.data) / maxAbs(ref.data);
+  assert.ok(rel < 1e-3, `max relative error ${rel}`);
+});
+
+test('PyDNet++ v1 conversion agrees with the TFLite reference (which quantizes activations of its int8 convs)', async () => {
+  const bytes = await readFile(path.join(SHARED, 'models', 'pydnet', 'pydnet++_v1.tflite'));
+  const m = readTflite(bytes);
+  const img = await loadPhoto('golden_gate.jpg', [640, 448]);
+  const input = img.data.map((v) => v / 255);
+  const [ref] = await runTfliteReference(bytes, [toNhwc(input, 3, 448, 640)]);
+  const g = new G.Graph();
+  const x = g.input('x', [1, 3, 448, 640]);
+  const [out] = await (await runtime.compile([buildTfliteGraph(m, x, 'w')[0]])).run(new Map([[x, input]]));
+  // 35 of its convs are hybrid int8: TFLite quantizes their inputs to 8 bits on
+  // the fly, we compute in float32, so agreement is by correlation, not 1e-3.
+  const r = pearson(out.data, ref.data);
+  assert.ok(r > 0.95, `Pearson ${r}`);
+});
+
+test('depth correlates with RGB-D ground truth (Spearman, polarity-corrected)', async () => {
+  const frames = [
+    ['open3d/color/00000.jpg', 'open3d/depth/00000.png'],
+    ['open3d/color/00003.jpg', 'open3d/depth/00003.png'],
+    ['sun/SUN_color.jpg', 'sun/SUN_depth.png'],
+    ['tum/TUM_color.png', 'tum/TUM_depth.png'],
+  ];
+  for (const spec of ['pydnet-v2', 'pydnet']) {
+    const model = await loadDepthModel(spec, { store });
+    const est = new DepthEstimator(model, runtime);
+    for (const [c, d] of frames) {
+      const img = await loadImage(path.join(SHARED, 'images', 'rgbd', c));
+      const gt = await readDepthTruth(path.join(SHARED, 'images', 'rgbd', d));
+      const pred = await est.estimate(img);
+      const a: number[] = [];
+      const b: number[] = [];
+      for (let i = 0; i < gt.metres.length; i += 5) if (gt.metres[i] > 0) {
+        a.push(model.polarity === 'depth' ? pred[i] : -pred[i]);
+        b.push(gt.metres[i]);
+      }
+      const rho = spearman(a, b);
+      console.log(`  ${spec} ${c}: Spearman ${rho.toFixed(3)}`);
+      assert.ok(rho > 0.3, `${spec} on ${c}: Spearman ${rho}`);
+    }
+  }
+});
+
+test('Johnson/Engstrom baseline matches an independent TF.js implementation within 1e-3 (odd image size)', async () => {
+  const ckpt = await loadBaseline('udnie', store);
+  const [w, h] = [45, 37];
+  const img = await loadPhoto('hoovertowernight.jpg', [w, h]);
+  const ref = johnsonTfjs(ckpt, toNhwc(img.data, 3, h, w), h, w);
+  const g = new G.Graph();
+  const x = g.input('x', [1, 3, h, w]);
+  const [out] = await (await runtime.compile([johnsonBaselineNet(x, ckpt, 'b')])).run(new Map([[x, img.data]]));
+  assert.deepEqual(out.shape, [1, 3, h, w]);
+  const rel = maxAbsDiff(toNhwc(out.data, 3, h, w), ref) / 255;
+  assert.ok(rel < 1e-3, `max error ${rel} of the 0–255 range`);
+});
+
+/**
+ * Checks ⟨∇L, v⟩ (ORT's backward graph) against a central difference of L
+ * along a random direction v. L = Σ y·R is summed in float64 from ORT's
+ * float32 output, so the difference is not lost in float32 accumulation.
+ */
+async function directionalCheck(build: (x: G.Tensor) => G.Tensor, img: { width: number; height: number; data: Float32Array }, eps: number) {
+  const g = new G.Graph();
+  const x = g.input('x', [1, 3, img.height, img.width]);
+  const y = build(x);
+  const shape = y.staticShape();
+  const rng = new Rng(3);
+  const r = rng.fill(shape.reduce((a, b) => a * b, 1), () => rng.uniform(-1, 1));
+  const loss = G.reduceSum(G.mul(y, g.constant(r, shape)));
+  const [dx] = G.grad(loss, [x]);
+  const prog = await runtime.compile([y, dx]);
+  const [, gx] = await prog.run(new Map([[x, img.data]]));
+  const v = rng.fill(img.data.length, () => rng.uniform(-1, 1));
+  const at = async (s: number) => {
+    const [out] = await prog.run(new Map([[x, img.data.map((p, i) => p + s * v[i])]]));
+    let l = 0;
+    for (let i = 0; i < r.length; i++) l += out.data[i] * r[i];
+    return l;
+  };
+  const fd = ((await at(eps)) - (await at(-eps))) / (2 * eps);
+  let analytic = 0;
+  for (let i = 0; i < v.length; i++) analytic += gx.data[i] * v[i];
+  return { fd, analytic };
+}
+
+test('gradient of the depth output w.r.t. the image passes a finite-difference check', async () => {
+  const model = await loadDepthModel('pydnet-v2', { store });
+  const img = await loadPhoto('stata.jpg', [40, 30]);
+  // Leaky-ReLU kinks make the depth net piecewise linear: a small step keeps the difference on one piece.
+  const { fd, analytic } = await directionalCheck((x) => model.build(x), img, 5e-4);
+  assert.ok(Math.abs(fd - analytic) / Math.abs(fd) < 0.02, `directional derivative: analytic ${analytic} vs finite difference ${fd}`);
+});
+
+test('gradient of a VGG-19 tap w.r.t. the image passes a finite-difference check', async () => {
+  const vgg = await loadVgg19({ store });
+  const img = await loadPhoto('tubingen.jpg', [24, 20]);
+  const { fd, analytic } = await directionalCheck((x) => vgg.features(x, ['relu3_1']).get('relu3_1')!, img, 0.05);
+  assert.ok(Math.abs(fd - analytic) / Math.abs(fd) < 0.02, `directional derivative: analytic ${analytic} vs finite difference ${fd}`);
+});
