@@ -1,0 +1,137 @@
+// The command line as a user runs it: real photos, awkward photos, bad files.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readdir, writeFile, readFile, mkdir } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import sharp from 'sharp';
+import { packageRoot } from '../src/models/resolver.js';
+import { photo } from './support/fixtures.js';
+
+const run = promisify(execFile);
+const BIN = path.join(packageRoot(), 'bin', 'depthstyle.js');
+
+async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { maxBuffer: 1 << 24 });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+const tmp = await mkdtemp(path.join(os.tmpdir(), 'depthstyle-cli-'));
+const files = {
+  missing: path.join(tmp, 'nope.jpg'),
+  empty: path.join(tmp, 'empty.jpg'),
+  text: path.join(tmp, 'notes.jpg'),
+  truncated: path.join(tmp, 'truncated.jpg'),
+  tiny: path.join(tmp, 'tiny.png'),
+  png16: path.join(tmp, 'sixteen.png'),
+  alpha: path.join(tmp, 'alpha.png'),
+  cmyk: path.join(tmp, 'cmyk.jpg'),
+  rotated: path.join(tmp, 'rotated.jpg'),
+};
+await writeFile(files.empty, '');
+await writeFile(files.text, 'this is not an image\n');
+const jpg = await readFile(photo('chicago.jpg'));
+await writeFile(files.truncated, jpg.subarray(0, jpg.length >> 1));
+await sharp({ create: { width: 1, height: 1, channels: 3, background: '#808080' } }).png().toFile(files.tiny);
+const small = sharp(photo('tubingen.jpg')).resize(120, 90);
+await small.clone().toColourspace('rgb16').png().toFile(files.png16);
+await small.clone().ensureAlpha(0.5).png().toFile(files.alpha);
+await small.clone().toColourspace('cmyk').jpeg().toFile(files.cmyk);
+// Stored landscape 120×90 with EXIF orientation 6: displayed portrait 90×120.
+await small.clone().jpeg().withMetadata({ orientation: 6 }).toFile(files.rotated);
+
+async function assertNothingWritten(dir: string) {
+  const left = await readdir(dir).catch(() => []);
+  assert.deepEqual(left, [], `left behind: ${left.join(', ')}`);
+}
+
+test('depth on a real photo writes a colour map and a 16-bit raw map of the same size', async () => {
+  const out = path.join(tmp, 'depth-ok');
+  const r = await cli('depth', photo('chicago.jpg'), '-o', path.join(out, 'd.png'), '--raw');
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /academic research use only/, 'the depth model licence is shown');
+  const color = await sharp(path.join(out, 'd.png')).metadata();
+  const raw = await sharp(path.join(out, 'd-raw16.png')).metadata();
+  const src = await sharp(photo('chicago.jpg')).metadata();
+  assert.deepEqual([color.width, color.height], [src.width, src.height]);
+  assert.equal(raw.depth, 'ushort');
+  // Sky (top centre) is farther than the ground (bottom centre): larger raw value.
+  const { data } = await sharp(path.join(out, 'd-raw16.png')).toColourspace('grey16').raw({ depth: 'ushort' }).toBuffer({ resolveWithObject: true });
+  const px = new Uint16Array(data.buffer, data.byteOffset, data.length / 2);
+  const w = src.width!;
+  const h = src.height!;
+  assert.ok(px[Math.floor(h * 0.05) * w + (w >> 1)] > px[Math.floor(h * 0.95) * w + (w >> 1)]);
+});
+
+for (const [name, file, pattern] of [
+  ['a missing file', files.missing, /nope\.jpg: no such file/],
+  ['a 0-byte file', files.empty, /empty\.jpg: empty file/],
+  ['a text file named .jpg', files.text, /notes\.jpg: not an image/],
+  ['a truncated JPEG', files.truncated, /truncated\.jpg: cannot decode image/],
+  ['a 1×1 image', files.tiny, /tiny\.png: image is 1×1; depthstyle needs at least 16 px/],
+] as const) {
+  test(`depth on ${name}: one-line error naming the file, exit 1, nothing written`, async () => {
+    const out = path.join(tmp, `bad-${path.basename(file)}`);
+    const r = await cli('depth', file, '-o', path.join(out, 'd.png'));
+    assert.equal(r.code, 1);
+    const lines = r.stderr.split('\n').filter((l) => l.startsWith('depthstyle:'));
+    assert.equal(lines.length, 1, r.stderr);
+    assert.match(lines[0], pattern);
+    await assertNothingWritten(out);
+  });
+}
+
+test('16-bit, alpha, CMYK and EXIF-rotated images are read correctly', async () => {
+  const out = path.join(tmp, 'awkward');
+  const r = await cli('depth', files.png16, files.alpha, files.cmyk, files.rotated, '-o', out);
+  assert.equal(r.code, 0, r.stderr);
+  const sizes = await Promise.all(['sixteen', 'alpha', 'cmyk', 'rotated'].map(async (n) => {
+    const m = await sharp(path.join(out, `${n}-depth.png`)).metadata();
+    return [m.width, m.height];
+  }));
+  assert.deepEqual(sizes, [[120, 90], [120, 90], [120, 90], [90, 120]]);
+});
+
+test('stylize with a Johnson/Engstrom baseline keeps the (odd) image size and writes nothing on a bad input', async () => {
+  const out = path.join(tmp, 'styl');
+  await mkdir(out, { recursive: true });
+  const odd = path.join(tmp, 'odd.jpg');
+  await sharp(photo('stata.jpg')).resize(77, 53, { fit: 'fill' }).jpeg().toFile(odd);
+  const r = await cli('stylize', odd, '--model', 'baseline:wave', '-o', path.join(out, 'w.jpg'));
+  assert.equal(r.code, 0, r.stderr);
+  const m = await sharp(path.join(out, 'w.jpg')).metadata();
+  assert.deepEqual([m.width, m.height], [77, 53]);
+  const bad = await cli('stylize', files.text, '--model', 'baseline:wave', '-o', path.join(tmp, 'styl-bad', 'x.jpg'));
+  assert.equal(bad.code, 1);
+  await assertNothingWritten(path.join(tmp, 'styl-bad'));
+  const unknown = await cli('stylize', odd, '--model', 'baseline:monet', '-o', path.join(out, 'x.jpg'));
+  assert.match(unknown.stderr, /unknown baseline style "monet"/);
+});
+
+test('a missing models folder is a clear error that says how to fix it', async () => {
+  const r = await cli('depth', photo('chicago.jpg'), '-o', path.join(tmp, 'm', 'd.png'), '--models', path.join(tmp, 'no-models'));
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /model file not found: .*no-models.*--models DIR \/ DEPTHSTYLE_MODELS/);
+});
+
+test('a model file whose checksum does not match SHA256SUMS is refused', async () => {
+  const models = path.join(tmp, 'models-bad');
+  await mkdir(path.join(models, 'pydnet-v2'), { recursive: true });
+  const src = await readFile(path.join(packageRoot(), '..', 'shared', 'models', 'pydnet-v2', 'pydnet_v2_wild_fp16.tflite'));
+  const sums = await readFile(path.join(packageRoot(), '..', 'shared', 'SHA256SUMS'), 'utf8');
+  const line = sums.split('\n').find((l) => l.includes('pydnet-v2/pydnet_v2_wild_fp16.tflite'))!;
+  await writeFile(path.join(models, 'SHA256SUMS'), line.replace('models/', '') + '\n');
+  const corrupt = Buffer.from(src);
+  corrupt[1000] ^= 0xff;
+  await writeFile(path.join(models, 'pydnet-v2', 'pydnet_v2_wild_fp16.tflite'), corrupt);
+  const r = await cli('depth', photo('chicago.jpg'), '-o', path.join(tmp, 'c', 'd.png'), '--models', models);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /pydnet_v2_wild_fp16\.tflite: checksum mismatch/);
+});
