@@ -18,7 +18,7 @@ test('a cached conversion is reused, and rebuilt when stale or corrupt', async (
   assert.equal(a.hit, false);
   const b = await cached('m.onnx', 'key1', make);
   assert.equal(b.hit, true);
-  assert.deepEqual(b.bytes, a.bytes);
+  assert.deepEqual([...b.bytes], [...a.bytes]);
   assert.equal((await cached('m.onnx', 'key2', make)).hit, false, 'new source checksum → rebuild');
   const file = path.join(process.env.DEPTHSTYLE_CACHE, 'm.onnx');
   const bytes = await readFile(file);
