@@ -150,13 +150,107 @@ CASES = {
 }
 
 
+def spec_case(directory):
+    """Runs a graph exported by bench/spec.ts with the equivalent torch ops."""
+    import os
+    with open(os.path.join(directory, "spec.json")) as f:
+        spec = json.load(f)
+    blob = torch.from_numpy(__import__("numpy").fromfile(os.path.join(directory, "weights.bin"), dtype="<f4"))
+
+    def tensor(e):
+        return blob[e["offset"]:e["offset"] + e["length"]].clone().reshape(e["shape"])
+
+    consts = {c["name"]: tensor(c) for c in spec["constants"]}
+    inputs = {i["name"]: tensor(i) for i in spec["inputs"]}
+    grad = spec["mode"] == "grad-input"
+
+    def pad_nd(x, pads, mode, value=0.0):
+        r = x.dim()
+        tp = []
+        for a in range(r - 1, -1, -1):
+            tp += [pads[a], pads[a + r]]
+        while len(tp) > 2 and tp[-1] == 0 and tp[-2] == 0:
+            tp = tp[:-2]
+        if not any(tp):
+            return x
+        m = {"constant": "constant", "reflect": "reflect", "edge": "replicate"}[mode]
+        return F.pad(x, tp, mode=m, value=value) if m == "constant" else F.pad(x, tp, mode=m)
+
+    def conv(x, w, b, a, transpose=False):
+        t, l, bo, r = a["pads"]
+        if not transpose:
+            if t == bo and l == r:
+                return F.conv2d(x, w, b, a["strides"], (t, l), a["dilations"], a["group"])
+            return F.conv2d(F.pad(x, (l, r, t, bo)), w, b, a["strides"], 0, a["dilations"], a["group"])
+        y = F.conv_transpose2d(x, w, b, a["strides"], 0, a["outputPadding"], 1, a["dilations"])
+        return y[:, :, t:y.shape[2] - bo, l:y.shape[3] - r]
+
+    def slice_(x, a):
+        for st, en, ax, sp in zip(a["starts"], a["ends"], a["axes"], a["steps"]):
+            d = x.shape[ax]
+            idx = list(range(d))[slice(st if st >= -d else None, en if en >= -d else None, sp)]
+            x = x.index_select(ax, torch.tensor(idx))
+        return x
+
+    def resize(x, a):
+        if a["mode"] == "nearest":
+            return F.interpolate(x, size=a["size"], mode="nearest")
+        return F.interpolate(x, size=a["size"], mode="bilinear", align_corners=a["coords"] == "align_corners")
+
+    ops = {
+        "Conv": lambda i, a: conv(i[0], i[1], i[2] if len(i) > 2 else None, a),
+        "ConvTranspose": lambda i, a: conv(i[0], i[1], i[2] if len(i) > 2 else None, a, True),
+        "Relu": lambda i, a: F.relu(i[0]),
+        "LeakyRelu": lambda i, a: F.leaky_relu(i[0], a["alpha"]),
+        "Tanh": lambda i, a: torch.tanh(i[0]),
+        "Sigmoid": lambda i, a: torch.sigmoid(i[0]),
+        "Add": lambda i, a: i[0] + i[1],
+        "Sub": lambda i, a: i[0] - i[1],
+        "Mul": lambda i, a: i[0] * i[1],
+        "Div": lambda i, a: i[0] / i[1],
+        "Max": lambda i, a: torch.maximum(i[0], i[1]),
+        "Concat": lambda i, a: torch.cat(i, a["axis"]),
+        "Resize": lambda i, a: resize(i[0], a),
+        "Pad": lambda i, a: pad_nd(i[0], a["pads"], a["mode"], a["value"]),
+        "Slice": lambda i, a: slice_(i[0], a),
+        "InstanceNormalization": lambda i, a: F.instance_norm(i[0], weight=i[1], bias=i[2], eps=a["epsilon"]),
+        "MaxPool": lambda i, a: F.max_pool2d(i[0], a["kernel"], a["strides"]),
+        "ReduceSum": lambda i, a: i[0].sum(dim=a["axes"], keepdim=a["keepdims"]),
+        "ReduceMean": lambda i, a: i[0].mean(dim=a["axes"], keepdim=a["keepdims"]),
+        "Gram": lambda i, a: i[0].bmm(i[0].transpose(1, 2)),
+        "Reshape": lambda i, a: i[0].reshape([d if d != 0 else i[0].shape[k] for k, d in enumerate(a["shape"])]),
+        "Transpose": lambda i, a: i[0].permute(a["perm"]),
+        "MatMul": lambda i, a: i[0] @ i[1],
+        "Sqrt": lambda i, a: torch.sqrt(i[0]),
+    }
+    for n in spec["nodes"]:
+        if n["op"] not in ops:
+            sys.exit(f"peer: op {n['op']} not supported in spec cases")
+
+    def run():
+        env = dict(consts)
+        for k, v in inputs.items():
+            env[k] = v.requires_grad_(True) if grad else v
+        ctx = torch.enable_grad() if grad else torch.no_grad()
+        with ctx:
+            for n in spec["nodes"]:
+                out = ops[n["op"]]([env[i] for i in n["inputs"]], n["attrs"])
+                env[n["outputs"][0]] = out
+            if grad:
+                env[spec["outputs"][0]].sum().backward()
+    return run
+
+
 def main():
     name, runs, threads = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
     torch.set_num_threads(threads)
     torch.manual_seed(0)
-    if name not in CASES:
+    if len(sys.argv) > 4:
+        fn = spec_case(sys.argv[4])
+    elif name not in CASES:
         sys.exit(f"peer: no case {name}")
-    fn = CASES[name]()
+    else:
+        fn = CASES[name]()
     fn()
     fn()
     times = []

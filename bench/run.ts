@@ -9,11 +9,14 @@ import { fileURLToPath } from 'node:url';
 import { Runtime } from '../src/graph/index.js';
 import { writeFileAtomic } from '../src/io/atomic.js';
 import { engineCases } from './engine.js';
+import { modelCases } from './models.js';
 
 export interface BenchCase {
   name: string;
   /** Builds everything untimed and returns the timed operation. */
   setup: () => Promise<() => Promise<void>>;
+  /** For peers that run our exported graph: the folder written by spec.ts (after setup). */
+  peerSpec?: () => Promise<string>;
 }
 
 interface Result {
@@ -61,7 +64,7 @@ async function timeCase(c: BenchCase, runs: number): Promise<number> {
   return median(times);
 }
 
-const suites: Record<string, (rt: Runtime) => BenchCase[]> = { engine: engineCases };
+const suites: Record<string, (rt: Runtime) => BenchCase[]> = { engine: engineCases, models: modelCases };
 
 async function main() {
   const args = process.argv.slice(2);
@@ -81,7 +84,8 @@ async function main() {
       process.stderr.write(`${ours.toFixed(3)} s; peer… `);
       let peer: number | null = null;
       if (havePeer) {
-        const r = spawnSync(PYTHON, [path.join(here, 'peer.py'), c.name, String(runs), String(rt.threads)], { encoding: 'utf8' });
+        const spec = c.peerSpec ? [await c.peerSpec()] : [];
+        const r = spawnSync(PYTHON, [path.join(here, 'peer.py'), c.name, String(runs), String(rt.threads), ...spec], { encoding: 'utf8' });
         if (r.status === 0) peer = JSON.parse(r.stdout.trim().split('\n').pop()!).median_s;
         else process.stderr.write(`(peer failed: ${r.stderr.trim().split('\n').pop()}) `);
       }
