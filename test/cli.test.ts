@@ -135,3 +135,21 @@ test('a model file whose checksum does not match SHA256SUMS is refused', async (
   assert.equal(r.code, 1);
   assert.match(r.stderr, /pydnet_v2_wild_fp16\.tflite: checksum mismatch/);
 });
+
+test('optimize: --json summary on a tiny run; a bad style file is a one-line error and writes nothing', async () => {
+  const out = path.join(tmp, 'opt');
+  const style = path.join(packageRoot(), '..', 'shared', 'images', 'styles', 'starry_night.jpg');
+  const r = await cli('optimize', photo('tubingen.jpg'), '--style', style, '-o', path.join(out, 'o.png'), '--size', '48', '--iterations', '2', '--json');
+  assert.equal(r.code, 0, r.stderr);
+  const summary = JSON.parse(r.stdout);
+  assert.equal(summary.iterations, 2);
+  assert.ok(summary.losses.style > 0 && summary.losses.depth >= 0);
+  const m = await sharp(path.join(out, 'o.png')).metadata();
+  assert.equal(Math.max(m.width!, m.height!), 48);
+  const bad = await cli('optimize', photo('tubingen.jpg'), '--style', files.truncated, '-o', path.join(tmp, 'opt-bad', 'o.png'), '--size', '48');
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /^depthstyle: .*truncated\.jpg: cannot decode image/m);
+  await assertNothingWritten(path.join(tmp, 'opt-bad'));
+  const badOpt = await cli('optimize', photo('tubingen.jpg'), '--style', style, '-o', path.join(tmp, 'x.png'), '--depth-loss', 'l1');
+  assert.match(badOpt.stderr, /--depth-loss must be one of mse, ssi, got "l1"/);
+});

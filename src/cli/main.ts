@@ -2,14 +2,34 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { depthCommand } from './depth.js';
 import { stylizeCommand } from './stylize.js';
+import { optimizeCommand } from './optimize.js';
 import { LICENCES } from '../models/licences.js';
 
 const HELP = `depthstyle — depth-preserving neural style transfer
 
 usage:
   depthstyle depth IMAGE... -o OUT [--raw] [--depth-model pydnet-v2|pydnet|FILE.onnx] [--colormap turbo|viridis|gray]
+  depthstyle optimize CONTENT --style STYLE[,STYLE2...] -o OUT.jpg [options below]
   depthstyle stylize IMAGE... --model baseline:wave|udnie|scream|la_muse -o OUT [--max-size N]
   depthstyle licences
+
+optimize options [defaults]:
+  --size N                 long side of the output [512]
+  --iterations N           optimizer iterations [500]
+  --optimizer lbfgs|adam   [lbfgs]        --lr X    step size [lbfgs 1, adam 10]
+  --init content|noise|FILE [content]
+  --content-weight X [1]   --style-weight X [10]   --tv-weight X [1]
+  --depth-weight X         weight of the depth loss; 0 turns it off [1e5]
+  --depth-loss mse|ssi     plain or scale-and-shift-invariant depth loss [ssi]
+  --depth-model pydnet-v2|pydnet|FILE.onnx [pydnet-v2]
+  --content-layers L,...   [relu4_2]
+  --style-layers L,...     [relu1_1,relu2_1,relu3_1,relu4_1,relu5_1]
+  --style-blend W,...      weights of several styles [equal]
+  --style-scale X          style image size relative to the output [1]
+  --preserve-color luminance|histogram|none [none]
+  --multiscale             coarse-to-fine passes (1/4, 1/2, full size)
+  --save-every N           write numbered frames to OUT-frames/
+  --seed N [0]             --json   print a machine-readable summary
 
 common options:
   --models DIR     where model files are (default: $DEPTHSTYLE_MODELS, else ../shared/models beside the repo)
@@ -33,6 +53,19 @@ function int(v: unknown, name: string): number | undefined {
   const n = Number(v);
   if (!Number.isInteger(n) || n <= 0) throw new Error(`--${name} must be a positive integer, got "${String(v)}"`);
   return n;
+}
+
+function num(v: unknown, name: string): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new Error(`--${name} must be a non-negative number, got "${String(v)}"`);
+  return n;
+}
+
+function oneOf<T extends string>(v: unknown, allowed: readonly T[], name: string): T | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string' || !(allowed as readonly string[]).includes(v)) throw new Error(`--${name} must be one of ${allowed.join(', ')}, got "${String(v)}"`);
+  return v as T;
 }
 
 function required(v: unknown, what: string): string {
@@ -81,6 +114,62 @@ export async function main(argv: string[]): Promise<number> {
         output: required(v.output, '-o OUT'),
         model: required(v.model, '--model'),
         maxSize: int(v['max-size'], 'max-size'),
+        models: v.models as string | undefined,
+        threads: int(v.threads, 'threads'),
+      });
+    }
+    case 'optimize': {
+      const { values: v, positionals } = parse(rest, {
+        output: { type: 'string', short: 'o' },
+        style: { type: 'string', short: 's' },
+        size: { type: 'string' },
+        iterations: { type: 'string' },
+        optimizer: { type: 'string' },
+        lr: { type: 'string' },
+        init: { type: 'string' },
+        'content-weight': { type: 'string' },
+        'style-weight': { type: 'string' },
+        'tv-weight': { type: 'string' },
+        'depth-weight': { type: 'string' },
+        'depth-loss': { type: 'string' },
+        'depth-model': { type: 'string' },
+        'content-layers': { type: 'string' },
+        'style-layers': { type: 'string' },
+        'style-blend': { type: 'string' },
+        'style-scale': { type: 'string' },
+        'preserve-color': { type: 'string' },
+        multiscale: { type: 'boolean' },
+        'save-every': { type: 'string' },
+        seed: { type: 'string' },
+        json: { type: 'boolean' },
+      });
+      if (v.help) return process.stdout.write(HELP), 0;
+      if (positionals.length !== 1) throw new Error('optimize: give exactly one CONTENT image');
+      const list = (x: unknown) => (typeof x === 'string' ? x.split(',').map((s) => s.trim()).filter(Boolean) : undefined);
+      return optimizeCommand({
+        content: positionals[0],
+        styles: list(required(v.style, '--style')) ?? [],
+        output: required(v.output, '-o OUT'),
+        size: int(v.size, 'size'),
+        iterations: int(v.iterations, 'iterations'),
+        optimizer: oneOf(v.optimizer, ['lbfgs', 'adam'] as const, 'optimizer'),
+        lr: num(v.lr, 'lr'),
+        init: v.init as string | undefined,
+        contentWeight: num(v['content-weight'], 'content-weight'),
+        styleWeight: num(v['style-weight'], 'style-weight'),
+        tvWeight: num(v['tv-weight'], 'tv-weight'),
+        depthWeight: num(v['depth-weight'], 'depth-weight'),
+        depthLoss: oneOf(v['depth-loss'], ['mse', 'ssi'] as const, 'depth-loss'),
+        depthModelSpec: v['depth-model'] as string | undefined,
+        contentLayers: list(v['content-layers']),
+        styleLayers: list(v['style-layers']),
+        styleBlend: list(v['style-blend'])?.map((x) => num(x, 'style-blend')!),
+        styleScale: num(v['style-scale'], 'style-scale'),
+        preserveColor: oneOf(v['preserve-color'], ['none', 'luminance', 'histogram'] as const, 'preserve-color'),
+        multiscale: !!v.multiscale,
+        saveEvery: int(v['save-every'], 'save-every'),
+        seed: v.seed === undefined ? undefined : Number(v.seed),
+        json: !!v.json,
         models: v.models as string | undefined,
         threads: int(v.threads, 'threads'),
       });

@@ -133,15 +133,19 @@ const IMPORTERS: Record<string, Importer> = {
   },
 };
 
-function tensorValues(t: P.ITensorProto): number[] {
+function tensorValues(t: P.ITensorProto): ArrayLike<number> {
   const T = onnx.TensorProto.DataType;
   const n = (t.dims ?? []).reduce<number>((a, b) => a * Number(b), 1);
   if (t.rawData && t.rawData.length) {
     const raw = t.rawData;
     const dv = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
     switch (t.dataType) {
-      case T.FLOAT:
-        return Array.from({ length: n }, (_, i) => dv.getFloat32(4 * i, true));
+      case T.FLOAT: {
+        // Little-endian float32 is the native layout on every platform ORT runs on.
+        const f = new Float32Array(n);
+        new Uint8Array(f.buffer).set(raw.subarray(0, 4 * n));
+        return f;
+      }
       case T.INT64:
         return Array.from({ length: n }, (_, i) => Number(dv.getBigInt64(8 * i, true)));
       case T.INT32:
@@ -192,7 +196,7 @@ export function importOnnx(model: P.IModelProto, inputs: readonly Tensor[], scop
   const g = inputs[0].graph;
   const graph = model.graph!;
   const initializers = new Map((graph.initializer ?? []).map((t) => [t.name ?? '', t]));
-  const constants = new Map<string, { dims: number[]; values: number[]; dtype: number }>();
+  const constants = new Map<string, { dims: number[]; values: ArrayLike<number>; dtype: number }>();
   for (const [name, t] of initializers) constants.set(name, { dims: (t.dims ?? []).map(Number), values: tensorValues(t), dtype: t.dataType ?? 1 });
   const values = new Map<string, Tensor>();
   const runtimeInputs = onnxInputs(model);
@@ -224,7 +228,7 @@ export function importOnnx(model: P.IModelProto, inputs: readonly Tensor[], scop
       value(i) {
         const c = constants.get(names[i] ?? '');
         if (!c) throw new Error(`${type} ${node.name}: input ${i} must be a constant`);
-        return c.values;
+        return Array.from(c.values);
       },
     };
     // Non-float constant inputs (shapes, pads, axes) are read through ctx.value, not as tensors.

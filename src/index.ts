@@ -1,0 +1,19 @@
+// depthstyle library entry point: a few verbs with typed options.
+//   optimize({ content, styles, ... })      optimization-based (Gatys + depth loss)
+//   new Stylizer(model, runtime).stylize(img)  one-pass transform networks
+//   new DepthEstimator(model, runtime).estimate(img)
+// The graph engine (IR, autodiff, ONNX emission, ORT runtime) is under `engine`.
+export { optimize, OPTIMIZE_DEFAULTS, type OptimizeOptions, type OptimizeResult, type OptimizeProgress } from './stylize/optimize.js';
+export { Stylizer, type TransformModel } from './stylize/stylize.js';
+export { combineLuminance, luminanceImage, matchHistogram, type PreserveColor } from './stylize/color.js';
+export { DepthEstimator, loadDepthModel, loadOnnxDepthModel, type DepthModel, type DepthPolarity } from './models/depth.js';
+export { loadVgg19, Vgg19 } from './models/vgg.js';
+export { loadBaseline, johnsonBaselineNet, BASELINE_STYLES } from './models/johnson.js';
+export { ModelStore, cacheDir } from './models/resolver.js';
+export { LICENCES } from './models/licences.js';
+export { depthLoss, type DepthLossKind } from './losses/depth.js';
+export { gram, mse, styleLoss, tvLoss } from './losses/perceptual.js';
+export { loadImage, saveImage, saveGray16, resizeImage, type RgbImage } from './io/image.js';
+export { colorizeDepth, normalizeDepth, type ColorMap } from './io/colormap.js';
+export { Adam, LBFGS, type AdamOptions, type LbfgsOptions } from './train/optim.js';
+export * as engine from './graph/index.js';
