@@ -162,7 +162,7 @@ def spec_case(directory):
 
     consts = {c["name"]: tensor(c) for c in spec["constants"]}
     inputs = {i["name"]: tensor(i) for i in spec["inputs"]}
-    grad = spec["mode"] == "grad-input"
+    grad = spec["mode"] in ("grad-input", "lbfgs")
 
     def pad_nd(x, pads, mode, value=0.0):
         r = x.dim()
@@ -227,6 +227,27 @@ def spec_case(directory):
         if n["op"] not in ops:
             sys.exit(f"peer: op {n['op']} not supported in spec cases")
 
+    if spec["mode"] == "lbfgs":
+        first = spec["inputs"][0]["name"]
+
+        def run_lbfgs():
+            x = inputs[first].clone().requires_grad_(True)
+            opt = torch.optim.LBFGS([x], lr=1, max_iter=spec["iterations"], max_eval=4 * spec["iterations"],
+                                    tolerance_grad=0, tolerance_change=0, history_size=50, line_search_fn="strong_wolfe")
+
+            def closure():
+                opt.zero_grad()
+                env = dict(consts)
+                env.update(inputs)
+                env[first] = x
+                for n in spec["nodes"]:
+                    env[n["outputs"][0]] = ops[n["op"]]([env[i] for i in n["inputs"]], n["attrs"])
+                loss = env[spec["outputs"][0]].sum()
+                loss.backward()
+                return loss
+            opt.step(closure)
+        return run_lbfgs
+
     def run():
         env = dict(consts)
         for k, v in inputs.items():
@@ -251,8 +272,9 @@ def main():
         sys.exit(f"peer: no case {name}")
     else:
         fn = CASES[name]()
-    fn()
-    fn()
+    warmup = int(sys.argv[5]) if len(sys.argv) > 5 else 2
+    for _ in range(warmup):
+        fn()
     times = []
     for _ in range(runs):
         t0 = time.perf_counter()

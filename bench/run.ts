@@ -10,6 +10,7 @@ import { Runtime } from '../src/graph/index.js';
 import { writeFileAtomic } from '../src/io/atomic.js';
 import { engineCases } from './engine.js';
 import { modelCases } from './models.js';
+import { optimizeCases } from './optimize.js';
 
 export interface BenchCase {
   name: string;
@@ -17,6 +18,9 @@ export interface BenchCase {
   setup: () => Promise<() => Promise<void>>;
   /** For peers that run our exported graph: the folder written by spec.ts (after setup). */
   peerSpec?: () => Promise<string>;
+  /** Overrides for long cases (default: --runs, 2 warm-up runs). */
+  runs?: number;
+  warmup?: number;
 }
 
 interface Result {
@@ -53,8 +57,8 @@ function ensurePeer(): boolean {
 
 async function timeCase(c: BenchCase, runs: number): Promise<number> {
   const fn = await c.setup();
-  await fn(); // warm-up: the first runs allocate ORT's arena and settle caches
-  await fn();
+  // Warm-up: the first runs allocate ORT's arena and settle caches.
+  for (let i = 0; i < (c.warmup ?? 2); i++) await fn();
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {
     const t0 = performance.now();
@@ -64,7 +68,7 @@ async function timeCase(c: BenchCase, runs: number): Promise<number> {
   return median(times);
 }
 
-const suites: Record<string, (rt: Runtime) => BenchCase[]> = { engine: engineCases, models: modelCases };
+const suites: Record<string, (rt: Runtime) => BenchCase[]> = { engine: engineCases, models: modelCases, optimize: optimizeCases };
 
 async function main() {
   const args = process.argv.slice(2);
@@ -80,21 +84,22 @@ async function main() {
     const results: Result[] = [];
     for (const c of cases) {
       process.stderr.write(`${c.name}: ours… `);
-      const ours = await timeCase(c, runs);
+      const caseRuns = c.runs ?? runs;
+      const ours = await timeCase(c, caseRuns);
       process.stderr.write(`${ours.toFixed(3)} s; peer… `);
       let peer: number | null = null;
       if (havePeer) {
-        const spec = c.peerSpec ? [await c.peerSpec()] : [];
-        const r = spawnSync(PYTHON, [path.join(here, 'peer.py'), c.name, String(runs), String(rt.threads), ...spec], { encoding: 'utf8' });
+        const spec = c.peerSpec ? [await c.peerSpec(), String(c.warmup ?? 2)] : [];
+        const r = spawnSync(PYTHON, [path.join(here, 'peer.py'), c.name, String(caseRuns), String(rt.threads), ...spec], { encoding: 'utf8' });
         if (r.status === 0) peer = JSON.parse(r.stdout.trim().split('\n').pop()!).median_s;
         else process.stderr.write(`(peer failed: ${r.stderr.trim().split('\n').pop()}) `);
       }
       process.stderr.write(`${peer?.toFixed(3) ?? '-'} s\n`);
-      results.push({ case: c.name, ours_s: ours, peer: 'pytorch-cpu', peer_s: peer, ratio: peer ? ours / peer : null, runs, threads: rt.threads });
+      results.push({ case: c.name, ours_s: ours, peer: 'pytorch-cpu', peer_s: peer, ratio: peer ? ours / peer : null, runs: caseRuns, threads: rt.threads });
     }
     const file = path.join(here, 'results', `${suite}.json`);
     await writeFileAtomic(file, JSON.stringify(results, null, 2) + '\n');
-    console.log(`\n${suite} (median of ${runs} runs after a warm-up, ${rt.threads} threads) → ${path.relative(process.cwd(), file)}`);
+    console.log(`\n${suite} (median of the runs listed in the JSON, after warm-up runs; ${rt.threads} threads) → ${path.relative(process.cwd(), file)}`);
     console.log(['case'.padEnd(32), 'ours_s'.padStart(8), 'peer_s'.padStart(8), 'ratio'.padStart(7)].join(' '));
     for (const r of results) console.log([r.case.padEnd(32), r.ours_s.toFixed(3).padStart(8), (r.peer_s?.toFixed(3) ?? '-').padStart(8), (r.ratio?.toFixed(2) ?? '-').padStart(7)].join(' '));
   }

@@ -6,8 +6,13 @@ import path from 'node:path';
 import type { Tensor } from '../src/graph/index.js';
 
 export interface SpecCase {
-  /** 'forward': time outputs; 'grad-input': outputs[0] is a scalar loss, time forward + backward to the inputs. */
-  mode: 'forward' | 'grad-input';
+  /**
+   * 'forward': time outputs; 'grad-input': outputs[0] is a scalar loss, time
+   * forward + backward to the inputs; 'lbfgs': minimize outputs[0] over the
+   * first input with torch.optim.LBFGS for `iterations` iterations.
+   */
+  mode: 'forward' | 'grad-input' | 'lbfgs';
+  iterations?: number;
 }
 
 export async function writeSpec(outputs: readonly Tensor[], feeds: ReadonlyMap<Tensor, Float32Array>, c: SpecCase): Promise<string> {
@@ -32,6 +37,7 @@ export async function writeSpec(outputs: readonly Tensor[], feeds: ReadonlyMap<T
     }
   const spec = {
     mode: c.mode,
+    iterations: c.iterations ?? 0,
     inputs,
     constants,
     nodes: nodes.map((n) => ({ op: n.op.type, inputs: n.inputs.map((t) => t.name), outputs: n.outputs.map((t) => t.name), attrs: n.attrs })),

@@ -97,13 +97,13 @@ async function resizeTo(img: RgbImage, side: number): Promise<RgbImage> {
   return w === img.width && h === img.height ? img : resizeImage(img, w, h);
 }
 
-interface Targets {
+export interface Targets {
   grams: Map<string, G.Float32Tensor>;
   content: Map<string, G.Float32Tensor>;
   depth?: G.Float32Tensor;
 }
 
-async function computeTargets(o: Required<Pick<OptimizeOptions, 'contentLayers' | 'styleLayers'>> & { vgg: Vgg19; depthModel?: DepthModel; rt: G.Runtime }, content: RgbImage, styles: RgbImage[], blend: number[]): Promise<Targets> {
+export async function computeTargets(o: Required<Pick<OptimizeOptions, 'contentLayers' | 'styleLayers'>> & { vgg: Vgg19; depthModel?: DepthModel; rt: G.Runtime }, content: RgbImage, styles: RgbImage[], blend: number[]): Promise<Targets> {
   const run = async (img: RgbImage, outputs: (x: Tensor) => Tensor[]) => {
     const g = new G.Graph();
     const x = g.input('image', [1, 3, img.height, img.width]);
@@ -192,7 +192,7 @@ export async function optimize(opts: OptimizeOptions): Promise<OptimizeResult> {
   return { image, losses, initialLosses: initialLosses ?? {}, iterations: done, seconds: (performance.now() - start) / 1000, stopped };
 }
 
-interface ScaleOptions {
+export interface ScaleOptions {
   vgg: Vgg19;
   depthModel?: DepthModel;
   rt: G.Runtime;
@@ -209,8 +209,17 @@ interface ScaleOptions {
   signal?: AbortSignal;
 }
 
-/** Builds the loss graph for one image size and optimizes the image. */
-async function optimizeAtScale(o: ScaleOptions, target: RgbImage, t: Targets, init: RgbImage, progress: (it: number, l: Record<string, number>) => void, frame: (it: number, img: RgbImage) => Promise<void>) {
+export interface LossGraph {
+  image: Tensor;
+  total: Tensor;
+  terms: [string, Tensor][];
+  gradient: Tensor;
+  /** Target values for the graph's target inputs (set `image` before running). */
+  feeds: Map<Tensor, G.Feed>;
+}
+
+/** The weighted loss terms of an image of `target`'s size, and their gradient w.r.t. the image. */
+export function buildLossGraph(o: Omit<ScaleOptions, 'rt' | 'iterations' | 'optimizer'>, target: RgbImage, t: Targets): LossGraph {
   const g = new G.Graph();
   const img = g.input('image', [1, 3, target.height, target.width]);
   const f = o.vgg.features(img, [...new Set([...o.styleLayers, ...o.contentLayers])]);
@@ -239,7 +248,13 @@ async function optimizeAtScale(o: ScaleOptions, target: RgbImage, t: Targets, in
     terms.push(['depth', G.mul(depthLoss(o.depthModel.build(img), td, o.depthLoss), o.depthWeight)]);
   }
   const total = terms.map(([, v]) => v).reduce((a, b) => G.add(a, b));
-  const [dimg] = G.grad(total, [img]);
+  const [gradient] = G.grad(total, [img]);
+  return { image: img, total, terms, gradient, feeds };
+}
+
+/** Optimizes the image at one size. */
+async function optimizeAtScale(o: ScaleOptions, target: RgbImage, t: Targets, init: RgbImage, progress: (it: number, l: Record<string, number>) => void, frame: (it: number, img: RgbImage) => Promise<void>) {
+  const { image: img, total, terms, gradient: dimg, feeds } = buildLossGraph(o, target, t);
   const prog = await o.rt.compile([total, ...terms.map(([, v]) => v), dimg]);
 
   const x = Float32Array.from(init.data);
