@@ -188,3 +188,34 @@ test('gradient of a VGG-19 tap w.r.t. the image passes a finite-difference check
   const { fd, analytic } = await directionalCheck((x) => vgg.features(x, ['relu3_1']).get('relu3_1')!, img, 1e-4, 'float64');
   assert.ok(Math.abs(fd - analytic) / Math.abs(fd) < 1e-4, `directional derivative: analytic ${analytic} vs finite difference ${fd}`);
 });
+
+test('a user-supplied ONNX depth model plugs in and is differentiable; unsupported ops are listed', async () => {
+  const { mkdtemp, writeFile: write } = await import('node:fs/promises');
+  const os = await import('node:os');
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'depthstyle-onnx-'));
+  // A small MiDaS-like depth net of our own: conv, batch-norm-free encoder, upsample, conv.
+  const g = new G.Graph();
+  const x = g.input('image', [1, 3, 32, 48]);
+  const rng = new Rng(5);
+  const w1 = g.constant(rng.fill(8 * 3 * 9, () => rng.uniform(-0.3, 0.3)), [8, 3, 3, 3]);
+  const w2 = g.constant(rng.fill(8 * 9, () => rng.uniform(-0.3, 0.3)), [1, 8, 3, 3]);
+  const h = G.relu(G.conv2d(x, w1, undefined, { pads: 1, strides: 2 }));
+  const d = G.conv2d(G.resize(h, [32, 48], 'bilinear'), w2, undefined, { pads: 1 });
+  const file = path.join(dir, 'tiny-depth.onnx');
+  await write(file, G.toOnnx(g, [d]).bytes);
+  const { loadOnnxDepthModel } = await import('../src/models/depth.js');
+  const model = await loadOnnxDepthModel(file);
+  assert.deepEqual(model.inputSize, [32, 48]);
+  assert.equal(model.polarity, 'inverse-depth');
+  const img = await loadPhoto('stata.jpg', [40, 30]);
+  const { fd, analytic } = await directionalCheck((t) => model.build(t), img, 1e-3);
+  assert.ok(Math.abs(fd - analytic) / Math.abs(fd) < 1e-2, `analytic ${analytic} vs finite difference ${fd}`);
+  // An op we cannot differentiate is refused, naming it.
+  const onnxProto = (await import('onnx-proto')).default;
+  const m = onnxProto.onnx.ModelProto.decode(G.toOnnx(g, [d]).bytes);
+  m.graph!.node!.push(onnxProto.onnx.NodeProto.create({ opType: 'Erf', input: [m.graph!.output![0].name!], output: ['erf_out'] }));
+  m.graph!.output![0].name = 'erf_out';
+  const bad = path.join(dir, 'bad.onnx');
+  await write(bad, onnxProto.onnx.ModelProto.encode(m).finish());
+  await assert.rejects(loadOnnxDepthModel(bad), /bad\.onnx: this depth model uses ONNX ops depthstyle cannot differentiate: Erf/);
+});
