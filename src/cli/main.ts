@@ -3,6 +3,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { depthCommand } from './depth.js';
 import { stylizeCommand } from './stylize.js';
 import { optimizeCommand } from './optimize.js';
+import { trainCommand } from './train.js';
 import { LICENCES } from '../models/licences.js';
 
 const HELP = `depthstyle — depth-preserving neural style transfer
@@ -10,6 +11,9 @@ const HELP = `depthstyle — depth-preserving neural style transfer
 usage:
   depthstyle depth IMAGE... -o OUT [--raw] [--depth-model pydnet-v2|pydnet|FILE.onnx] [--colormap turbo|viridis|gray]
   depthstyle optimize CONTENT --style STYLE[,STYLE2...] -o OUT.jpg [options below]
+  depthstyle train --style STYLE --data DIR -o model.onnx [--size 256 --batch 4 --steps 2000 --lr 1e-3 --width 32
+        --content-weight 1 --style-weight 10 --tv-weight 1 --depth-weight 1e4 --depth-loss ssi --content-layer relu2_2
+        --style-layers L,... --style-size N --seed 0 --checkpoint-every 500 --resume CKPT --log FILE]
   depthstyle stylize IMAGE... --model baseline:wave|udnie|scream|la_muse -o OUT [--max-size N]
   depthstyle licences
 
@@ -170,6 +174,60 @@ export async function main(argv: string[]): Promise<number> {
         saveEvery: int(v['save-every'], 'save-every'),
         seed: v.seed === undefined ? undefined : Number(v.seed),
         json: !!v.json,
+        models: v.models as string | undefined,
+        threads: int(v.threads, 'threads'),
+      });
+    }
+    case 'train': {
+      const { values: v, positionals } = parse(rest, {
+        output: { type: 'string', short: 'o' },
+        style: { type: 'string', short: 's' },
+        data: { type: 'string' },
+        size: { type: 'string' },
+        batch: { type: 'string' },
+        steps: { type: 'string' },
+        lr: { type: 'string' },
+        width: { type: 'string' },
+        blocks: { type: 'string' },
+        'content-weight': { type: 'string' },
+        'style-weight': { type: 'string' },
+        'tv-weight': { type: 'string' },
+        'depth-weight': { type: 'string' },
+        'depth-loss': { type: 'string' },
+        'depth-model': { type: 'string' },
+        'content-layer': { type: 'string' },
+        'style-layers': { type: 'string' },
+        'style-size': { type: 'string' },
+        seed: { type: 'string' },
+        'checkpoint-every': { type: 'string' },
+        resume: { type: 'string' },
+        log: { type: 'string' },
+      });
+      if (v.help) return process.stdout.write(HELP), 0;
+      if (positionals.length) throw new Error(`train: unexpected argument "${positionals[0]}"`);
+      return trainCommand({
+        stylePath: required(v.style, '--style'),
+        data: required(v.data, '--data DIR'),
+        output: required(v.output, '-o model.onnx'),
+        size: int(v.size, 'size'),
+        batch: int(v.batch, 'batch'),
+        steps: int(v.steps, 'steps'),
+        lr: num(v.lr, 'lr'),
+        width: int(v.width, 'width'),
+        blocks: int(v.blocks, 'blocks'),
+        contentWeight: num(v['content-weight'], 'content-weight'),
+        styleWeight: num(v['style-weight'], 'style-weight'),
+        tvWeight: num(v['tv-weight'], 'tv-weight'),
+        depthWeight: num(v['depth-weight'], 'depth-weight'),
+        depthLoss: oneOf(v['depth-loss'], ['mse', 'ssi'] as const, 'depth-loss'),
+        depthModelSpec: v['depth-model'] as string | undefined,
+        contentLayer: v['content-layer'] as string | undefined,
+        styleLayers: typeof v['style-layers'] === 'string' ? v['style-layers'].split(',') : undefined,
+        styleSize: int(v['style-size'], 'style-size'),
+        seed: v.seed === undefined ? undefined : Number(v.seed),
+        checkpointEvery: int(v['checkpoint-every'], 'checkpoint-every'),
+        resume: v.resume as string | undefined,
+        log: v.log as string | undefined,
         models: v.models as string | undefined,
         threads: int(v.threads, 'threads'),
       });

@@ -6,6 +6,8 @@ export class Progress {
   constructor(
     private readonly label: string,
     private readonly total: number,
+    /** Work already done before this run (a resumed run): excluded from the ETA. */
+    private readonly offset = 0,
     private readonly stream: NodeJS.WriteStream = process.stderr,
   ) {}
 
@@ -13,7 +15,8 @@ export class Progress {
     const now = performance.now();
     const elapsed = (now - this.start) / 1000;
     const frac = this.total ? done / this.total : 1;
-    const eta = done > 0 ? (elapsed / done) * (this.total - done) : NaN;
+    const ran = done - this.offset;
+    const eta = ran > 0 ? (elapsed / ran) * (this.total - done) : NaN;
     const width = 24;
     const filled = Math.round(frac * width);
     const bar = `${'█'.repeat(filled)}${'░'.repeat(width - filled)}`;

@@ -17,6 +17,8 @@ export interface EmitOptions {
   /** Extra parameter values when baking; defaults to each parameter's initial values. */
   paramValues?: ReadonlyMap<string, Float32Array>;
   name?: string;
+  /** Names for the graph outputs (default: the tensors' own names). */
+  outputNames?: string[];
   metadata?: Record<string, string>;
 }
 
@@ -115,12 +117,14 @@ export function toOnnx(graph: Graph, outputs: readonly Tensor[], opts: EmitOptio
   // Graph outputs must be distinct and produced inside the graph.
   const outputNames: string[] = [];
   const seen = new Set<string>();
-  for (const t of outputs) {
+  outputs.forEach((t, i) => {
     let name = t.name;
-    if (t.kind !== 'node' || seen.has(name)) name = e.node('Identity', [t.name], 1)[0];
+    const wanted = opts.outputNames?.[i];
+    if (wanted) name = e.node('Identity', [t.name], [wanted])[0];
+    else if (t.kind !== 'node' || seen.has(name)) name = e.node('Identity', [t.name], 1)[0];
     seen.add(name);
     outputNames.push(name);
-  }
+  });
 
   const model: P.IModelProto = {
     irVersion: IR_VERSION,

@@ -1,6 +1,6 @@
 // Layers as small functions over the graph: each creates (or reuses, by scoped
 // name) its parameters and returns its output tensor.
-import { Tensor, conv2d, instanceNorm, pad2d, resize, type ConvOptions } from '../graph/index.js';
+import { Tensor, conv2d, instanceNorm, pad2d, resizeScale, type ConvOptions } from '../graph/index.js';
 import { Rng } from './random.js';
 
 /** PyTorch's default conv init: U(±1/√fan_in) for weight and bias, so our nets start where PyTorch's do. */
@@ -41,6 +41,5 @@ export function instanceNormLayer(x: Tensor, name: string, channels: number, eps
 
 /** Nearest-neighbour upsampling by an integer factor (then a conv: no checkerboard, Odena et al. 2016). */
 export function upsampleNearest(x: Tensor, factor: number): Tensor {
-  const [, , h, w] = x.staticShape('upsampling');
-  return resize(x, [h * factor, w * factor], 'nearest');
+  return resizeScale(x, [factor, factor], 'nearest');
 }

@@ -13,7 +13,9 @@ export type ResizeMode = 'nearest' | 'bilinear';
  */
 export type ResizeCoords = 'half_pixel' | 'align_corners' | 'asymmetric';
 export interface ResizeAttrs {
-  size: readonly [number, number];
+  /** Output height and width; or `scales` (output = floor(input · scale)), which also works with symbolic sizes. */
+  size?: readonly [number, number];
+  scales?: readonly [number, number];
   mode: ResizeMode;
   coords: ResizeCoords;
 }
@@ -60,30 +62,41 @@ function isIdentity(m: Float64Array, n: number, k: number): boolean {
   return true;
 }
 
+/** Output spatial size of a resize of an input of height h and width w. */
+function outSize(h: number | string, w: number | string, { size, scales }: ResizeAttrs): [number | string, number | string] {
+  if (size) return [size[0], size[1]];
+  const [sh, sw] = scales!;
+  return [typeof h === 'number' ? Math.floor(h * sh) : `${h}*${sh}`, typeof w === 'number' ? Math.floor(w * sw) : `${w}*${sw}`];
+}
+
 export const ResizeOp: OpDef<ResizeAttrs> = {
   type: 'Resize',
-  infer([x], { size }) {
+  infer([x], a) {
     if (x.shape.length !== 4) throw new Error(`input must be NCHW, got rank ${x.shape.length}`);
-    if (!(size[0] > 0 && size[1] > 0) || !Number.isInteger(size[0]) || !Number.isInteger(size[1])) throw new Error(`invalid size [${size.join(', ')}]`);
-    return [{ dtype: 'float32', shape: [x.shape[0], x.shape[1], size[0], size[1]] }];
+    if (a.size && (!(a.size[0] > 0 && a.size[1] > 0) || !Number.isInteger(a.size[0]) || !Number.isInteger(a.size[1]))) throw new Error(`invalid size [${a.size.join(', ')}]`);
+    if (!a.size && !(a.scales && a.scales[0] > 0 && a.scales[1] > 0)) throw new Error('resize needs a size or positive scales');
+    return [{ dtype: 'float32', shape: [x.shape[0], x.shape[1], ...outSize(x.shape[2], x.shape[3], a)] }];
   },
-  emit(e, [x], outputs, { size, mode, coords }, types) {
+  emit(e, [x], outputs, { size, scales, mode, coords }, types) {
     const [n, c] = types.inputs[0].shape;
-    let sizes: string;
-    if (typeof n === 'number' && typeof c === 'number') sizes = e.constInt64([n, c, ...size]);
+    let sizes = '';
+    let scaleInput = '';
+    if (!size) scaleInput = e.constFloat([1, 1, scales![0], scales![1]], [4]);
+    else if (typeof n === 'number' && typeof c === 'number') sizes = e.constInt64([n, c, ...size]);
     else {
       const nc = e.node('Slice', [e.node('Shape', [x], 1)[0], e.constInt64([0]), e.constInt64([2])], 1)[0];
       sizes = e.node('Concat', [nc, e.constInt64(size)], 1, { axis: { i: 0 } })[0];
     }
-    e.node('Resize', [x, '', '', sizes], outputs, {
+    e.node('Resize', [x, '', scaleInput, sizes].slice(0, sizes ? 4 : 3), outputs, {
       mode: { s: mode === 'nearest' ? 'nearest' : 'linear' },
       coordinate_transformation_mode: { s: coords },
       nearest_mode: { s: 'floor' },
     });
   },
-  ref([x], { size, mode, coords }) {
+  ref([x], a) {
+    const { mode, coords } = a;
     const [N, C, H, W] = x.shape;
-    const [Ho, Wo] = size;
+    const [Ho, Wo] = outSize(H, W, a) as [number, number];
     const ah = interpMatrix(H, Ho, mode, coords);
     const aw = interpMatrix(W, Wo, mode, coords);
     const out = new NDArray([N, C, Ho, Wo]);
@@ -105,9 +118,10 @@ export const ResizeOp: OpDef<ResizeAttrs> = {
     }
     return [out];
   },
-  grad({ inputs: [x], dOutputs: [dy], attrs: { size, mode, coords } }) {
+  grad({ inputs: [x], dOutputs: [dy], attrs }) {
+    const { mode, coords } = attrs;
     const [, , H, W] = x.staticShape('Resize gradient');
-    const [Ho, Wo] = size;
+    const [Ho, Wo] = outSize(H, W, attrs) as [number, number];
     const g = x.graph;
     let d = dy!;
     const aw = interpMatrix(W, Wo, mode, coords);
@@ -117,6 +131,11 @@ export const ResizeOp: OpDef<ResizeAttrs> = {
     return [d];
   },
 };
+
+/** Resize by scale factors (output = floor(input · scale)); works with symbolic spatial sizes. */
+export function resizeScale(x: Tensor, scales: readonly [number, number], mode: ResizeMode = 'nearest', coords?: ResizeCoords): Tensor {
+  return x.graph.apply(ResizeOp, [x], { scales: [scales[0], scales[1]], mode, coords: coords ?? (mode === 'nearest' ? 'asymmetric' : 'half_pixel') })[0];
+}
 
 export function resize(x: Tensor, size: readonly [number, number], mode: ResizeMode = 'bilinear', coords?: ResizeCoords): Tensor {
   const [, , h, w] = x.shape;

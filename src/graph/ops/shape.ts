@@ -346,7 +346,7 @@ export const PadOp: OpDef<PadAttrs> = {
     if (pads.some((p) => p < 0)) throw new Error('negative padding; use slice');
     const shape = x.shape.map((d, i) => {
       if (pads[i] === 0 && pads[i + r] === 0) return d;
-      if (typeof d !== 'number') throw new Error(`padding needs a static size along axis ${i}`);
+      if (typeof d !== 'number') return `${d}+${pads[i] + pads[i + r]}`;
       if (mode === 'reflect' && (pads[i] >= d || pads[i + r] >= d)) {
         throw new Error(`reflect padding of ${Math.max(pads[i], pads[i + r])} needs more than ${d} elements along axis ${i}`);
       }

@@ -1,0 +1,81 @@
+// depthstyle train --style STYLE --data DIR -o model.onnx
+import { appendFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Runtime } from '../graph/index.js';
+import { loadImage } from '../io/image.js';
+import { writeLossChart } from '../io/plot.js';
+import { loadDepthModel } from '../models/depth.js';
+import { ModelStore } from '../models/resolver.js';
+import { loadVgg19 } from '../models/vgg.js';
+import { TRAIN_DEFAULTS, train, writeModel, type TrainOptions } from '../train/train.js';
+import { writeFileAtomic } from '../io/atomic.js';
+import type { CommonOptions } from './common.js';
+import { Progress } from './progress.js';
+
+export interface TrainCommandOptions extends CommonOptions, Omit<TrainOptions, 'style' | 'styleName' | 'vgg' | 'depthModel' | 'runtime' | 'checkpoint'> {
+  stylePath: string;
+  output: string;
+  depthModelSpec?: string;
+  log?: string;
+}
+
+export async function trainCommand(o: TrainCommandOptions): Promise<number> {
+  if (!o.output.endsWith('.onnx')) throw new Error(`-o ${o.output}: the model file must end in .onnx`);
+  const store = new ModelStore(o.models);
+  const style = await loadImage(o.stylePath);
+  const runtime = new Runtime({ threads: o.threads });
+  const vgg = await loadVgg19({ store });
+  const depthWeight = o.depthWeight ?? TRAIN_DEFAULTS.depthWeight;
+  const depthModel = depthWeight > 0 ? await loadDepthModel(o.depthModelSpec ?? 'pydnet-v2', { store }) : undefined;
+  if (depthModel) process.stderr.write(`depth model: ${depthModel.id} — ${depthModel.licence}\n`);
+  const base = o.output.replace(/\.onnx$/, '');
+  const checkpoint = `${base}.ckpt`;
+  const log = o.log ?? `${base}.log.jsonl`;
+  const styleName = path.basename(o.stylePath).replace(/\.[^.]+$/, '');
+  if (!o.resume) await writeFileAtomic(log, '');
+  const abort = new AbortController();
+  const onSigint = () => {
+    if (abort.signal.aborted) process.exit(130);
+    process.stderr.write('\ninterrupted: writing a checkpoint (Ctrl-C again to quit at once)\n');
+    abort.abort();
+  };
+  process.on('SIGINT', onSigint);
+  const history: Record<string, number[]> = {};
+  let bar: Progress | undefined;
+  const r = await train({
+    ...o,
+    style,
+    styleName,
+    vgg,
+    depthModel,
+    runtime,
+    checkpoint,
+    signal: abort.signal,
+    onStep: async (s) => {
+      bar ??= new Progress('train', s.steps, s.firstStep);
+      bar.update(s.step, { ...s.losses, 's/step': s.stepSeconds });
+      await appendFile(log, JSON.stringify({ step: s.step, seconds: +s.seconds.toFixed(3), ...s.losses }) + '\n');
+      for (const [k, v] of Object.entries(s.losses)) (history[k] ??= []).push(v);
+      if (s.step % 50 === 0 || s.step === s.steps) await writeLossChart(`${base}.loss.png`, history, `${styleName}: loss terms (log scale)`);
+    },
+  });
+  process.off('SIGINT', onSigint);
+  if (!r.stopped) {
+    const width = o.width ?? TRAIN_DEFAULTS.width;
+    await writeModel(o.output, r.params, width, o.blocks ?? TRAIN_DEFAULTS.blocks, {
+      style: styleName,
+      steps: String(r.step),
+      depth_weight: String(depthWeight),
+      depth_loss: o.depthLoss ?? TRAIN_DEFAULTS.depthLoss,
+      settings: JSON.stringify({ ...TRAIN_DEFAULTS, ...Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) }),
+      licence: 'Trained with depthstyle on VGG-19 (CC BY 4.0) and PyDNet v2 (academic research use only) losses; check the licences of your style and training images.',
+      input: 'image: float32 [N, 3, H, W], RGB 0–255',
+      output: 'stylized: float32 [N, 3, H, W], RGB 0–255',
+    });
+    await writeLossChart(`${base}.loss.png`, history, `${styleName}: loss terms (log scale)`);
+    process.stderr.write(`\nwrote ${o.output}, ${log} and ${base}.loss.png (checkpoint ${checkpoint})\n`);
+    return 0;
+  }
+  process.stderr.write(`\ncheckpoint written to ${checkpoint} at step ${r.step}; continue with --resume ${checkpoint}\n`);
+  return 130;
+}
