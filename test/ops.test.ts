@@ -70,6 +70,7 @@ const cases: Case[] = [
   ['Resize bilinear align corners', (_g, [x]) => G.resize(x, [7, 9], 'bilinear', 'align_corners'), [T(1, 2, 4, 5)]],
   ['Resize bilinear asymmetric (TF legacy)', (_g, [x]) => G.resize(x, [9, 5], 'bilinear', 'asymmetric'), [T(1, 2, 4, 3)]],
   ['Resize nearest by scale 2', (_g, [x]) => G.resizeScale(x, [2, 2], 'nearest'), [T(1, 2, 3, 5)]],
+  ['CropLike', (g, [x]) => G.cropLike(x, g.constant(new Array(12).fill(0), [1, 1, 4, 3])), [T(1, 2, 6, 5)]],
   // padding
   ['Pad reflect', (_g, [x]) => G.pad2d(x, [1, 2, 2, 1], 'reflect'), [T(1, 2, 5, 4)]],
   ['Pad reflect 4 on 9x9', (_g, [x]) => G.pad2d(x, [4, 4, 4, 4], 'reflect'), [T(1, 1, 9, 9)]],

@@ -1,7 +1,7 @@
 // Johnson et al. 2016 image-transform network, as in pytorch/examples
 // fast_neural_style: reflection padding, instance norm, five residual blocks,
 // nearest-upsample + conv decoder. Input and output are RGB in [0, 255].
-import { Tensor, add, relu } from '../graph/index.js';
+import { Tensor, add, cropLike, relu } from '../graph/index.js';
 import { convLayer, instanceNormLayer, upsampleNearest } from './layers.js';
 import { Rng } from './random.js';
 
@@ -29,6 +29,7 @@ export function transformNet(x: Tensor, opts: TransformNetOptions = {}): Tensor 
     }
     h = relu(cin(upsampleNearest(h, 2), 'deconv1', 4 * c, 2 * c, 3));
     h = relu(cin(upsampleNearest(h, 2), 'deconv2', 2 * c, c, 3));
-    return convLayer(h, 'deconv3', { inChannels: c, outChannels: 3, kernel: 9, reflect: true, rng });
+    // Sizes that are not multiples of 4 come back up to the next multiple: crop.
+    return cropLike(convLayer(h, 'deconv3', { inChannels: c, outChannels: 3, kernel: 9, reflect: true, rng }), x);
   });
 }

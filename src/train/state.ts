@@ -64,7 +64,8 @@ export function decodeState(buf: Uint8Array, what = 'state'): SavedState {
     const arrays: Record<string, Float32Array> = {};
     for (const [k, n] of h.arrays) {
       if (off + 4 * n > buf.length) throw new Error(`${what}: truncated (array ${k})`);
-      arrays[k] = new Float32Array(buf.slice(off, off + 4 * n).buffer);
+      // Copy (a Node Buffer's slice would share, and expose, its whole pool).
+      arrays[k] = new Float32Array(new Uint8Array(buf.subarray(off, off + 4 * n)).buffer);
       off += 4 * n;
     }
     const children: Record<string, SavedState> = {};
