@@ -81,3 +81,33 @@ test('the exported model runs unchanged in onnxruntime-node, at any size, and ma
   const meta = await readFile(file);
   assert.ok(meta.includes(Buffer.from('starry')), 'metadata is stored in the model');
 });
+
+test('tiled processing blends tiles back exactly (identity model) and keeps sizes', async () => {
+  const { stylizeTiled } = await import('../src/stylize/tiles.js');
+  const img = await loadPhoto('tubingen.jpg', [301, 203]);
+  let calls = 0;
+  const same = await stylizeTiled(img, async (t) => (calls++, t), { tile: 128, overlap: 32 });
+  assert.ok(calls > 4);
+  assert.equal(same.width, 301);
+  assert.ok(maxAbsDiff(same.data, img.data) < 1e-3, 'feathered weights must sum to one everywhere');
+});
+
+test('stylize runs a trained .onnx model on a folder, with strength, colour preservation and depth maps', async () => {
+  const { execFile } = await import('node:child_process');
+  const { promisify } = await import('node:util');
+  const sharp = (await import('sharp')).default;
+  const r = await train({ ...tiny, steps: 1, checkpoint: path.join(tmp, 'c.ckpt') });
+  const model = path.join(tmp, 'tiny.onnx');
+  await writeFile(model, exportTransformNet(r.params, 4, 1, { style: 'starry', depth_weight: '0' }));
+  const inDir = path.join(tmp, 'in');
+  await mkdir(inDir, { recursive: true });
+  await sharp(path.join(SHARED, 'images', 'content', 'stata.jpg')).resize(90, 70).toFile(path.join(inDir, 'a.jpg'));
+  await sharp(path.join(SHARED, 'images', 'content', 'chicago.jpg')).resize(77, 51).toFile(path.join(inDir, 'b.png'));
+  const out = path.join(tmp, 'styl-out');
+  const bin = path.join(path.dirname(path.dirname(new URL(import.meta.url).pathname)), 'bin', 'depthstyle.js');
+  await promisify(execFile)(process.execPath, [bin, 'stylize', inDir, '--model', model, '-o', out, '--strength', '0.5', '--preserve-color', 'luminance', '--depth-map', '--tile', '64']);
+  const a = await sharp(path.join(out, 'a-tiny.jpg')).metadata();
+  const b = await sharp(path.join(out, 'b-tiny.jpg')).metadata();
+  const d = await sharp(path.join(out, 'a-tiny-depth.png')).metadata();
+  assert.deepEqual([a.width, a.height, b.width, b.height, d.width, d.height], [90, 70, 77, 51, 180, 70]);
+});

@@ -14,7 +14,8 @@ usage:
   depthstyle train --style STYLE --data DIR -o model.onnx [--size 256 --batch 4 --steps 2000 --lr 1e-3 --width 32
         --content-weight 1 --style-weight 10 --tv-weight 1 --depth-weight 1e4 --depth-loss ssi --content-layer relu2_2
         --style-layers L,... --style-size N --seed 0 --checkpoint-every 500 --resume CKPT --log FILE]
-  depthstyle stylize IMAGE... --model baseline:wave|udnie|scream|la_muse -o OUT [--max-size N]
+  depthstyle stylize IMAGE|DIR... --model MODEL.onnx|baseline:wave|udnie|scream|la_muse -o OUT
+        [--max-size N] [--tile 1024] [--strength 0..1] [--preserve-color luminance|histogram] [--depth-map]
   depthstyle licences
 
 optimize options [defaults]:
@@ -110,6 +111,10 @@ export async function main(argv: string[]): Promise<number> {
         output: { type: 'string', short: 'o' },
         model: { type: 'string', short: 'm' },
         'max-size': { type: 'string' },
+        tile: { type: 'string' },
+        strength: { type: 'string' },
+        'preserve-color': { type: 'string' },
+        'depth-map': { type: 'boolean' },
       });
       if (v.help) return process.stdout.write(HELP), 0;
       if (!positionals.length) throw new Error('stylize: give at least one IMAGE');
@@ -118,6 +123,10 @@ export async function main(argv: string[]): Promise<number> {
         output: required(v.output, '-o OUT'),
         model: required(v.model, '--model'),
         maxSize: int(v['max-size'], 'max-size'),
+        tile: int(v.tile, 'tile'),
+        strength: num(v.strength, 'strength'),
+        preserveColor: oneOf(v['preserve-color'], ['none', 'luminance', 'histogram'] as const, 'preserve-color'),
+        depthMap: !!v['depth-map'],
         models: v.models as string | undefined,
         threads: int(v.threads, 'threads'),
       });

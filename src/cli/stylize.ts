@@ -1,9 +1,17 @@
-// depthstyle stylize IMAGE... --model M -o OUT
+// depthstyle stylize IMAGE|DIR... --model M -o OUT
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
 import { Runtime } from '../graph/index.js';
-import { loadImage, saveImage } from '../io/image.js';
+import { colorizeDepth, normalizeDepth } from '../io/colormap.js';
+import { loadImage, saveImage, type RgbImage } from '../io/image.js';
 import { BASELINE_STYLES, johnsonBaselineNet, loadBaseline } from '../models/johnson.js';
+import { DepthEstimator, loadDepthModel } from '../models/depth.js';
 import { ModelStore } from '../models/resolver.js';
+import { combineLuminance, matchHistogram, type PreserveColor } from '../stylize/color.js';
+import { OnnxStylizer } from '../stylize/onnx-model.js';
 import { Stylizer, type TransformModel } from '../stylize/stylize.js';
+import { stylizeTiled } from '../stylize/tiles.js';
+import { listImages } from '../train/data.js';
 import { outputPaths, type CommonOptions } from './common.js';
 import { Progress } from './progress.js';
 
@@ -12,6 +20,10 @@ export interface StylizeCommandOptions extends CommonOptions {
   output: string;
   model: string;
   maxSize?: number;
+  tile?: number;
+  strength?: number;
+  preserveColor?: PreserveColor;
+  depthMap?: boolean;
 }
 
 export async function resolveTransformModel(spec: string, store: ModelStore): Promise<TransformModel> {
@@ -20,20 +32,55 @@ export async function resolveTransformModel(spec: string, store: ModelStore): Pr
     const ckpt = await loadBaseline(m[1], store);
     return { id: spec, licence: 'Johnson/Engstrom baseline (ml5): free for research use only', build: (x) => johnsonBaselineNet(x, ckpt, `baseline_${m[1]}`) };
   }
-  throw new Error(`unknown model "${spec}": use baseline:${BASELINE_STYLES.join('|baseline:')}`);
+  throw new Error(`unknown model "${spec}": use a .onnx file from depthstyle train, or baseline:${BASELINE_STYLES.join('|baseline:')}`);
+}
+
+/** Expands folders to the images inside them (recursively). */
+async function expandInputs(inputs: string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const i of inputs) {
+    const s = await stat(i).catch(() => undefined);
+    if (s?.isDirectory()) out.push(...(await listImages(i)));
+    else out.push(i);
+  }
+  return out;
 }
 
 export async function stylizeCommand(o: StylizeCommandOptions): Promise<number> {
-  const model = await resolveTransformModel(o.model, new ModelStore(o.models));
-  process.stderr.write(`model: ${model.id} — ${model.licence}\n`);
-  const stylizer = new Stylizer(model, new Runtime({ threads: o.threads }));
-  const outs = outputPaths(o.images, o.output, `-${o.model.replace(/[^a-z0-9_-]+/gi, '_')}`, '.jpg');
-  const progress = new Progress('stylize', o.images.length);
+  const store = new ModelStore(o.models);
+  const runtime = new Runtime({ threads: o.threads });
+  let run: (img: RgbImage) => Promise<RgbImage>;
+  if (o.model.endsWith('.onnx')) {
+    const s = await OnnxStylizer.load(o.model, o.threads);
+    process.stderr.write(`model: ${o.model}${s.metadata.style ? ` (style ${s.metadata.style}, depth weight ${s.metadata.depth_weight})` : ''}\n`);
+    run = (img) => s.stylize(img);
+  } else {
+    const model = await resolveTransformModel(o.model, store);
+    process.stderr.write(`model: ${model.id} — ${model.licence}\n`);
+    const s = new Stylizer(model, runtime);
+    run = (img) => s.stylize(img);
+  }
+  const strength = o.strength ?? 1;
+  if (!(strength >= 0 && strength <= 1)) throw new Error(`--strength must be between 0 and 1, got ${strength}`);
+  const depth = o.depthMap ? new DepthEstimator(await loadDepthModel('pydnet-v2', { store }), runtime) : undefined;
+  const images = await expandInputs(o.images);
+  const outs = outputPaths(images, o.output, `-${path.basename(o.model).replace(/\.onnx$/, '').replace(/[^a-z0-9_-]+/gi, '_')}`, '.jpg');
+  const progress = new Progress('stylize', images.length);
   let failed = 0;
-  for (let i = 0; i < o.images.length; i++) {
+  for (let i = 0; i < images.length; i++) {
     try {
-      const img = await loadImage(o.images[i], { maxSide: o.maxSize });
-      await saveImage(outs[i], await stylizer.stylize(img));
+      const img = await loadImage(images[i], { maxSide: o.maxSize });
+      let out = await stylizeTiled(img, run, { tile: o.tile });
+      if (strength < 1) out = { ...out, data: out.data.map((v, k) => strength * v + (1 - strength) * img.data[k]) };
+      if (o.preserveColor === 'luminance') out = combineLuminance(out, img);
+      else if (o.preserveColor === 'histogram') out = matchHistogram(out, img);
+      await saveImage(outs[i], out);
+      if (depth) {
+        const [a, b] = [await depth.estimate(img), await depth.estimate(out)];
+        const pic = (d: Float32Array) => colorizeDepth(normalizeDepth(d, depth.model.polarity), img.width, img.height);
+        const side = sideBySide(pic(a), pic(b));
+        await saveImage(outs[i].replace(/\.[^.]+$/, '') + '-depth.png', side);
+      }
     } catch (err) {
       failed++;
       process.stderr.write(`\ndepthstyle: ${(err as Error).message}\n`);
@@ -42,4 +89,16 @@ export async function stylizeCommand(o: StylizeCommandOptions): Promise<number> 
   }
   if (!failed) process.stderr.write(`wrote ${outs.length === 1 ? outs[0] : `${outs.length} images to ${o.output}`}\n`);
   return failed ? 1 : 0;
+}
+
+function sideBySide(a: RgbImage, b: RgbImage): RgbImage {
+  const w = a.width + b.width;
+  const h = a.height;
+  const data = new Float32Array(3 * w * h);
+  for (let c = 0; c < 3; c++)
+    for (let y = 0; y < h; y++) {
+      data.set(a.data.subarray(c * a.width * h + y * a.width, c * a.width * h + (y + 1) * a.width), c * w * h + y * w);
+      data.set(b.data.subarray(c * b.width * h + y * b.width, c * b.width * h + (y + 1) * b.width), c * w * h + y * w + a.width);
+    }
+  return { width: w, height: h, data };
 }
