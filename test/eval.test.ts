@@ -60,3 +60,44 @@ test('correlations: a map and its inverse are negatively correlated; ranks handl
   assert.ok(spearman(a, a.map((v) => 1 / v)) === -1);
   assert.deepEqual([...ranks([3, 1, 3, 2])], [3.5, 1, 3.5, 2]);
 });
+
+test('depth agreement: identical, inverted, and scaled-and-shifted maps give the known answers', async () => {
+  const { depthAgreement } = await import('../src/eval/metrics.js');
+  const rng = new Rng(2);
+  const d = Float32Array.from({ length: 4000 }, () => rng.uniform(1, 10));
+  const same = depthAgreement(d, d);
+  assert.ok(same.pearson > 0.999999 && same.spearman > 0.999999 && same.ssiRmse < 1e-6 && same.whdr === 0);
+  const inv = depthAgreement(d, d.map((v) => 1 / v));
+  assert.ok(inv.pearson < -0.8 && inv.spearman < -0.999 && inv.whdr > 0.99, JSON.stringify(inv));
+  const ss = depthAgreement(d, d.map((v) => 3 * v + 7));
+  assert.ok(ss.ssiRmse < 1e-6, `SSI-RMSE ${ss.ssiRmse}`);
+  assert.ok(ss.relRmse > 0.05, `scale-sensitive RMSE ${ss.relRmse}`);
+  const noisy = depthAgreement(d, d.map((v) => v + rng.normal() * 2));
+  assert.ok(noisy.whdr > 0.01 && noisy.whdr < 0.5 && noisy.ssiRmse > 0.1);
+});
+
+test('edge agreement: an image agrees with itself, not with a shifted copy', async () => {
+  const { edgeAgreement } = await import('../src/eval/metrics.js');
+  const img = await loadPhoto('stata.jpg', [80, 60]);
+  assert.equal(edgeAgreement(img, img), 1);
+  const n = 80 * 60;
+  const shifted = { ...img, data: img.data.map((_, k) => {
+    const c = Math.floor(k / n);
+    const p = k % n;
+    const y = Math.floor(p / 80);
+    const x = p % 80;
+    return img.data[c * n + ((y + 7) % 60) * 80 + ((x + 9) % 80)];
+  }) };
+  assert.ok(edgeAgreement(img, shifted) < 0.5);
+});
+
+test('eval on an image against itself: perfect depth and structure scores, zero content loss', async () => {
+  const { evaluatePair } = await import('../src/eval/evaluate.js');
+  const { loadVgg19 } = await import('../src/models/vgg.js');
+  const { loadDepthModel } = await import('../src/models/depth.js');
+  const { store, runtime } = await import('./support/fixtures.js');
+  const img = await loadPhoto('golden_gate.jpg', [96, 64]);
+  const r = await evaluatePair({ content: img, stylized: img, depthModel: await loadDepthModel('pydnet-v2', { store }), vgg: await loadVgg19({ store }), runtime });
+  assert.ok(r.depth.pearson > 0.99999 && r.depth.whdr === 0 && r.depth.ssiRmse < 1e-3, JSON.stringify(r.depth));
+  assert.ok(Math.abs(r.ssim - 1) < 1e-9 && r.edgeF1 === 1 && r.contentLoss === 0, JSON.stringify(r));
+});

@@ -4,6 +4,7 @@ import { depthCommand } from './depth.js';
 import { stylizeCommand } from './stylize.js';
 import { optimizeCommand } from './optimize.js';
 import { trainCommand } from './train.js';
+import { evalCommand } from './eval.js';
 import { LICENCES } from '../models/licences.js';
 
 const HELP = `depthstyle — depth-preserving neural style transfer
@@ -16,6 +17,7 @@ usage:
         --style-layers L,... --style-size N --seed 0 --checkpoint-every 500 --resume CKPT --log FILE]
   depthstyle stylize IMAGE|DIR... --model MODEL.onnx|baseline:wave|udnie|scream|la_muse -o OUT
         [--max-size N] [--tile 1024] [--strength 0..1] [--preserve-color luminance|histogram] [--depth-map]
+  depthstyle eval --content C --stylized S [--style STYLE] [--ground-truth DEPTH.png] [--depth-model M] [--json]
   depthstyle licences
 
 optimize options [defaults]:
@@ -237,6 +239,28 @@ export async function main(argv: string[]): Promise<number> {
         checkpointEvery: int(v['checkpoint-every'], 'checkpoint-every'),
         resume: v.resume as string | undefined,
         log: v.log as string | undefined,
+        models: v.models as string | undefined,
+        threads: int(v.threads, 'threads'),
+      });
+    }
+    case 'eval': {
+      const { values: v, positionals } = parse(rest, {
+        content: { type: 'string' },
+        stylized: { type: 'string' },
+        style: { type: 'string' },
+        'ground-truth': { type: 'string' },
+        'depth-model': { type: 'string' },
+        json: { type: 'boolean' },
+      });
+      if (v.help) return process.stdout.write(HELP), 0;
+      if (positionals.length) throw new Error(`eval: unexpected argument "${positionals[0]}"`);
+      return evalCommand({
+        content: required(v.content, '--content'),
+        stylized: required(v.stylized, '--stylized'),
+        style: v.style as string | undefined,
+        groundTruth: v['ground-truth'] as string | undefined,
+        depthModel: (v['depth-model'] as string | undefined) ?? 'pydnet-v2',
+        json: !!v.json,
         models: v.models as string | undefined,
         threads: int(v.threads, 'threads'),
       });

@@ -101,6 +101,7 @@ export async function saveGray16(file: string, values: Float32Array, width: numb
 
 /** Resizes a planar RGB image (Lanczos, via sharp). */
 export async function resizeImage(img: RgbImage, width: number, height: number): Promise<RgbImage> {
+  if (width === img.width && height === img.height) return img;
   const raw = await sharp(toInterleaved8(img), { raw: { width: img.width, height: img.height, channels: 3 } })
     .resize(width, height, { fit: 'fill' })
     .raw()
