@@ -13,7 +13,7 @@ usage:
   depthstyle depth IMAGE... -o OUT [--raw] [--depth-model pydnet-v2|pydnet|FILE.onnx] [--colormap turbo|viridis|gray]
   depthstyle optimize CONTENT --style STYLE[,STYLE2...] -o OUT.jpg [options below]
   depthstyle train --style STYLE --data DIR -o model.onnx [--size 256 --batch 4 --steps 2000 --lr 1e-3 --width 32
-        --content-weight 1 --style-weight 10 --tv-weight 1 --depth-weight 1e4 --depth-loss ssi --content-layer relu2_2
+        --content-weight 1 --style-weight 1 --tv-weight 1 --depth-weight 1e6 --depth-loss ssi --content-layer relu2_2
         --style-layers L,... --style-size N --seed 0 --checkpoint-every 500 --resume CKPT --log FILE]
   depthstyle stylize IMAGE|DIR... --model MODEL.onnx|baseline:wave|udnie|scream|la_muse -o OUT
         [--max-size N] [--tile 1024] [--strength 0..1] [--preserve-color luminance|histogram] [--depth-map]

@@ -64,10 +64,12 @@ export const TRAIN_DEFAULTS = {
   batch: 4,
   steps: 2000,
   lr: 1e-3,
+  // Provisional: from a 150-step calibration run (128 px, width 16), where the
+  // raw terms were style ≈ 2e6, content ≈ 1e5, depth (SSI) ≈ 0.6.
   contentWeight: 1,
-  styleWeight: 10,
+  styleWeight: 1,
   tvWeight: 1,
-  depthWeight: 1e4,
+  depthWeight: 1e6,
   depthLoss: 'ssi' as DepthLossKind,
   contentLayer: 'relu2_2',
   styleLayers: ['relu1_2', 'relu2_2', 'relu3_4', 'relu4_4'],
