@@ -222,10 +222,25 @@ def spec_case(directory):
         "Transpose": lambda i, a: i[0].permute(a["perm"]),
         "MatMul": lambda i, a: i[0] @ i[1],
         "Sqrt": lambda i, a: torch.sqrt(i[0]),
+        "CropLike": lambda i, a: i[0][:, :, :i[1].shape[2], :i[1].shape[3]],
     }
     for n in spec["nodes"]:
         if n["op"] not in ops:
             sys.exit(f"peer: op {n['op']} not supported in spec cases")
+
+    if spec["mode"] == "train-step":
+        params = [consts[n].requires_grad_(True) for n in spec["params"]]
+        opt = torch.optim.Adam(params, lr=1e-3)
+
+        def run_train():
+            opt.zero_grad()
+            env = dict(consts)
+            env.update(inputs)
+            for n in spec["nodes"]:
+                env[n["outputs"][0]] = ops[n["op"]]([env[i] for i in n["inputs"]], n["attrs"])
+            env[spec["outputs"][0]].sum().backward()
+            opt.step()
+        return run_train
 
     if spec["mode"] == "lbfgs":
         first = spec["inputs"][0]["name"]

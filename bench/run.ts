@@ -11,6 +11,7 @@ import { writeFileAtomic } from '../src/io/atomic.js';
 import { engineCases } from './engine.js';
 import { modelCases } from './models.js';
 import { optimizeCases } from './optimize.js';
+import { trainCases } from './train.js';
 
 export interface BenchCase {
   name: string;
@@ -21,6 +22,8 @@ export interface BenchCase {
   /** Overrides for long cases (default: --runs, 2 warm-up runs). */
   runs?: number;
   warmup?: number;
+  /** For cases that report a quantity other than seconds (no peer). */
+  measure?: () => number;
 }
 
 interface Result {
@@ -68,7 +71,7 @@ async function timeCase(c: BenchCase, runs: number): Promise<number> {
   return median(times);
 }
 
-const suites: Record<string, (rt: Runtime) => BenchCase[]> = { engine: engineCases, models: modelCases, optimize: optimizeCases };
+const suites: Record<string, (rt: Runtime) => BenchCase[]> = { engine: engineCases, models: modelCases, optimize: optimizeCases, train: trainCases };
 
 async function main() {
   const args = process.argv.slice(2);
@@ -85,6 +88,12 @@ async function main() {
     for (const c of cases) {
       process.stderr.write(`${c.name}: ours… `);
       const caseRuns = c.runs ?? runs;
+      if (c.measure) {
+        const value = c.measure();
+        process.stderr.write(`${value}\n`);
+        results.push({ case: c.name, ours_s: value, peer: 'none', peer_s: null, ratio: null, runs: 1, threads: rt.threads });
+        continue;
+      }
       const ours = await timeCase(c, caseRuns);
       process.stderr.write(`${ours.toFixed(3)} s; peer… `);
       let peer: number | null = null;

@@ -9,9 +9,10 @@ export interface SpecCase {
   /**
    * 'forward': time outputs; 'grad-input': outputs[0] is a scalar loss, time
    * forward + backward to the inputs; 'lbfgs': minimize outputs[0] over the
-   * first input with torch.optim.LBFGS for `iterations` iterations.
+   * first input with torch.optim.LBFGS for `iterations` iterations;
+   * 'train-step': one Adam step on the graph's parameters (outputs[0] the loss).
    */
-  mode: 'forward' | 'grad-input' | 'lbfgs';
+  mode: 'forward' | 'grad-input' | 'lbfgs' | 'train-step';
   iterations?: number;
 }
 
@@ -23,6 +24,7 @@ export async function writeSpec(outputs: readonly Tensor[], feeds: ReadonlyMap<T
   let offset = 0;
   const constants: { name: string; shape: number[]; offset: number; length: number }[] = [];
   const inputs: { name: string; shape: number[]; offset: number; length: number }[] = [];
+  const params: string[] = [];
   const seen = new Set<number>();
   for (const n of nodes)
     for (const t of n.inputs) {
@@ -32,6 +34,7 @@ export async function writeSpec(outputs: readonly Tensor[], feeds: ReadonlyMap<T
       if (!data) throw new Error(`spec: no data for ${t.kind} ${t.name}`);
       const entry = { name: t.name, shape: t.staticShape('spec'), offset, length: data.length };
       (t.kind === 'input' ? inputs : constants).push(entry);
+      if (t.kind === 'param') params.push(t.name);
       blobs.push(data);
       offset += data.length;
     }
@@ -40,6 +43,7 @@ export async function writeSpec(outputs: readonly Tensor[], feeds: ReadonlyMap<T
     iterations: c.iterations ?? 0,
     inputs,
     constants,
+    params,
     nodes: nodes.map((n) => ({ op: n.op.type, inputs: n.inputs.map((t) => t.name), outputs: n.outputs.map((t) => t.name), attrs: n.attrs })),
     outputs: outputs.map((t) => t.name),
   };

@@ -106,35 +106,10 @@ export async function train(opts: TrainOptions): Promise<Trainer> {
   const sf = o.vgg.features(sx, o.styleLayers);
   const grams = await (await rt.compile(o.styleLayers.map((l) => gram(sf.get(l)!)))).run(new Map([[sx, style.data]]));
 
-  // The training graph.
-  const g = new G.Graph();
-  const x = g.input('content', [o.batch, 3, o.size, o.size]);
-  const y = transformNet(x, { width: o.width, residualBlocks: o.blocks, seed: o.seed });
-  const fy = o.vgg.features(y, [...new Set([...o.styleLayers, o.contentLayer])]);
-  const fx = o.vgg.features(x, [o.contentLayer]);
-  const feeds = new Map<Tensor, G.Feed>();
-  let styleTerm: Tensor | undefined;
-  o.styleLayers.forEach((l, i) => {
-    const t = g.input(`gram/${l}`, grams[i].shape);
-    feeds.set(t, grams[i]);
-    const term = mse(gram(fy.get(l)!), t);
-    styleTerm = styleTerm ? G.add(styleTerm, term) : term;
-  });
-  const terms: [string, Tensor][] = [
-    ['content', G.mul(mse(fy.get(o.contentLayer)!, fx.get(o.contentLayer)!), o.contentWeight)],
-    ['style', G.mul(styleTerm!, o.styleWeight)],
-  ];
-  if (o.tvWeight > 0) terms.push(['tv', G.mul(tvLoss(y), o.tvWeight)]);
-  if (o.depthWeight > 0) {
-    if (!o.depthModel) throw new Error('train: a depth model is needed when depthWeight > 0');
-    terms.push(['depth', G.mul(depthLoss(o.depthModel.build(y), o.depthModel.build(x), o.depthLoss), o.depthWeight)]);
-  }
-  const total = terms.map(([, t]) => t).reduce((a, b) => G.add(a, b));
-  const paramTensors = g.params;
-  const grads = G.grad(total, paramTensors);
+  const { x, total, terms, paramTensors, grads, feeds } = buildTrainGraph(o, grams);
   const prog = await rt.compile([total, ...terms.map(([, t]) => t), ...grads]);
 
-  const params = G.ParamStore.fromGraph(g);
+  const params = G.ParamStore.fromGraph(x.graph);
   const adam = new Adam({ lr: o.lr });
   let step = 0;
   if (o.resume) {
@@ -189,6 +164,46 @@ export async function train(opts: TrainOptions): Promise<Trainer> {
   }
   await save();
   return { params, step, losses, stopped };
+}
+
+export interface TrainGraph {
+  x: Tensor;
+  total: Tensor;
+  terms: [string, Tensor][];
+  paramTensors: Tensor[];
+  grads: Tensor[];
+  /** Style targets; set `x` (the content batch) before running. */
+  feeds: Map<Tensor, G.Feed>;
+}
+
+/** The training graph: transform net, losses through VGG-19 (and the depth net), gradients w.r.t. all weights. */
+export function buildTrainGraph(o: typeof TRAIN_DEFAULTS & Pick<TrainOptions, 'vgg' | 'depthModel'>, grams: G.Float32Tensor[]): TrainGraph {
+  const g = new G.Graph();
+  const x = g.input('content', [o.batch, 3, o.size, o.size]);
+  const y = transformNet(x, { width: o.width, residualBlocks: o.blocks, seed: o.seed });
+  const fy = o.vgg.features(y, [...new Set([...o.styleLayers, o.contentLayer])]);
+  const fx = o.vgg.features(x, [o.contentLayer]);
+  const feeds = new Map<Tensor, G.Feed>();
+  let styleTerm: Tensor | undefined;
+  o.styleLayers.forEach((l, i) => {
+    const t = g.input(`gram/${l}`, grams[i].shape);
+    feeds.set(t, grams[i]);
+    const term = mse(gram(fy.get(l)!), t);
+    styleTerm = styleTerm ? G.add(styleTerm, term) : term;
+  });
+  const terms: [string, Tensor][] = [
+    ['content', G.mul(mse(fy.get(o.contentLayer)!, fx.get(o.contentLayer)!), o.contentWeight)],
+    ['style', G.mul(styleTerm!, o.styleWeight)],
+  ];
+  if (o.tvWeight > 0) terms.push(['tv', G.mul(tvLoss(y), o.tvWeight)]);
+  if (o.depthWeight > 0) {
+    if (!o.depthModel) throw new Error('train: a depth model is needed when depthWeight > 0');
+    terms.push(['depth', G.mul(depthLoss(o.depthModel.build(y), o.depthModel.build(x), o.depthLoss), o.depthWeight)]);
+  }
+  const total = terms.map(([, t]) => t).reduce((a, b) => G.add(a, b));
+  const paramTensors = g.params;
+  const grads = G.grad(total, paramTensors);
+  return { x, total, terms, paramTensors, grads, feeds };
 }
 
 /**
