@@ -193,9 +193,10 @@ def spec_case(directory):
         return x
 
     def resize(x, a):
+        size = a.get("size") or [int(x.shape[2] * a["scales"][0]), int(x.shape[3] * a["scales"][1])]
         if a["mode"] == "nearest":
-            return F.interpolate(x, size=a["size"], mode="nearest")
-        return F.interpolate(x, size=a["size"], mode="bilinear", align_corners=a["coords"] == "align_corners")
+            return F.interpolate(x, size=size, mode="nearest")
+        return F.interpolate(x, size=size, mode="bilinear", align_corners=a["coords"] == "align_corners")
 
     ops = {
         "Conv": lambda i, a: conv(i[0], i[1], i[2] if len(i) > 2 else None, a),
