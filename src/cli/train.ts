@@ -60,22 +60,23 @@ export async function trainCommand(o: TrainCommandOptions): Promise<number> {
     },
   });
   process.off('SIGINT', onSigint);
+  // The model is exported at the end and also when interrupted (with its step count in the metadata).
+  const width = o.width ?? TRAIN_DEFAULTS.width;
+  await writeModel(o.output, r.params, width, o.blocks ?? TRAIN_DEFAULTS.blocks, {
+    style: styleName,
+    steps: String(r.step),
+    depth_weight: String(depthWeight),
+    depth_loss: o.depthLoss ?? TRAIN_DEFAULTS.depthLoss,
+    settings: JSON.stringify({ ...TRAIN_DEFAULTS, ...Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) }),
+    licence: 'Trained with depthstyle on VGG-19 (CC BY 4.0) and PyDNet v2 (academic research use only) losses; check the licences of your style and training images.',
+    input: 'image: float32 [N, 3, H, W], RGB 0–255',
+    output: 'stylized: float32 [N, 3, H, W], RGB 0–255',
+  });
+  if (Object.keys(history).length) await writeLossChart(`${base}.loss.png`, history, `${styleName}: loss terms (log scale)`);
   if (!r.stopped) {
-    const width = o.width ?? TRAIN_DEFAULTS.width;
-    await writeModel(o.output, r.params, width, o.blocks ?? TRAIN_DEFAULTS.blocks, {
-      style: styleName,
-      steps: String(r.step),
-      depth_weight: String(depthWeight),
-      depth_loss: o.depthLoss ?? TRAIN_DEFAULTS.depthLoss,
-      settings: JSON.stringify({ ...TRAIN_DEFAULTS, ...Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) }),
-      licence: 'Trained with depthstyle on VGG-19 (CC BY 4.0) and PyDNet v2 (academic research use only) losses; check the licences of your style and training images.',
-      input: 'image: float32 [N, 3, H, W], RGB 0–255',
-      output: 'stylized: float32 [N, 3, H, W], RGB 0–255',
-    });
-    await writeLossChart(`${base}.loss.png`, history, `${styleName}: loss terms (log scale)`);
     process.stderr.write(`\nwrote ${o.output}, ${log} and ${base}.loss.png (checkpoint ${checkpoint})\n`);
     return 0;
   }
-  process.stderr.write(`\ncheckpoint written to ${checkpoint} at step ${r.step}; continue with --resume ${checkpoint}\n`);
+  process.stderr.write(`\nstopped at step ${r.step}: wrote ${o.output} and checkpoint ${checkpoint}; continue with --resume ${checkpoint}\n`);
   return 130;
 }

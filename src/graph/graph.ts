@@ -103,8 +103,16 @@ export function formatShape(s: readonly Dim[]): string {
 
 let graphCounter = 0;
 
+/**
+ * Instance-norm statistics override, for stylizing an image in tiles as if it
+ * were whole: 'capture' records each instance norm's per-channel input mean
+ * and variance (in build order); 'fixed' normalizes with given statistics.
+ */
+export type NormStatsHook = { mode: 'capture'; captured: Tensor[] } | { mode: 'fixed'; stats: { mean: Float32Array; variance: Float32Array }[]; next: number };
+
 export class Graph {
   readonly id = ++graphCounter;
+  normStats?: NormStatsHook;
   readonly nodes: Node[] = [];
   readonly tensors: Tensor[] = [];
   private readonly byName = new Map<string, Tensor>();

@@ -174,7 +174,7 @@ export function readOnnx(bytes: Uint8Array, what: string): P.ModelProto {
 /** Op types in the model that the importer cannot map. */
 export function unsupportedOnnxOps(model: P.IModelProto): string[] {
   const ops = new Set((model.graph?.node ?? []).map((n) => n.opType ?? ''));
-  return [...ops].filter((o) => o !== 'Constant' && !IMPORTERS[o]).sort();
+  return [...ops].filter((o) => o !== 'Constant' && o !== 'Shape' && !IMPORTERS[o]).sort();
 }
 
 /** The model's runtime inputs (graph inputs that are not initializers). */
@@ -223,6 +223,25 @@ export function importOnnx(model: P.IModelProto, inputs: readonly Tensor[], scop
       continue;
     }
     const names = node.input ?? [];
+    // Shape computations on statically known sizes fold to constants (e.g. a crop to the input's size).
+    if (type === 'Shape') {
+      const t = tensorFor(names[0]);
+      const shape = t.staticShape(`${what}: Shape of ${names[0]}`);
+      constants.set(node.output![0], { dims: [shape.length], values: shape, dtype: onnx.TensorProto.DataType.INT64 });
+      continue;
+    }
+    if (type === 'Slice' && constants.has(names[0]) && constants.get(names[0])!.dims.length === 1) {
+      const src = Array.from(constants.get(names[0])!.values);
+      const get = (i: number) => (names[i] ? Array.from(constants.get(names[i])!.values) : undefined);
+      const [st, en] = [get(1)![0], get(2)![0]];
+      const step = get(4)?.[0] ?? 1;
+      const n = src.length;
+      const norm = (v: number) => Math.min(Math.max(v < 0 ? v + n : v, 0), n);
+      const out: number[] = [];
+      for (let k = norm(st); step > 0 ? k < norm(en) : k > norm(en); k += step) out.push(src[k]);
+      constants.set(node.output![0], { dims: [out.length], values: out, dtype: constants.get(names[0])!.dtype });
+      continue;
+    }
     const ctx: ImportContext = {
       has: (i) => !!names[i],
       value(i) {

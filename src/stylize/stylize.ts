@@ -2,7 +2,8 @@
 // image size, built once and reused.
 import * as G from '../graph/index.js';
 import type { Tensor } from '../graph/index.js';
-import type { RgbImage } from '../io/image.js';
+import { resizeImage, type RgbImage } from '../io/image.js';
+import { stylizeTiled, type TileOptions } from './tiles.js';
 
 /** A feed-forward stylizer: RGB 0–255 NCHW in, RGB 0–255 out, same size. */
 export interface TransformModel {
@@ -36,5 +37,45 @@ export class Stylizer {
     const { prog, input } = await this.program(img.width, img.height);
     const [out] = await prog.run(new Map([[input, img.data]]));
     return { width: img.width, height: img.height, data: out.data };
+  }
+
+  /**
+   * Any size in bounded memory: overlapping tiles, feather-blended, each
+   * normalized with the instance-norm statistics of the whole image (measured
+   * on a copy at most `statsSide` px long), so the tiles agree with each other
+   * and with an untiled run.
+   */
+  async stylizeLarge(img: RgbImage, o: TileOptions & { statsSide?: number } = {}): Promise<RgbImage> {
+    const tile = o.tile ?? 1024;
+    if (img.width <= tile && img.height <= tile) return this.stylize(img);
+    const k = Math.min(1, (o.statsSide ?? 1024) / Math.max(img.width, img.height));
+    const small = await resizeImage(img, Math.max(16, Math.round(img.width * k)), Math.max(16, Math.round(img.height * k)));
+    const g = new G.Graph();
+    g.normStats = { mode: 'capture', captured: [] };
+    const x = g.input('image', [1, 3, small.height, small.width]);
+    this.model.build(x);
+    const captured = await (await this.runtime.compile(g.normStats.captured)).run(new Map([[x, small.data]]));
+    const stats = Array.from({ length: captured.length / 2 }, (_, i) => ({ mean: captured[2 * i].data, variance: captured[2 * i + 1].data }));
+    const programs = new Map<string, Promise<{ prog: G.Program; input: Tensor }>>();
+    return stylizeTiled(
+      img,
+      async (t) => {
+        const key = `${t.width}x${t.height}`;
+        let p = programs.get(key);
+        if (!p) {
+          p = (async () => {
+            const gt = new G.Graph();
+            gt.normStats = { mode: 'fixed', stats, next: 0 };
+            const input = gt.input('image', [1, 3, t.height, t.width]);
+            return { prog: await this.runtime.compile([this.model.build(input)]), input };
+          })();
+          programs.set(key, p);
+        }
+        const { prog, input } = await p;
+        const [out] = await prog.run(new Map([[input, t.data]]));
+        return { width: t.width, height: t.height, data: out.data };
+      },
+      o,
+    );
   }
 }

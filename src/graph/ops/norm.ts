@@ -58,5 +58,20 @@ export const InstanceNormOp: OpDef<InstanceNormAttrs> = {
 };
 
 export function instanceNorm(x: Tensor, scale: Tensor, bias: Tensor, epsilon = 1e-5): Tensor {
-  return x.graph.apply(InstanceNormOp, [x, scale, bias], { epsilon })[0];
+  const g = x.graph;
+  const hook = g.normStats;
+  if (hook?.mode === 'fixed') {
+    // Normalize with the statistics of the whole image (see Graph.normStats).
+    const s = hook.stats[hook.next++];
+    if (!s) throw new Error('instance norm: no fixed statistics left for this layer (the network differs from the captured one)');
+    const C = s.mean.length;
+    const inv = s.variance.map((v) => 1 / Math.sqrt(v + epsilon));
+    const normed = mul(sub(x, g.constant(s.mean, [1, C, 1, 1])), g.constant(inv, [1, C, 1, 1]));
+    return add(mul(normed, reshape(scale, [1, C, 1, 1])), reshape(bias, [1, C, 1, 1]));
+  }
+  if (hook?.mode === 'capture') {
+    const mean = reduceMean(x, [2, 3], true);
+    hook.captured.push(mean, reduceMean(mul(sub(x, mean), sub(x, mean)), [2, 3], true));
+  }
+  return g.apply(InstanceNormOp, [x, scale, bias], { epsilon })[0];
 }
