@@ -3,7 +3,7 @@
 // same shapes and thread count, writes bench/results/SUITE.json as
 // [{case, ours_s, peer, peer_s, ratio}] and prints a table.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Runtime } from '../src/graph/index.js';
@@ -107,7 +107,14 @@ async function main() {
       results.push({ case: c.name, ours_s: ours, peer: 'pytorch-cpu', peer_s: peer, ratio: peer ? ours / peer : null, runs: caseRuns, threads: rt.threads });
     }
     const file = path.join(here, 'results', `${suite}.json`);
-    await writeFileAtomic(file, JSON.stringify(results, null, 2) + '\n');
+    // With --case, the other cases' earlier results are kept.
+    let merged = results;
+    if (only && existsSync(file)) {
+      const earlier = JSON.parse(readFileSync(file, 'utf8')) as Result[];
+      merged = earlier.map((r) => results.find((n) => n.case === r.case) ?? r);
+      for (const r of results) if (!merged.includes(r)) merged.push(r);
+    }
+    await writeFileAtomic(file, JSON.stringify(merged, null, 2) + '\n');
     console.log(`\n${suite} (median of the runs listed in the JSON, after warm-up runs; ${rt.threads} threads) → ${path.relative(process.cwd(), file)}`);
     console.log(['case'.padEnd(32), 'ours_s'.padStart(8), 'peer_s'.padStart(8), 'ratio'.padStart(7)].join(' '));
     for (const r of results) console.log([r.case.padEnd(32), r.ours_s.toFixed(3).padStart(8), (r.peer_s?.toFixed(3) ?? '-').padStart(8), (r.ratio?.toFixed(2) ?? '-').padStart(7)].join(' '));

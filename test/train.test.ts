@@ -111,3 +111,28 @@ test('stylize runs a trained .onnx model on a folder, with strength, colour pres
   const d = await sharp(path.join(out, 'a-tiny-depth.png')).metadata();
   assert.deepEqual([a.width, a.height, b.width, b.height, d.width, d.height], [90, 70, 77, 51, 180, 70]);
 });
+
+test('tiled stylization with whole-image instance-norm statistics agrees with untiled, without seams', async () => {
+  const { Stylizer } = await import('../src/stylize/stylize.js');
+  const { johnsonBaselineNet, loadBaseline } = await import('../src/models/johnson.js');
+  const ckpt = await loadBaseline('wave', store);
+  const s = new Stylizer({ id: 'wave', licence: '', build: (x) => johnsonBaselineNet(x, ckpt, 'b') }, runtime);
+  const [W, H] = [400, 300];
+  const img = await loadPhoto('tubingen.jpg', [W, H]);
+  const whole = await s.stylize(img);
+  const tiled = await s.stylizeLarge(img, { tile: 200, overlap: 64 });
+  const n = W * H;
+  let mean = 0;
+  for (let i = 0; i < 3 * n; i++) mean += Math.abs(whole.data[i] - tiled.data[i]);
+  mean /= 3 * n;
+  // Tile edges: x = 136 and 200 (tile starts), y = 100 (last row tile start).
+  const jump = (im: typeof img, x: number, y: number, c: number, dx: number, dy: number) => im.data[c * n + (y + dy) * W + x + dx] - im.data[c * n + y * W + x];
+  let seam = 0;
+  let seamCount = 0;
+  for (const x of [135, 199]) for (let y = 0; y < H; y++) for (let c = 0; c < 3; c++) (seam += Math.abs(jump(tiled, x, y, c, 1, 0) - jump(whole, x, y, c, 1, 0))), seamCount++;
+  for (let x = 0; x < W; x++) for (let c = 0; c < 3; c++) (seam += Math.abs(jump(tiled, x, 99, c, 0, 1) - jump(whole, x, 99, c, 0, 1))), seamCount++;
+  seam /= seamCount;
+  console.log(`  mean |tiled − whole| ${mean.toFixed(2)} (0–255); mean change of the step across tile edges ${seam.toFixed(3)}`);
+  assert.ok(mean < 2, `tiled differs from whole by ${mean} on average`);
+  assert.ok(seam < 1, `tile edges change neighbouring-pixel steps by ${seam} on average`);
+});

@@ -8,9 +8,8 @@ import { BASELINE_STYLES, johnsonBaselineNet, loadBaseline } from '../models/joh
 import { DepthEstimator, loadDepthModel } from '../models/depth.js';
 import { ModelStore } from '../models/resolver.js';
 import { combineLuminance, matchHistogram, type PreserveColor } from '../stylize/color.js';
-import { OnnxStylizer } from '../stylize/onnx-model.js';
+import { loadTransformOnnx } from '../stylize/onnx-model.js';
 import { Stylizer, type TransformModel } from '../stylize/stylize.js';
-import { stylizeTiled } from '../stylize/tiles.js';
 import { listImages } from '../train/data.js';
 import { outputPaths, type CommonOptions } from './common.js';
 import { Progress } from './progress.js';
@@ -49,17 +48,16 @@ async function expandInputs(inputs: string[]): Promise<string[]> {
 export async function stylizeCommand(o: StylizeCommandOptions): Promise<number> {
   const store = new ModelStore(o.models);
   const runtime = new Runtime({ threads: o.threads });
-  let run: (img: RgbImage) => Promise<RgbImage>;
+  let model: TransformModel;
   if (o.model.endsWith('.onnx')) {
-    const s = await OnnxStylizer.load(o.model, o.threads);
-    process.stderr.write(`model: ${o.model}${s.metadata.style ? ` (style ${s.metadata.style}, depth weight ${s.metadata.depth_weight})` : ''}\n`);
-    run = (img) => s.stylize(img);
+    const m = await loadTransformOnnx(o.model);
+    model = m.model;
+    process.stderr.write(`model: ${o.model}${m.metadata.style ? ` (style ${m.metadata.style}, ${m.metadata.steps} steps, depth weight ${m.metadata.depth_weight})` : ''}\n`);
   } else {
-    const model = await resolveTransformModel(o.model, store);
+    model = await resolveTransformModel(o.model, store);
     process.stderr.write(`model: ${model.id} — ${model.licence}\n`);
-    const s = new Stylizer(model, runtime);
-    run = (img) => s.stylize(img);
   }
+  const stylizer = new Stylizer(model, runtime);
   const strength = o.strength ?? 1;
   if (!(strength >= 0 && strength <= 1)) throw new Error(`--strength must be between 0 and 1, got ${strength}`);
   const depth = o.depthMap ? new DepthEstimator(await loadDepthModel('pydnet-v2', { store }), runtime) : undefined;
@@ -70,7 +68,7 @@ export async function stylizeCommand(o: StylizeCommandOptions): Promise<number> 
   for (let i = 0; i < images.length; i++) {
     try {
       const img = await loadImage(images[i], { maxSide: o.maxSize });
-      let out = await stylizeTiled(img, run, { tile: o.tile });
+      let out = await stylizer.stylizeLarge(img, { tile: o.tile });
       if (strength < 1) out = { ...out, data: out.data.map((v, k) => strength * v + (1 - strength) * img.data[k]) };
       if (o.preserveColor === 'luminance') out = combineLuminance(out, img);
       else if (o.preserveColor === 'histogram') out = matchHistogram(out, img);

@@ -126,6 +126,14 @@ export class Runtime {
     return new Program(session, model.inputs, outputs, model.outputNames);
   }
 
+  /** Drops a compiled program from the cache and frees its session (for large one-off graphs). */
+  async release(program: Program): Promise<void> {
+    for (const [k, p] of this.cache) {
+      if ((await p) === program) this.cache.delete(k);
+    }
+    await program.release();
+  }
+
   async dispose(): Promise<void> {
     for (const p of this.cache.values()) await (await p).release();
     this.cache.clear();

@@ -4,6 +4,8 @@ import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import ort from 'onnxruntime-node';
 import type { RgbImage } from '../io/image.js';
+import { importOnnx, onnxInputs, readOnnx, unsupportedOnnxOps } from '../models/onnx-import.js';
+import type { TransformModel } from './stylize.js';
 
 export class OnnxStylizer {
   private constructor(
@@ -35,4 +37,26 @@ export class OnnxStylizer {
     const out = await this.session.run({ image: new ort.Tensor('float32', img.data, [1, 3, img.height, img.width]) });
     return { width: img.width, height: img.height, data: out.stylized.data as Float32Array };
   }
+}
+
+/**
+ * A model file from `depthstyle train` as a TransformModel: imported into our
+ * graph, so that it can be tiled with whole-image normalization statistics.
+ */
+export async function loadTransformOnnx(file: string): Promise<{ model: TransformModel; metadata: Record<string, string> }> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(file);
+  } catch {
+    throw new Error(`${file}: model not found`);
+  }
+  const proto = readOnnx(bytes, file);
+  const bad = unsupportedOnnxOps(proto);
+  if (bad.length) throw new Error(`${file}: not a depthstyle transform model (ops ${bad.join(', ')})`);
+  const inputs = onnxInputs(proto);
+  if (inputs.length !== 1 || inputs[0].name !== 'image') throw new Error(`${file}: not a depthstyle model (expects one input "image")`);
+  const metadata = Object.fromEntries((proto.metadataProps ?? []).map((p) => [p.key ?? '', p.value ?? '']));
+  const id = metadata.style ? `${metadata.style} (${file})` : file;
+  const licence = metadata.licence ?? 'see the model’s metadata';
+  return { model: { id, licence, build: (x) => importOnnx(proto, [x], 'model', file)[0] }, metadata };
 }

@@ -54,10 +54,12 @@ export class Stylizer {
     g.normStats = { mode: 'capture', captured: [] };
     const x = g.input('image', [1, 3, small.height, small.width]);
     this.model.build(x);
-    const captured = await (await this.runtime.compile(g.normStats.captured)).run(new Map([[x, small.data]]));
+    const statsProgram = await this.runtime.compile(g.normStats.captured);
+    const captured = await statsProgram.run(new Map([[x, small.data]]));
+    await this.runtime.release(statsProgram);
     const stats = Array.from({ length: captured.length / 2 }, (_, i) => ({ mean: captured[2 * i].data, variance: captured[2 * i + 1].data }));
     const programs = new Map<string, Promise<{ prog: G.Program; input: Tensor }>>();
-    return stylizeTiled(
+    const out = await stylizeTiled(
       img,
       async (t) => {
         const key = `${t.width}x${t.height}`;
@@ -77,5 +79,7 @@ export class Stylizer {
       },
       o,
     );
+    for (const p of programs.values()) await this.runtime.release((await p).prog);
+    return out;
   }
 }
