@@ -101,3 +101,35 @@ test('eval on an image against itself: perfect depth and structure scores, zero 
   assert.ok(r.depth.pearson > 0.99999 && r.depth.whdr === 0 && r.depth.ssiRmse < 1e-3, JSON.stringify(r.depth));
   assert.ok(Math.abs(r.ssim - 1) < 1e-9 && r.edgeF1 === 1 && r.contentLoss === 0, JSON.stringify(r));
 });
+
+test('compare on two tiny photos writes an HTML report whose images all exist, and a grid', async () => {
+  const { mkdtemp, readFile, stat } = await import('node:fs/promises');
+  const os = await import('node:os');
+  const { compare } = await import('../src/eval/report.js');
+  const { loadVgg19 } = await import('../src/models/vgg.js');
+  const { loadDepthModel } = await import('../src/models/depth.js');
+  const { store, runtime, photo } = await import('./support/fixtures.js');
+  const out = await mkdtemp(path.join(os.tmpdir(), 'depthstyle-report-'));
+  const r = await compare({
+    images: [photo('stata.jpg'), photo('golden_gate.jpg')],
+    methods: [
+      { name: 'identity', run: async (p) => p },
+      { name: 'inverted', run: async (p) => ({ ...p, data: p.data.map((v) => 255 - v) }) },
+    ],
+    size: 64,
+    out,
+    depthModel: await loadDepthModel('pydnet-v2', { store }),
+    vgg: await loadVgg19({ store }),
+    runtime,
+    commandLine: 'depthstyle compare (test)',
+  });
+  const html = await readFile(r.html, 'utf8');
+  const srcs = [...html.matchAll(/src="([^"]+)"/g)].map((m) => m[1]);
+  assert.ok(srcs.length >= 2 * 2 * 2 + 2);
+  for (const s of srcs) assert.ok((await stat(path.join(out, s))).size > 0, `${s} exists`);
+  assert.match(html, /depthstyle compare \(test\)/);
+  const identity = r.rows.filter((x) => x.method === 'identity');
+  assert.ok(identity.every((x) => x.report.ssim > 0.999 && x.report.depth.whdr === 0));
+  const grid = await (await import('sharp')).default(r.grid).metadata();
+  assert.equal(grid.width, 6 * 160);
+});

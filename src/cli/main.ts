@@ -5,6 +5,7 @@ import { stylizeCommand } from './stylize.js';
 import { optimizeCommand } from './optimize.js';
 import { trainCommand } from './train.js';
 import { evalCommand } from './eval.js';
+import { compareCommand } from './compare.js';
 import { LICENCES } from '../models/licences.js';
 
 const HELP = `depthstyle — depth-preserving neural style transfer
@@ -18,6 +19,8 @@ usage:
   depthstyle stylize IMAGE|DIR... --model MODEL.onnx|baseline:wave|udnie|scream|la_muse -o OUT
         [--max-size N] [--tile 1024] [--strength 0..1] [--preserve-color luminance|histogram] [--depth-map]
   depthstyle eval --content C --stylized S [--style STYLE] [--ground-truth DEPTH.png] [--depth-model M] [--json]
+  depthstyle compare IMAGE|DIR... --style STYLE -o report/ [--methods M1,M2,...] [--optimize --iterations 50]
+        [--stored "NAME=PATTERN_WITH_{stem}"]... [--size 256]   (writes report/index.html and report/grid.png)
   depthstyle licences
 
 optimize options [defaults]:
@@ -263,6 +266,34 @@ export async function main(argv: string[]): Promise<number> {
         json: !!v.json,
         models: v.models as string | undefined,
         threads: int(v.threads, 'threads'),
+      });
+    }
+    case 'compare': {
+      const { values: v, positionals } = parse(rest, {
+        output: { type: 'string', short: 'o' },
+        style: { type: 'string' },
+        methods: { type: 'string' },
+        optimize: { type: 'boolean' },
+        iterations: { type: 'string' },
+        size: { type: 'string' },
+        stored: { type: 'string', multiple: true },
+        'depth-model': { type: 'string' },
+      });
+      if (v.help) return process.stdout.write(HELP), 0;
+      if (!positionals.length) throw new Error('compare: give the photos (files or folders)');
+      return compareCommand({
+        images: positionals,
+        style: v.style as string | undefined,
+        output: required(v.output, '-o report/'),
+        models: typeof v.methods === 'string' ? v.methods.split(',').filter(Boolean) : [],
+        optimize: !!v.optimize,
+        iterations: int(v.iterations, 'iterations') ?? 50,
+        size: int(v.size, 'size') ?? 256,
+        stored: (v.stored as string[] | undefined) ?? [],
+        depthModel: (v['depth-model'] as string | undefined) ?? 'pydnet-v2',
+        modelsDir: v.models as string | undefined,
+        threads: int(v.threads, 'threads'),
+        commandLine: ['depthstyle', ...argv].map((a) => (/[\s"']/.test(a) ? JSON.stringify(a) : a)).join(' '),
       });
     }
     case 'licences':

@@ -1,0 +1,143 @@
+// `depthstyle compare`: every photo through every method, every output through
+// `eval`, and an HTML report + grid PNG with the depth maps and the metrics,
+// plus means with 95 % bootstrap intervals per method.
+import path from 'node:path';
+import sharp from 'sharp';
+import * as G from '../graph/index.js';
+import { writeFileAtomic } from '../io/atomic.js';
+import { colorizeDepth, normalizeDepth } from '../io/colormap.js';
+import { loadImage, resizeImage, saveImage, toInterleaved8, type RgbImage } from '../io/image.js';
+import { DepthEstimator, type DepthModel } from '../models/depth.js';
+import type { Vgg19 } from '../models/vgg.js';
+import { Rng } from '../nn/random.js';
+import { evaluatePair, type EvalReport } from './evaluate.js';
+
+export interface Method {
+  name: string;
+  /** Stylizes a photo (already at the report size); or reads a stored output. */
+  run: (photo: RgbImage, file: string) => Promise<RgbImage>;
+}
+
+export interface CompareOptions {
+  images: string[];
+  methods: Method[];
+  style?: RgbImage;
+  size: number;
+  out: string;
+  depthModel: DepthModel;
+  vgg: Vgg19;
+  runtime: G.Runtime;
+  commandLine: string;
+  onProgress?: (done: number, total: number) => void;
+}
+
+type Row = { image: string; method: string; report: EvalReport; file: string; depthFile: string };
+
+const METRICS: [string, (r: EvalReport) => number | undefined, string][] = [
+  ['depth Pearson', (r) => r.depth.pearson, '↑'],
+  ['depth Spearman', (r) => r.depth.spearman, '↑'],
+  ['SSI-RMSE', (r) => r.depth.ssiRmse, '↓'],
+  ['WHDR', (r) => r.depth.whdr, '↓'],
+  ['SSIM', (r) => r.ssim, '↑'],
+  ['edge F1', (r) => r.edgeF1, '↑'],
+  ['style loss', (r) => r.styleLoss, '↓'],
+  ['content loss', (r) => r.contentLoss, '↓'],
+];
+
+/** Mean and 95 % percentile-bootstrap interval (2000 resamples, seeded). */
+export function bootstrapMean(xs: number[], seed = 0): { mean: number; lo: number; hi: number } {
+  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
+  if (xs.length < 2) return { mean, lo: mean, hi: mean };
+  const rng = new Rng(seed);
+  const means = Array.from({ length: 2000 }, () => {
+    let s = 0;
+    for (let i = 0; i < xs.length; i++) s += xs[rng.int(xs.length)];
+    return s / xs.length;
+  }).sort((a, b) => a - b);
+  return { mean, lo: means[Math.floor(0.025 * means.length)], hi: means[Math.floor(0.975 * means.length)] };
+}
+
+const fmt = (v: number | undefined) => (v === undefined ? '–' : Math.abs(v) >= 1e4 ? v.toExponential(2) : v.toFixed(3));
+const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
+
+async function fitLongSide(img: RgbImage, side: number): Promise<RgbImage> {
+  const k = side / Math.max(img.width, img.height);
+  return k >= 1 ? img : resizeImage(img, Math.round(img.width * k), Math.round(img.height * k));
+}
+
+export async function compare(o: CompareOptions): Promise<{ rows: Row[]; html: string; grid: string }> {
+  const est = new DepthEstimator(o.depthModel, o.runtime);
+  const depthPic = async (img: RgbImage) => colorizeDepth(normalizeDepth(await est.estimate(img), o.depthModel.polarity), img.width, img.height);
+  const rows: Row[] = [];
+  const gridRows: RgbImage[][] = [];
+  const total = o.images.length * o.methods.length;
+  let done = 0;
+  for (const file of o.images) {
+    const stem = path.basename(file).replace(/\.[^.]+$/, '');
+    const photo = await fitLongSide(await loadImage(file), o.size);
+    const photoFile = path.join('img', `${stem}.jpg`);
+    await saveImage(path.join(o.out, photoFile), photo);
+    const photoDepth = await depthPic(photo);
+    await saveImage(path.join(o.out, 'img', `${stem}-depth.png`), photoDepth);
+    const gridRow = [photo, photoDepth];
+    for (const m of o.methods) {
+      let out = await m.run(photo, file);
+      if (out.width !== photo.width || out.height !== photo.height) out = await resizeImage(out, photo.width, photo.height);
+      const slug = m.name.replace(/[^a-z0-9]+/gi, '_');
+      const outFile = path.join('img', `${stem}-${slug}.jpg`);
+      const depthFile = path.join('img', `${stem}-${slug}-depth.png`);
+      await saveImage(path.join(o.out, outFile), out);
+      const d = await depthPic(out);
+      await saveImage(path.join(o.out, depthFile), d);
+      const report = await evaluatePair({ content: photo, stylized: out, style: o.style, depthModel: o.depthModel, vgg: o.vgg, runtime: o.runtime });
+      rows.push({ image: stem, method: m.name, report, file: outFile, depthFile });
+      gridRow.push(out, d);
+      o.onProgress?.(++done, total);
+    }
+    gridRows.push(gridRow);
+  }
+
+  // grid.png: one row per photo — photo | depth | (output | depth) per method, with a header.
+  const cell = 160;
+  const scaled = await Promise.all(gridRows.map((r) => Promise.all(r.map(async (img) => sharp(toInterleaved8(img), { raw: { width: img.width, height: img.height, channels: 3 } }).resize(cell, cell, { fit: 'contain', background: '#ffffff' }).png().toBuffer()))));
+  const header = 28;
+  const cols = 2 + 2 * o.methods.length;
+  const labels = ['photo', 'depth', ...o.methods.flatMap((m) => [m.name, 'its depth'])];
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${cols * cell}" height="${header}"><rect width="100%" height="100%" fill="white"/>${labels.map((l, i) => `<text x="${i * cell + cell / 2}" y="19" text-anchor="middle" font-size="12" font-family="sans-serif">${esc(l)}</text>`).join('')}</svg>`;
+  const grid = await sharp({ create: { width: cols * cell, height: header + gridRows.length * cell, channels: 3, background: '#ffffff' } })
+    .composite([{ input: Buffer.from(svg), left: 0, top: 0 }, ...scaled.flatMap((r, y) => r.map((input, x) => ({ input, left: x * cell, top: header + y * cell })))])
+    .png()
+    .toBuffer();
+  await writeFileAtomic(path.join(o.out, 'grid.png'), grid);
+
+  // index.html
+  const summary = o.methods.map((m) => {
+    const mine = rows.filter((r) => r.method === m.name);
+    return `<tr><th>${esc(m.name)}</th>${METRICS.map(([, f]) => {
+      const xs = mine.map((r) => f(r.report)).filter((v): v is number => v !== undefined);
+      if (!xs.length) return '<td>–</td>';
+      const b = bootstrapMean(xs);
+      return `<td>${fmt(b.mean)}<br><small>[${fmt(b.lo)}, ${fmt(b.hi)}]</small></td>`;
+    }).join('')}</tr>`;
+  });
+  const perImage = gridRows.map((_, i) => {
+    const stem = rows.filter((r) => r.method === o.methods[0].name)[i]?.image ?? '';
+    const cells = rows
+      .filter((r) => r.image === stem)
+      .map((r) => `<td><img src="${r.file}" width="200"><br><img src="${r.depthFile}" width="200"><br><b>${esc(r.method)}</b><br><small>${METRICS.map(([n, f]) => `${n} ${fmt(f(r.report))}`).join('<br>')}</small></td>`)
+      .join('');
+    return `<tr><td><img src="img/${stem}.jpg" width="200"><br><img src="img/${stem}-depth.png" width="200"><br><b>${esc(stem)}</b></td>${cells}</tr>`;
+  });
+  const html = `<!doctype html><meta charset="utf-8"><title>depthstyle comparison</title>
+<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px;vertical-align:top;text-align:center}</style>
+<h1>depthstyle comparison</h1>
+<p>Reproduce with: <code>${esc(o.commandLine)}</code></p>
+<p>Depth network: ${esc(o.depthModel.id)} (${esc(o.depthModel.licence)}). Metrics compare each output with its photo; depth maps: near = warm.
+Summary: mean over ${o.images.length} photos, 95 % bootstrap interval below.</p>
+<table><tr><th>method</th>${METRICS.map(([n, , dir]) => `<th>${n} ${dir}</th>`).join('')}</tr>${summary.join('')}</table>
+<h2>Per photo</h2><p><img src="grid.png" style="max-width:100%"></p>
+<table>${perImage.join('')}</table>`;
+  await writeFileAtomic(path.join(o.out, 'index.html'), html);
+  await writeFileAtomic(path.join(o.out, 'metrics.json'), JSON.stringify({ commandLine: o.commandLine, rows: rows.map(({ image, method, report }) => ({ image, method, ...report })) }, null, 2));
+  return { rows, html: path.join(o.out, 'index.html'), grid: path.join(o.out, 'grid.png') };
+}
