@@ -26,3 +26,19 @@ export function outputPaths(inputs: readonly string[], out: string, suffix: stri
     return path.join(out, name + ext);
   });
 }
+
+/**
+ * Ctrl-C handling for long jobs: the first press aborts the returned signal
+ * (the job then saves its work), a second press quits at once. Call `done()`
+ * when the job is over.
+ */
+export function interruptible(what: string): { signal: AbortSignal; done: () => void } {
+  const abort = new AbortController();
+  const onSigint = () => {
+    if (abort.signal.aborted) process.exit(130);
+    process.stderr.write(`\ninterrupted: ${what} (Ctrl-C again to quit at once)\n`);
+    abort.abort();
+  };
+  process.on('SIGINT', onSigint);
+  return { signal: abort.signal, done: () => void process.off('SIGINT', onSigint) };
+}

@@ -6,7 +6,7 @@ import { loadDepthModel } from '../models/depth.js';
 import { ModelStore } from '../models/resolver.js';
 import { loadVgg19 } from '../models/vgg.js';
 import { optimize, type OptimizeOptions } from '../stylize/optimize.js';
-import type { CommonOptions } from './common.js';
+import { interruptible, type CommonOptions } from './common.js';
 import { Progress } from './progress.js';
 
 export interface OptimizeCommandOptions extends CommonOptions, Omit<OptimizeOptions, 'content' | 'styles' | 'init' | 'vgg' | 'depthModel' | 'runtime'> {
@@ -33,14 +33,7 @@ export async function optimizeCommand(o: OptimizeCommandOptions): Promise<number
   const depthModel = depthWeight === 0 ? undefined : await loadDepthModel(o.depthModelSpec ?? 'pydnet-v2', { store });
   if (depthModel) process.stderr.write(`depth model: ${depthModel.id} — ${depthModel.licence}\n`);
 
-  // Ctrl-C: stop after the current evaluation and write the best image so far.
-  const abort = new AbortController();
-  const onSigint = () => {
-    if (abort.signal.aborted) process.exit(130);
-    process.stderr.write('\ninterrupted: writing the best image so far (Ctrl-C again to quit at once)\n');
-    abort.abort();
-  };
-  process.on('SIGINT', onSigint);
+  const interrupt = interruptible('writing the best image so far');
   let bar: Progress | undefined;
   const frames = path.join(path.dirname(o.output), `${path.basename(o.output).replace(/\.[^.]+$/, '')}-frames`);
   const ext = path.extname(o.output);
@@ -52,7 +45,7 @@ export async function optimizeCommand(o: OptimizeCommandOptions): Promise<number
     vgg,
     depthModel,
     runtime,
-    signal: abort.signal,
+    signal: interrupt.signal,
     frameEvery: o.saveEvery,
     onFrame: o.saveEvery ? (it: number, img: RgbImage) => saveImage(path.join(frames, `${String(it).padStart(5, '0')}${ext}`), img) : undefined,
     onProgress: (p) => {
@@ -60,7 +53,7 @@ export async function optimizeCommand(o: OptimizeCommandOptions): Promise<number
       bar.update(p.iteration, p.losses);
     },
   });
-  process.off('SIGINT', onSigint);
+  interrupt.done();
   await saveImage(o.output, r.image);
   const summary = {
     output: o.output,

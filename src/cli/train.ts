@@ -9,7 +9,7 @@ import { ModelStore } from '../models/resolver.js';
 import { loadVgg19 } from '../models/vgg.js';
 import { TRAIN_DEFAULTS, train, writeModel, type TrainOptions } from '../train/train.js';
 import { writeFileAtomic } from '../io/atomic.js';
-import type { CommonOptions } from './common.js';
+import { interruptible, type CommonOptions } from './common.js';
 import { Progress } from './progress.js';
 
 export interface TrainCommandOptions extends CommonOptions, Omit<TrainOptions, 'style' | 'styleName' | 'vgg' | 'depthModel' | 'runtime' | 'checkpoint'> {
@@ -33,13 +33,7 @@ export async function trainCommand(o: TrainCommandOptions): Promise<number> {
   const log = o.log ?? `${base}.log.jsonl`;
   const styleName = path.basename(o.stylePath).replace(/\.[^.]+$/, '');
   if (!o.resume) await writeFileAtomic(log, '');
-  const abort = new AbortController();
-  const onSigint = () => {
-    if (abort.signal.aborted) process.exit(130);
-    process.stderr.write('\ninterrupted: writing a checkpoint (Ctrl-C again to quit at once)\n');
-    abort.abort();
-  };
-  process.on('SIGINT', onSigint);
+  const interrupt = interruptible('writing a checkpoint');
   const history: Record<string, number[]> = {};
   let bar: Progress | undefined;
   const r = await train({
@@ -50,7 +44,7 @@ export async function trainCommand(o: TrainCommandOptions): Promise<number> {
     depthModel,
     runtime,
     checkpoint,
-    signal: abort.signal,
+    signal: interrupt.signal,
     onStep: async (s) => {
       bar ??= new Progress('train', s.steps, s.firstStep);
       bar.update(s.step, { ...s.losses, 's/step': s.stepSeconds });
@@ -59,7 +53,7 @@ export async function trainCommand(o: TrainCommandOptions): Promise<number> {
       if (s.step % 50 === 0 || s.step === s.steps) await writeLossChart(`${base}.loss.png`, history, `${styleName}: loss terms (log scale)`);
     },
   });
-  process.off('SIGINT', onSigint);
+  interrupt.done();
   // The model is exported at the end and also when interrupted (with its step count in the metadata).
   const width = o.width ?? TRAIN_DEFAULTS.width;
   await writeModel(o.output, r.params, width, o.blocks ?? TRAIN_DEFAULTS.blocks, {

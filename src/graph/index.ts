@@ -4,7 +4,7 @@ export { NDArray } from './ndarray.js';
 export { grad, type GradOptions } from './autodiff.js';
 export { toOnnx, OPSET, type EmitOptions, type EmittedModel } from './onnx.js';
 export { evaluate } from './reference.js';
-export { Runtime, Program, ParamStore, type RuntimeOptions, type Float32Tensor, type Feed } from './runtime.js';
+export { Runtime, Program, ParamStore, ImagePrograms, type RuntimeOptions, type Float32Tensor, type Feed } from './runtime.js';
 export * from './ops/elementwise.js';
 export * from './ops/shape.js';
 export * from './ops/reduce.js';

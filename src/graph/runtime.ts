@@ -2,7 +2,7 @@
 // and reused: building one costs 0.4–0.7 s for a VGG-sized graph.
 import os from 'node:os';
 import ort from 'onnxruntime-node';
-import type { Graph, Tensor } from './graph.js';
+import { Graph, type Tensor } from './graph.js';
 import { toOnnx, type EmitOptions } from './onnx.js';
 
 export interface RuntimeOptions {
@@ -89,6 +89,41 @@ export class Program {
 
   async release(): Promise<void> {
     await this.session.release();
+  }
+}
+
+/**
+ * Runs an image-to-tensor network on images of any size: one graph per size,
+ * built on first use and reused (building costs far more than running).
+ */
+export class ImagePrograms {
+  private readonly programs = new Map<string, Promise<{ prog: Program; input: Tensor }>>();
+  constructor(
+    private readonly runtime: Runtime,
+    private readonly build: (image: Tensor) => Tensor,
+    private readonly prepare?: (g: Graph) => void,
+  ) {}
+
+  async run(img: { width: number; height: number; data: Float32Array }): Promise<Float32Tensor> {
+    const key = `${img.width}x${img.height}`;
+    let p = this.programs.get(key);
+    if (!p) {
+      p = (async () => {
+        const g = new Graph();
+        this.prepare?.(g);
+        const input = g.input('image', [1, 3, img.height, img.width]);
+        return { prog: await this.runtime.compile([this.build(input)]), input };
+      })();
+      this.programs.set(key, p);
+    }
+    const { prog, input } = await p;
+    return (await prog.run(new Map([[input, img.data]])))[0];
+  }
+
+  /** Frees every compiled size. */
+  async release(): Promise<void> {
+    for (const p of this.programs.values()) await this.runtime.release((await p).prog);
+    this.programs.clear();
   }
 }
 

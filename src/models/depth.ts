@@ -167,31 +167,19 @@ export async function loadOnnxDepthModel(file: string): Promise<DepthModel> {
  * per image size. Output: the relative depth map resized to the image size.
  */
 export class DepthEstimator {
-  private readonly programs = new Map<string, Promise<{ prog: G.Program; input: Tensor }>>();
+  private readonly programs: G.ImagePrograms;
   constructor(
     readonly model: DepthModel,
-    private readonly runtime: G.Runtime,
-  ) {}
-
-  private program(width: number, height: number) {
-    const key = `${width}x${height}`;
-    let p = this.programs.get(key);
-    if (!p) {
-      p = (async () => {
-        const g = new G.Graph();
-        const input = g.input('image', [1, 3, height, width]);
-        const depth = G.resize(this.model.build(input), [height, width], 'bilinear');
-        return { prog: await this.runtime.compile([depth]), input };
-      })();
-      this.programs.set(key, p);
-    }
-    return p;
+    runtime: G.Runtime,
+  ) {
+    this.programs = new G.ImagePrograms(runtime, (x) => {
+      const [, , h, w] = x.staticShape();
+      return G.resize(model.build(x), [h, w], 'bilinear');
+    });
   }
 
   /** Raw model output (model polarity) at the image's size. */
   async estimate(image: { width: number; height: number; data: Float32Array }): Promise<Float32Array> {
-    const { prog, input } = await this.program(image.width, image.height);
-    const [out] = await prog.run(new Map([[input, image.data]]));
-    return out.data;
+    return (await this.programs.run(image)).data;
   }
 }

@@ -13,30 +13,16 @@ export interface TransformModel {
 }
 
 export class Stylizer {
-  private readonly programs = new Map<string, Promise<{ prog: G.Program; input: Tensor }>>();
+  private readonly whole: G.ImagePrograms;
   constructor(
     readonly model: TransformModel,
     private readonly runtime: G.Runtime,
-  ) {}
-
-  private program(width: number, height: number) {
-    const key = `${width}x${height}`;
-    let p = this.programs.get(key);
-    if (!p) {
-      p = (async () => {
-        const g = new G.Graph();
-        const input = g.input('image', [1, 3, height, width]);
-        return { prog: await this.runtime.compile([this.model.build(input)]), input };
-      })();
-      this.programs.set(key, p);
-    }
-    return p;
+  ) {
+    this.whole = new G.ImagePrograms(runtime, (x) => model.build(x));
   }
 
   async stylize(img: RgbImage): Promise<RgbImage> {
-    const { prog, input } = await this.program(img.width, img.height);
-    const [out] = await prog.run(new Map([[input, img.data]]));
-    return { width: img.width, height: img.height, data: out.data };
+    return { width: img.width, height: img.height, data: (await this.whole.run(img)).data };
   }
 
   /**
@@ -58,28 +44,9 @@ export class Stylizer {
     const captured = await statsProgram.run(new Map([[x, small.data]]));
     await this.runtime.release(statsProgram);
     const stats = Array.from({ length: captured.length / 2 }, (_, i) => ({ mean: captured[2 * i].data, variance: captured[2 * i + 1].data }));
-    const programs = new Map<string, Promise<{ prog: G.Program; input: Tensor }>>();
-    const out = await stylizeTiled(
-      img,
-      async (t) => {
-        const key = `${t.width}x${t.height}`;
-        let p = programs.get(key);
-        if (!p) {
-          p = (async () => {
-            const gt = new G.Graph();
-            gt.normStats = { mode: 'fixed', stats, next: 0 };
-            const input = gt.input('image', [1, 3, t.height, t.width]);
-            return { prog: await this.runtime.compile([this.model.build(input)]), input };
-          })();
-          programs.set(key, p);
-        }
-        const { prog, input } = await p;
-        const [out] = await prog.run(new Map([[input, t.data]]));
-        return { width: t.width, height: t.height, data: out.data };
-      },
-      o,
-    );
-    for (const p of programs.values()) await this.runtime.release((await p).prog);
+    const tiles = new G.ImagePrograms(this.runtime, (x) => this.model.build(x), (g) => (g.normStats = { mode: 'fixed', stats, next: 0 }));
+    const out = await stylizeTiled(img, async (t) => ({ width: t.width, height: t.height, data: (await tiles.run(t)).data }), o);
+    await tiles.release();
     return out;
   }
 }
