@@ -80,6 +80,14 @@ test('the exported model runs unchanged in onnxruntime-node, at any size, and ma
   }
   const meta = await readFile(file);
   assert.ok(meta.includes(Buffer.from('starry')), 'metadata is stored in the model');
+  // The same file in onnxruntime-web (its WebAssembly backend runs in Node too).
+  const ortWeb = await import('onnxruntime-web');
+  ortWeb.env.wasm.numThreads = 1;
+  const web = await ortWeb.InferenceSession.create(new Uint8Array(bytes), { executionProviders: ['wasm'] });
+  const img = await loadPhoto('stata.jpg', [33, 21]);
+  const a = (await web.run({ image: new ortWeb.Tensor('float32', img.data, [1, 3, 21, 33]) })).stylized.data as Float32Array;
+  const b = (await session.run({ image: new ort.Tensor('float32', img.data, [1, 3, 21, 33]) })).stylized.data as Float32Array;
+  assert.ok(maxAbsDiff(a, b) < 1e-2, `onnxruntime-web vs onnxruntime-node: ${maxAbsDiff(a, b)}`);
 });
 
 test('tiled processing blends tiles back exactly (identity model) and keeps sizes', async () => {
