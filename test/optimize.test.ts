@@ -78,3 +78,11 @@ test('bad style and content inputs are clear errors', async () => {
   await assert.rejects(optimize({ ...base, styleBlend: [0.5, 0.5], depthWeight: 0 }), /1 styles but 2 blend weights/);
   await assert.rejects(optimize({ ...base, depthWeight: 0, styleLayers: ['relu9_9'] }), /unknown VGG-19 layer "relu9_9"/);
 });
+
+test('multiscale runs coarse-to-fine passes and ends at full size', async () => {
+  const scales = new Set<number>();
+  const r = await optimize({ ...base, size: 256, iterations: 2, depthWeight: 0, multiscale: true, onProgress: (p) => void scales.add(p.scale) });
+  assert.equal(r.image.width, 256);
+  assert.deepEqual([...scales], [1, 2]);
+  assert.equal(r.iterations, 3);
+});

@@ -287,7 +287,8 @@ async function optimizeAtScale(o: ScaleOptions, target: RgbImage, t: Targets, in
       }
       iteration = o.iterations;
     } else {
-      lbfgs = new LBFGS(x, { maxIter: o.iterations, maxEval: o.iterations * 4, lr: o.lr ?? 1, historySize: 50, tolGrad: 0, tolChange: 0 });
+      // The first line search may need many evaluations (its first step is tiny): leave room for it.
+      lbfgs = new LBFGS(x, { maxIter: o.iterations, maxEval: o.iterations * 4 + 25, lr: o.lr ?? 1, historySize: 50, tolGrad: 0, tolChange: 0 });
       let last = 0;
       await lbfgs.step(async (v) => {
         const r = await evaluate(v);
