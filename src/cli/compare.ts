@@ -65,7 +65,9 @@ export async function compareCommand(o: CompareCommandOptions): Promise<number> 
       name,
       run: async (_photo, file) => {
         const stem = path.basename(file).replace(/\.[^.]+$/, '').replace(/_input$/, '');
-        const candidates = [pattern.replace(/\{stem\}/g, stem)];
+        // A relative pattern is looked up beside the photo.
+        const filled = pattern.replace(/\{stem\}/g, stem);
+        const candidates = [path.isAbsolute(filled) || filled.startsWith('.') ? filled : path.join(path.dirname(file), filled)];
         // Stored outputs may differ from the photo in extension case (.JPG / .jpg).
         candidates.push(candidates[0].replace(/\.jpg$/i, (e) => (e === '.jpg' ? '.JPG' : '.jpg')));
         for (const c of candidates) if (await stat(c).catch(() => undefined)) return loadImage(c);
