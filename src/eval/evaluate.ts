@@ -43,7 +43,9 @@ export async function evaluatePair(i: EvalInputs): Promise<EvalReport> {
   const run = async (img: RgbImage, outs: (x: G.Tensor) => G.Tensor[]) => {
     const g = new G.Graph();
     const x = g.input('image', [1, 3, img.height, img.width]);
-    return (await i.runtime.compile(outs(x))).run(new Map([[x, img.data]]));
+    const r = await (await i.runtime.compile(outs(x))).run(new Map([[x, img.data]]));
+    await i.runtime.releaseGraph(g);
+    return r;
   };
   const feats = (x: G.Tensor) => {
     const f = i.vgg.features(x, [...layers, 'relu4_2']);
@@ -72,6 +74,7 @@ export async function evaluatePair(i: EvalInputs): Promise<EvalReport> {
     const truth = gt.metres.map((m) => (m > 0 ? (i.depthModel.polarity === 'depth' ? m : 1 / m) : 0));
     depthVsGroundTruth = depthAgreement(truth, pred, { mask: Array.from(gt.metres, (m) => m > 0) });
   }
+  await est.release();
   return {
     depthModel: i.depthModel.id,
     depth: depthAgreement(dc, ds),

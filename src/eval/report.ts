@@ -95,6 +95,7 @@ export async function compare(o: CompareOptions): Promise<{ rows: Row[]; html: s
       o.onProgress?.(++done, total);
     }
     gridRows.push(gridRow);
+    await est.release();
   }
 
   // grid.png: one row per photo — photo | depth | (output | depth) per method, with a header.

@@ -122,8 +122,9 @@ export class ImagePrograms {
 
   /** Frees every compiled size. */
   async release(): Promise<void> {
-    for (const p of this.programs.values()) await this.runtime.release((await p).prog);
+    const all = [...this.programs.values()];
     this.programs.clear();
+    for (const p of all) await this.runtime.release((await p).prog);
   }
 }
 
@@ -159,6 +160,15 @@ export class Runtime {
       profileFilePrefix: this.opts.profilePrefix,
     });
     return new Program(session, model.inputs, outputs, model.outputNames);
+  }
+
+  /** Frees every program compiled from `graph` (call when a one-off graph is done: sessions hold native memory). */
+  async releaseGraph(graph: Graph): Promise<void> {
+    for (const [k, p] of [...this.cache]) {
+      if (!k.startsWith(`${graph.id}:`)) continue;
+      this.cache.delete(k);
+      await (await p).release();
+    }
   }
 
   /** Drops a compiled program from the cache and frees its session (for large one-off graphs). */

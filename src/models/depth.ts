@@ -182,4 +182,9 @@ export class DepthEstimator {
   async estimate(image: { width: number; height: number; data: Float32Array }): Promise<Float32Array> {
     return (await this.programs.run(image)).data;
   }
+
+  /** Frees the compiled graphs. */
+  release(): Promise<void> {
+    return this.programs.release();
+  }
 }

@@ -107,7 +107,9 @@ export async function computeTargets(o: Required<Pick<OptimizeOptions, 'contentL
   const run = async (img: RgbImage, outputs: (x: Tensor) => Tensor[]) => {
     const g = new G.Graph();
     const x = g.input('image', [1, 3, img.height, img.width]);
-    return (await o.rt.compile(outputs(x))).run(new Map([[x, img.data]]));
+    const out = await (await o.rt.compile(outputs(x))).run(new Map([[x, img.data]]));
+    await o.rt.releaseGraph(g);
+    return out;
   };
   const cOut = await run(content, (x) => {
     const f = o.vgg.features(x, o.contentLayers);
@@ -306,5 +308,6 @@ async function optimizeAtScale(o: ScaleOptions, target: RgbImage, t: Targets, in
     stopped = true;
     if (lbfgs) iteration = lbfgs.iterations;
   }
+  await o.rt.releaseGraph(img.graph);
   return { image: { ...target, data: best.x }, losses: best.losses, initialLosses: initialLosses ?? {}, iterations: iteration, stopped };
 }
