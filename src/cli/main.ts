@@ -78,6 +78,27 @@ function oneOf<T extends string>(v: unknown, allowed: readonly T[], name: string
   return v as T;
 }
 
+/** Loss-weight options shared by optimize and train. */
+const LOSS_OPTIONS = {
+  'content-weight': { type: 'string' },
+  'style-weight': { type: 'string' },
+  'tv-weight': { type: 'string' },
+  'depth-weight': { type: 'string' },
+  'depth-loss': { type: 'string' },
+  'depth-model': { type: 'string' },
+} as const;
+
+function lossValues(v: Values) {
+  return {
+    contentWeight: num(v['content-weight'], 'content-weight'),
+    styleWeight: num(v['style-weight'], 'style-weight'),
+    tvWeight: num(v['tv-weight'], 'tv-weight'),
+    depthWeight: num(v['depth-weight'], 'depth-weight'),
+    depthLoss: oneOf(v['depth-loss'], ['mse', 'ssi'] as const, 'depth-loss'),
+    depthModelSpec: v['depth-model'] as string | undefined,
+  };
+}
+
 function required(v: unknown, what: string): string {
   if (typeof v !== 'string' || !v) throw new Error(`${what} is required (see depthstyle --help)`);
   return v;
@@ -145,12 +166,7 @@ export async function main(argv: string[]): Promise<number> {
         optimizer: { type: 'string' },
         lr: { type: 'string' },
         init: { type: 'string' },
-        'content-weight': { type: 'string' },
-        'style-weight': { type: 'string' },
-        'tv-weight': { type: 'string' },
-        'depth-weight': { type: 'string' },
-        'depth-loss': { type: 'string' },
-        'depth-model': { type: 'string' },
+        ...LOSS_OPTIONS,
         'content-layers': { type: 'string' },
         'style-layers': { type: 'string' },
         'style-blend': { type: 'string' },
@@ -173,12 +189,7 @@ export async function main(argv: string[]): Promise<number> {
         optimizer: oneOf(v.optimizer, ['lbfgs', 'adam'] as const, 'optimizer'),
         lr: num(v.lr, 'lr'),
         init: v.init as string | undefined,
-        contentWeight: num(v['content-weight'], 'content-weight'),
-        styleWeight: num(v['style-weight'], 'style-weight'),
-        tvWeight: num(v['tv-weight'], 'tv-weight'),
-        depthWeight: num(v['depth-weight'], 'depth-weight'),
-        depthLoss: oneOf(v['depth-loss'], ['mse', 'ssi'] as const, 'depth-loss'),
-        depthModelSpec: v['depth-model'] as string | undefined,
+        ...lossValues(v),
         contentLayers: list(v['content-layers']),
         styleLayers: list(v['style-layers']),
         styleBlend: list(v['style-blend'])?.map((x) => num(x, 'style-blend')!),
@@ -203,12 +214,7 @@ export async function main(argv: string[]): Promise<number> {
         lr: { type: 'string' },
         width: { type: 'string' },
         blocks: { type: 'string' },
-        'content-weight': { type: 'string' },
-        'style-weight': { type: 'string' },
-        'tv-weight': { type: 'string' },
-        'depth-weight': { type: 'string' },
-        'depth-loss': { type: 'string' },
-        'depth-model': { type: 'string' },
+        ...LOSS_OPTIONS,
         'content-layer': { type: 'string' },
         'style-layers': { type: 'string' },
         'style-size': { type: 'string' },
@@ -229,12 +235,7 @@ export async function main(argv: string[]): Promise<number> {
         lr: num(v.lr, 'lr'),
         width: int(v.width, 'width'),
         blocks: int(v.blocks, 'blocks'),
-        contentWeight: num(v['content-weight'], 'content-weight'),
-        styleWeight: num(v['style-weight'], 'style-weight'),
-        tvWeight: num(v['tv-weight'], 'tv-weight'),
-        depthWeight: num(v['depth-weight'], 'depth-weight'),
-        depthLoss: oneOf(v['depth-loss'], ['mse', 'ssi'] as const, 'depth-loss'),
-        depthModelSpec: v['depth-model'] as string | undefined,
+        ...lossValues(v),
         contentLayer: v['content-layer'] as string | undefined,
         styleLayers: typeof v['style-layers'] === 'string' ? v['style-layers'].split(',') : undefined,
         styleSize: int(v['style-size'], 'style-size'),
