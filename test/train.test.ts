@@ -54,8 +54,10 @@ test('resume continues bit for bit: 3 + 3 steps equal 6 uninterrupted steps', as
 test('training with the depth loss runs and reports a finite depth term', async () => {
   const depthModel = await loadDepthModel('pydnet-v2', { store });
   const seen: number[] = [];
-  await train({ ...tiny, steps: 2, depthWeight: 1e4, depthModel, checkpoint: path.join(tmp, 'd.ckpt'), onStep: (s) => void seen.push(s.losses.depth) });
+  const previews: number[] = [];
+  await train({ ...tiny, steps: 2, depthWeight: 1e4, depthModel, checkpoint: path.join(tmp, 'd.ckpt'), onStep: (s) => void seen.push(s.losses.depth), previewEvery: 2, onPreview: (step, imgs) => void previews.push(step, imgs.length, imgs[imgs.length - 1].width) });
   assert.equal(seen.length, 2);
+  assert.deepEqual(previews, [2, 8, 32], 'one preview at step 2: four photos and their stylizations');
   assert.ok(seen.every((v) => Number.isFinite(v) && v > 0));
 });
 

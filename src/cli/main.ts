@@ -15,7 +15,7 @@ usage:
   depthstyle optimize CONTENT --style STYLE[,STYLE2...] -o OUT.jpg [options below]
   depthstyle train --style STYLE --data DIR -o model.onnx [--size 256 --batch 4 --steps 2000 --lr 1e-3 --width 32
         --content-weight 1 --style-weight 1 --tv-weight 1 --depth-weight 1e6 --depth-loss ssi --content-layer relu2_2
-        --style-layers L,... --style-size N --seed 0 --checkpoint-every 500 --resume CKPT --log FILE]
+        --style-layers L,... --style-size N --seed 0 --checkpoint-every 500 --preview-every N --resume CKPT --log FILE]
   depthstyle stylize IMAGE|DIR... --model MODEL.onnx|baseline:wave|udnie|scream|la_muse -o OUT
         [--max-size N] [--tile 1024] [--strength 0..1] [--preserve-color luminance|histogram] [--depth-map]
   depthstyle eval --content C --stylized S [--style STYLE] [--ground-truth DEPTH.png] [--depth-model M] [--json]
@@ -220,6 +220,7 @@ export async function main(argv: string[]): Promise<number> {
         'style-size': { type: 'string' },
         seed: { type: 'string' },
         'checkpoint-every': { type: 'string' },
+        'preview-every': { type: 'string' },
         resume: { type: 'string' },
         log: { type: 'string' },
       });
@@ -241,6 +242,7 @@ export async function main(argv: string[]): Promise<number> {
         styleSize: int(v['style-size'], 'style-size'),
         seed: v.seed === undefined ? undefined : Number(v.seed),
         checkpointEvery: int(v['checkpoint-every'], 'checkpoint-every'),
+        previewEvery: int(v['preview-every'], 'preview-every'),
         resume: v.resume as string | undefined,
         log: v.log as string | undefined,
         models: v.models as string | undefined,

@@ -2,7 +2,8 @@
 import { appendFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Runtime } from '../graph/index.js';
-import { loadImage } from '../io/image.js';
+import sharp from 'sharp';
+import { loadImage, toInterleaved8, type RgbImage } from '../io/image.js';
 import { writeLossChart } from '../io/plot.js';
 import { loadDepthModel } from '../models/depth.js';
 import { ModelStore } from '../models/resolver.js';
@@ -17,6 +18,18 @@ export interface TrainCommandOptions extends CommonOptions, Omit<TrainOptions, '
   output: string;
   depthModelSpec?: string;
   log?: string;
+}
+
+/** Two rows (photos above, stylized below) as one PNG. */
+async function writePreview(file: string, images: RgbImage[]): Promise<void> {
+  const cols = images.length / 2;
+  const { width: w, height: h } = images[0];
+  const tiles = await Promise.all(images.map((im) => sharp(toInterleaved8(im), { raw: { width: w, height: h, channels: 3 } }).png().toBuffer()));
+  const png = await sharp({ create: { width: cols * w, height: 2 * h, channels: 3, background: '#ffffff' } })
+    .composite(tiles.map((input, i) => ({ input, left: (i % cols) * w, top: Math.floor(i / cols) * h })))
+    .png()
+    .toBuffer();
+  await writeFileAtomic(file, png);
 }
 
 export async function trainCommand(o: TrainCommandOptions): Promise<number> {
@@ -45,6 +58,7 @@ export async function trainCommand(o: TrainCommandOptions): Promise<number> {
     runtime,
     checkpoint,
     signal: interrupt.signal,
+    onPreview: (step, images) => writePreview(`${base}.preview.png`, images),
     onStep: async (s) => {
       bar ??= new Progress('train', s.steps, s.firstStep);
       bar.update(s.step, { ...s.losses, 's/step': s.stepSeconds });

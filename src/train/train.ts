@@ -4,7 +4,7 @@
 import * as G from '../graph/index.js';
 import type { Tensor } from '../graph/index.js';
 import { writeFileAtomic } from '../io/atomic.js';
-import { resizeImage, type RgbImage } from '../io/image.js';
+import { loadImage, resizeImage, type RgbImage } from '../io/image.js';
 import { depthLoss, type DepthLossKind } from '../losses/depth.js';
 import { gram, mse, tvLoss } from '../losses/perceptual.js';
 import type { DepthModel } from '../models/depth.js';
@@ -44,6 +44,9 @@ export interface TrainOptions {
   depthModel?: DepthModel;
   runtime?: G.Runtime;
   onStep?: (s: TrainStep) => void | Promise<void>;
+  /** Every `previewEvery` steps, stylize fixed validation photos and pass them to `onPreview`. */
+  previewEvery?: number;
+  onPreview?: (step: number, images: RgbImage[]) => void | Promise<void>;
   signal?: AbortSignal;
 }
 
@@ -137,6 +140,18 @@ export async function train(opts: TrainOptions): Promise<Trainer> {
     await saveState(checkpointFile, s);
   };
 
+  // Fixed validation photos for previews: the first four training files, resized.
+  let preview: { prog: G.Program; input: Tensor; images: RgbImage[] } | undefined;
+  if (o.previewEvery && o.onPreview) {
+    const images: RgbImage[] = [];
+    for (const f of files.slice(0, 4)) images.push(await loadImage(f, { size: [o.size, o.size] }).catch(() => undefined as unknown as RgbImage));
+    const valid = images.filter(Boolean);
+    const pg = new G.Graph();
+    const input = pg.input('image', [valid.length, 3, o.size, o.size]);
+    const out = transformNet(input, { width: o.width, residualBlocks: o.blocks, seed: o.seed });
+    preview = { prog: await rt.compile([out]), input, images: valid };
+  }
+
   const start = performance.now();
   const firstStep = step;
   let losses: Record<string, number> = {};
@@ -161,6 +176,14 @@ export async function train(opts: TrainOptions): Promise<Trainer> {
     losses = current;
     await o.onStep?.({ step, steps: o.steps, seconds: (performance.now() - start) / 1000, stepSeconds: (performance.now() - t0) / 1000, firstStep, losses });
     if (o.checkpointEvery && step % o.checkpointEvery === 0) await save();
+    if (preview && o.previewEvery && step % o.previewEvery === 0) {
+      const n = 3 * o.size * o.size;
+      const batch = new Float32Array(preview.images.length * n);
+      preview.images.forEach((im, i) => batch.set(im.data, i * n));
+      const [y] = await preview.prog.run(new Map([[preview.input, { data: batch, shape: [preview.images.length, 3, o.size, o.size] }]]), params);
+      const outs = preview.images.map((_, i) => ({ width: o.size, height: o.size, data: y.data.slice(i * n, (i + 1) * n).map((v) => Math.min(255, Math.max(0, v))) }));
+      await o.onPreview!(step, [...preview.images, ...outs]);
+    }
   }
   await save();
   return { params, step, losses, stopped };
