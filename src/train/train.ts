@@ -143,9 +143,12 @@ export async function train(opts: TrainOptions): Promise<Trainer> {
   // Fixed validation photos for previews: the first four training files, resized.
   let preview: { prog: G.Program; input: Tensor; images: RgbImage[] } | undefined;
   if (o.previewEvery && o.onPreview) {
-    const images: RgbImage[] = [];
-    for (const f of files.slice(0, 4)) images.push(await loadImage(f, { size: [o.size, o.size] }).catch(() => undefined as unknown as RgbImage));
-    const valid = images.filter(Boolean);
+    const valid: RgbImage[] = [];
+    for (const f of files) {
+      if (valid.length === 4) break;
+      const im = await loadImage(f, { size: [o.size, o.size] }).catch(() => undefined);
+      if (im) valid.push(im);
+    }
     const pg = new G.Graph();
     const input = pg.input('image', [valid.length, 3, o.size, o.size]);
     const out = transformNet(input, { width: o.width, residualBlocks: o.blocks, seed: o.seed });
