@@ -1,10 +1,15 @@
 // depthstyle library entry point: a few verbs with typed options.
 //   optimize({ content, styles, ... })      optimization-based (Gatys + depth loss)
-//   new Stylizer(model, runtime).stylize(img)  one-pass transform networks
+//   stylize(img, await loadTransformModel('model.onnx'))  one-pass transform networks
+//   train({ style, data, ... })              train a depth-preserving transform network
 //   new DepthEstimator(model, runtime).estimate(img)
 // The graph engine (IR, autodiff, ONNX emission, ORT runtime) is under `engine`.
 export { optimize, OPTIMIZE_DEFAULTS, type OptimizeOptions, type OptimizeResult, type OptimizeProgress } from './stylize/optimize.js';
-export { Stylizer, type TransformModel } from './stylize/stylize.js';
+export { Stylizer, stylize, type TransformModel, type StylizeOptions } from './stylize/stylize.js';
+export { loadTransformModel } from './stylize/models.js';
+export { train, TRAIN_DEFAULTS, exportTransformNet, type TrainOptions, type TrainStep } from './train/train.js';
+export { evaluatePair, type EvalReport } from './eval/evaluate.js';
+export { compare, type Method } from './eval/report.js';
 export { combineLuminance, luminanceImage, matchHistogram, type PreserveColor } from './stylize/color.js';
 export { DepthEstimator, loadDepthModel, loadOnnxDepthModel, type DepthModel, type DepthPolarity } from './models/depth.js';
 export { loadVgg19, Vgg19 } from './models/vgg.js';

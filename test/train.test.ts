@@ -146,3 +146,15 @@ test('tiled stylization with whole-image instance-norm statistics agrees with un
   assert.ok(mean < 2, `tiled differs from whole by ${mean} on average`);
   assert.ok(seam < 1, `tile edges change neighbouring-pixel steps by ${seam} on average`);
 });
+
+test('library stylize() with loadTransformModel: a baseline by name, blended by strength', async () => {
+  const { stylize } = await import('../src/stylize/stylize.js');
+  const { loadTransformModel } = await import('../src/stylize/models.js');
+  const model = await loadTransformModel('baseline:udnie', store);
+  const img = await loadPhoto('stata.jpg', [48, 40]);
+  const full = await stylize(img, model, { runtime });
+  const half = await stylize(img, model, { runtime, strength: 0.5 });
+  assert.equal(full.width, 48);
+  assert.ok(maxAbsDiff(half.data, full.data.map((v, i) => 0.5 * v + 0.5 * img.data[i])) < 1e-3);
+  await assert.rejects(loadTransformModel('monet'), /unknown model "monet"/);
+});

@@ -8,10 +8,9 @@ import { ModelStore } from '../models/resolver.js';
 import { loadVgg19 } from '../models/vgg.js';
 import { compare, type Method } from '../eval/report.js';
 import { optimize } from '../stylize/optimize.js';
-import { loadTransformOnnx } from '../stylize/onnx-model.js';
+import { loadTransformModel } from '../stylize/models.js';
 import { Stylizer } from '../stylize/stylize.js';
 import { listImages } from '../train/data.js';
-import { resolveTransformModel } from './stylize.js';
 import type { CommonOptions } from './common.js';
 import { Progress } from './progress.js';
 
@@ -44,7 +43,7 @@ export async function compareCommand(o: CompareCommandOptions): Promise<number> 
   }
   const methods: Method[] = [];
   for (const spec of o.models) {
-    const model = spec.endsWith('.onnx') ? (await loadTransformOnnx(spec)).model : await resolveTransformModel(spec, store);
+    const model = await loadTransformModel(spec, store);
     const s = new Stylizer(model, runtime);
     methods.push({ name: spec.endsWith('.onnx') ? path.basename(spec, '.onnx') : spec, run: (photo) => s.stylizeLarge(photo) });
   }

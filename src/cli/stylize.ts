@@ -4,11 +4,11 @@ import path from 'node:path';
 import { Runtime } from '../graph/index.js';
 import { colorizeDepth, normalizeDepth } from '../io/colormap.js';
 import { loadImage, saveImage, type RgbImage } from '../io/image.js';
-import { BASELINE_STYLES, johnsonBaselineNet, loadBaseline } from '../models/johnson.js';
 import { DepthEstimator, loadDepthModel } from '../models/depth.js';
 import { ModelStore } from '../models/resolver.js';
 import { combineLuminance, matchHistogram, type PreserveColor } from '../stylize/color.js';
 import { loadTransformOnnx } from '../stylize/onnx-model.js';
+import { loadTransformModel } from '../stylize/models.js';
 import { Stylizer, type TransformModel } from '../stylize/stylize.js';
 import { listImages } from '../train/data.js';
 import { outputPaths, type CommonOptions } from './common.js';
@@ -23,15 +23,6 @@ export interface StylizeCommandOptions extends CommonOptions {
   strength?: number;
   preserveColor?: PreserveColor;
   depthMap?: boolean;
-}
-
-export async function resolveTransformModel(spec: string, store: ModelStore): Promise<TransformModel> {
-  const m = /^baseline:(.+)$/.exec(spec);
-  if (m) {
-    const ckpt = await loadBaseline(m[1], store);
-    return { id: spec, licence: 'Johnson/Engstrom baseline (ml5): free for research use only', build: (x) => johnsonBaselineNet(x, ckpt, `baseline_${m[1]}`) };
-  }
-  throw new Error(`unknown model "${spec}": use a .onnx file from depthstyle train, or baseline:${BASELINE_STYLES.join('|baseline:')}`);
 }
 
 /** Expands folders to the images inside them (recursively). */
@@ -54,7 +45,7 @@ export async function stylizeCommand(o: StylizeCommandOptions): Promise<number> 
     model = m.model;
     process.stderr.write(`model: ${o.model}${m.metadata.style ? ` (style ${m.metadata.style}, ${m.metadata.steps} steps, depth weight ${m.metadata.depth_weight})` : ''}\n`);
   } else {
-    model = await resolveTransformModel(o.model, store);
+    model = await loadTransformModel(o.model, store);
     process.stderr.write(`model: ${model.id} — ${model.licence}\n`);
   }
   const stylizer = new Stylizer(model, runtime);

@@ -50,3 +50,22 @@ export class Stylizer {
     return out;
   }
 }
+
+export interface StylizeOptions {
+  /** Tile side for large images (default 1024). */
+  tile?: number;
+  /** 0..1: blend of the stylized image over the photo (default 1). */
+  strength?: number;
+  runtime?: G.Runtime;
+}
+
+/**
+ * One-pass stylization of an image with a transform model (see
+ * loadTransformModel: a trained .onnx file or a baseline), any size.
+ */
+export async function stylize(image: RgbImage, model: TransformModel, o: StylizeOptions = {}): Promise<RgbImage> {
+  const s = new Stylizer(model, o.runtime ?? new G.Runtime());
+  const out = await s.stylizeLarge(image, { tile: o.tile });
+  const k = o.strength ?? 1;
+  return k >= 1 ? out : { ...out, data: out.data.map((v, i) => k * v + (1 - k) * image.data[i]) };
+}

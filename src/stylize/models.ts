@@ -1,0 +1,16 @@
+// Transform models by name: a `.onnx` file from `depthstyle train`, or
+// `baseline:STYLE` for a Johnson/Engstrom baseline.
+import { BASELINE_STYLES, johnsonBaselineNet, loadBaseline } from '../models/johnson.js';
+import { ModelStore } from '../models/resolver.js';
+import { loadTransformOnnx } from './onnx-model.js';
+import type { TransformModel } from './stylize.js';
+
+export async function loadTransformModel(spec: string, store = new ModelStore()): Promise<TransformModel> {
+  if (spec.endsWith('.onnx')) return (await loadTransformOnnx(spec)).model;
+  const m = /^baseline:(.+)$/.exec(spec);
+  if (m) {
+    const ckpt = await loadBaseline(m[1], store);
+    return { id: spec, licence: 'Johnson/Engstrom baseline (ml5): free for research use only', build: (x) => johnsonBaselineNet(x, ckpt, `baseline_${m[1]}`) };
+  }
+  throw new Error(`unknown model "${spec}": use a .onnx file from depthstyle train, or baseline:${BASELINE_STYLES.join('|baseline:')}`);
+}
