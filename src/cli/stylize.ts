@@ -9,7 +9,7 @@ import { ModelStore } from '../models/resolver.js';
 import { combineLuminance, matchHistogram, type PreserveColor } from '../stylize/color.js';
 import { loadTransformOnnx } from '../stylize/onnx-model.js';
 import { loadTransformModel } from '../stylize/models.js';
-import { Stylizer, type TransformModel } from '../stylize/stylize.js';
+import { Stylizer, blendToward, type TransformModel } from '../stylize/stylize.js';
 import { listImages } from '../train/data.js';
 import { outputPaths, type CommonOptions } from './common.js';
 import { Progress } from './progress.js';
@@ -51,6 +51,7 @@ export async function stylizeCommand(o: StylizeCommandOptions): Promise<number> 
   const stylizer = new Stylizer(model, runtime);
   const strength = o.strength ?? 1;
   if (!(strength >= 0 && strength <= 1)) throw new Error(`--strength must be between 0 and 1, got ${strength}`);
+  // (checked before any work; blendToward checks again for library callers)
   const depth = o.depthMap ? new DepthEstimator(await loadDepthModel('pydnet-v2', { store }), runtime) : undefined;
   const images = await expandInputs(o.images);
   const outs = outputPaths(images, o.output, `-${path.basename(o.model).replace(/\.onnx$/, '').replace(/[^a-z0-9_-]+/gi, '_')}`, '.jpg');
@@ -60,7 +61,7 @@ export async function stylizeCommand(o: StylizeCommandOptions): Promise<number> 
     try {
       const img = await loadImage(images[i], { maxSide: o.maxSize });
       let out = await stylizer.stylizeLarge(img, { tile: o.tile });
-      if (strength < 1) out = { ...out, data: out.data.map((v, k) => strength * v + (1 - strength) * img.data[k]) };
+      out = blendToward(out, img, strength);
       if (o.preserveColor === 'luminance') out = combineLuminance(out, img);
       else if (o.preserveColor === 'histogram') out = matchHistogram(out, img);
       await saveImage(outs[i], out);

@@ -66,6 +66,11 @@ export interface StylizeOptions {
 export async function stylize(image: RgbImage, model: TransformModel, o: StylizeOptions = {}): Promise<RgbImage> {
   const s = new Stylizer(model, o.runtime ?? new G.Runtime());
   const out = await s.stylizeLarge(image, { tile: o.tile });
-  const k = o.strength ?? 1;
-  return k >= 1 ? out : { ...out, data: out.data.map((v, i) => k * v + (1 - k) * image.data[i]) };
+  return blendToward(out, image, o.strength ?? 1);
+}
+
+/** strength·stylized + (1 − strength)·photo (same size); strength in [0, 1]. */
+export function blendToward(stylized: RgbImage, photo: RgbImage, strength: number): RgbImage {
+  if (!(strength >= 0 && strength <= 1)) throw new Error(`strength must be between 0 and 1, got ${strength}`);
+  return strength >= 1 ? stylized : { ...stylized, data: stylized.data.map((v, i) => strength * v + (1 - strength) * photo.data[i]) };
 }
