@@ -2,7 +2,7 @@
 # Regenerates the README's comparison on the seed paper's own photos (Starry Night):
 # the seed's and Johnson et al.'s released outputs, our trained twin models, and
 # optimize with and without the depth loss. Writes report/ (index.html, grid.png,
-# metrics.json). Takes about 15 minutes on 2 cores.
+# metrics.json). Takes about 7 minutes on 2 cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 shared=${DEPTHSTYLE_SHARED:-../shared}

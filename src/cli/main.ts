@@ -7,6 +7,7 @@ import { trainCommand } from './train.js';
 import { evalCommand } from './eval.js';
 import { compareCommand } from './compare.js';
 import { LICENCES } from '../models/licences.js';
+import { DEPTH_LOSS_KINDS } from '../losses/depth.js';
 
 const HELP = `depthstyle — depth-preserving neural style transfer
 
@@ -14,10 +15,11 @@ usage:
   depthstyle depth IMAGE... -o OUT [--raw] [--depth-model pydnet-v2|pydnet|FILE.onnx] [--colormap turbo|viridis|gray]
   depthstyle optimize CONTENT --style STYLE[,STYLE2...] -o OUT.jpg [options below]
   depthstyle train --style STYLE --data DIR -o model.onnx [--size 256 --batch 4 --steps 2000 --lr 1e-3 --width 32
-        --content-weight 1 --style-weight 1 --tv-weight 1 --depth-weight 1e6 --depth-loss ssi --content-layer relu2_2
+        --content-weight 20 --style-weight 1 --tv-weight 1 --depth-weight 3e6 --depth-loss ssi|mse|features --content-layer relu2_2
         --style-layers L,... --style-size N --seed 0 --checkpoint-every 500 --preview-every N --resume CKPT --log FILE]
-  depthstyle stylize IMAGE|DIR... --model MODEL.onnx|baseline:wave|udnie|scream|la_muse -o OUT
+  depthstyle stylize IMAGE|DIR... --model MODEL.onnx|RUN.ckpt|baseline:wave|udnie|scream|la_muse -o OUT
         [--max-size N] [--tile 1024] [--strength 0..1] [--preserve-color luminance|histogram] [--depth-map]
+        [--margin 16]  (reflected border stylized and cropped away, against border artefacts; 0: none)
   depthstyle eval --content C --stylized S [--style STYLE] [--ground-truth DEPTH.png] [--depth-model M] [--json]
   depthstyle compare IMAGE|DIR... --style STYLE -o report/ [--methods M1,M2,...] [--optimize --iterations 50]
         [--stored "NAME=PATTERN_WITH_{stem}"]... [--size 256]   (writes report/index.html and report/grid.png)
@@ -30,7 +32,9 @@ optimize options [defaults]:
   --init content|noise|FILE [content]
   --content-weight X [1]   --style-weight X [10]   --tv-weight X [1]
   --depth-weight X         weight of the depth loss; 0 turns it off [1e5]
-  --depth-loss mse|ssi     plain or scale-and-shift-invariant depth loss [ssi]
+  --depth-loss ssi|mse|features  scale-and-shift-invariant or plain depth-map loss, or the seed paper's
+                           loss on the depth network's feature layers [ssi]
+  --depth-layers L,...     feature layers for --depth-loss features (TFLite tensor names) [the model's]
   --depth-model pydnet-v2|pydnet|FILE.onnx [pydnet-v2]
   --content-layers L,...   [relu4_2]
   --style-layers L,...     [relu1_1,relu2_1,relu3_1,relu4_1,relu5_1]
@@ -86,6 +90,7 @@ const LOSS_OPTIONS = {
   'depth-weight': { type: 'string' },
   'depth-loss': { type: 'string' },
   'depth-model': { type: 'string' },
+  'depth-layers': { type: 'string' },
 } as const;
 
 function lossValues(v: Values) {
@@ -94,9 +99,16 @@ function lossValues(v: Values) {
     styleWeight: num(v['style-weight'], 'style-weight'),
     tvWeight: num(v['tv-weight'], 'tv-weight'),
     depthWeight: num(v['depth-weight'], 'depth-weight'),
-    depthLoss: oneOf(v['depth-loss'], ['mse', 'ssi'] as const, 'depth-loss'),
+    depthLoss: oneOf(v['depth-loss'], DEPTH_LOSS_KINDS, 'depth-loss'),
     depthModelSpec: v['depth-model'] as string | undefined,
+    depthLayers: depthLayers(v),
   };
+}
+
+function depthLayers(v: Values): string[] | undefined {
+  if (v['depth-layers'] === undefined) return undefined;
+  if (v['depth-loss'] !== 'features') throw new Error('--depth-layers needs --depth-loss features');
+  return String(v['depth-layers']).split(',').map((l) => l.trim()).filter(Boolean);
 }
 
 function required(v: unknown, what: string): string {
@@ -141,6 +153,7 @@ export async function main(argv: string[]): Promise<number> {
         strength: { type: 'string' },
         'preserve-color': { type: 'string' },
         'depth-map': { type: 'boolean' },
+        margin: { type: 'string' },
       });
       if (v.help) return process.stdout.write(HELP), 0;
       if (!positionals.length) throw new Error('stylize: give at least one IMAGE');
@@ -153,6 +166,7 @@ export async function main(argv: string[]): Promise<number> {
         strength: num(v.strength, 'strength'),
         preserveColor: oneOf(v['preserve-color'], ['none', 'luminance', 'histogram'] as const, 'preserve-color'),
         depthMap: !!v['depth-map'],
+        margin: num(v.margin, 'margin'),
         models: v.models as string | undefined,
         threads: int(v.threads, 'threads'),
       });

@@ -15,6 +15,7 @@ export interface OptimizeCommandOptions extends CommonOptions, Omit<OptimizeOpti
   output: string;
   init?: string;
   depthModelSpec?: string;
+  depthLayers?: string[];
   saveEvery?: number;
   json?: boolean;
 }
@@ -30,7 +31,7 @@ export async function optimizeCommand(o: OptimizeCommandOptions): Promise<number
   const runtime = new Runtime({ threads: o.threads });
   const vgg = await loadVgg19({ store });
   const depthWeight = o.depthWeight ?? undefined;
-  const depthModel = depthWeight === 0 ? undefined : await loadDepthModel(o.depthModelSpec ?? 'pydnet-v2', { store });
+  const depthModel = depthWeight === 0 ? undefined : await loadDepthModel(o.depthModelSpec ?? 'pydnet-v2', { store, featureLayers: o.depthLayers });
   if (depthModel) process.stderr.write(`depth model: ${depthModel.id} — ${depthModel.licence}\n`);
 
   const interrupt = interruptible('writing the best image so far');

@@ -1,5 +1,5 @@
 // depthstyle train --style STYLE --data DIR -o model.onnx
-import { appendFile } from 'node:fs/promises';
+import { appendFile, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Runtime } from '../graph/index.js';
 import sharp from 'sharp';
@@ -17,6 +17,7 @@ export interface TrainCommandOptions extends CommonOptions, Omit<TrainOptions, '
   stylePath: string;
   output: string;
   depthModelSpec?: string;
+  depthLayers?: string[];
   log?: string;
 }
 
@@ -32,6 +33,31 @@ async function writePreview(file: string, images: RgbImage[]): Promise<void> {
   await writeFileAtomic(file, png);
 }
 
+/**
+ * On resume the log may run past the checkpoint (a killed run logs steps it never saved): keep the lines up to
+ * the checkpoint's step, so the log and the loss chart cover the whole run once. Returns the seconds logged so far.
+ */
+async function continueLog(log: string, checkpointStep: number, history: Record<string, number[]>): Promise<number> {
+  let text = '';
+  try {
+    text = await readFile(log, 'utf8');
+  } catch {
+    return 0;
+  }
+  const kept: string[] = [];
+  let seconds = 0;
+  for (const line of text.split('\n')) {
+    if (!line.trim()) continue;
+    const entry = JSON.parse(line) as Record<string, number>;
+    if (entry.step > checkpointStep) break;
+    kept.push(line);
+    seconds = entry.seconds;
+    for (const [k, v] of Object.entries(entry)) if (k !== 'step' && k !== 'seconds') (history[k] ??= []).push(v);
+  }
+  await writeFileAtomic(log, kept.map((l) => l + '\n').join(''));
+  return seconds;
+}
+
 export async function trainCommand(o: TrainCommandOptions): Promise<number> {
   if (!o.output.endsWith('.onnx')) throw new Error(`-o ${o.output}: the model file must end in .onnx`);
   const store = new ModelStore(o.models);
@@ -39,7 +65,7 @@ export async function trainCommand(o: TrainCommandOptions): Promise<number> {
   const runtime = new Runtime({ threads: o.threads });
   const vgg = await loadVgg19({ store });
   const depthWeight = o.depthWeight ?? TRAIN_DEFAULTS.depthWeight;
-  const depthModel = depthWeight > 0 ? await loadDepthModel(o.depthModelSpec ?? 'pydnet-v2', { store }) : undefined;
+  const depthModel = depthWeight > 0 ? await loadDepthModel(o.depthModelSpec ?? 'pydnet-v2', { store, featureLayers: o.depthLayers }) : undefined;
   if (depthModel) process.stderr.write(`depth model: ${depthModel.id} — ${depthModel.licence}\n`);
   const base = o.output.replace(/\.onnx$/, '');
   const checkpoint = `${base}.ckpt`;
@@ -49,6 +75,7 @@ export async function trainCommand(o: TrainCommandOptions): Promise<number> {
   const interrupt = interruptible('writing a checkpoint');
   const history: Record<string, number[]> = {};
   let bar: Progress | undefined;
+  let secondsBefore = 0;
   const r = await train({
     ...o,
     style,
@@ -60,9 +87,10 @@ export async function trainCommand(o: TrainCommandOptions): Promise<number> {
     signal: interrupt.signal,
     onPreview: (step, images) => writePreview(`${base}.preview.png`, images),
     onStep: async (s) => {
+      if (!bar && o.resume) secondsBefore = await continueLog(log, s.firstStep, history);
       bar ??= new Progress('train', s.steps, s.firstStep);
       bar.update(s.step, { ...s.losses, 's/step': s.stepSeconds });
-      await appendFile(log, JSON.stringify({ step: s.step, seconds: +s.seconds.toFixed(3), ...s.losses }) + '\n');
+      await appendFile(log, JSON.stringify({ step: s.step, seconds: +(secondsBefore + s.seconds).toFixed(3), ...s.losses }) + '\n');
       for (const [k, v] of Object.entries(s.losses)) (history[k] ??= []).push(v);
       if (s.step % 50 === 0 || s.step === s.steps) await writeLossChart(`${base}.loss.png`, history, `${styleName}: loss terms (log scale)`);
     },

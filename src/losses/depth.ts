@@ -1,9 +1,27 @@
-// The depth loss of depth-preserving style transfer: the depth map of the
-// stylized image against that of the content image, both from the same
-// pretrained monocular depth network.
+// The depth loss of depth-preserving style transfer: the depth map (or the
+// depth network's features) of the stylized image against those of the
+// content image, both from the same pretrained monocular depth network.
 import { Tensor, add, div, mul, reduceMean, square, sub } from '../graph/index.js';
+import type { DepthModel } from '../models/depth.js';
 
-export type DepthLossKind = 'mse' | 'ssi';
+export type DepthLossKind = 'mse' | 'ssi' | 'features';
+export const DEPTH_LOSS_KINDS: readonly DepthLossKind[] = ['ssi', 'mse', 'features'];
+
+/** What the depth loss compares for one image: its depth map, or for 'features' the depth network's feature layers. */
+export function depthSignals(model: DepthModel, image: Tensor, kind: DepthLossKind): Tensor[] {
+  return kind === 'features' ? model.features(image) : [model.build(image)];
+}
+
+/**
+ * The depth loss between `depthSignals` of the stylized image and of the content image.
+ * 'features' is the seed paper's definition, Σ_i ‖δ_i(ŷ) − δ_i(y)‖² / N_i over feature layers i, with each
+ * layer also divided by the target's mean square so that every layer (and any depth model) weighs alike.
+ */
+export function depthLossOf(pred: readonly Tensor[], target: readonly Tensor[], kind: DepthLossKind): Tensor {
+  if (kind !== 'features') return depthLoss(pred[0], target[0], kind);
+  const layer = (p: Tensor, t: Tensor) => div(reduceMean(square(sub(p, t))), add(reduceMean(square(t)), 1e-8));
+  return div(pred.map((p, i) => layer(p, target[i])).reduce((a, b) => add(a, b)), pred.length);
+}
 
 /**
  * pred, target: [N, 1, h, w] relative depth maps.
@@ -14,7 +32,7 @@ export type DepthLossKind = 'mse' | 'ssi';
  *   Monocular depth is only known up to scale and shift, so only the layout counts;
  *   the value equals 1 − r² (r: Pearson correlation of the maps).
  */
-export function depthLoss(pred: Tensor, target: Tensor, kind: DepthLossKind): Tensor {
+export function depthLoss(pred: Tensor, target: Tensor, kind: Exclude<DepthLossKind, 'features'>): Tensor {
   const axes = [1, 2, 3];
   const tMean = reduceMean(target, axes, true);
   if (kind === 'mse') return reduceMean(square(div(sub(pred, target), add(tMean, 1e-6))));

@@ -23,6 +23,10 @@ export interface DepthModel {
   readonly licence: string;
   /** RGB 0–255 NCHW image of any size → [N, 1, h, w] relative depth-like map, in the model's polarity, at the model's resolution. */
   build(image: Tensor): Tensor;
+  /** Names of the intermediate layers `features` returns (empty: the model has none to offer). */
+  readonly featureLayers: readonly string[];
+  /** The activations of `featureLayers` for an image (for the seed paper's feature-level depth loss). */
+  features(image: Tensor): Tensor[];
 }
 
 interface Normalization {
@@ -41,9 +45,23 @@ class ImportedDepthModel implements DepthModel {
     readonly licence: string,
     private readonly norm: Normalization,
     private readonly reluOutput: boolean,
+    /** The model's extra outputs after the depth map, one per feature layer. */
+    readonly featureLayers: readonly string[] = [],
   ) {}
 
   build(image: Tensor): Tensor {
+    const [y0] = this.outputs(image);
+    const y = y0.rank === 3 ? G.reshape(y0, [y0.shape[0] as number, 1, y0.shape[1] as number, y0.shape[2] as number]) : y0;
+    return this.reluOutput ? G.relu(y) : y;
+  }
+
+  features(image: Tensor): Tensor[] {
+    if (!this.featureLayers.length) throw new Error(`depth model ${this.id} offers no feature layers: use --depth-loss ssi or mse, or name layers with --depth-layers`);
+    return this.outputs(image).slice(1);
+  }
+
+  /** The imported network on the image (resized and normalized inside the graph); unused outputs are pruned when compiled. */
+  private outputs(image: Tensor): Tensor[] {
     const g = image.graph;
     return g.scope(`depth_${this.id}`, () => {
       let x = G.resize(image, this.inputSize, 'bilinear');
@@ -51,9 +69,7 @@ class ImportedDepthModel implements DepthModel {
       if (range !== 1) x = G.div(x, range);
       if (mean.some((m) => m !== 0)) x = G.sub(x, g.constant(mean, [1, 3, 1, 1], { name: 'mean' }));
       if (std.some((s) => s !== 1)) x = G.div(x, g.constant(std, [1, 3, 1, 1], { name: 'std' }));
-      let y = importOnnx(this.model, [x], this.id, this.id)[0];
-      if (y.rank === 3) y = G.reshape(y, [y.shape[0] as number, 1, y.shape[1] as number, y.shape[2] as number]);
-      return this.reluOutput ? G.relu(y) : y;
+      return importOnnx(this.model, [x], this.id, this.id);
     });
   }
 }
@@ -68,6 +84,8 @@ export const BUILTIN_DEPTH_MODELS = {
     output: 0,
     relu: true,
     range: 255,
+    // The decoder's depth-estimator features at its four coarsest scales (1/64 … 1/8 of the input).
+    features: [6, 5, 4, 3].map((l) => `decoder/L${l}/estimator/build_estimator/disp-3/LeakyRelu`),
   },
   pydnet: {
     file: 'pydnet/pydnet++_v1.tflite',
@@ -76,15 +94,16 @@ export const BUILTIN_DEPTH_MODELS = {
     output: 0,
     relu: false,
     range: 255,
+    features: [] as string[],
   },
 };
 export type BuiltinDepthModel = keyof typeof BUILTIN_DEPTH_MODELS;
 
 /** Bump when the TFLite → ONNX conversion changes, to invalidate cached conversions. */
-const CONVERTER_VERSION = 1;
+const CONVERTER_VERSION = 2;
 
-/** Converts a TFLite depth network to a self-contained ONNX model ([1,3,H,W] in [0,1] → outputs). */
-export function tfliteToOnnx(bytes: Uint8Array, what: string, keepOutputs: number[]): { onnx: Uint8Array; inputSize: [number, number] } {
+/** Converts a TFLite depth network to a self-contained ONNX model ([1,3,H,W] in [0,1] → the kept outputs, then the tapped layers). */
+export function tfliteToOnnx(bytes: Uint8Array, what: string, keepOutputs: number[], taps: readonly string[] = []): { onnx: Uint8Array; inputSize: [number, number] } {
   const m = readTflite(bytes, what);
   const [, h, w, c] = m.tensors[m.inputs[0]].shape;
   if (c !== 3) throw new Error(`${what}: expected an RGB input, found ${c} channels`);
@@ -92,15 +111,18 @@ export function tfliteToOnnx(bytes: Uint8Array, what: string, keepOutputs: numbe
   const x = g.input('image', [1, 3, h, w]);
   let outs: Tensor[];
   try {
-    outs = buildTfliteGraph(m, x, 'w');
+    outs = buildTfliteGraph(m, x, 'w', taps);
   } catch (err) {
     throw new Error(`${what}: ${(err as Error).message}`);
   }
-  return { onnx: G.toOnnx(g, keepOutputs.map((i) => outs[i]), { name: path.basename(what) }).bytes, inputSize: [h, w] };
+  const tapped = outs.slice(m.outputs.length);
+  return { onnx: G.toOnnx(g, [...keepOutputs.map((i) => outs[i]), ...tapped], { name: path.basename(what) }).bytes, inputSize: [h, w] };
 }
 
 export interface LoadDepthOptions {
   store?: ModelStore;
+  /** Layers (TFLite tensor names) for the feature-level depth loss, instead of the model's defaults. */
+  featureLayers?: readonly string[];
 }
 
 /** Loads 'pydnet-v2' (default), 'pydnet', or a path to an ONNX depth model. */
@@ -110,8 +132,11 @@ export async function loadDepthModel(spec: string = 'pydnet-v2', opts: LoadDepth
     const def = BUILTIN_DEPTH_MODELS[spec as BuiltinDepthModel];
     const src = await store.read(def.file);
     let inputSize: [number, number] = [0, 0];
-    const { bytes } = await cached(`${spec}.onnx`, `${src.sha256}:v${CONVERTER_VERSION}`, () => {
-      const r = tfliteToOnnx(src.bytes, src.path, [def.output]);
+    const taps = opts.featureLayers ?? def.features;
+    // Default taps share one cache entry; other tap lists get their own, so switching back and forth converts once each.
+    const custom = opts.featureLayers ? `-${sha256(new TextEncoder().encode(taps.join('\n'))).slice(0, 8)}` : '';
+    const { bytes } = await cached(`${spec}${custom}.onnx`, `${src.sha256}:v${CONVERTER_VERSION}:${taps.join(',')}`, () => {
+      const r = tfliteToOnnx(src.bytes, src.path, [def.output], taps);
       inputSize = r.inputSize;
       return r.onnx;
     });
@@ -120,9 +145,10 @@ export async function loadDepthModel(spec: string = 'pydnet-v2', opts: LoadDepth
       const shape = onnxInputs(model)[0].shape;
       inputSize = [Number(shape[2]), Number(shape[3])];
     }
-    return new ImportedDepthModel(spec, model, inputSize, def.polarity, def.licence, { range: def.range, mean: [0, 0, 0], std: [1, 1, 1] }, def.relu);
+    return new ImportedDepthModel(spec, model, inputSize, def.polarity, def.licence, { range: def.range, mean: [0, 0, 0], std: [1, 1, 1] }, def.relu, taps);
   }
   if (!spec.endsWith('.onnx')) throw new Error(`unknown depth model "${spec}": use ${Object.keys(BUILTIN_DEPTH_MODELS).join(', ')} or a path to an .onnx file`);
+  if (opts.featureLayers) throw new Error(`${spec}: --depth-layers works with the built-in depth models only`);
   return loadOnnxDepthModel(spec);
 }
 

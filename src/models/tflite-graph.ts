@@ -23,7 +23,7 @@ export function unsupportedTfliteOps(m: TfliteModel): string[] {
  * Adds the model to graph `g`, fed by `input` (NCHW, the model's own input
  * convention and size), and returns its outputs (NCHW).
  */
-export function buildTfliteGraph(m: TfliteModel, input: Tensor, scope: string): Tensor[] {
+export function buildTfliteGraph(m: TfliteModel, input: Tensor, scope: string, taps: readonly string[] = []): Tensor[] {
   const g = input.graph;
   const bad = unsupportedTfliteOps(m);
   if (bad.length) throw new Error(`unsupported TFLite ops: ${bad.join(', ')}`);
@@ -241,9 +241,17 @@ export function buildTfliteGraph(m: TfliteModel, input: Tensor, scope: string): 
     }
     values.set(out, y);
   }
-  return m.outputs.map((i) => {
+  const outputs = m.outputs.map((i) => {
     const v = values.get(i);
     if (!v) throw new Error(`output ${t(i).name} was not computed`);
     return v;
   });
+  // Intermediate activations by TFLite tensor name (feature taps for a feature-level loss).
+  const tapped = taps.map((name) => {
+    const i = m.tensors.findIndex((x) => x.name === name);
+    const v = values.get(i);
+    if (!v) throw new Error(`no computed tensor named "${name}"`);
+    return v;
+  });
+  return [...outputs, ...tapped];
 }

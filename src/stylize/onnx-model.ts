@@ -8,10 +8,9 @@ import type { TransformModel } from './stylize.js';
  * A model file from `depthstyle train` as a TransformModel: imported into our
  * graph, so that it can be tiled with whole-image normalization statistics.
  */
-export async function loadTransformOnnx(file: string): Promise<{ model: TransformModel; metadata: Record<string, string> }> {
-  let bytes: Uint8Array;
+export async function loadTransformOnnx(file: string, bytes?: Uint8Array): Promise<{ model: TransformModel; metadata: Record<string, string> }> {
   try {
-    bytes = await readFile(file);
+    bytes ??= await readFile(file);
   } catch {
     throw new Error(`${file}: model not found`);
   }

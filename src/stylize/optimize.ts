@@ -5,7 +5,7 @@
 import * as G from '../graph/index.js';
 import type { Tensor } from '../graph/index.js';
 import { resizeImage, type RgbImage } from '../io/image.js';
-import { depthLoss, type DepthLossKind } from '../losses/depth.js';
+import { depthLossOf, depthSignals, type DepthLossKind } from '../losses/depth.js';
 import { gram, mse, tvLoss } from '../losses/perceptual.js';
 import { loadDepthModel, type DepthModel } from '../models/depth.js';
 import { loadVgg19, type Vgg19 } from '../models/vgg.js';
@@ -100,10 +100,11 @@ async function resizeTo(img: RgbImage, side: number): Promise<RgbImage> {
 export interface Targets {
   grams: Map<string, G.Float32Tensor>;
   content: Map<string, G.Float32Tensor>;
-  depth?: G.Float32Tensor;
+  /** The content's depth map, or its depth-network features for the 'features' loss. */
+  depth?: G.Float32Tensor[];
 }
 
-export async function computeTargets(o: Required<Pick<OptimizeOptions, 'contentLayers' | 'styleLayers'>> & { vgg: Vgg19; depthModel?: DepthModel; rt: G.Runtime }, content: RgbImage, styles: RgbImage[], blend: number[]): Promise<Targets> {
+export async function computeTargets(o: Required<Pick<OptimizeOptions, 'contentLayers' | 'styleLayers'>> & { vgg: Vgg19; depthModel?: DepthModel; depthLoss?: DepthLossKind; rt: G.Runtime }, content: RgbImage, styles: RgbImage[], blend: number[]): Promise<Targets> {
   const run = async (img: RgbImage, outputs: (x: Tensor) => Tensor[]) => {
     const g = new G.Graph();
     const x = g.input('image', [1, 3, img.height, img.width]);
@@ -114,7 +115,7 @@ export async function computeTargets(o: Required<Pick<OptimizeOptions, 'contentL
   const cOut = await run(content, (x) => {
     const f = o.vgg.features(x, o.contentLayers);
     const outs = o.contentLayers.map((l) => f.get(l)!);
-    return o.depthModel ? [...outs, o.depthModel.build(x)] : outs;
+    return o.depthModel ? [...outs, ...depthSignals(o.depthModel, x, o.depthLoss ?? OPTIMIZE_DEFAULTS.depthLoss)] : outs;
   });
   const grams = new Map<string, G.Float32Tensor>();
   for (let s = 0; s < styles.length; s++) {
@@ -132,7 +133,7 @@ export async function computeTargets(o: Required<Pick<OptimizeOptions, 'contentL
   return {
     grams,
     content: new Map(o.contentLayers.map((l, i) => [l, cOut[i]])),
-    depth: o.depthModel ? cOut[o.contentLayers.length] : undefined,
+    depth: o.depthModel ? cOut.slice(o.contentLayers.length) : undefined,
   };
 }
 
@@ -245,9 +246,12 @@ export function buildLossGraph(o: Omit<ScaleOptions, 'rt' | 'iterations' | 'opti
   if (o.contentWeight > 0) terms.push(['content', G.mul(content!, o.contentWeight)]);
   if (o.tvWeight > 0) terms.push(['tv', G.mul(tvLoss(img), o.tvWeight)]);
   if (o.depthModel && t.depth && o.depthWeight > 0) {
-    const td = g.input('depth_target', t.depth.shape);
-    feeds.set(td, t.depth);
-    terms.push(['depth', G.mul(depthLoss(o.depthModel.build(img), td, o.depthLoss), o.depthWeight)]);
+    const td = t.depth.map((d, i) => {
+      const input = g.input(`depth_target/${i}`, d.shape);
+      feeds.set(input, d);
+      return input;
+    });
+    terms.push(['depth', G.mul(depthLossOf(depthSignals(o.depthModel, img, o.depthLoss), td, o.depthLoss), o.depthWeight)]);
   }
   const total = terms.map(([, v]) => v).reduce((a, b) => G.add(a, b));
   const [gradient] = G.grad(total, [img]);

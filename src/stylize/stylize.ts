@@ -12,13 +12,33 @@ export interface TransformModel {
   build(x: Tensor): Tensor;
 }
 
+/** Default reflected border (px) stylized around each image or tile and cropped away. */
+export const STYLIZE_MARGIN = 16;
+
+/**
+ * The model run on the image reflect-padded by `margin` px, cropped back: transform nets trained on
+ * crops paint a frame of artefacts along image borders; the margin moves that frame outside the picture.
+ */
+function withMargin(model: TransformModel, margin: number): (x: Tensor) => Tensor {
+  return (x) => {
+    const [, , h, w] = x.staticShape('stylize input');
+    const m = Math.min(margin, h - 1, w - 1); // reflection needs fewer pad pixels than the image has
+    if (m <= 0) return model.build(x);
+    const y = model.build(G.pad2d(x, [m, m, m, m], 'reflect'));
+    return G.slice(y, [m, m], [m + h, m + w], [2, 3]);
+  };
+}
+
 export class Stylizer {
   private readonly whole: G.ImagePrograms;
+  private readonly build: (x: Tensor) => Tensor;
   constructor(
     readonly model: TransformModel,
     private readonly runtime: G.Runtime,
+    opts: { margin?: number } = {},
   ) {
-    this.whole = new G.ImagePrograms(runtime, (x) => model.build(x));
+    this.build = withMargin(model, opts.margin ?? STYLIZE_MARGIN);
+    this.whole = new G.ImagePrograms(runtime, this.build);
   }
 
   async stylize(img: RgbImage): Promise<RgbImage> {
@@ -39,12 +59,12 @@ export class Stylizer {
     const g = new G.Graph();
     g.normStats = { mode: 'capture', captured: [] };
     const x = g.input('image', [1, 3, small.height, small.width]);
-    this.model.build(x);
+    this.build(x);
     const statsProgram = await this.runtime.compile(g.normStats.captured);
     const captured = await statsProgram.run(new Map([[x, small.data]]));
     await this.runtime.release(statsProgram);
     const stats = Array.from({ length: captured.length / 2 }, (_, i) => ({ mean: captured[2 * i].data, variance: captured[2 * i + 1].data }));
-    const tiles = new G.ImagePrograms(this.runtime, (x) => this.model.build(x), (g) => (g.normStats = { mode: 'fixed', stats, next: 0 }));
+    const tiles = new G.ImagePrograms(this.runtime, this.build, (g) => (g.normStats = { mode: 'fixed', stats, next: 0 }));
     const out = await stylizeTiled(img, async (t) => ({ width: t.width, height: t.height, data: (await tiles.run(t)).data }), o);
     await tiles.release();
     return out;
@@ -56,6 +76,8 @@ export interface StylizeOptions {
   tile?: number;
   /** 0..1: blend of the stylized image over the photo (default 1). */
   strength?: number;
+  /** Reflected border stylized around the image and cropped away, against border artefacts (default 16 px; 0: none). */
+  margin?: number;
   runtime?: G.Runtime;
 }
 
@@ -64,7 +86,7 @@ export interface StylizeOptions {
  * loadTransformModel: a trained .onnx file or a baseline), any size.
  */
 export async function stylize(image: RgbImage, model: TransformModel, o: StylizeOptions = {}): Promise<RgbImage> {
-  const s = new Stylizer(model, o.runtime ?? new G.Runtime());
+  const s = new Stylizer(model, o.runtime ?? new G.Runtime(), { margin: o.margin });
   const out = await s.stylizeLarge(image, { tile: o.tile });
   return blendToward(out, image, o.strength ?? 1);
 }

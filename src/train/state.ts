@@ -82,5 +82,11 @@ export async function saveState(file: string, s: SavedState): Promise<void> {
 }
 
 export async function loadState(file: string): Promise<SavedState> {
-  return decodeState(await readFile(file), file);
+  let buf: Uint8Array;
+  try {
+    buf = await readFile(file);
+  } catch {
+    throw new Error(`${file}: checkpoint not found`);
+  }
+  return decodeState(buf, file);
 }
