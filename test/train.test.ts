@@ -192,13 +192,20 @@ test('train CLI: a resumed run continues its log and loss chart, dropping steps 
   const args = ['train', '--style', path.join(SHARED, 'images', 'styles', 'starry_night.jpg'), '--data', data, '-o', out, '--size', '32', '--batch', '1', '--width', '4', '--blocks', '1', '--depth-weight', '0', '--seed', '5'];
   await promisify(execFile)(process.execPath, [bin, ...args, '--steps', '3']);
   const log = path.join(tmp, 'cli-model.log.jsonl');
-  // A run killed after its last checkpoint has logged steps the checkpoint does not hold.
+  const resume = async (steps: number) => promisify(execFile)(process.execPath, [bin, ...args, '--steps', String(steps), '--resume', path.join(tmp, 'cli-model.ckpt')]);
+  const entries = async () => (await readFile(log, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { step: number; seconds: number; total: number });
+  // A run killed after its last checkpoint has logged steps the checkpoint does not hold…
   await writeFile(log, (await readFile(log, 'utf8')) + '{"step":4,"seconds":99,"total":1}\n');
-  await promisify(execFile)(process.execPath, [bin, ...args, '--steps', '5', '--resume', path.join(tmp, 'cli-model.ckpt')]);
-  const entries = (await readFile(log, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { step: number; seconds: number; total: number });
-  assert.deepEqual(entries.map((e) => e.step), [1, 2, 3, 4, 5]);
-  assert.ok(entries[3].total !== 1, 'the stale step-4 line is replaced by the resumed run');
-  assert.ok(entries.every((e, i) => i === 0 || e.seconds >= entries[i - 1].seconds), 'seconds keep counting across the resume');
+  await resume(4);
+  const first = await entries();
+  assert.deepEqual(first.map((e) => e.step), [1, 2, 3, 4]);
+  assert.ok(first[3].total !== 1, 'the stale step-4 line is replaced by the resumed run');
+  // … or died in the middle of writing a line.
+  await writeFile(log, (await readFile(log, 'utf8')) + '{"step":5,"sec');
+  await resume(5);
+  const second = await entries();
+  assert.deepEqual(second.map((e) => e.step), [1, 2, 3, 4, 5]);
+  assert.ok(second.every((e, i) => i === 0 || e.seconds >= second[i - 1].seconds), 'seconds keep counting across resumes');
 
   // The checkpoint itself stylizes like the model exported beside it (a long run can be looked at while it goes on).
   const { stylize } = await import('../src/stylize/stylize.js');

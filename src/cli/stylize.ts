@@ -49,7 +49,7 @@ export async function stylizeCommand(o: StylizeCommandOptions): Promise<number> 
     model = await loadTransformModel(o.model, store);
     process.stderr.write(`model: ${model.id} — ${model.licence}\n`);
   }
-  const stylizer = new Stylizer(model, runtime, { margin: o.margin === undefined ? undefined : Math.round(o.margin) });
+  const stylizer = new Stylizer(model, runtime, { margin: o.margin });
   const strength = o.strength ?? 1;
   if (!(strength >= 0 && strength <= 1)) throw new Error(`--strength must be between 0 and 1, got ${strength}`);
   // (checked before any work; blendToward checks again for library callers)

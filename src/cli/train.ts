@@ -47,8 +47,12 @@ async function continueLog(log: string, checkpointStep: number, history: Record<
   const kept: string[] = [];
   let seconds = 0;
   for (const line of text.split('\n')) {
-    if (!line.trim()) continue;
-    const entry = JSON.parse(line) as Record<string, number>;
+    let entry: Record<string, number>;
+    try {
+      entry = JSON.parse(line) as Record<string, number>;
+    } catch {
+      break; // an empty or half-written last line of a killed run
+    }
     if (entry.step > checkpointStep) break;
     kept.push(line);
     seconds = entry.seconds;

@@ -22,7 +22,7 @@ export const STYLIZE_MARGIN = 16;
 function withMargin(model: TransformModel, margin: number): (x: Tensor) => Tensor {
   return (x) => {
     const [, , h, w] = x.staticShape('stylize input');
-    const m = Math.min(margin, h - 1, w - 1); // reflection needs fewer pad pixels than the image has
+    const m = Math.min(Math.round(margin), h - 1, w - 1); // reflection needs fewer pad pixels than the image has
     if (m <= 0) return model.build(x);
     const y = model.build(G.pad2d(x, [m, m, m, m], 'reflect'));
     return G.slice(y, [m, m], [m + h, m + w], [2, 3]);

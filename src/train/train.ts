@@ -91,6 +91,15 @@ export interface Trainer {
   stopped: boolean;
 }
 
+/** Sets the network's parameters from a checkpoint, refusing one saved from a different network. */
+function restoreParams(params: G.ParamStore, ck: SavedState, file: string): void {
+  for (const [name, v] of params.values) {
+    const saved = ck.arrays[name];
+    if (!saved || saved.length !== v.length) throw new Error(`${file}: checkpoint does not match this network (parameter ${name})`);
+    v.set(saved);
+  }
+}
+
 /** Architecture settings that a checkpoint must match to be resumed. */
 function fingerprint(o: typeof TRAIN_DEFAULTS): Record<string, number> {
   return { width: o.width, blocks: o.blocks, size: o.size, batch: o.batch, seed: o.seed };
@@ -121,11 +130,7 @@ export async function train(opts: TrainOptions): Promise<Trainer> {
     const ck = await loadState(o.resume);
     const fp = fingerprint(o);
     for (const [k, v] of Object.entries(fp)) if (ck.scalars[k] !== v) throw new Error(`${o.resume}: checkpoint has ${k} ${ck.scalars[k]}, this run ${v}`);
-    for (const [name, v] of params.values) {
-      const saved = ck.arrays[name];
-      if (!saved || saved.length !== v.length) throw new Error(`${o.resume}: checkpoint does not match this network (parameter ${name})`);
-      v.set(saved);
-    }
+    restoreParams(params, ck, o.resume);
     adam.load(ck.children!.adam);
     data.restore({ epoch: ck.scalars.epoch, index: ck.scalars.index, rng: ck.scalars.rng, skipped: ck.scalars.skipped });
     step = ck.scalars.step;
@@ -258,11 +263,7 @@ export async function exportCheckpoint(file: string): Promise<Uint8Array> {
   const g = new G.Graph();
   transformNet(g.input('image', [1, 3, 16, 16]), { width, residualBlocks: blocks });
   const params = G.ParamStore.fromGraph(g);
-  for (const [name, v] of params.values) {
-    const saved = ck.arrays[name];
-    if (!saved || saved.length !== v.length) throw new Error(`${file}: checkpoint does not match a width-${width} network (parameter ${name})`);
-    v.set(saved);
-  }
+  restoreParams(params, ck, file);
   return exportTransformNet(params, width, blocks, { steps: String(step), checkpoint: file });
 }
 
