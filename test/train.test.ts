@@ -212,7 +212,9 @@ test('train CLI: a resumed run continues its log and loss chart, dropping steps 
   const { loadTransformModel } = await import('../src/stylize/models.js');
   const img = await loadPhoto('stata.jpg', [40, 30]);
   const fromOnnx = await stylize(img, await loadTransformModel(out), { runtime });
-  const fromCkpt = await stylize(img, await loadTransformModel(path.join(tmp, 'cli-model.ckpt')), { runtime });
+  const ckptModel = await loadTransformModel(path.join(tmp, 'cli-model.ckpt'));
+  assert.match(ckptModel.licence, /VGG-19 \(CC BY 4\.0\) and PyDNet v2/);
+  const fromCkpt = await stylize(img, ckptModel, { runtime });
   assert.ok(maxAbsDiff(fromOnnx.data, img.data) > 1, 'the model changes the photo');
   assert.ok(maxAbsDiff(fromCkpt.data, fromOnnx.data) < 1e-3);
   await assert.rejects(loadTransformModel(path.join(tmp, 'none.ckpt')), /none\.ckpt: checkpoint not found/);

@@ -8,7 +8,7 @@ import { writeLossChart } from '../io/plot.js';
 import { loadDepthModel } from '../models/depth.js';
 import { ModelStore } from '../models/resolver.js';
 import { loadVgg19 } from '../models/vgg.js';
-import { TRAIN_DEFAULTS, train, writeModel, type TrainOptions } from '../train/train.js';
+import { TRAIN_DEFAULTS, TRAINED_MODEL_LICENCE, train, writeModel, type TrainOptions } from '../train/train.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { interruptible, type CommonOptions } from './common.js';
 import { Progress } from './progress.js';
@@ -108,7 +108,7 @@ export async function trainCommand(o: TrainCommandOptions): Promise<number> {
     depth_weight: String(depthWeight),
     depth_loss: o.depthLoss ?? TRAIN_DEFAULTS.depthLoss,
     settings: JSON.stringify({ ...TRAIN_DEFAULTS, ...Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) }),
-    licence: 'Trained with depthstyle on VGG-19 (CC BY 4.0) and PyDNet v2 (academic research use only) losses; check the licences of your style and training images.',
+    licence: TRAINED_MODEL_LICENCE,
     input: 'image: float32 [N, 3, H, W], RGB 0–255',
     output: 'stylized: float32 [N, 3, H, W], RGB 0–255',
   });

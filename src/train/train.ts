@@ -252,6 +252,10 @@ export function exportTransformNet(params: G.ParamStore, width: number, blocks: 
   return G.toOnnx(g, [clamped], { params: 'initializers', paramValues: params.values, name: 'depthstyle-transform', outputNames: ['stylized'], metadata }).bytes;
 }
 
+/** The licence note written into every exported model. */
+export const TRAINED_MODEL_LICENCE =
+  'Trained with depthstyle on VGG-19 (CC BY 4.0) and PyDNet v2 (academic research use only) losses; check the licences of your style and training images.';
+
 /**
  * The model held by a training checkpoint, exported as `exportTransformNet` would at the end of the run — so a
  * long run can be looked at (`depthstyle stylize --model run.ckpt`) while it goes on.
@@ -264,7 +268,7 @@ export async function exportCheckpoint(file: string): Promise<Uint8Array> {
   transformNet(g.input('image', [1, 3, 16, 16]), { width, residualBlocks: blocks });
   const params = G.ParamStore.fromGraph(g);
   restoreParams(params, ck, file);
-  return exportTransformNet(params, width, blocks, { steps: String(step), checkpoint: file });
+  return exportTransformNet(params, width, blocks, { steps: String(step), checkpoint: file, licence: TRAINED_MODEL_LICENCE });
 }
 
 export async function writeModel(file: string, params: G.ParamStore, width: number, blocks: number, metadata: Record<string, string>): Promise<void> {
