@@ -6,7 +6,7 @@ import * as G from '../src/graph/index.js';
 import { vgg19, randomVggWeights } from '../src/nn/vgg19.js';
 import { transformNet } from '../src/nn/transform.js';
 import { gram, mse, styleLoss, tvLoss } from '../src/losses/perceptual.js';
-import { Adam } from '../src/train/optim.js';
+import { Adam } from '../src/optim/optimizers.js';
 import { Rng } from '../src/nn/random.js';
 import type { BenchCase } from './run.js';
 

@@ -8,7 +8,7 @@ import { loadDepthModel } from '../src/models/depth.js';
 import { packageRoot } from '../src/models/resolver.js';
 import { loadVgg19 } from '../src/models/vgg.js';
 import { buildLossGraph, computeTargets, OPTIMIZE_DEFAULTS as D } from '../src/stylize/optimize.js';
-import { LBFGS } from '../src/train/optim.js';
+import { LBFGS } from '../src/optim/optimizers.js';
 import { writeSpec } from './spec.js';
 import type { BenchCase } from './run.js';
 

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import * as G from '../src/graph/index.js';
 import { transformNet } from '../src/nn/transform.js';
-import { exportTransformNet } from '../src/train/train.js';
+import { exportTransformNet } from '../src/nn/export.js';
 import { loadTransformOnnx } from '../src/stylize/onnx-model.js';
 import { Stylizer } from '../src/stylize/stylize.js';
 import { Rng } from '../src/nn/random.js';

@@ -10,7 +10,7 @@ import { loadVgg19 } from '../src/models/vgg.js';
 import { transformNet } from '../src/nn/transform.js';
 import { Rng } from '../src/nn/random.js';
 import { gram } from '../src/losses/perceptual.js';
-import { Adam } from '../src/train/optim.js';
+import { Adam } from '../src/optim/optimizers.js';
 import { TRAIN_DEFAULTS, buildTrainGraph } from '../src/train/train.js';
 import { writeSpec } from './spec.js';
 import type { BenchCase } from './run.js';

@@ -1,35 +1,33 @@
-// Prints the summary of a `depthstyle compare` report as a Markdown table
-// (means over photos, 95 % bootstrap interval): node --import tsx scripts/report-table.ts report/metrics.json
+// Prints the summary of a `depthstyle compare` report as Markdown tables: means over photos with 95 % bootstrap
+// intervals per method, then each twin's per-photo paired differences (depth − no depth).
+//   node --import tsx scripts/report-table.ts report/metrics.json
 import { readFileSync } from 'node:fs';
-import { bootstrapMean } from '../src/eval/report.js';
+import type { EvalReport } from '../src/eval/evaluate.js';
+import { METRICS, bootstrapMean, pairedDifferences, twinPairs } from '../src/eval/report.js';
 
-interface Row {
-  method: string;
-  depth: { pearson: number; spearman: number; ssiRmse: number; whdr: number };
-  ssim: number;
-  edgeF1: number;
-  styleLoss?: number;
-  contentLoss: number;
-}
+type Row = EvalReport & { image: string; method: string };
 const { rows } = JSON.parse(readFileSync(process.argv[2], 'utf8')) as { rows: Row[] };
-const metrics: [string, (r: Row) => number | undefined][] = [
-  ['depth Spearman ↑', (r) => r.depth.spearman],
-  ['SSI-RMSE ↓', (r) => r.depth.ssiRmse],
-  ['WHDR ↓', (r) => r.depth.whdr],
-  ['SSIM ↑', (r) => r.ssim],
-  ['edge F1 ↑', (r) => r.edgeF1],
-  ['style loss ↓', (r) => r.styleLoss],
-];
 const fmt = (v: number) => (Math.abs(v) >= 1e4 ? v.toExponential(2) : v.toFixed(3));
+const cell = (xs: number[]) => {
+  if (!xs.length) return '–';
+  const b = bootstrapMean(xs);
+  const excludes = b.lo > 0 || b.hi < 0;
+  return `${fmt(b.mean)} [${fmt(b.lo)}, ${fmt(b.hi)}]${excludes ? ' *' : ''}`;
+};
 const methods = [...new Set(rows.map((r) => r.method))];
-console.log(`| method | ${metrics.map(([n]) => n).join(' | ')} |`);
-console.log(`| --- | ${metrics.map(() => '---:').join(' | ')} |`);
+console.log(`| method | ${METRICS.map(([n, , d]) => `${n} ${d}`).join(' | ')} |`);
+console.log(`| --- | ${METRICS.map(() => '---:').join(' | ')} |`);
 for (const m of methods) {
   const mine = rows.filter((r) => r.method === m);
-  const cells = metrics.map(([, f]) => {
-    const xs = mine.map(f).filter((v): v is number => v !== undefined);
-    const b = bootstrapMean(xs);
-    return `${fmt(b.mean)} [${fmt(b.lo)}, ${fmt(b.hi)}]`;
-  });
-  console.log(`| ${m} | ${cells.join(' | ')} |`);
+  console.log(`| ${m} | ${METRICS.map(([, f]) => cell(mine.map(f).filter((v): v is number => v !== undefined)).replace(' *', '')).join(' | ')} |`);
+}
+const pairs = twinPairs(methods);
+if (pairs.length) {
+  console.log(`\nPaired per-photo differences (with depth − without), * where the 95 % interval excludes 0:\n`);
+  console.log(`| pair | ${METRICS.map(([n, , d]) => `${n} ${d}`).join(' | ')} |`);
+  console.log(`| --- | ${METRICS.map(() => '---:').join(' | ')} |`);
+  for (const [a, b] of pairs) {
+    const diffs = METRICS.map(([, f]) => pairedDifferences(rows, a, b, f));
+    console.log(`| ${a} − ${b} | ${diffs.map(cell).join(' | ')} |`);
+  }
 }

@@ -7,7 +7,8 @@
 export { optimize, OPTIMIZE_DEFAULTS, type OptimizeOptions, type OptimizeResult, type OptimizeProgress } from './stylize/optimize.js';
 export { Stylizer, stylize, type TransformModel, type StylizeOptions } from './stylize/stylize.js';
 export { loadTransformModel } from './stylize/models.js';
-export { train, TRAIN_DEFAULTS, exportTransformNet, type TrainOptions, type TrainStep } from './train/train.js';
+export { train, TRAIN_DEFAULTS, type TrainOptions, type TrainStep } from './train/train.js';
+export { exportTransformNet } from './nn/export.js';
 export { evaluatePair, type EvalReport } from './eval/evaluate.js';
 export { compare, type Method } from './eval/report.js';
 export { combineLuminance, luminanceImage, matchHistogram, type PreserveColor } from './stylize/color.js';
@@ -20,5 +21,5 @@ export { depthLoss, depthLossOf, depthSignals, DEPTH_LOSS_KINDS, type DepthLossK
 export { gram, mse, styleLoss, tvLoss } from './losses/perceptual.js';
 export { loadImage, saveImage, saveGray16, resizeImage, type RgbImage } from './io/image.js';
 export { colorizeDepth, normalizeDepth, type ColorMap } from './io/colormap.js';
-export { Adam, LBFGS, type AdamOptions, type LbfgsOptions } from './train/optim.js';
+export { Adam, LBFGS, type AdamOptions, type LbfgsOptions } from './optim/optimizers.js';
 export * as engine from './graph/index.js';

@@ -151,7 +151,7 @@ test('optimize: --json summary on a tiny run; a bad style file is a one-line err
   assert.match(bad.stderr, /^depthstyle: .*truncated\.jpg: cannot decode image/m);
   await assertNothingWritten(path.join(tmp, 'opt-bad'));
   const badOpt = await cli('optimize', photo('tubingen.jpg'), '--style', style, '-o', path.join(tmp, 'x.png'), '--depth-loss', 'l1');
-  assert.match(badOpt.stderr, /--depth-loss must be one of ssi, mse, features, got "l1"/);
+  assert.match(badOpt.stderr, /--depth-loss must be one of ssi, mse, features, eot, weighted-content, depth-edges, got "l1"/);
   const strayLayers = await cli('optimize', photo('tubingen.jpg'), '--style', style, '-o', path.join(tmp, 'x.png'), '--depth-layers', 'encoder/conv6b/LeakyRelu');
   assert.match(strayLayers.stderr, /--depth-layers needs --depth-loss features/);
   // The seed paper's feature-level depth loss, on a chosen layer of the depth network.

@@ -113,12 +113,13 @@ test('compare on two tiny photos writes an HTML report whose images all exist, a
   const r = await compare({
     images: [photo('stata.jpg'), photo('golden_gate.jpg')],
     methods: [
-      { name: 'identity', run: async (p) => p },
-      { name: 'inverted', run: async (p) => ({ ...p, data: p.data.map((v) => 255 - v) }) },
+      { name: 'x-depth', run: async (p) => p },
+      { name: 'x-nodepth', run: async (p) => ({ ...p, data: p.data.map((v) => 255 - v) }) },
     ],
     size: 64,
     out,
     depthModel: await loadDepthModel('pydnet-v2', { store }),
+    secondDepthModel: await loadDepthModel('pydnet', { store }),
     vgg: await loadVgg19({ store }),
     runtime,
     commandLine: 'depthstyle compare (test)',
@@ -128,8 +129,18 @@ test('compare on two tiny photos writes an HTML report whose images all exist, a
   assert.ok(srcs.length >= 2 * 2 * 2 + 2);
   for (const s of srcs) assert.ok((await stat(path.join(out, s))).size > 0, `${s} exists`);
   assert.match(html, /depthstyle compare \(test\)/);
-  const identity = r.rows.filter((x) => x.method === 'identity');
+  const identity = r.rows.filter((x) => x.method === 'x-depth');
   assert.ok(identity.every((x) => x.report.ssim > 0.999 && x.report.depth.whdr === 0));
+  // The robust judges on an unchanged image: perfect agreement under the second net and every resampling.
+  assert.ok(identity.every((x) => x.report.robust.second!.agreement.spearman > 0.999 && x.report.robust.resampledSpearman > 0.999 && x.report.robust.edges.contrastRatio === 1));
+  // Twins get a table of paired differences.
+  assert.match(html, /Paired differences/);
+  assert.match(html, /x-depth − x-nodepth/);
+  const { twinPairs } = await import('../src/eval/report.js');
+  assert.deepEqual(twinPairs(['a-depth', 'a-nodepth', 'b-depth', 'optimize (depth)', 'optimize (no depth)']), [
+    ['a-depth', 'a-nodepth'],
+    ['optimize (depth)', 'optimize (no depth)'],
+  ]);
   const grid = await (await import('sharp')).default(r.grid).metadata();
   assert.equal(grid.width, 6 * 160);
 });

@@ -2,8 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as G from '../src/graph/index.js';
-import { Adam, LBFGS } from '../src/train/optim.js';
-import { decodeState, encodeState } from '../src/train/state.js';
+import { Adam, LBFGS } from '../src/optim/optimizers.js';
+import { decodeState, encodeState } from '../src/io/state.js';
 import { Rng } from '../src/nn/random.js';
 import { runtime } from './gradcheck.js';
 

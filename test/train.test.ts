@@ -12,7 +12,8 @@ import { loadImage } from '../src/io/image.js';
 import { loadDepthModel } from '../src/models/depth.js';
 import { loadVgg19 } from '../src/models/vgg.js';
 import { transformNet } from '../src/nn/transform.js';
-import { exportTransformNet, train, type TrainOptions } from '../src/train/train.js';
+import { exportTransformNet } from '../src/nn/export.js';
+import { train, type TrainOptions } from '../src/train/train.js';
 import { SHARED, loadPhoto, maxAbsDiff, runtime, store } from './support/fixtures.js';
 
 const tmp = await mkdtemp(path.join(os.tmpdir(), 'depthstyle-train-'));
@@ -121,7 +122,7 @@ test('stylize runs a trained .onnx model on a folder, with strength, colour pres
   await promisify(execFile)(process.execPath, [bin, 'stylize', inDir, '--model', model, '-o', out, '--strength', '0.5', '--preserve-color', 'luminance', '--depth-map', '--tile', '64']);
   const a = await sharp(path.join(out, 'a-tiny.jpg')).metadata();
   const b = await sharp(path.join(out, 'b-tiny.jpg')).metadata();
-  const d = await sharp(path.join(out, 'a-tiny-depth.png')).metadata();
+  const d = await sharp(path.join(out, 'a-tiny.depthmaps.png')).metadata();
   assert.deepEqual([a.width, a.height, b.width, b.height, d.width, d.height], [90, 70, 77, 51, 180, 70]);
 });
 
@@ -218,4 +219,78 @@ test('train CLI: a resumed run continues its log and loss chart, dropping steps 
   assert.ok(maxAbsDiff(fromOnnx.data, img.data) > 1, 'the model changes the photo');
   assert.ok(maxAbsDiff(fromCkpt.data, fromOnnx.data) < 1e-3);
   await assert.rejects(loadTransformModel(path.join(tmp, 'none.ckpt')), /none\.ckpt: checkpoint not found/);
+});
+
+test('every depth loss trains: eot, weighted-content and depth-edges give finite, positive depth terms', async () => {
+  const depthModel = await loadDepthModel('pydnet-v2', { store });
+  for (const depthLoss of ['eot', 'weighted-content', 'depth-edges'] as const) {
+    const seen: number[] = [];
+    await train({ ...tiny, steps: 2, depthWeight: 1e3, depthLoss, depthModel, checkpoint: path.join(tmp, `${depthLoss}.ckpt`), onStep: (s) => void seen.push(s.losses.depth) });
+    assert.ok(seen.every((v) => Number.isFinite(v) && v > 0), `${depthLoss}: ${seen}`);
+  }
+});
+
+test('branch training: --init starts from a trained model (.onnx or .ckpt) with a fresh optimizer and records its base', async () => {
+  const { readInitialWeights } = await import('../src/train/init.js');
+  const { loadState } = await import('../src/io/state.js');
+  const base = await train({ ...tiny, steps: 3, checkpoint: path.join(tmp, 'base.ckpt') });
+  const baseOnnx = path.join(tmp, 'base.onnx');
+  await writeFile(baseOnnx, exportTransformNet(base.params, 4, 1, { steps: '3' }));
+  for (const source of [baseOnnx, path.join(tmp, 'base.ckpt')]) {
+    const init = await readInitialWeights(source);
+    assert.deepEqual([init.width, init.blocks, init.steps], [4, 1, 3]);
+    // lr 0: the branch's weights are the base's exactly.
+    const still = await train({ ...tiny, width: undefined, blocks: undefined, lr: 0, steps: 1, init, checkpoint: path.join(tmp, 'still.ckpt') });
+    for (const [name, v] of base.params.values) assert.deepEqual([...still.params.get(name)], [...v], `${source}: ${name}`);
+    assert.equal(still.branchOf?.source, source);
+  }
+  // A branch resumes exactly and keeps its base in the checkpoint.
+  const init = await readInitialWeights(baseOnnx);
+  const straight = await train({ ...tiny, steps: 4, init, checkpoint: path.join(tmp, 'b1.ckpt') });
+  await train({ ...tiny, steps: 2, init, checkpoint: path.join(tmp, 'b2.ckpt') });
+  const resumed = await train({ ...tiny, steps: 4, checkpoint: path.join(tmp, 'b2.ckpt'), resume: path.join(tmp, 'b2.ckpt') });
+  for (const [name, v] of straight.params.values) assert.deepEqual([...resumed.params.get(name)], [...v], name);
+  assert.deepEqual(resumed.branchOf, { source: baseOnnx, steps: 3 });
+  assert.equal((await loadState(path.join(tmp, 'b2.ckpt'))).notes?.branch_of, baseOnnx);
+  await assert.rejects(train({ ...tiny, width: 8, steps: 1, init, checkpoint: path.join(tmp, 'w.ckpt') }), /the base has width 4, this run asks for 8/);
+});
+
+test('the baselines branch as trainable Engstrom networks: start as the released net, export to one ONNX for any size', async () => {
+  const { readInitialWeights } = await import('../src/train/init.js');
+  const { johnsonBaselineNet, loadBaseline } = await import('../src/models/johnson.js');
+  const { engstromNet } = await import('../src/nn/engstrom.js');
+  const { stylize } = await import('../src/stylize/stylize.js');
+  const { loadTransformModel } = await import('../src/stylize/models.js');
+  const init = await readInitialWeights('baseline:wave', store);
+  assert.deepEqual([init.arch, init.width, init.blocks], ['engstrom', 32, 5]);
+  const img = await loadPhoto('tubingen.jpg', [96, 72]);
+  const ckpt = await loadBaseline('wave', store);
+  const run = async (build: (x: G.Tensor) => G.Tensor) => {
+    const g = new G.Graph();
+    const x = g.input('image', [1, 3, img.height, img.width]);
+    const y = build(x);
+    const params = G.ParamStore.fromGraph(g);
+    for (const [k, v] of Object.entries(init.arrays)) if (params.values.has(k)) params.get(k).set(v);
+    const [out] = await (await runtime.compile([y])).run(new Map([[x, img.data]]), params);
+    await runtime.releaseGraph(g);
+    return out.data;
+  };
+  const released = await run((x) => johnsonBaselineNet(x, ckpt, 'b'));
+  const branch = await run((x) => engstromNet(x));
+  let diff = 0;
+  for (let i = 0; i < released.length; i++) diff += Math.abs(Math.min(255, Math.max(0, branch[i])) - Math.min(255, Math.max(0, released[i])));
+  diff /= released.length;
+  console.log(`  trainable Engstrom net vs the released baseline (wave, 96×72): mean |difference| ${diff.toFixed(2)}/255`);
+  assert.ok(diff < 0.01, `the branch starts as the released network: ${diff}`);
+  // One training step from it, then the exported ONNX (any size) matches the network at an odd size.
+  const r = await train({ ...tiny, width: undefined, blocks: undefined, batch: 1, steps: 1, lr: 1e-4, init, checkpoint: path.join(tmp, 'eng.ckpt') });
+  assert.equal(r.net.arch, 'engstrom');
+  const onnxFile = path.join(tmp, 'eng.onnx');
+  await writeFile(onnxFile, exportTransformNet(r.params, 32, 5, {}, 'engstrom'));
+  const odd = await loadPhoto('stata.jpg', [37, 29]);
+  const fromOnnx = await stylize(odd, await loadTransformModel(onnxFile), { runtime, margin: 0 });
+  const fromCkpt = await stylize(odd, await loadTransformModel(path.join(tmp, 'eng.ckpt')), { runtime, margin: 0 });
+  assert.deepEqual([fromOnnx.width, fromOnnx.height], [37, 29]);
+  assert.ok(maxAbsDiff(fromOnnx.data, fromCkpt.data) < 1e-3);
+  assert.ok(maxAbsDiff(fromOnnx.data, odd.data) > 10, 'it stylizes');
 });

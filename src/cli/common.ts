@@ -1,5 +1,7 @@
 // Options and output naming shared by the CLI commands.
+import { existsSync, realpathSync } from 'node:fs';
 import path from 'node:path';
+import { OUTPUT_IMAGE_FILE } from '../io/files.js';
 
 export interface CommonOptions {
   /** --models DIR (else $DEPTHSTYLE_MODELS, else ../shared/models beside the repo) */
@@ -7,24 +9,43 @@ export interface CommonOptions {
   threads?: number;
 }
 
-const IMAGE_EXT = /\.(png|jpe?g|webp|tiff?)$/i;
 
 /**
  * Output file per input: `out` itself when it names an image file and there is
  * one input; otherwise files named after the inputs inside the folder `out`.
  */
 export function outputPaths(inputs: readonly string[], out: string, suffix: string, ext: string): string[] {
-  if (IMAGE_EXT.test(out)) {
+  if (path.extname(out) && !OUTPUT_IMAGE_FILE.test(out) && !existsSync(out))
+    throw new Error(`-o ${out}: give an image file name (.png, .jpg, .webp, .tif) or a folder`);
+  if (OUTPUT_IMAGE_FILE.test(out)) {
     if (inputs.length > 1) throw new Error(`-o ${out}: several inputs need an output folder, not a file`);
+    refuseInputsAsOutputs([out], inputs);
     return [out];
   }
   const seen = new Set<string>();
-  return inputs.map((f) => {
+  const outs = inputs.map((f) => {
     let name = `${path.basename(f).replace(/\.[^.]+$/, '')}${suffix}`;
     while (seen.has(name)) name += '_';
     seen.add(name);
     return path.join(out, name + ext);
   });
+  refuseInputsAsOutputs(outs, inputs);
+  return outs;
+}
+
+/** The file itself, through any symlinks, or its absolute path if it does not exist yet. */
+function identity(file: string): string {
+  try {
+    return realpathSync(file);
+  } catch {
+    return path.resolve(file);
+  }
+}
+
+/** A user's input is never an output: refuse before anything is written. */
+export function refuseInputsAsOutputs(outputs: readonly string[], inputs: readonly string[]): void {
+  const ins = new Set(inputs.map(identity));
+  for (const o of outputs) if (ins.has(identity(o))) throw new Error(`-o ${o}: that is an input file; it would be overwritten — choose another output`);
 }
 
 /**

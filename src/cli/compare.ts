@@ -3,16 +3,17 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Runtime } from '../graph/index.js';
 import { loadImage } from '../io/image.js';
-import { loadDepthModel } from '../models/depth.js';
+import { loadDepthModel, secondJudgeFor } from '../models/depth.js';
 import { ModelStore } from '../models/resolver.js';
 import { loadVgg19 } from '../models/vgg.js';
 import { compare, type Method } from '../eval/report.js';
 import { optimize } from '../stylize/optimize.js';
 import { loadTransformModel } from '../stylize/models.js';
 import { Stylizer } from '../stylize/stylize.js';
-import { listImages } from '../train/data.js';
+import { listImages } from '../io/files.js';
 import type { CommonOptions } from './common.js';
 import { Progress } from './progress.js';
+import { DEPTH_MODEL_NAMES, common, int, list, required, type Command } from './args.js';
 
 export interface CompareCommandOptions extends Omit<CommonOptions, 'models'> {
   /** --models-dir: where model files are (the resolver's --models). */
@@ -34,6 +35,7 @@ export async function compareCommand(o: CompareCommandOptions): Promise<number> 
   const runtime = new Runtime({ threads: o.threads });
   const vgg = await loadVgg19({ store });
   const depthModel = await loadDepthModel(o.depthModel, { store });
+  const secondDepthModel = await loadDepthModel(secondJudgeFor(o.depthModel), { store });
   const style = o.style ? await loadImage(o.style) : undefined;
   const images: string[] = [];
   for (const i of o.images) {
@@ -76,7 +78,41 @@ export async function compareCommand(o: CompareCommandOptions): Promise<number> 
   }
   if (!methods.length) throw new Error('compare: give at least one method (--models, --optimize or --stored)');
   const bar = new Progress('compare', images.length * methods.length);
-  const r = await compare({ images, methods, style, size: o.size, out: o.output, depthModel, vgg, runtime, commandLine: o.commandLine, onProgress: (d) => bar.update(d) });
+  const r = await compare({ images, methods, style, size: o.size, out: o.output, depthModel, secondDepthModel, vgg, runtime, commandLine: o.commandLine, onProgress: (d) => bar.update(d) });
   process.stderr.write(`wrote ${r.html} and ${r.grid}\n`);
   return 0;
 }
+
+export const command: Command = {
+  name: 'compare',
+  usage: 'IMAGE|DIR... --style STYLE -o report/ [options]',
+  summary: 'every photo through every method, every output through eval: report/index.html, grid.png, metrics.json',
+  options: {
+    style: { type: 'string', arg: 'STYLE', help: 'the painting (style loss; needed by --optimize)' },
+    output: { type: 'string', short: 'o', arg: 'DIR', help: 'the report folder' },
+    methods: { type: 'string', arg: 'M1,M2,...', help: 'models (.onnx, .ckpt, baseline:NAME); NAME-depth and NAME-nodepth are paired as twins' },
+    optimize: { type: 'boolean', help: 'also optimize with and without the depth loss' },
+    iterations: { type: 'string', arg: 'N', help: 'for --optimize [50]' },
+    size: { type: 'string', arg: 'N', help: 'photos shrunk to this long side [256]' },
+    stored: { type: 'string', multiple: true, arg: 'NAME=PATTERN', help: 'stored outputs; {stem} is the photo name, a relative pattern is looked up beside the photo' },
+    'depth-model': { type: 'string', arg: DEPTH_MODEL_NAMES, help: 'the judge [pydnet-v2]; the other built-in network is the second judge' },
+  },
+  run: async (v, positionals, argv) => {
+    if (!positionals.length) throw new Error('compare: give the photos (files or folders)');
+    const { models, threads } = common(v);
+    return compareCommand({
+      images: positionals,
+      style: v.style as string | undefined,
+      output: required(v.output, '-o report/'),
+      models: list(v.methods) ?? [],
+      optimize: !!v.optimize,
+      iterations: int(v.iterations, 'iterations') ?? 50,
+      size: int(v.size, 'size') ?? 256,
+      stored: (v.stored as string[] | undefined) ?? [],
+      depthModel: (v['depth-model'] as string | undefined) ?? 'pydnet-v2',
+      modelsDir: models,
+      threads,
+      commandLine: ['depthstyle', 'compare', ...argv].map((a) => (/[\s"']/.test(a) ? JSON.stringify(a) : a)).join(' '),
+    });
+  },
+};

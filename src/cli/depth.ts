@@ -1,5 +1,4 @@
 // depthstyle depth IMAGE... -o OUT: colour-mapped depth maps (and 16-bit raw).
-import path from 'node:path';
 import { Runtime } from '../graph/index.js';
 import { loadImage, saveImage, saveGray16 } from '../io/image.js';
 import { colorizeDepth, normalizeDepth, type ColorMap } from '../io/colormap.js';
@@ -7,6 +6,7 @@ import { DepthEstimator, loadDepthModel } from '../models/depth.js';
 import { ModelStore } from '../models/resolver.js';
 import { Progress } from './progress.js';
 import { outputPaths, type CommonOptions } from './common.js';
+import { DEPTH_MODEL_NAMES, common, oneOf, required, type Command } from './args.js';
 
 export interface DepthCommandOptions extends CommonOptions {
   images: string[];
@@ -17,24 +17,53 @@ export interface DepthCommandOptions extends CommonOptions {
 }
 
 export async function depthCommand(o: DepthCommandOptions): Promise<number> {
+  const outs = outputPaths(o.images, o.output, '-depth', '.png');
   const model = await loadDepthModel(o.depthModel, { store: new ModelStore(o.models) });
   process.stderr.write(`depth model: ${model.id} — ${model.licence}\n`);
   const est = new DepthEstimator(model, new Runtime({ threads: o.threads }));
-  const outs = outputPaths(o.images, o.output, '-depth', '.png');
   const progress = new Progress('depth', o.images.length);
   let failed = 0;
+  const written: string[] = [];
   for (let i = 0; i < o.images.length; i++) {
     try {
       const img = await loadImage(o.images[i]);
       const d = normalizeDepth(await est.estimate(img), model.polarity);
       await saveImage(outs[i], colorizeDepth(d, img.width, img.height, o.colormap));
-      if (o.raw) await saveGray16(outs[i].replace(/\.png$/i, '') + '-raw16.png', d, img.width, img.height);
+      written.push(outs[i]);
+      if (o.raw) {
+        const raw = outs[i].replace(/\.[^./\\]+$/, '') + '-raw16.png';
+        await saveGray16(raw, d, img.width, img.height);
+        written.push(raw);
+      }
     } catch (err) {
       failed++;
       process.stderr.write(`\ndepthstyle: ${(err as Error).message}\n`);
     }
     progress.update(i + 1);
   }
-  if (!failed) process.stderr.write(`wrote ${o.images.length === 1 ? outs[0] : path.dirname(outs[0]) + path.sep}\n`);
+  process.stderr.write(`\n${written.map((f) => `wrote ${f}`).join('\n')}\n`);
   return failed ? 1 : 0;
 }
+
+export const command: Command = {
+  name: 'depth',
+  usage: 'IMAGE... -o OUT [options]',
+  summary: 'colour-mapped depth maps (near = warm); --raw adds 16-bit PNGs of normalized relative depth (larger = farther)',
+  options: {
+    output: { type: 'string', short: 'o', arg: 'OUT', help: 'an image file (one input) or a folder' },
+    raw: { type: 'boolean', help: 'also write OUT-raw16.png' },
+    'depth-model': { type: 'string', arg: DEPTH_MODEL_NAMES, help: '[pydnet-v2]' },
+    colormap: { type: 'string', arg: 'turbo|viridis|gray', help: '[turbo]' },
+  },
+  run: async (v, positionals) => {
+    if (!positionals.length) throw new Error('depth: give at least one IMAGE');
+    return depthCommand({
+      images: positionals,
+      output: required(v.output, '-o OUT'),
+      raw: !!v.raw,
+      depthModel: (v['depth-model'] as string | undefined) ?? 'pydnet-v2',
+      colormap: oneOf(v.colormap, ['turbo', 'viridis', 'gray'] as const, 'colormap') ?? 'turbo',
+      ...common(v),
+    });
+  },
+};

@@ -2,11 +2,12 @@
 import { Runtime } from '../graph/index.js';
 import { loadImage } from '../io/image.js';
 import { readDepthTruth } from '../io/depth-truth.js';
-import { loadDepthModel } from '../models/depth.js';
+import { loadDepthModel, secondJudgeFor } from '../models/depth.js';
 import { ModelStore } from '../models/resolver.js';
 import { loadVgg19 } from '../models/vgg.js';
 import { evaluatePair } from '../eval/evaluate.js';
 import type { CommonOptions } from './common.js';
+import { DEPTH_MODEL_NAMES, common, required, type Command } from './args.js';
 
 export interface EvalCommandOptions extends CommonOptions {
   content: string;
@@ -14,17 +15,28 @@ export interface EvalCommandOptions extends CommonOptions {
   style?: string;
   groundTruth?: string;
   depthModel: string;
+  /** Second judge ('none': skip); default the other built-in depth network. */
+  secondDepthModel?: string;
   json: boolean;
 }
 
 export async function evalCommand(o: EvalCommandOptions): Promise<number> {
   const store = new ModelStore(o.models);
+  const content = await loadImage(o.content);
+  const stylized = await loadImage(o.stylized);
+  const [ac, as] = [content.width / content.height, stylized.width / stylized.height];
+  if (Math.abs(ac / as - 1) > 0.02)
+    throw new Error(`${o.stylized}: ${stylized.width}×${stylized.height} has another aspect ratio than the photo ${o.content} (${content.width}×${content.height}); compare a stylization of this photo`);
+  if (content.width !== stylized.width || content.height !== stylized.height)
+    process.stderr.write(`note: the photo (${content.width}×${content.height}) is resized to the stylized image's ${stylized.width}×${stylized.height} for comparison\n`);
+  process.stderr.write('evaluating: depth maps under 2 networks and 3 resamplings, VGG features…\n');
   const r = await evaluatePair({
-    content: await loadImage(o.content),
-    stylized: await loadImage(o.stylized),
+    content,
+    stylized,
     style: o.style ? await loadImage(o.style) : undefined,
     groundTruth: o.groundTruth ? await readDepthTruth(o.groundTruth) : undefined,
     depthModel: await loadDepthModel(o.depthModel, { store }),
+    secondDepthModel: o.secondDepthModel === 'none' ? undefined : await loadDepthModel(o.secondDepthModel ?? secondJudgeFor(o.depthModel), { store }),
     vgg: await loadVgg19({ store }),
     runtime: new Runtime({ threads: o.threads }),
   });
@@ -33,11 +45,18 @@ export async function evalCommand(o: EvalCommandOptions): Promise<number> {
     return 0;
   }
   const f = (v: number | undefined) => (v === undefined ? '-' : Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(3) : v.toFixed(4));
+  const rb = r.robust;
+  const ag = (d: typeof r.depth) => `Spearman ${f(d.spearman)}   Pearson ${f(d.pearson)}   SSI-RMSE ${f(d.ssiRmse)}   WHDR ${f(d.whdr)}`;
   const lines = [
-    `depth agreement (${r.depthModel}, content vs stylized):`,
-    `  Pearson ${f(r.depth.pearson)}   Spearman ${f(r.depth.spearman)}   SSI-RMSE ${f(r.depth.ssiRmse)}   WHDR ${f(r.depth.whdr)}`,
+    `depth preservation, robust judges (↑ better unless marked ↓):`,
+    `  ${r.depthModel}, both images resampled — mean Spearman ${f(rb.resampledSpearman)}`,
+    ...Object.entries(rb.resampled).map(([k, d]) => `    ${k.padEnd(7)} ${ag(d)}`),
+    rb.second ? `  second network ${rb.second.depthModel}: ${ag(rb.second.agreement)}` : '  second network: none',
+    `  depth edges (from ${rb.edgesFrom}) kept in the result: contrast ratio ${f(rb.edges.contrastRatio)}   recall ratio ${f(rb.edges.ratio)} (recall ${f(rb.edges.recall)} vs photo ${f(rb.edges.photoRecall)})`,
+    `depth agreement as ${r.depthModel} sees the images (a loss on this network can game it):`,
+    `  ${ag(r.depth)}   relRMSE ${f(r.depth.relRmse)} ↓  (SSI-RMSE, WHDR ↓)`,
     `structure: SSIM ${f(r.ssim)}   edge F1 ${f(r.edgeF1)}`,
-    `stylization: style loss ${f(r.styleLoss)}   content loss ${f(r.contentLoss)}`,
+    `stylization: style loss ${f(r.styleLoss)} ↓   content loss ${f(r.contentLoss)} ↓  (style loss compares only results of one painting)`,
   ];
   if (r.depthVsGroundTruth) {
     const g = r.depthVsGroundTruth;
@@ -46,3 +65,31 @@ export async function evalCommand(o: EvalCommandOptions): Promise<number> {
   process.stdout.write(lines.join('\n') + '\n');
   return 0;
 }
+
+export const command: Command = {
+  name: 'eval',
+  usage: '--content PHOTO --stylized RESULT [options]',
+  summary: "how well a result keeps the photo's depth (robust judges first), its structure, and how strongly it is stylized",
+  options: {
+    content: { type: 'string', arg: 'PHOTO', help: 'the photo' },
+    stylized: { type: 'string', arg: 'RESULT', help: 'its stylization (same aspect ratio)' },
+    style: { type: 'string', arg: 'STYLE', help: 'the painting, for the style loss' },
+    'ground-truth': { type: 'string', arg: 'DEPTH.png', help: "RGB-D depth of the photo: scores the depth net and gives the depth edges" },
+    'depth-model': { type: 'string', arg: DEPTH_MODEL_NAMES, help: 'the judge [pydnet-v2]' },
+    'second-depth-model': { type: 'string', arg: `${DEPTH_MODEL_NAMES}|none`, help: 'the second judge [the other built-in network]' },
+    json: { type: 'boolean', help: 'print every number as JSON' },
+  },
+  run: async (v, positionals) => {
+    if (positionals.length) throw new Error(`eval: unexpected argument "${positionals[0]}"`);
+    return evalCommand({
+      content: required(v.content, '--content'),
+      stylized: required(v.stylized, '--stylized'),
+      style: v.style as string | undefined,
+      groundTruth: v['ground-truth'] as string | undefined,
+      depthModel: (v['depth-model'] as string | undefined) ?? 'pydnet-v2',
+      secondDepthModel: v['second-depth-model'] as string | undefined,
+      json: !!v.json,
+      ...common(v),
+    });
+  },
+};

@@ -10,9 +10,11 @@ import { combineLuminance, matchHistogram, type PreserveColor } from '../stylize
 import { loadTransformOnnx } from '../stylize/onnx-model.js';
 import { loadTransformModel } from '../stylize/models.js';
 import { Stylizer, blendToward, type TransformModel } from '../stylize/stylize.js';
-import { listImages } from '../train/data.js';
+import { listImages } from '../io/files.js';
 import { outputPaths, type CommonOptions } from './common.js';
 import { Progress } from './progress.js';
+import { BASELINE_STYLES } from '../models/johnson.js';
+import { atLeast, common, int, num, oneOf, required, type Command } from './args.js';
 
 export interface StylizeCommandOptions extends CommonOptions {
   images: string[];
@@ -38,6 +40,8 @@ async function expandInputs(inputs: string[]): Promise<string[]> {
 }
 
 export async function stylizeCommand(o: StylizeCommandOptions): Promise<number> {
+  const images = await expandInputs(o.images);
+  const outs = outputPaths(images, o.output, `-${path.basename(o.model).replace(/\.onnx$/, '').replace(/[^a-z0-9_-]+/gi, '_')}`, '.jpg');
   const store = new ModelStore(o.models);
   const runtime = new Runtime({ threads: o.threads });
   let model: TransformModel;
@@ -54,10 +58,9 @@ export async function stylizeCommand(o: StylizeCommandOptions): Promise<number> 
   if (!(strength >= 0 && strength <= 1)) throw new Error(`--strength must be between 0 and 1, got ${strength}`);
   // (checked before any work; blendToward checks again for library callers)
   const depth = o.depthMap ? new DepthEstimator(await loadDepthModel('pydnet-v2', { store }), runtime) : undefined;
-  const images = await expandInputs(o.images);
-  const outs = outputPaths(images, o.output, `-${path.basename(o.model).replace(/\.onnx$/, '').replace(/[^a-z0-9_-]+/gi, '_')}`, '.jpg');
   const progress = new Progress('stylize', images.length);
   let failed = 0;
+  const written: string[] = [];
   for (let i = 0; i < images.length; i++) {
     try {
       const img = await loadImage(images[i], { maxSide: o.maxSize });
@@ -66,11 +69,14 @@ export async function stylizeCommand(o: StylizeCommandOptions): Promise<number> 
       if (o.preserveColor === 'luminance') out = combineLuminance(out, img);
       else if (o.preserveColor === 'histogram') out = matchHistogram(out, img);
       await saveImage(outs[i], out);
+      written.push(outs[i]);
       if (depth) {
         const [a, b] = [await depth.estimate(img), await depth.estimate(out)];
         const pic = (d: Float32Array) => colorizeDepth(normalizeDepth(d, depth.model.polarity), img.width, img.height);
         const side = sideBySide(pic(a), pic(b));
-        await saveImage(outs[i].replace(/\.[^.]+$/, '') + '-depth.png', side);
+        const file = outs[i].replace(/\.[^./\\]+$/, '') + '.depthmaps.png';
+        await saveImage(file, side);
+        written.push(file);
       }
     } catch (err) {
       failed++;
@@ -78,7 +84,7 @@ export async function stylizeCommand(o: StylizeCommandOptions): Promise<number> 
     }
     progress.update(i + 1);
   }
-  if (!failed) process.stderr.write(`wrote ${outs.length === 1 ? outs[0] : `${outs.length} images to ${o.output}`}\n`);
+  process.stderr.write(`\n${written.map((f) => `wrote ${f}`).join('\n')}\n`);
   return failed ? 1 : 0;
 }
 
@@ -93,3 +99,34 @@ function sideBySide(a: RgbImage, b: RgbImage): RgbImage {
     }
   return { width: w, height: h, data };
 }
+
+export const command: Command = {
+  name: 'stylize',
+  usage: 'IMAGE|DIR... --model MODEL -o OUT [options]',
+  summary: 'one pass of a trained network (any size, in tiles for large images)',
+  options: {
+    model: { type: 'string', short: 'm', arg: `MODEL.onnx|RUN.ckpt|baseline:${BASELINE_STYLES.join('|')}`, help: 'a model from depthstyle train, a training checkpoint, or a Johnson/Engstrom baseline' },
+    output: { type: 'string', short: 'o', arg: 'OUT', help: 'an image file (one input) or a folder' },
+    'max-size': { type: 'string', arg: 'N', help: 'shrink inputs to at most N px on the long side first' },
+    tile: { type: 'string', arg: 'N', help: 'tile size for large images, at least 64 [1024]' },
+    strength: { type: 'string', arg: '0..1', help: 'blend toward the photo [1]' },
+    'preserve-color': { type: 'string', arg: 'none|luminance|histogram', help: "keep the photo's colours [none]" },
+    'depth-map': { type: 'boolean', help: 'also write OUT.depthmaps.png: the depth of photo and result side by side' },
+    margin: { type: 'string', arg: 'N', help: 'reflected border stylized and cropped away, against border artefacts; 0: none [16]' },
+  },
+  run: async (v, positionals) => {
+    if (!positionals.length) throw new Error('stylize: give at least one IMAGE');
+    return stylizeCommand({
+      images: positionals,
+      output: required(v.output, '-o OUT'),
+      model: required(v.model, '--model'),
+      maxSize: int(v['max-size'], 'max-size'),
+      tile: atLeast(int(v.tile, 'tile'), 'tile', 64, 'smaller tiles leave the network too little context'),
+      strength: num(v.strength, 'strength'),
+      preserveColor: oneOf(v['preserve-color'], ['none', 'luminance', 'histogram'] as const, 'preserve-color'),
+      depthMap: !!v['depth-map'],
+      margin: num(v.margin, 'margin'),
+      ...common(v),
+    });
+  },
+};

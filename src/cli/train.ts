@@ -1,17 +1,21 @@
 // depthstyle train --style STYLE --data DIR -o model.onnx
-import { appendFile, readFile } from 'node:fs/promises';
+import { appendFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Runtime } from '../graph/index.js';
-import sharp from 'sharp';
-import { loadImage, toInterleaved8, type RgbImage } from '../io/image.js';
+import { loadImage } from '../io/image.js';
 import { writeLossChart } from '../io/plot.js';
+import { continueLog, writePreview } from '../train/run-files.js';
 import { loadDepthModel } from '../models/depth.js';
 import { ModelStore } from '../models/resolver.js';
 import { loadVgg19 } from '../models/vgg.js';
-import { TRAIN_DEFAULTS, TRAINED_MODEL_LICENCE, train, writeModel, type TrainOptions } from '../train/train.js';
-import { writeFileAtomic } from '../io/atomic.js';
+import { licenceOf, writeModel } from '../nn/export.js';
+import { TRAIN_DEFAULTS, train, type TrainOptions } from '../train/train.js';
+import { assertWritable, writeFileAtomic } from '../io/atomic.js';
+import { listImages } from '../io/files.js';
+import { readInitialWeights } from '../train/init.js';
 import { interruptible, type CommonOptions } from './common.js';
 import { Progress } from './progress.js';
+import { common, inRange, int, list, lossOptions, lossValues, num, required, seedOf, type Command } from './args.js';
 
 export interface TrainCommandOptions extends CommonOptions, Omit<TrainOptions, 'style' | 'styleName' | 'vgg' | 'depthModel' | 'runtime' | 'checkpoint'> {
   stylePath: string;
@@ -19,53 +23,22 @@ export interface TrainCommandOptions extends CommonOptions, Omit<TrainOptions, '
   depthModelSpec?: string;
   depthLayers?: string[];
   log?: string;
-}
-
-/** Two rows (photos above, stylized below) as one PNG. */
-async function writePreview(file: string, images: RgbImage[]): Promise<void> {
-  const cols = images.length / 2;
-  const { width: w, height: h } = images[0];
-  const tiles = await Promise.all(images.map((im) => sharp(toInterleaved8(im), { raw: { width: w, height: h, channels: 3 } }).png().toBuffer()));
-  const png = await sharp({ create: { width: cols * w, height: 2 * h, channels: 3, background: '#ffffff' } })
-    .composite(tiles.map((input, i) => ({ input, left: (i % cols) * w, top: Math.floor(i / cols) * h })))
-    .png()
-    .toBuffer();
-  await writeFileAtomic(file, png);
-}
-
-/**
- * On resume the log may run past the checkpoint (a killed run logs steps it never saved): keep the lines up to
- * the checkpoint's step, so the log and the loss chart cover the whole run once. Returns the seconds logged so far.
- */
-async function continueLog(log: string, checkpointStep: number, history: Record<string, number[]>): Promise<number> {
-  let text = '';
-  try {
-    text = await readFile(log, 'utf8');
-  } catch {
-    return 0;
-  }
-  const kept: string[] = [];
-  let seconds = 0;
-  for (const line of text.split('\n')) {
-    let entry: Record<string, number>;
-    try {
-      entry = JSON.parse(line) as Record<string, number>;
-    } catch {
-      break; // an empty or half-written last line of a killed run
-    }
-    if (entry.step > checkpointStep) break;
-    kept.push(line);
-    seconds = entry.seconds;
-    for (const [k, v] of Object.entries(entry)) if (k !== 'step' && k !== 'seconds') (history[k] ??= []).push(v);
-  }
-  await writeFileAtomic(log, kept.map((l) => l + '\n').join(''));
-  return seconds;
+  /** --init MODEL: branch from a trained network (.onnx or .ckpt). */
+  initSpec?: string;
 }
 
 export async function trainCommand(o: TrainCommandOptions): Promise<number> {
   if (!o.output.endsWith('.onnx')) throw new Error(`-o ${o.output}: the model file must end in .onnx`);
+  // Everything is checked before any output (log, checkpoint, model) is touched.
   const store = new ModelStore(o.models);
   const style = await loadImage(o.stylePath);
+  await listImages(o.data);
+  if (o.resume) await stat(o.resume).catch(() => {
+    throw new Error(`${o.resume}: checkpoint not found`);
+  });
+  if (o.initSpec && o.resume) throw new Error('--init starts a branch and --resume continues a run: give one of them');
+  const init = o.initSpec ? await readInitialWeights(o.initSpec, store) : undefined;
+  await assertWritable(o.output);
   const runtime = new Runtime({ threads: o.threads });
   const vgg = await loadVgg19({ store });
   const depthWeight = o.depthWeight ?? TRAIN_DEFAULTS.depthWeight;
@@ -75,13 +48,15 @@ export async function trainCommand(o: TrainCommandOptions): Promise<number> {
   const checkpoint = `${base}.ckpt`;
   const log = o.log ?? `${base}.log.jsonl`;
   const styleName = path.basename(o.stylePath).replace(/\.[^.]+$/, '');
-  if (!o.resume) await writeFileAtomic(log, '');
+  // A branch's log starts with the base it came from.
+  if (!o.resume) await writeFileAtomic(log, init ? JSON.stringify({ step: 0, seconds: 0, branch_of: init.source, branch_steps: init.steps ?? null }) + '\n' : '');
   const interrupt = interruptible('writing a checkpoint');
   const history: Record<string, number[]> = {};
   let bar: Progress | undefined;
   let secondsBefore = 0;
   const r = await train({
     ...o,
+    init,
     style,
     styleName,
     vgg,
@@ -101,14 +76,15 @@ export async function trainCommand(o: TrainCommandOptions): Promise<number> {
   });
   interrupt.done();
   // The model is exported at the end and also when interrupted (with its step count in the metadata).
-  const width = o.width ?? TRAIN_DEFAULTS.width;
-  await writeModel(o.output, r.params, width, o.blocks ?? TRAIN_DEFAULTS.blocks, {
+  const { width, blocks } = r.net;
+  await writeModel(o.output, r.params, r.net, {
     style: styleName,
     steps: String(r.step),
     depth_weight: String(depthWeight),
     depth_loss: o.depthLoss ?? TRAIN_DEFAULTS.depthLoss,
-    settings: JSON.stringify({ ...TRAIN_DEFAULTS, ...Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) }),
-    licence: TRAINED_MODEL_LICENCE,
+    settings: JSON.stringify({ ...TRAIN_DEFAULTS, ...Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)), width, blocks }),
+    ...(r.branchOf ? { branch_of: r.branchOf.source, branch_steps: String(r.branchOf.steps ?? 'unknown') } : {}),
+    licence: licenceOf(r.net.arch),
     input: 'image: float32 [N, 3, H, W], RGB 0–255',
     output: 'stylized: float32 [N, 3, H, W], RGB 0–255',
   });
@@ -120,3 +96,56 @@ export async function trainCommand(o: TrainCommandOptions): Promise<number> {
   process.stderr.write(`\nstopped at step ${r.step}: wrote ${o.output} and checkpoint ${checkpoint}; continue with --resume ${checkpoint}\n`);
   return 130;
 }
+
+const T = TRAIN_DEFAULTS;
+export const command: Command = {
+  name: 'train',
+  usage: '--style STYLE --data DIR -o model.onnx [options]',
+  summary: 'trains a feed-forward style network (Johnson et al.) with content, style, TV and depth losses; checkpoints resume exactly',
+  options: {
+    style: { type: 'string', short: 's', arg: 'STYLE', help: 'the painting' },
+    data: { type: 'string', arg: 'DIR', help: 'training photos, searched recursively' },
+    output: { type: 'string', short: 'o', arg: 'model.onnx', help: 'the model; its .ckpt, .log.jsonl, .loss.png and .preview.png go beside it' },
+    size: { type: 'string', arg: 'N', help: `training crop size, 32–2048 [${T.size}]` },
+    batch: { type: 'string', arg: 'N', help: `[${T.batch}]` },
+    steps: { type: 'string', arg: 'N', help: `total steps (a resumed run continues to this) [${T.steps}]` },
+    lr: { type: 'string', arg: 'X', help: `Adam learning rate [${T.lr}]` },
+    width: { type: 'string', arg: 'N', help: `channels of the first layer: 32 the paper's, 16 the light CPU variant [${T.width}]` },
+    blocks: { type: 'string', arg: 'N', help: `residual blocks [${T.blocks}]` },
+    ...lossOptions({ content: String(T.contentWeight), style: String(T.styleWeight), tv: String(T.tvWeight), depth: T.depthWeight.toExponential(0).replace('+', ''), loss: T.depthLoss }),
+    'content-layer': { type: 'string', arg: 'L', help: `[${T.contentLayer}]` },
+    'style-layers': { type: 'string', arg: 'L,...', help: `[${T.styleLayers.join(',')}]` },
+    'style-size': { type: 'string', arg: 'N', help: 'long side of the style image for its Gram matrices [the crop size]' },
+    seed: { type: 'string', arg: 'N', help: `[${T.seed}]` },
+    'checkpoint-every': { type: 'string', arg: 'N', help: `[${T.checkpointEvery}]` },
+    'preview-every': { type: 'string', arg: 'N', help: 'stylize four fixed training photos into model.preview.png every N steps' },
+    resume: { type: 'string', arg: 'RUN.ckpt', help: 'continue a run exactly where its checkpoint stopped' },
+    init: { type: 'string', arg: 'MODEL.onnx|RUN.ckpt|baseline:NAME', help: "branch: start from a trained network's weights with a fresh optimizer" },
+    log: { type: 'string', arg: 'FILE', help: '[model.log.jsonl]' },
+  },
+  run: async (v, positionals) => {
+    if (positionals.length) throw new Error(`train: unexpected argument "${positionals[0]}"`);
+    return trainCommand({
+      stylePath: required(v.style, '--style'),
+      data: required(v.data, '--data DIR'),
+      output: required(v.output, '-o model.onnx'),
+      size: inRange(int(v.size, 'size'), 'size', 32, 2048),
+      batch: int(v.batch, 'batch'),
+      steps: int(v.steps, 'steps'),
+      lr: num(v.lr, 'lr'),
+      width: int(v.width, 'width'),
+      blocks: int(v.blocks, 'blocks'),
+      ...lossValues(v),
+      contentLayer: v['content-layer'] as string | undefined,
+      styleLayers: list(v['style-layers']),
+      styleSize: int(v['style-size'], 'style-size'),
+      seed: seedOf(v.seed),
+      checkpointEvery: int(v['checkpoint-every'], 'checkpoint-every'),
+      previewEvery: int(v['preview-every'], 'preview-every'),
+      resume: v.resume as string | undefined,
+      initSpec: v.init as string | undefined,
+      log: v.log as string | undefined,
+      ...common(v),
+    });
+  },
+};

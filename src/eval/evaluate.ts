@@ -7,12 +7,29 @@ import type { DepthFrame } from '../io/depth-truth.js';
 import { gram } from '../losses/perceptual.js';
 import { DepthEstimator, type DepthModel } from '../models/depth.js';
 import type { Vgg19 } from '../models/vgg.js';
-import { OPTIMIZE_DEFAULTS } from '../stylize/optimize.js';
+import { GATYS_CONTENT_LAYERS, GATYS_STYLE_LAYERS } from '../losses/objective.js';
 import { depthAgreement, edgeAgreement, structureSsim, type DepthAgreement } from './metrics.js';
+import { RESAMPLINGS, depthEdgeCue, resampledAgreement, type DepthEdgeCue, type Resampling } from './robust.js';
+
+/** Judges that a depth loss cannot satisfy by fooling one network (see robust.ts). */
+export interface RobustDepth {
+  /** The depth net's agreement after each fixed resampling of both images. */
+  resampled: Record<Resampling, DepthAgreement>;
+  /** Mean Spearman over the resamplings: the headline figure. */
+  resampledSpearman: number;
+  /** Agreement under a second depth network (one a loss did not use). */
+  second?: { depthModel: string; agreement: DepthAgreement };
+  /** The photo's depth edges (ground truth where given) still visible as luminance edges. */
+  edges: DepthEdgeCue;
+  /** Where the depth edges came from: 'ground truth' or the depth network's id. */
+  edgesFrom: string;
+}
 
 export interface EvalReport {
   depthModel: string;
+  /** Agreement as the judge network sees the two images: gameable by a loss that optimizes that network. */
   depth: DepthAgreement;
+  robust: RobustDepth;
   ssim: number;
   edgeF1: number;
   /** Gram distance to the style image (same layers as optimize), if a style is given. */
@@ -29,6 +46,8 @@ export interface EvalInputs {
   style?: RgbImage;
   groundTruth?: DepthFrame;
   depthModel: DepthModel;
+  /** A second judge (a depth network the loss did not use). */
+  secondDepthModel?: DepthModel;
   vgg: Vgg19;
   runtime: G.Runtime;
 }
@@ -39,7 +58,7 @@ export async function evaluatePair(i: EvalInputs): Promise<EvalReport> {
   const est = new DepthEstimator(i.depthModel, i.runtime);
   const dc = await est.estimate(content);
   const ds = await est.estimate(stylized);
-  const layers = OPTIMIZE_DEFAULTS.styleLayers;
+  const layers = GATYS_STYLE_LAYERS;
   const run = async (img: RgbImage, outs: (x: G.Tensor) => G.Tensor[]) => {
     const g = new G.Graph();
     const x = g.input('image', [1, 3, img.height, img.width]);
@@ -48,8 +67,8 @@ export async function evaluatePair(i: EvalInputs): Promise<EvalReport> {
     return r;
   };
   const feats = (x: G.Tensor) => {
-    const f = i.vgg.features(x, [...layers, 'relu4_2']);
-    return [...layers.map((l) => gram(f.get(l)!)), f.get('relu4_2')!];
+    const f = i.vgg.features(x, [...layers, ...GATYS_CONTENT_LAYERS]);
+    return [...layers.map((l) => gram(f.get(l)!)), f.get(GATYS_CONTENT_LAYERS[0])!];
   };
   const fs = await run(stylized, feats);
   const fc = await run(content, feats);
@@ -74,14 +93,48 @@ export async function evaluatePair(i: EvalInputs): Promise<EvalReport> {
     const truth = gt.metres.map((m) => (m > 0 ? (i.depthModel.polarity === 'depth' ? m : 1 / m) : 0));
     depthVsGroundTruth = depthAgreement(truth, pred, { mask: Array.from(gt.metres, (m) => m > 0) });
   }
+  const resampled = {} as Record<Resampling, DepthAgreement>;
+  for (const k of Object.keys(RESAMPLINGS) as Resampling[]) resampled[k] = await resampledAgreement(est, content, stylized, k);
+  let second: RobustDepth['second'];
+  if (i.secondDepthModel) {
+    const est2 = new DepthEstimator(i.secondDepthModel, i.runtime);
+    second = { depthModel: i.secondDepthModel.id, agreement: depthAgreement(await est2.estimate(content), await est2.estimate(stylized)) };
+    await est2.release();
+  }
+  let edges: DepthEdgeCue;
+  if (i.groundTruth) {
+    const { metres, valid } = truthAtSize(i.groundTruth, stylized.width, stylized.height);
+    edges = depthEdgeCue(metres, content, stylized, valid);
+  } else edges = depthEdgeCue(dc, content, stylized);
   await est.release();
+  const robust: RobustDepth = {
+    resampled,
+    resampledSpearman: Object.values(resampled).reduce((a, r) => a + r.spearman, 0) / Object.keys(resampled).length,
+    second,
+    edges,
+    edgesFrom: i.groundTruth ? 'ground truth' : i.depthModel.id,
+  };
   return {
     depthModel: i.depthModel.id,
     depth: depthAgreement(dc, ds),
+    robust,
     ssim: structureSsim(content, stylized),
     edgeF1: edgeAgreement(content, stylized),
     styleLoss,
     contentLoss: dist(fs[layers.length], fc[layers.length]),
     depthVsGroundTruth,
   };
+}
+
+/** Ground-truth depth sampled (nearest) at another size, with its validity mask. */
+function truthAtSize(gt: DepthFrame, w: number, h: number): { metres: Float32Array; valid: Uint8Array } {
+  const metres = new Float32Array(w * h);
+  const valid = new Uint8Array(w * h);
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++) {
+      const m = gt.metres[Math.min(gt.height - 1, Math.floor(((y + 0.5) * gt.height) / h)) * gt.width + Math.min(gt.width - 1, Math.floor(((x + 0.5) * gt.width) / w))];
+      metres[y * w + x] = m;
+      valid[y * w + x] = m > 0 ? 1 : 0;
+    }
+  return { metres, valid };
 }

@@ -25,6 +25,8 @@ export interface CompareOptions {
   size: number;
   out: string;
   depthModel: DepthModel;
+  /** The second judge: a depth network no loss used. */
+  secondDepthModel?: DepthModel;
   vgg: Vgg19;
   runtime: G.Runtime;
   commandLine: string;
@@ -33,16 +35,42 @@ export interface CompareOptions {
 
 type Row = { image: string; method: string; report: EvalReport; file: string; depthFile: string };
 
-const METRICS: [string, (r: EvalReport) => number | undefined, string][] = [
-  ['depth Pearson', (r) => r.depth.pearson, '↑'],
-  ['depth Spearman', (r) => r.depth.spearman, '↑'],
-  ['SSI-RMSE', (r) => r.depth.ssiRmse, '↓'],
-  ['WHDR', (r) => r.depth.whdr, '↓'],
+// Robust judges first (a depth loss cannot satisfy them by fooling one network); the depth net's plain score after.
+export const METRICS: [string, (r: EvalReport) => number | undefined, string][] = [
+  ['depth Spearman, second net', (r) => r.robust.second?.agreement.spearman, '↑'],
+  ['depth Spearman, resampled', (r) => r.robust.resampledSpearman, '↑'],
+  ['depth-edge contrast ratio', (r) => r.robust.edges.contrastRatio, '↑'],
+  ['depth Spearman, plain (gameable)', (r) => r.depth.spearman, '↑'],
+  ['WHDR, plain', (r) => r.depth.whdr, '↓'],
   ['SSIM', (r) => r.ssim, '↑'],
   ['edge F1', (r) => r.edgeF1, '↑'],
   ['style loss', (r) => r.styleLoss, '↓'],
   ['content loss', (r) => r.contentLoss, '↓'],
 ];
+
+/** Pairs of method names that are twins differing only in the depth term: [with depth, without]. */
+export function twinPairs(names: readonly string[]): [string, string][] {
+  const pairs: [string, string][] = [];
+  for (const n of names) {
+    const m = /^(.*)-depth$/.exec(n);
+    if (m && names.includes(`${m[1]}-nodepth`)) pairs.push([n, `${m[1]}-nodepth`]);
+    const o = /^(.*)\(depth\)$/.exec(n);
+    if (o && names.includes(`${o[1]}(no depth)`)) pairs.push([n, `${o[1]}(no depth)`]);
+  }
+  return pairs;
+}
+
+/** Per-photo differences f(a) − f(b) over the photos both methods have. */
+export function pairedDifferences<R extends { image: string; method: string }>(rows: readonly R[], a: string, b: string, f: (r: R) => number | undefined): number[] {
+  const out: number[] = [];
+  for (const r of rows) {
+    if (r.method !== a) continue;
+    const t = rows.find((q) => q.method === b && q.image === r.image);
+    const [x, y] = [f(r), t && f(t)];
+    if (x !== undefined && y !== undefined) out.push(x - y);
+  }
+  return out;
+}
 
 /** Mean and 95 % percentile-bootstrap interval (2000 resamples, seeded). */
 export function bootstrapMean(xs: number[], seed = 0): { mean: number; lo: number; hi: number } {
@@ -89,7 +117,7 @@ export async function compare(o: CompareOptions): Promise<{ rows: Row[]; html: s
       await saveImage(path.join(o.out, outFile), out);
       const d = await depthPic(out);
       await saveImage(path.join(o.out, depthFile), d);
-      const report = await evaluatePair({ content: photo, stylized: out, style: o.style, depthModel: o.depthModel, vgg: o.vgg, runtime: o.runtime });
+      const report = await evaluatePair({ content: photo, stylized: out, style: o.style, depthModel: o.depthModel, secondDepthModel: o.secondDepthModel, vgg: o.vgg, runtime: o.runtime });
       rows.push({ image: stem, method: m.name, report, file: outFile, depthFile });
       gridRow.push(out, d);
       o.onProgress?.(++done, total);
@@ -121,6 +149,19 @@ export async function compare(o: CompareOptions): Promise<{ rows: Row[]; html: s
       return `<td>${fmt(b.mean)}<br><small>[${fmt(b.lo)}, ${fmt(b.hi)}]</small></td>`;
     }).join('')}</tr>`;
   });
+  // Twins (NAME-depth / NAME-nodepth, optimize with / without depth): per-photo paired differences, whose
+  // intervals are far tighter than the overlap of two marginal intervals.
+  const twins = twinPairs(o.methods.map((m) => m.name));
+  const paired = twins.map(([a, b]) => {
+    const cells = METRICS.map(([, f]) => {
+      const diffs = pairedDifferences(rows.map((r) => ({ ...r.report, image: r.image, method: r.method })), a, b, f);
+      if (!diffs.length) return '<td>–</td>';
+      const bs = bootstrapMean(diffs);
+      const excludes = bs.lo > 0 || bs.hi < 0;
+      return `<td${excludes ? ' style="font-weight:bold"' : ''}>${fmt(bs.mean)}<br><small>[${fmt(bs.lo)}, ${fmt(bs.hi)}]</small></td>`;
+    });
+    return `<tr><th>${esc(a)} − ${esc(b)}</th>${cells.join('')}</tr>`;
+  });
   const perImage = gridRows.map((_, i) => {
     const stem = rows.filter((r) => r.method === o.methods[0].name)[i]?.image ?? '';
     const cells = rows
@@ -133,12 +174,16 @@ export async function compare(o: CompareOptions): Promise<{ rows: Row[]; html: s
 <style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px;vertical-align:top;text-align:center}</style>
 <h1>depthstyle comparison</h1>
 <p>Reproduce with: <code>${esc(o.commandLine)}</code></p>
-<p>Depth network: ${esc(o.depthModel.id)} (${esc(o.depthModel.licence)}). Metrics compare each output with its photo; depth maps: near = warm.
+<p>Depth network: ${esc(o.depthModel.id)} (${esc(o.depthModel.licence)})${o.secondDepthModel ? `; second judge: ${esc(o.secondDepthModel.id)}` : ''}. Metrics compare each output with its photo; depth maps: near = warm.
+The first three columns are the robust judges: agreement under a second depth network, agreement of ${esc(o.depthModel.id)} after fixed resampling of both images (½ and back, ×0.7 and back, a 3 px shift; averaged), and how strongly the photo's depth edges stay visible as luminance edges.
+The plain score is what ${esc(o.depthModel.id)} answers on the two images as they are: a depth loss on that network can raise it with invisible patterns.
 Summary: mean over ${o.images.length} photos, 95 % bootstrap interval below.</p>
 <table><tr><th>method</th>${METRICS.map(([n, , dir]) => `<th>${n} ${dir}</th>`).join('')}</tr>${summary.join('')}</table>
+${paired.length ? `<h2>Paired differences: each model minus its no-depth twin</h2><p>Mean over photos of the per-photo difference, 95 % bootstrap interval below; bold where the interval excludes 0.</p>
+<table><tr><th>pair</th>${METRICS.map(([n, , dir]) => `<th>${n} ${dir}</th>`).join('')}</tr>${paired.join('')}</table>` : ''}
 <h2>Per photo</h2><p><img src="grid.png" style="max-width:100%"></p>
 <table>${perImage.join('')}</table>`;
   await writeFileAtomic(path.join(o.out, 'index.html'), html);
-  await writeFileAtomic(path.join(o.out, 'metrics.json'), JSON.stringify({ commandLine: o.commandLine, rows: rows.map(({ image, method, report }) => ({ image, method, ...report })) }, null, 2));
+  await writeFileAtomic(path.join(o.out, 'metrics.json'), JSON.stringify({ commandLine: o.commandLine, twins, rows: rows.map(({ image, method, report }) => ({ image, method, ...report })) }, null, 2));
   return { rows, html: path.join(o.out, 'index.html'), grid: path.join(o.out, 'grid.png') };
 }

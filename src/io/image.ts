@@ -15,11 +15,25 @@ export interface RgbImage {
 
 export const MIN_IMAGE_SIDE = 16;
 
+/**
+ * Images above this many pixels are refused from their header, before decoding: a 117 KB PNG can declare
+ * 31000×31000 pixels, and decoding it took libvips past 5 GB and into a crash. 100 MP (≈ 1.2 GB as float32
+ * planar RGB, ~3 GB at peak while decoding) suits a 24 GB machine; `--max-pixels` changes it.
+ */
+export const DEFAULT_MAX_PIXELS = 100_000_000;
+let maxPixelsDefault = DEFAULT_MAX_PIXELS;
+/** Sets the pixel limit for every later `loadImage` without its own `maxPixels` (the CLI's --max-pixels). */
+export function setMaxPixels(n: number): void {
+  maxPixelsDefault = n;
+}
+
 export interface LoadOptions {
   /** Downscale (never upscale) so that the longer side is at most this. */
   maxSide?: number;
   /** Resize to exactly this size (width, height), ignoring aspect. */
   size?: readonly [number, number];
+  /** Refuse images with more pixels than this (default `DEFAULT_MAX_PIXELS`). */
+  maxPixels?: number;
 }
 
 /** Reads an image file; throws a one-line error naming the file and the problem. */
@@ -32,14 +46,19 @@ export async function loadImage(file: string, opts: LoadOptions = {}): Promise<R
   }
   if (!st.isFile()) throw new Error(`${file}: not a file`);
   if (st.size === 0) throw new Error(`${file}: empty file (0 bytes)`);
-  let img = sharp(file, { failOn: 'truncated', limitInputPixels: 1e9 });
+  const maxPixels = opts.maxPixels ?? maxPixelsDefault;
   let meta;
   try {
-    meta = await img.metadata();
+    // The header only: nothing is decoded yet.
+    meta = await sharp(file, { limitInputPixels: false }).metadata();
   } catch {
     throw new Error(`${file}: not an image sharp can read`);
   }
   if (!meta.width || !meta.height) throw new Error(`${file}: image has no size`);
+  if (meta.width * meta.height > maxPixels)
+    throw new Error(`${file}: image declares ${meta.width}×${meta.height} = ${((meta.width * meta.height) / 1e6).toFixed(0)} MP, above the limit of ${(maxPixels / 1e6).toFixed(0)} MP (--max-pixels)`);
+  // libvips shrinks on load where the format allows when a smaller size is asked for (maxSide, size).
+  let img = sharp(file, { failOn: 'truncated', limitInputPixels: maxPixels });
   // EXIF orientations 5–8 swap width and height.
   const [w0, h0] = (meta.orientation ?? 1) >= 5 ? [meta.height, meta.width] : [meta.width, meta.height];
   if (Math.min(w0, h0) < MIN_IMAGE_SIDE) throw new Error(`${file}: image is ${w0}×${h0}; depthstyle needs at least ${MIN_IMAGE_SIDE} px per side`);

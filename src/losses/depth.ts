@@ -4,11 +4,18 @@
 import { Tensor, add, div, mul, reduceMean, square, sub } from '../graph/index.js';
 import type { DepthModel } from '../models/depth.js';
 
-export type DepthLossKind = 'mse' | 'ssi' | 'features';
-export const DEPTH_LOSS_KINDS: readonly DepthLossKind[] = ['ssi', 'mse', 'features'];
+/**
+ * - 'ssi', 'mse', 'features': the depth network's output (or features) on the stylized image against the photo's;
+ *   the gradient passes through the network, which a small CNN lets be satisfied by imperceptible patterns;
+ * - 'eot': 'ssi' in expectation over random blur, sub-pixel shift, noise and rescaling of both images;
+ * - 'weighted-content': the VGG content loss weighted per pixel by the photo's nearness (no gradient through the depth net);
+ * - 'depth-edges': the photo's luminance gradients kept where its depth changes sharply (no gradient through the depth net).
+ */
+export type DepthLossKind = 'mse' | 'ssi' | 'features' | 'eot' | 'weighted-content' | 'depth-edges';
+export const DEPTH_LOSS_KINDS: readonly DepthLossKind[] = ['ssi', 'mse', 'features', 'eot', 'weighted-content', 'depth-edges'];
 
 /** What the depth loss compares for one image: its depth map, or for 'features' the depth network's feature layers. */
-export function depthSignals(model: DepthModel, image: Tensor, kind: DepthLossKind): Tensor[] {
+export function depthSignals(model: DepthModel, image: Tensor, kind: 'ssi' | 'mse' | 'features' | DepthLossKind): Tensor[] {
   return kind === 'features' ? model.features(image) : [model.build(image)];
 }
 
@@ -18,7 +25,7 @@ export function depthSignals(model: DepthModel, image: Tensor, kind: DepthLossKi
  * layer also divided by the target's mean square so that every layer (and any depth model) weighs alike.
  */
 export function depthLossOf(pred: readonly Tensor[], target: readonly Tensor[], kind: DepthLossKind): Tensor {
-  if (kind !== 'features') return depthLoss(pred[0], target[0], kind);
+  if (kind !== 'features') return depthLoss(pred[0], target[0], kind === 'mse' ? 'mse' : 'ssi');
   const layer = (p: Tensor, t: Tensor) => div(reduceMean(square(sub(p, t))), add(reduceMean(square(t)), 1e-8));
   return div(pred.map((p, i) => layer(p, target[i])).reduce((a, b) => add(a, b)), pred.length);
 }
@@ -32,7 +39,7 @@ export function depthLossOf(pred: readonly Tensor[], target: readonly Tensor[], 
  *   Monocular depth is only known up to scale and shift, so only the layout counts;
  *   the value equals 1 − r² (r: Pearson correlation of the maps).
  */
-export function depthLoss(pred: Tensor, target: Tensor, kind: Exclude<DepthLossKind, 'features'>): Tensor {
+export function depthLoss(pred: Tensor, target: Tensor, kind: 'mse' | 'ssi'): Tensor {
   const axes = [1, 2, 3];
   const tMean = reduceMean(target, axes, true);
   if (kind === 'mse') return reduceMean(square(div(sub(pred, target), add(tMean, 1e-6))));

@@ -99,6 +99,11 @@ export const BUILTIN_DEPTH_MODELS = {
 };
 export type BuiltinDepthModel = keyof typeof BUILTIN_DEPTH_MODELS;
 
+/** The second judge for a depth model: the other built-in network (so a loss on one is judged by one it never saw). */
+export function secondJudgeFor(spec: string): BuiltinDepthModel {
+  return spec === 'pydnet' ? 'pydnet-v2' : 'pydnet';
+}
+
 /** Bump when the TFLite → ONNX conversion changes, to invalidate cached conversions. */
 const CONVERTER_VERSION = 2;
 

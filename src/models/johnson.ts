@@ -5,6 +5,8 @@
 // decoder, output 150·tanh(y) + 127.5.
 import * as G from '../graph/index.js';
 import type { Tensor } from '../graph/index.js';
+import { samePads } from '../graph/ops/conv.js';
+import { ENGSTROM_LAYERS, ENGSTROM_SCOPE, engstromWeightShape } from '../nn/engstrom.js';
 import { ModelStore } from './resolver.js';
 
 export const BASELINE_STYLES = ['wave', 'udnie', 'scream', 'la_muse'] as const;
@@ -57,11 +59,6 @@ function permute4(data: Float32Array, shape: number[], perm: number[]): { data: 
   return { data: out, shape: oshape };
 }
 
-function samePads(size: number, k: number, s: number): [number, number] {
-  const out = Math.ceil(size / s);
-  const total = Math.max((out - 1) * s + k - size, 0);
-  return [Math.floor(total / 2), total - Math.floor(total / 2)];
-}
 
 const varName = (i: number) => (i === 0 ? 'Variable' : `Variable_${i}`);
 
@@ -109,4 +106,25 @@ export function johnsonBaselineNet(x: Tensor, ckpt: Checkpoint, scope: string): 
 export async function loadBaseline(style: string, store = new ModelStore()): Promise<Checkpoint> {
   if (!(BASELINE_STYLES as readonly string[]).includes(style)) throw new Error(`unknown baseline style "${style}": use one of ${BASELINE_STYLES.join(', ')}`);
   return readDeeplearnCheckpoint(store, `baselines/johnson-engstrom/${style}`);
+}
+
+/**
+ * A released baseline's weights as parameters of the trainable `engstromNet` (for `train --init baseline:NAME`):
+ * the checkpoint's variables, in layer order, are each conv's kernel, then its instance norm's shift and scale.
+ */
+export async function baselineParams(style: string, store = new ModelStore()): Promise<Record<string, Float32Array>> {
+  const ckpt = await loadBaseline(style, store);
+  const out: Record<string, Float32Array> = {};
+  ENGSTROM_LAYERS.forEach((l, li) => {
+    const i = 3 * li;
+    const k = ckpt.get(varName(i));
+    // HWIO (convs) or HW-out-in (transposed convs) → OIHW / IOHW, the same permutation for both.
+    const w = permute4(k.data, k.shape, [3, 2, 0, 1]);
+    const want = engstromWeightShape(l);
+    if (w.shape.join() !== want.join()) throw new Error(`baseline ${style}: ${varName(i)} has shape [${w.shape.join(', ')}], expected [${want.join(', ')}]`);
+    out[`${ENGSTROM_SCOPE}/${l.name}/weight`] = w.data;
+    out[`${ENGSTROM_SCOPE}/${l.name}/in_shift`] = ckpt.get(varName(i + 1)).data;
+    out[`${ENGSTROM_SCOPE}/${l.name}/in_scale`] = ckpt.get(varName(i + 2)).data;
+  });
+  return out;
 }

@@ -133,7 +133,7 @@ const IMPORTERS: Record<string, Importer> = {
   },
 };
 
-function tensorValues(t: P.ITensorProto): ArrayLike<number> {
+export function tensorValues(t: P.ITensorProto): ArrayLike<number> {
   const T = onnx.TensorProto.DataType;
   const n = (t.dims ?? []).reduce<number>((a, b) => a * Number(b), 1);
   if (t.rawData && t.rawData.length) {

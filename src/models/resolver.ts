@@ -83,6 +83,8 @@ export function cacheDir(): string {
   return path.resolve(process.env.DEPTHSTYLE_CACHE ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'depthstyle'));
 }
 
+let warnedCache = false;
+
 interface CacheMeta {
   key: string;
   sha256: string;
@@ -107,7 +109,13 @@ export async function cached(name: string, key: string, make: () => Promise<Uint
     // missing or unreadable entry: rebuild below
   }
   const bytes = await make();
-  await writeFileAtomic(file, bytes);
-  await writeFileAtomic(metaFile, JSON.stringify({ key, sha256: sha256(bytes), bytes: bytes.length } satisfies CacheMeta));
+  try {
+    await writeFileAtomic(file, bytes);
+    await writeFileAtomic(metaFile, JSON.stringify({ key, sha256: sha256(bytes), bytes: bytes.length } satisfies CacheMeta));
+  } catch (err) {
+    // An unwritable cache (EACCES, a folder where the entry should be, a full disk) costs time, not the run.
+    if (!warnedCache) process.stderr.write(`warning: cannot write the model cache (${(err as Error).message}); working without it (set DEPTHSTYLE_CACHE to a writable folder)\n`);
+    warnedCache = true;
+  }
   return { bytes, hit: false, file };
 }

@@ -5,13 +5,9 @@ import * as G from '../graph/index.js';
 import type { Tensor } from '../graph/index.js';
 import { BUILTIN, BUILTIN_NAMES, type TfliteModel, type TfliteOperator, type TfliteTensor } from './tflite.js';
 
-const NHWC_TO_NCHW_AXIS = [0, 2, 3, 1];
+import { samePads } from '../graph/ops/conv.js';
 
-function samePads(inSize: number, k: number, s: number, d: number): [number, number] {
-  const out = Math.ceil(inSize / s);
-  const total = Math.max((out - 1) * s + (k - 1) * d + 1 - inSize, 0);
-  return [Math.floor(total / 2), total - Math.floor(total / 2)];
-}
+const NHWC_TO_NCHW_AXIS = [0, 2, 3, 1];
 
 /** Ops of a model that this builder cannot map, by name (empty if all are supported). */
 export function unsupportedTfliteOps(m: TfliteModel): string[] {

@@ -3,7 +3,7 @@
 // Johnson/Engstrom baseline.
 import { BASELINE_STYLES, johnsonBaselineNet, loadBaseline } from '../models/johnson.js';
 import { ModelStore } from '../models/resolver.js';
-import { exportCheckpoint } from '../train/train.js';
+import { exportCheckpoint } from '../nn/export.js';
 import { loadTransformOnnx } from './onnx-model.js';
 import type { TransformModel } from './stylize.js';
 

@@ -19,8 +19,15 @@ export async function loadTransformOnnx(file: string, bytes?: Uint8Array): Promi
   if (bad.length) throw new Error(`${file}: not a depthstyle transform model (ops ${bad.join(', ')})`);
   const inputs = onnxInputs(proto);
   if (inputs.length !== 1 || inputs[0].name !== 'image') throw new Error(`${file}: not a depthstyle model (expects one input "image")`);
+  // A depth network (or any other image model) also takes one "image": the output tells a style model apart.
+  const outputs = proto.graph?.output ?? [];
+  const dims = outputs[0]?.type?.tensorType?.shape?.dim ?? [];
+  const channels = dims[1]?.dimValue;
+  if (outputs.length !== 1 || outputs[0].name !== 'stylized' || (channels !== undefined && channels !== null && Number(channels) !== 3))
+    throw new Error(`${file}: not a style model (its output is ${outputs.map((o) => `"${o.name}"`).join(', ') || 'missing'}; a depthstyle model has one RGB output "stylized")`);
   const metadata = Object.fromEntries((proto.metadataProps ?? []).map((p) => [p.key ?? '', p.value ?? '']));
   const id = metadata.style ? `${metadata.style} (${file})` : file;
   const licence = metadata.licence ?? 'see the model’s metadata';
-  return { model: { id, licence, build: (x) => importOnnx(proto, [x], 'model', file)[0] }, metadata };
+  const sizeMultiple = Number(metadata.size_multiple) || undefined;
+  return { model: { id, licence, sizeMultiple, build: (x) => importOnnx(proto, [x], 'model', file)[0] }, metadata };
 }

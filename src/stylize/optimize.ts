@@ -5,12 +5,13 @@
 import * as G from '../graph/index.js';
 import type { Tensor } from '../graph/index.js';
 import { resizeImage, type RgbImage } from '../io/image.js';
-import { depthLossOf, depthSignals, type DepthLossKind } from '../losses/depth.js';
-import { gram, mse, tvLoss } from '../losses/perceptual.js';
+import type { DepthLossKind } from '../losses/depth.js';
+import { GATYS_CONTENT_LAYERS, GATYS_STYLE_LAYERS, buildObjective, objectiveTargets, targetInputs, type LossWeights } from '../losses/objective.js';
+import { gram } from '../losses/perceptual.js';
 import { loadDepthModel, type DepthModel } from '../models/depth.js';
 import { loadVgg19, type Vgg19 } from '../models/vgg.js';
 import { Rng } from '../nn/random.js';
-import { Adam, LBFGS } from '../train/optim.js';
+import { Adam, LBFGS } from '../optim/optimizers.js';
 import { combineLuminance, luminanceImage, matchHistogram, type PreserveColor } from './color.js';
 
 export interface OptimizeOptions {
@@ -78,8 +79,8 @@ export const OPTIMIZE_DEFAULTS = {
   tvWeight: 1,
   depthWeight: 1e5,
   depthLoss: 'ssi' as DepthLossKind,
-  contentLayers: ['relu4_2'],
-  styleLayers: ['relu1_1', 'relu2_1', 'relu3_1', 'relu4_1', 'relu5_1'],
+  contentLayers: GATYS_CONTENT_LAYERS,
+  styleLayers: GATYS_STYLE_LAYERS,
   styleScale: 1,
   preserveColor: 'none' as PreserveColor,
   seed: 0,
@@ -98,43 +99,44 @@ async function resizeTo(img: RgbImage, side: number): Promise<RgbImage> {
 }
 
 export interface Targets {
-  grams: Map<string, G.Float32Tensor>;
-  content: Map<string, G.Float32Tensor>;
-  /** The content's depth map, or its depth-network features for the 'features' loss. */
-  depth?: G.Float32Tensor[];
+  /** Gram matrices of the blended style images, one per style layer. */
+  grams: G.Float32Tensor[];
+  /** The objective's constants of the photo (`objectiveTargets`), by name. */
+  photo: Map<string, G.Float32Tensor>;
 }
 
-export async function computeTargets(o: Required<Pick<OptimizeOptions, 'contentLayers' | 'styleLayers'>> & { vgg: Vgg19; depthModel?: DepthModel; depthLoss?: DepthLossKind; rt: G.Runtime }, content: RgbImage, styles: RgbImage[], blend: number[]): Promise<Targets> {
-  const run = async (img: RgbImage, outputs: (x: Tensor) => Tensor[]) => {
-    const g = new G.Graph();
-    const x = g.input('image', [1, 3, img.height, img.width]);
-    const out = await (await o.rt.compile(outputs(x))).run(new Map([[x, img.data]]));
-    await o.rt.releaseGraph(g);
-    return out;
-  };
-  const cOut = await run(content, (x) => {
-    const f = o.vgg.features(x, o.contentLayers);
-    const outs = o.contentLayers.map((l) => f.get(l)!);
-    return o.depthModel ? [...outs, ...depthSignals(o.depthModel, x, o.depthLoss ?? OPTIMIZE_DEFAULTS.depthLoss)] : outs;
+type TargetOptions = Required<Pick<OptimizeOptions, 'contentLayers' | 'styleLayers'>> & LossWeights & { vgg: Vgg19; depthModel?: DepthModel; depthLoss: DepthLossKind; rt: G.Runtime };
+
+/** Runs a one-off graph over one image and frees it. */
+async function runOnce(rt: G.Runtime, img: RgbImage, outputs: (x: Tensor) => Tensor[]): Promise<G.Float32Tensor[]> {
+  const g = new G.Graph();
+  const x = g.input('image', [1, 3, img.height, img.width]);
+  const out = await (await rt.compile(outputs(x))).run(new Map([[x, img.data]]));
+  await rt.releaseGraph(g);
+  return out;
+}
+
+/** The objective's constants: the photo's targets and the styles' blended Gram matrices, each computed once. */
+export async function computeTargets(o: TargetOptions, content: RgbImage, styles: RgbImage[], blend: number[]): Promise<Targets> {
+  let keys: string[] = [];
+  const values = await runOnce(o.rt, content, (x) => {
+    const t = objectiveTargets(o, x);
+    keys = [...t.keys()];
+    return [...t.values()];
   });
-  const grams = new Map<string, G.Float32Tensor>();
+  const grams: G.Float32Tensor[] = [];
   for (let s = 0; s < styles.length; s++) {
-    const sOut = await run(styles[s], (x) => {
+    const sOut = await runOnce(o.rt, styles[s], (x) => {
       const f = o.vgg.features(x, o.styleLayers);
       return o.styleLayers.map((l) => gram(f.get(l)!));
     });
-    o.styleLayers.forEach((l, i) => {
-      const prev = grams.get(l);
-      const d = sOut[i].data.map((v) => v * blend[s]);
-      if (prev) prev.data.forEach((v, k) => (d[k] += v));
-      grams.set(l, { data: d, shape: sOut[i].shape });
+    sOut.forEach((t, i) => {
+      const d = t.data.map((v) => v * blend[s]);
+      grams[i]?.data.forEach((v, k) => (d[k] += v));
+      grams[i] = { data: d, shape: t.shape };
     });
   }
-  return {
-    grams,
-    content: new Map(o.contentLayers.map((l, i) => [l, cOut[i]])),
-    depth: o.depthModel ? cOut.slice(o.contentLayers.length) : undefined,
-  };
+  return { grams, photo: new Map(keys.map((k, i) => [k, values[i]])) };
 }
 
 export async function optimize(opts: OptimizeOptions): Promise<OptimizeResult> {
@@ -209,6 +211,7 @@ export interface ScaleOptions {
   depthLoss: DepthLossKind;
   contentLayers: string[];
   styleLayers: string[];
+  seed?: number;
   signal?: AbortSignal;
 }
 
@@ -219,54 +222,50 @@ export interface LossGraph {
   gradient: Tensor;
   /** Target values for the graph's target inputs (set `image` before running). */
   feeds: Map<Tensor, G.Feed>;
+  /** Draws new random transformations for a stochastic depth loss (`eot`); a no-op otherwise. */
+  resample: (rng: Rng) => void;
+  stochastic: boolean;
 }
+
+/** L-BFGS iterations per draw of a stochastic objective's random transformations. */
+const EOT_LBFGS_ROUND = 10;
 
 /** The weighted loss terms of an image of `target`'s size, and their gradient w.r.t. the image. */
 export function buildLossGraph(o: Omit<ScaleOptions, 'rt' | 'iterations' | 'optimizer'>, target: RgbImage, t: Targets): LossGraph {
   const g = new G.Graph();
   const img = g.input('image', [1, 3, target.height, target.width]);
-  const f = o.vgg.features(img, [...new Set([...o.styleLayers, ...o.contentLayers])]);
-  const feeds = new Map<Tensor, G.Feed>();
-  const terms: [string, Tensor][] = [];
-  let style: Tensor | undefined;
-  for (const l of o.styleLayers) {
-    const tg = g.input(`gram/${l}`, t.grams.get(l)!.shape);
-    feeds.set(tg, t.grams.get(l)!);
-    const term = mse(gram(f.get(l)!), tg);
-    style = style ? G.add(style, term) : term;
-  }
-  terms.push(['style', G.mul(style!, o.styleWeight)]);
-  let content: Tensor | undefined;
-  for (const l of o.contentLayers) {
-    const tc = g.input(`content/${l}`, t.content.get(l)!.shape);
-    feeds.set(tc, t.content.get(l)!);
-    const term = mse(f.get(l)!, tc);
-    content = content ? G.add(content, term) : term;
-  }
-  if (o.contentWeight > 0) terms.push(['content', G.mul(content!, o.contentWeight)]);
-  if (o.tvWeight > 0) terms.push(['tv', G.mul(tvLoss(img), o.tvWeight)]);
-  if (o.depthModel && t.depth && o.depthWeight > 0) {
-    const td = t.depth.map((d, i) => {
-      const input = g.input(`depth_target/${i}`, d.shape);
-      feeds.set(input, d);
-      return input;
-    });
-    terms.push(['depth', G.mul(depthLossOf(depthSignals(o.depthModel, img, o.depthLoss), td, o.depthLoss), o.depthWeight)]);
-  }
-  const total = terms.map(([, v]) => v).reduce((a, b) => G.add(a, b));
-  const [gradient] = G.grad(total, [img]);
-  return { image: img, total, terms, gradient, feeds };
+  const photo = g.input('photo', [1, 3, target.height, target.width]);
+  const feeds = new Map<Tensor, G.Feed>([[photo, target.data]]);
+  const objective = buildObjective({ ...o, grams: t.grams }, img, photo, targetInputs(g, t.photo, feeds));
+  for (const [k, v] of objective.feeds) feeds.set(k, v);
+  const [gradient] = G.grad(objective.total, [img]);
+  return {
+    image: img,
+    total: objective.total,
+    terms: objective.terms,
+    gradient,
+    feeds,
+    stochastic: objective.stochastic,
+    resample: (rng) => {
+      objective.resample(rng);
+      for (const [k, v] of objective.feeds) feeds.set(k, v);
+    },
+  };
 }
 
 /** Optimizes the image at one size. */
 async function optimizeAtScale(o: ScaleOptions, target: RgbImage, t: Targets, init: RgbImage, progress: (it: number, l: Record<string, number>) => void, frame: (it: number, img: RgbImage) => Promise<void>) {
-  const { image: img, total, terms, gradient: dimg, feeds } = buildLossGraph(o, target, t);
+  const { image: img, total, terms, gradient: dimg, feeds, resample, stochastic } = buildLossGraph(o, target, t);
+  // Random transformations (eot) are drawn anew each iteration, never inside an L-BFGS line search.
+  const rng = new Rng(o.seed ?? 0);
+  resample(rng);
   const prog = await o.rt.compile([total, ...terms.map(([, v]) => v), dimg]);
 
   const x = Float32Array.from(init.data);
   let best = { loss: Infinity, x: Float32Array.from(x), losses: {} as Record<string, number> };
   let iteration = 0;
   let initialLosses: Record<string, number> | undefined;
+  let lastLosses: Record<string, number> = {};
   const evaluate = async (v: Float32Array) => {
     if (o.signal?.aborted) throw new Stopped();
     feeds.set(img, v);
@@ -276,6 +275,7 @@ async function optimizeAtScale(o: ScaleOptions, target: RgbImage, t: Targets, in
     losses.total = tot.data[0];
     if (!Number.isFinite(losses.total)) throw new Error(`optimize: the loss became ${losses.total}; try smaller weights or learning rate`);
     initialLosses ??= losses;
+    lastLosses = losses;
     if (losses.total < best.loss) best = { loss: losses.total, x: Float32Array.from(v), losses };
     return { loss: losses.total, grad, losses };
   };
@@ -286,6 +286,7 @@ async function optimizeAtScale(o: ScaleOptions, target: RgbImage, t: Targets, in
     if (o.optimizer === 'adam') {
       const adam = new Adam({ lr: o.lr ?? 10 });
       for (iteration = 1; iteration <= o.iterations; iteration++) {
+        if (iteration > 1) resample(rng);
         const r = await evaluate(x);
         adam.step(new Map([['image', x]]), new Map([['image', r.grad]]));
         progress(iteration, r.losses);
@@ -293,25 +294,33 @@ async function optimizeAtScale(o: ScaleOptions, target: RgbImage, t: Targets, in
       }
       iteration = o.iterations;
     } else {
-      // The first line search may need many evaluations (its first step is tiny): leave room for it.
-      lbfgs = new LBFGS(x, { maxIter: o.iterations, maxEval: o.iterations * 4 + 25, lr: o.lr ?? 1, historySize: 50, tolGrad: 0, tolChange: 0 });
-      let last = 0;
-      await lbfgs.step(async (v) => {
-        const r = await evaluate(v);
-        if (lbfgs!.iterations !== last) {
-          last = lbfgs!.iterations;
-          progress(last, r.losses);
-          await frame(last, { ...target, data: Float32Array.from(v) });
-        }
-        return r;
-      });
-      iteration = lbfgs.iterations;
+      // A stochastic objective (eot) is drawn anew for each round of L-BFGS iterations, with fresh curvature
+      // memory: inside a round the function stays fixed, so the line search compares like with like.
+      const round = stochastic ? EOT_LBFGS_ROUND : o.iterations;
+      for (let doneIts = 0; doneIts < o.iterations; doneIts += round) {
+        const its = Math.min(round, o.iterations - doneIts);
+        if (doneIts > 0) resample(rng);
+        // The first line search may need many evaluations (its first step is tiny): leave room for it.
+        lbfgs = new LBFGS(x, { maxIter: its, maxEval: its * 4 + 25, lr: o.lr ?? 1, historySize: 50, tolGrad: 0, tolChange: 0 });
+        let last = 0;
+        await lbfgs.step(async (v) => {
+          const r = await evaluate(v);
+          if (lbfgs!.iterations !== last) {
+            last = lbfgs!.iterations;
+            progress(doneIts + last, r.losses);
+            await frame(doneIts + last, { ...target, data: Float32Array.from(v) });
+          }
+          return r;
+        });
+        iteration = doneIts + lbfgs.iterations;
+      }
     }
   } catch (err) {
     if (!(err instanceof Stopped)) throw err;
     stopped = true;
-    if (lbfgs) iteration = lbfgs.iterations;
   }
   await o.rt.releaseGraph(img.graph);
-  return { image: { ...target, data: best.x }, losses: best.losses, initialLosses: initialLosses ?? {}, iterations: iteration, stopped };
+  // A stochastic objective's values under different draws do not compare: its result is where it ended.
+  const end = stochastic ? { x: Float32Array.from(x), losses: lastLosses } : best;
+  return { image: { ...target, data: end.x }, losses: end.losses, initialLosses: initialLosses ?? {}, iterations: iteration, stopped };
 }

@@ -9,6 +9,8 @@ import { stylizeTiled, type TileOptions } from './tiles.js';
 export interface TransformModel {
   readonly id: string;
   readonly licence: string;
+  /** Input sizes must be multiples of this (the Engstrom architecture: 4); the stylizer pads to it. */
+  readonly sizeMultiple?: number;
   build(x: Tensor): Tensor;
 }
 
@@ -22,9 +24,12 @@ export const STYLIZE_MARGIN = 16;
 function withMargin(model: TransformModel, margin: number): (x: Tensor) => Tensor {
   return (x) => {
     const [, , h, w] = x.staticShape('stylize input');
-    const m = Math.min(Math.round(margin), h - 1, w - 1); // reflection needs fewer pad pixels than the image has
-    if (m <= 0) return model.build(x);
-    const y = model.build(G.pad2d(x, [m, m, m, m], 'reflect'));
+    const m = Math.max(0, Math.min(Math.round(margin), h - 1, w - 1)); // reflection needs fewer pad pixels than the image has
+    const k = model.sizeMultiple ?? 1;
+    // Bottom and right get what a size multiple needs on top of the margin.
+    const [eb, er] = [(k - ((h + 2 * m) % k)) % k, (k - ((w + 2 * m) % k)) % k];
+    if (m <= 0 && !eb && !er) return model.build(x);
+    const y = model.build(G.pad2d(x, [m, m, m + eb, m + er], 'reflect'));
     return G.slice(y, [m, m], [m + h, m + w], [2, 3]);
   };
 }

@@ -2,25 +2,8 @@
 // random square crops resized to the training size, read one batch at a time
 // (COCO-sized folders are never loaded whole). Unreadable files are skipped
 // with one warning each and counted, so a multi-hour run never dies on one.
-import { readdir } from 'node:fs/promises';
-import path from 'node:path';
 import sharp from 'sharp';
 import { Rng } from '../nn/random.js';
-
-const IMAGE = /\.(jpe?g|png|webp|tiff?|gif|avif)$/i;
-
-export async function listImages(dir: string): Promise<string[]> {
-  let entries;
-  try {
-    entries = await readdir(dir, { withFileTypes: true, recursive: true });
-  } catch {
-    throw new Error(`${dir}: cannot read training folder`);
-  }
-  const files = entries.filter((e) => e.isFile() && IMAGE.test(e.name)).map((e) => path.join(e.parentPath ?? (e as unknown as { path: string }).path, e.name));
-  files.sort();
-  if (!files.length) throw new Error(`${dir}: no images found (looked for .jpg, .png, .webp, .tif, .gif, .avif, recursively)`);
-  return files;
-}
 
 export interface DataState {
   epoch: number;

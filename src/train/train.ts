@@ -3,16 +3,20 @@
 // total variation and depth losses, Adam, checkpoints that resume bit for bit.
 import * as G from '../graph/index.js';
 import type { Tensor } from '../graph/index.js';
-import { writeFileAtomic } from '../io/atomic.js';
 import { loadImage, resizeImage, type RgbImage } from '../io/image.js';
-import { depthLossOf, depthSignals, type DepthLossKind } from '../losses/depth.js';
-import { gram, mse, tvLoss } from '../losses/perceptual.js';
+import type { DepthLossKind } from '../losses/depth.js';
+import { buildObjective, objectiveTargets } from '../losses/objective.js';
+import { gram } from '../losses/perceptual.js';
+import { Rng } from '../nn/random.js';
 import type { DepthModel } from '../models/depth.js';
 import type { Vgg19 } from '../models/vgg.js';
-import { transformNet } from '../nn/transform.js';
-import { ImageFolder, listImages } from './data.js';
-import { Adam } from './optim.js';
-import { loadState, saveState, type SavedState } from './state.js';
+import { restoreParams } from '../nn/export.js';
+import { archCode, archOfCode, styleNetwork, type Architecture, type NetworkShape } from '../nn/networks.js';
+import { ImageFolder } from './data.js';
+import { listImages } from '../io/files.js';
+import { Adam } from '../optim/optimizers.js';
+import type { InitialWeights } from './init.js';
+import { loadState, saveState, type SavedState } from '../io/state.js';
 
 export interface TrainOptions {
   style: RgbImage;
@@ -33,6 +37,8 @@ export interface TrainOptions {
   /** Long side of the style image for its Gram matrices (default: the training size). */
   styleSize?: number;
   width?: number;
+  /** 'upsample' (ours) or 'engstrom' (the baselines' architecture; set by an engstrom `init`). */
+  arch?: Architecture;
   /** Residual blocks (5 in Johnson et al.; fewer for tests). */
   blocks?: number;
   seed?: number;
@@ -40,6 +46,8 @@ export interface TrainOptions {
   checkpointEvery?: number;
   checkpoint?: string;
   resume?: string;
+  /** Start from a trained network's weights with a fresh optimizer (a branch of that base); see `readInitialWeights`. */
+  init?: InitialWeights;
   vgg: Vgg19;
   depthModel?: DepthModel;
   runtime?: G.Runtime;
@@ -80,6 +88,7 @@ export const TRAIN_DEFAULTS = {
   styleLayers: ['relu1_2', 'relu2_2', 'relu3_4', 'relu4_4'],
   width: 32,
   blocks: 5,
+  arch: 'upsample' as Architecture,
   seed: 0,
   checkpointEvery: 500,
 };
@@ -87,26 +96,37 @@ export const TRAIN_DEFAULTS = {
 export interface Trainer {
   params: G.ParamStore;
   step: number;
+  /** The network trained. */
+  net: NetworkShape;
+  /** The base this run branched from (`init`, kept across resumes), if any. */
+  branchOf?: { source: string; steps?: number };
   losses: Record<string, number>;
   stopped: boolean;
 }
 
-/** Sets the network's parameters from a checkpoint, refusing one saved from a different network. */
-function restoreParams(params: G.ParamStore, ck: SavedState, file: string): void {
-  for (const [name, v] of params.values) {
-    const saved = ck.arrays[name];
-    if (!saved || saved.length !== v.length) throw new Error(`${file}: checkpoint does not match this network (parameter ${name})`);
-    v.set(saved);
-  }
-}
-
 /** Architecture settings that a checkpoint must match to be resumed. */
-function fingerprint(o: typeof TRAIN_DEFAULTS): Record<string, number> {
-  return { width: o.width, blocks: o.blocks, size: o.size, batch: o.batch, seed: o.seed };
+function fingerprint(o: typeof TRAIN_DEFAULTS & { arch: Architecture }): Record<string, number> {
+  // (arch is left out for our own architecture, so that checkpoints from before it existed still resume)
+  return { width: o.width, blocks: o.blocks, size: o.size, batch: o.batch, seed: o.seed, ...(o.arch !== 'upsample' ? { arch: archCode(o.arch) } : {}) };
 }
 
 export async function train(opts: TrainOptions): Promise<Trainer> {
   const o = { ...TRAIN_DEFAULTS, ...Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)) } as typeof TRAIN_DEFAULTS & TrainOptions;
+  if (o.init) {
+    // A branch has its base's architecture.
+    for (const k of ['width', 'blocks', 'arch'] as const)
+      if (opts[k] !== undefined && opts[k] !== o.init[k]) throw new Error(`--init ${o.init.source}: the base has ${k} ${o.init[k]}, this run asks for ${opts[k]}`);
+    o.width = o.init.width;
+    o.blocks = o.init.blocks;
+    o.arch = o.init.arch;
+  }
+  // A resumed run has its checkpoint's network unless told otherwise (a mismatch is refused below).
+  const resumed = o.resume ? await loadState(o.resume) : undefined;
+  if (resumed) {
+    o.width = opts.width ?? resumed.scalars.width ?? o.width;
+    o.blocks = opts.blocks ?? resumed.scalars.blocks ?? o.blocks;
+    o.arch = opts.arch ?? archOfCode(resumed.scalars.arch);
+  }
   const rt = o.runtime ?? new G.Runtime();
   const files = await listImages(o.data);
   const data = new ImageFolder(files, o.size, o.seed);
@@ -120,14 +140,17 @@ export async function train(opts: TrainOptions): Promise<Trainer> {
   const sf = o.vgg.features(sx, o.styleLayers);
   const grams = await (await rt.compile(o.styleLayers.map((l) => gram(sf.get(l)!)))).run(new Map([[sx, style.data]]));
 
-  const { x, total, terms, paramTensors, grads, feeds } = buildTrainGraph(o, grams);
+  const { x, total, terms, paramTensors, grads, feeds, resample } = buildTrainGraph(o, grams);
   const prog = await rt.compile([total, ...terms.map(([, t]) => t), ...grads]);
 
   const params = G.ParamStore.fromGraph(x.graph);
   const adam = new Adam({ lr: o.lr });
   let step = 0;
-  if (o.resume) {
-    const ck = await loadState(o.resume);
+  let branchOf: Trainer['branchOf'] = o.init ? { source: o.init.source, steps: o.init.steps } : undefined;
+  if (o.init && !o.resume) restoreParams(params, { scalars: {}, arrays: o.init.arrays }, o.init.source);
+  if (o.resume && resumed) {
+    const ck = resumed;
+    if (ck.notes?.branch_of) branchOf = { source: ck.notes.branch_of, steps: ck.notes.branch_steps ? Number(ck.notes.branch_steps) : undefined };
     const fp = fingerprint(o);
     for (const [k, v] of Object.entries(fp)) if (ck.scalars[k] !== v) throw new Error(`${o.resume}: checkpoint has ${k} ${ck.scalars[k]}, this run ${v}`);
     restoreParams(params, ck, o.resume);
@@ -141,6 +164,7 @@ export async function train(opts: TrainOptions): Promise<Trainer> {
     const d = data.dataState;
     const s: SavedState = {
       scalars: { step, ...fingerprint(o), epoch: d.epoch, index: d.index, rng: d.rng, skipped: d.skipped },
+      ...(branchOf ? { notes: { branch_of: branchOf.source, ...(branchOf.steps !== undefined ? { branch_steps: String(branchOf.steps) } : {}) } } : {}),
       arrays: Object.fromEntries(params.values),
       children: { adam: adam.state() },
     };
@@ -158,7 +182,7 @@ export async function train(opts: TrainOptions): Promise<Trainer> {
     }
     const pg = new G.Graph();
     const input = pg.input('image', [valid.length, 3, o.size, o.size]);
-    const out = transformNet(input, { width: o.width, residualBlocks: o.blocks, seed: o.seed });
+    const out = styleNetwork(input, o, o.seed);
     preview = { prog: await rt.compile([out]), input, images: valid };
   }
 
@@ -173,6 +197,8 @@ export async function train(opts: TrainOptions): Promise<Trainer> {
     }
     const t0 = performance.now();
     feeds.set(x, { data: await data.next(o.batch), shape: [o.batch, 3, o.size, o.size] });
+    // Random transformations of a stochastic depth loss (eot), drawn per step from the step number: resumable.
+    resample(new Rng(o.seed * 1_000_003 + step));
     const [tot, ...rest] = await prog.run(feeds, params);
     const gs = rest.slice(terms.length);
     const current: Record<string, number> = Object.fromEntries(terms.map(([n], i) => [n, rest[i].data[0]]));
@@ -196,7 +222,7 @@ export async function train(opts: TrainOptions): Promise<Trainer> {
     }
   }
   await save();
-  return { params, step, losses, stopped };
+  return { params, step, losses, stopped, branchOf, net: { arch: o.arch, width: o.width, blocks: o.blocks } };
 }
 
 export interface TrainGraph {
@@ -209,68 +235,15 @@ export interface TrainGraph {
   feeds: Map<Tensor, G.Feed>;
 }
 
-/** The training graph: transform net, losses through VGG-19 (and the depth net), gradients w.r.t. all weights. */
-export function buildTrainGraph(o: typeof TRAIN_DEFAULTS & Pick<TrainOptions, 'vgg' | 'depthModel'>, grams: G.Float32Tensor[]): TrainGraph {
+/** The training graph: transform net, the shared objective (photo targets in-graph), gradients w.r.t. all weights. */
+export function buildTrainGraph(o: typeof TRAIN_DEFAULTS & Pick<TrainOptions, 'vgg' | 'depthModel'>, grams: G.Float32Tensor[]): TrainGraph & { resample: (rng: Rng) => void } {
   const g = new G.Graph();
   const x = g.input('content', [o.batch, 3, o.size, o.size]);
-  const y = transformNet(x, { width: o.width, residualBlocks: o.blocks, seed: o.seed });
-  const fy = o.vgg.features(y, [...new Set([...o.styleLayers, o.contentLayer])]);
-  const fx = o.vgg.features(x, [o.contentLayer]);
-  const feeds = new Map<Tensor, G.Feed>();
-  let styleTerm: Tensor | undefined;
-  o.styleLayers.forEach((l, i) => {
-    const t = g.input(`gram/${l}`, grams[i].shape);
-    feeds.set(t, grams[i]);
-    const term = mse(gram(fy.get(l)!), t);
-    styleTerm = styleTerm ? G.add(styleTerm, term) : term;
-  });
-  const terms: [string, Tensor][] = [
-    ['content', G.mul(mse(fy.get(o.contentLayer)!, fx.get(o.contentLayer)!), o.contentWeight)],
-    ['style', G.mul(styleTerm!, o.styleWeight)],
-  ];
-  if (o.tvWeight > 0) terms.push(['tv', G.mul(tvLoss(y), o.tvWeight)]);
-  if (o.depthWeight > 0) {
-    if (!o.depthModel) throw new Error('train: a depth model is needed when depthWeight > 0');
-    terms.push(['depth', G.mul(depthLossOf(depthSignals(o.depthModel, y, o.depthLoss), depthSignals(o.depthModel, x, o.depthLoss), o.depthLoss), o.depthWeight)]);
-  }
-  const total = terms.map(([, t]) => t).reduce((a, b) => G.add(a, b));
+  const y = styleNetwork(x, o, o.seed);
+  const spec = { ...o, contentLayers: [o.contentLayer], grams };
+  if (o.depthWeight > 0 && !o.depthModel) throw new Error('train: a depth model is needed when depthWeight > 0');
+  const objective = buildObjective(spec, y, x, objectiveTargets(spec, x));
   const paramTensors = g.params;
-  const grads = G.grad(total, paramTensors);
-  return { x, total, terms, paramTensors, grads, feeds };
-}
-
-/**
- * A self-contained ONNX stylizer: input `image` [N, 3, H, W] RGB 0–255 of any
- * size, output `stylized` the same, clamped to 0–255; weights baked in.
- */
-export function exportTransformNet(params: G.ParamStore, width: number, blocks: number, metadata: Record<string, string>): Uint8Array {
-  const g = new G.Graph();
-  const x = g.input('image', ['N', 3, 'H', 'W']);
-  const y = transformNet(x, { width, residualBlocks: blocks });
-  // clamp(y, 0, 255) = 255 − relu(255 − relu(y))
-  const clamped = G.sub(255, G.relu(G.sub(255, G.relu(y))));
-  return G.toOnnx(g, [clamped], { params: 'initializers', paramValues: params.values, name: 'depthstyle-transform', outputNames: ['stylized'], metadata }).bytes;
-}
-
-/** The licence note written into every exported model. */
-export const TRAINED_MODEL_LICENCE =
-  'Trained with depthstyle on VGG-19 (CC BY 4.0) and PyDNet v2 (academic research use only) losses; check the licences of your style and training images.';
-
-/**
- * The model held by a training checkpoint, exported as `exportTransformNet` would at the end of the run — so a
- * long run can be looked at (`depthstyle stylize --model run.ckpt`) while it goes on.
- */
-export async function exportCheckpoint(file: string): Promise<Uint8Array> {
-  const ck = await loadState(file);
-  const { width, blocks, step } = ck.scalars;
-  if (!(width > 0 && blocks > 0)) throw new Error(`${file}: not a training checkpoint (no network width/blocks)`);
-  const g = new G.Graph();
-  transformNet(g.input('image', [1, 3, 16, 16]), { width, residualBlocks: blocks });
-  const params = G.ParamStore.fromGraph(g);
-  restoreParams(params, ck, file);
-  return exportTransformNet(params, width, blocks, { steps: String(step), checkpoint: file, licence: TRAINED_MODEL_LICENCE });
-}
-
-export async function writeModel(file: string, params: G.ParamStore, width: number, blocks: number, metadata: Record<string, string>): Promise<void> {
-  await writeFileAtomic(file, exportTransformNet(params, width, blocks, metadata));
+  const grads = G.grad(objective.total, paramTensors);
+  return { x, total: objective.total, terms: objective.terms, paramTensors, grads, feeds: objective.feeds, resample: (rng) => objective.resample(rng) };
 }

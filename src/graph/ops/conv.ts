@@ -31,6 +31,16 @@ function pair(v: number | readonly [number, number] | undefined, dflt: number): 
   return typeof v === 'number' ? [v, v] : [v[0], v[1]];
 }
 
+/**
+ * TensorFlow's 'SAME' padding [before, after] along one axis (kernel k, stride s, dilation d): the output has
+ * ceil(size / s) positions, and the odd pixel goes after. A symbolic size is taken as a multiple of the stride.
+ */
+export function samePads(size: number | string, k: number, s: number, d = 1): [number, number] {
+  const span = (k - 1) * d + 1;
+  const total = typeof size === 'number' ? Math.max((Math.ceil(size / s) - 1) * s + span - size, 0) : Math.max(span - s, 0);
+  return [Math.floor(total / 2), total - Math.floor(total / 2)];
+}
+
 export function convAttrs(o: ConvOptions = {}): Conv2dAttrs {
   const p = o.pads ?? 0;
   return {

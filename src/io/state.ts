@@ -2,12 +2,14 @@
 // "DSST" magic, a JSON header (scalars, number lists, array names and
 // lengths), then the raw little-endian float32 arrays. JSON round-trips
 // JavaScript numbers exactly, so a restored state continues bit for bit.
-import { writeFileAtomic } from '../io/atomic.js';
+import { writeFileAtomic } from './atomic.js';
 import { readFile } from 'node:fs/promises';
 
 export interface SavedState {
   scalars: Record<string, number>;
   lists?: Record<string, number[]>;
+  /** Text notes (e.g. the base a branch started from). */
+  notes?: Record<string, string>;
   arrays: Record<string, Float32Array>;
   /** Nested states (e.g. the optimizer inside a training checkpoint). */
   children?: Record<string, SavedState>;
@@ -18,6 +20,7 @@ const MAGIC = 'DSST';
 interface Header {
   scalars: Record<string, number>;
   lists: Record<string, number[]>;
+  notes?: Record<string, string>;
   arrays: [string, number][];
   children: Record<string, Header>;
 }
@@ -29,7 +32,7 @@ function flatten(s: SavedState, out: Float32Array[]): Header {
   });
   const children: Record<string, Header> = {};
   for (const [k, c] of Object.entries(s.children ?? {})) children[k] = flatten(c, out);
-  return { scalars: s.scalars, lists: s.lists ?? {}, arrays, children };
+  return { scalars: s.scalars, lists: s.lists ?? {}, ...(s.notes ? { notes: s.notes } : {}), arrays, children };
 }
 
 export function encodeState(s: SavedState): Uint8Array {
@@ -70,7 +73,7 @@ export function decodeState(buf: Uint8Array, what = 'state'): SavedState {
     }
     const children: Record<string, SavedState> = {};
     for (const [k, c] of Object.entries(h.children)) children[k] = unflatten(c);
-    return { scalars: h.scalars, lists: h.lists, arrays, children };
+    return { scalars: h.scalars, lists: h.lists, ...(h.notes ? { notes: h.notes } : {}), arrays, children };
   };
   const s = unflatten(header);
   if (off !== buf.length) throw new Error(`${what}: ${buf.length - off} trailing bytes`);

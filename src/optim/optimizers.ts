@@ -1,7 +1,7 @@
 // Optimizers over plain Float32Arrays: Adam for training networks, L-BFGS for
 // optimizing an image (Gatys et al.). Their state is plain data (numbers and
 // Float32Arrays) so that it can be saved and restored exactly (see state.ts).
-import type { SavedState } from './state.js';
+import type { SavedState } from '../io/state.js';
 
 function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let s = 0;
