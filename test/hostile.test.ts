@@ -108,6 +108,19 @@ test('an ONNX file that is not a style model is refused', async () => {
   const r = await cli('stylize', good, '--model', file, '-o', path.join(out, 's.jpg'));
   assert.equal(r.code, 1);
   assert.match(r.stderr, /depth-like\.onnx: not a style model \(its output is "depth"/);
+  // And the other way round: networks that are not depth models, as --depth-model.
+  const g2 = new G.Graph();
+  const x2 = g2.input('image', [1, 3, 64, 64]);
+  const rgbOut = path.join(tmp, 'rgb-out.onnx');
+  await writeFile(rgbOut, G.toOnnx(g2, [G.relu(x2)], { outputNames: ['stylized'] }).bytes);
+  for (const [model, expect] of [
+    [file, /depth-like\.onnx: not a usable depth model: its input "image" is \[N, 3, H, W\], a depth model here needs one RGB image input of a fixed size/],
+    [rgbOut, /rgb-out\.onnx: not a usable depth model: its output "stylized" is \[1, 3, 64, 64\], a depth map is \[N, 1, h, w\]/],
+  ] as const) {
+    const d = await cli('depth', good, '--depth-model', model, '-o', path.join(out, 'd.png'));
+    assert.equal(d.code, 1);
+    assert.match(d.stderr, expect);
+  }
   await assertEmpty(out);
 });
 
@@ -134,4 +147,35 @@ test('folders of symlinks are followed; loops and dangling links are skipped wit
   assert.match(r.stderr, /loop: symlink loop, skipped/);
   assert.match(r.stderr, /wrote .*linked-baseline_wave\.jpg/);
   assert.ok((await stat(path.join(out, 'linked-baseline_wave.jpg'))).size > 0);
+});
+
+test('a temp file left by a killed writer is removed at the next write; an unusable cache only costs a warning', async () => {
+  const { writeFileAtomic } = await import('../src/io/atomic.js');
+  const { cached } = await import('../src/models/resolver.js');
+  const dir = await emptyDir('stale');
+  // PID 2^22 + 1 is above Linux's pid_max: no such process.
+  const stale = path.join(dir, `.m.ckpt.${2 ** 22 + 1}.1700000000000.tmp`);
+  await writeFile(stale, 'half a checkpoint');
+  const mine = path.join(dir, `.m.ckpt.${process.pid}.1700000000000.tmp`);
+  await writeFile(mine, 'a write of this process, still going');
+  await writeFileAtomic(path.join(dir, 'm.ckpt'), 'done');
+  assert.deepEqual((await readdir(dir)).sort(), [path.basename(mine), 'm.ckpt'].sort());
+
+  const blocker = path.join(tmp, 'not-a-folder');
+  await writeFile(blocker, 'a file where the cache folder should be');
+  const before = process.env.DEPTHSTYLE_CACHE;
+  process.env.DEPTHSTYLE_CACHE = blocker;
+  const warnings: string[] = [];
+  const write = process.stderr.write.bind(process.stderr);
+  process.stderr.write = ((s: string) => (warnings.push(String(s)), true)) as typeof process.stderr.write;
+  try {
+    const r = await cached('x.onnx', 'key', () => new Uint8Array([1, 2, 3]));
+    assert.deepEqual([...r.bytes], [1, 2, 3]);
+    assert.equal(r.hit, false);
+  } finally {
+    process.stderr.write = write;
+    if (before === undefined) delete process.env.DEPTHSTYLE_CACHE;
+    else process.env.DEPTHSTYLE_CACHE = before;
+  }
+  assert.equal(warnings.filter((w) => /cannot write the model cache.*working without it/.test(w)).length, 1, warnings.join(''));
 });

@@ -2,6 +2,7 @@
 import { existsSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { OUTPUT_IMAGE_FILE } from '../io/files.js';
+import { Progress } from './progress.js';
 
 export interface CommonOptions {
   /** --models DIR (else $DEPTHSTYLE_MODELS, else ../shared/models beside the repo) */
@@ -62,4 +63,25 @@ export function interruptible(what: string): { signal: AbortSignal; done: () => 
   };
   process.on('SIGINT', onSigint);
   return { signal: abort.signal, done: () => void process.off('SIGINT', onSigint) };
+}
+
+/**
+ * Runs `work` on each input in turn with a progress bar: a file that fails gets its one line and the others go
+ * on; every file written (`work` returns them) is listed at the end. Returns the exit code.
+ */
+export async function eachInput(label: string, inputs: readonly string[], work: (i: number) => Promise<string[]>): Promise<number> {
+  const progress = new Progress(label, inputs.length);
+  let failed = 0;
+  const written: string[] = [];
+  for (let i = 0; i < inputs.length; i++) {
+    try {
+      written.push(...(await work(i)));
+    } catch (err) {
+      failed++;
+      process.stderr.write(`\ndepthstyle: ${(err as Error).message}\n`);
+    }
+    progress.update(i + 1);
+  }
+  if (written.length) process.stderr.write(`\n${written.map((f) => `wrote ${f}`).join('\n')}\n`);
+  return failed ? 1 : 0;
 }

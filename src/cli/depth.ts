@@ -4,8 +4,7 @@ import { loadImage, saveImage, saveGray16 } from '../io/image.js';
 import { colorizeDepth, normalizeDepth, type ColorMap } from '../io/colormap.js';
 import { DepthEstimator, loadDepthModel } from '../models/depth.js';
 import { ModelStore } from '../models/resolver.js';
-import { Progress } from './progress.js';
-import { outputPaths, type CommonOptions } from './common.js';
+import { eachInput, outputPaths, type CommonOptions } from './common.js';
 import { DEPTH_MODEL_NAMES, common, oneOf, required, type Command } from './args.js';
 
 export interface DepthCommandOptions extends CommonOptions {
@@ -21,28 +20,15 @@ export async function depthCommand(o: DepthCommandOptions): Promise<number> {
   const model = await loadDepthModel(o.depthModel, { store: new ModelStore(o.models) });
   process.stderr.write(`depth model: ${model.id} — ${model.licence}\n`);
   const est = new DepthEstimator(model, new Runtime({ threads: o.threads }));
-  const progress = new Progress('depth', o.images.length);
-  let failed = 0;
-  const written: string[] = [];
-  for (let i = 0; i < o.images.length; i++) {
-    try {
-      const img = await loadImage(o.images[i]);
-      const d = normalizeDepth(await est.estimate(img), model.polarity);
-      await saveImage(outs[i], colorizeDepth(d, img.width, img.height, o.colormap));
-      written.push(outs[i]);
-      if (o.raw) {
-        const raw = outs[i].replace(/\.[^./\\]+$/, '') + '-raw16.png';
-        await saveGray16(raw, d, img.width, img.height);
-        written.push(raw);
-      }
-    } catch (err) {
-      failed++;
-      process.stderr.write(`\ndepthstyle: ${(err as Error).message}\n`);
-    }
-    progress.update(i + 1);
-  }
-  process.stderr.write(`\n${written.map((f) => `wrote ${f}`).join('\n')}\n`);
-  return failed ? 1 : 0;
+  return eachInput('depth', o.images, async (i) => {
+    const img = await loadImage(o.images[i]);
+    const d = normalizeDepth(await est.estimate(img), model.polarity);
+    await saveImage(outs[i], colorizeDepth(d, img.width, img.height, o.colormap));
+    if (!o.raw) return [outs[i]];
+    const raw = outs[i].replace(/\.[^./\\]+$/, '') + '-raw16.png';
+    await saveGray16(raw, d, img.width, img.height);
+    return [outs[i], raw];
+  });
 }
 
 export const command: Command = {

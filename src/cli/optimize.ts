@@ -57,7 +57,7 @@ export async function optimizeCommand(o: OptimizeCommandOptions): Promise<number
     frameEvery: o.saveEvery,
     onFrame: o.saveEvery ? (it: number, img: RgbImage) => saveImage(path.join(frames, `${String(it).padStart(5, '0')}${ext}`), img) : undefined,
     onProgress: (p) => {
-      bar ??= new Progress('optimize', p.iterations);
+      bar ??= new Progress('optimize', p.iterations, 0, process.stderr, 120);
       bar.update(p.iteration, p.losses);
     },
   });

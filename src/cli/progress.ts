@@ -3,20 +3,30 @@
 export class Progress {
   private readonly start = performance.now();
   private lastLine = 0;
+  /** The first update: the rate is measured from it on, so set-up and warm-up stay out of the ETA. */
+  private first?: { done: number; at: number };
+  private announced = false;
   constructor(
     private readonly label: string,
     private readonly total: number,
     /** Work already done before this run (a resumed run): excluded from the ETA. */
     private readonly offset = 0,
     private readonly stream: NodeJS.WriteStream = process.stderr,
+    /** Say once, early, how long the whole job will take when that is longer than this (seconds). */
+    private readonly announceOver = Infinity,
   ) {}
 
   update(done: number, terms: Record<string, number> = {}): void {
     const now = performance.now();
     const elapsed = (now - this.start) / 1000;
     const frac = this.total ? done / this.total : 1;
-    const ran = done - this.offset;
-    const eta = ran > 0 ? (elapsed / ran) * (this.total - done) : NaN;
+    this.first ??= { done: Math.max(done, this.offset), at: now };
+    const ran = done - this.first.done;
+    const eta = ran > 0 ? ((now - this.first.at) / 1000 / ran) * (this.total - done) : NaN;
+    if (!this.announced && ran >= 2 && Number.isFinite(eta)) {
+      this.announced = true;
+      if (eta > this.announceOver) this.stream.write(`${this.stream.isTTY ? '\r\x1b[K' : ''}${this.label}: this will take about ${formatTime(eta)} more at ${formatTime((now - this.first.at) / 1000 / ran)} per step\n`);
+    }
     const width = 24;
     const filled = Math.round(frac * width);
     const bar = `${'█'.repeat(filled)}${'░'.repeat(width - filled)}`;

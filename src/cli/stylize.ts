@@ -11,8 +11,7 @@ import { loadTransformOnnx } from '../stylize/onnx-model.js';
 import { loadTransformModel } from '../stylize/models.js';
 import { Stylizer, blendToward, type TransformModel } from '../stylize/stylize.js';
 import { listImages } from '../io/files.js';
-import { outputPaths, type CommonOptions } from './common.js';
-import { Progress } from './progress.js';
+import { eachInput, outputPaths, type CommonOptions } from './common.js';
 import { BASELINE_STYLES } from '../models/johnson.js';
 import { atLeast, common, int, num, oneOf, required, type Command } from './args.js';
 
@@ -58,34 +57,20 @@ export async function stylizeCommand(o: StylizeCommandOptions): Promise<number> 
   if (!(strength >= 0 && strength <= 1)) throw new Error(`--strength must be between 0 and 1, got ${strength}`);
   // (checked before any work; blendToward checks again for library callers)
   const depth = o.depthMap ? new DepthEstimator(await loadDepthModel('pydnet-v2', { store }), runtime) : undefined;
-  const progress = new Progress('stylize', images.length);
-  let failed = 0;
-  const written: string[] = [];
-  for (let i = 0; i < images.length; i++) {
-    try {
-      const img = await loadImage(images[i], { maxSide: o.maxSize });
-      let out = await stylizer.stylizeLarge(img, { tile: o.tile });
-      out = blendToward(out, img, strength);
-      if (o.preserveColor === 'luminance') out = combineLuminance(out, img);
-      else if (o.preserveColor === 'histogram') out = matchHistogram(out, img);
-      await saveImage(outs[i], out);
-      written.push(outs[i]);
-      if (depth) {
-        const [a, b] = [await depth.estimate(img), await depth.estimate(out)];
-        const pic = (d: Float32Array) => colorizeDepth(normalizeDepth(d, depth.model.polarity), img.width, img.height);
-        const side = sideBySide(pic(a), pic(b));
-        const file = outs[i].replace(/\.[^./\\]+$/, '') + '.depthmaps.png';
-        await saveImage(file, side);
-        written.push(file);
-      }
-    } catch (err) {
-      failed++;
-      process.stderr.write(`\ndepthstyle: ${(err as Error).message}\n`);
-    }
-    progress.update(i + 1);
-  }
-  process.stderr.write(`\n${written.map((f) => `wrote ${f}`).join('\n')}\n`);
-  return failed ? 1 : 0;
+  return eachInput('stylize', images, async (i) => {
+    const img = await loadImage(images[i], { maxSide: o.maxSize });
+    let out = await stylizer.stylizeLarge(img, { tile: o.tile });
+    out = blendToward(out, img, strength);
+    if (o.preserveColor === 'luminance') out = combineLuminance(out, img);
+    else if (o.preserveColor === 'histogram') out = matchHistogram(out, img);
+    await saveImage(outs[i], out);
+    if (!depth) return [outs[i]];
+    const [a, b] = [await depth.estimate(img), await depth.estimate(out)];
+    const pic = (d: Float32Array) => colorizeDepth(normalizeDepth(d, depth.model.polarity), img.width, img.height);
+    const file = outs[i].replace(/\.[^./\\]+$/, '') + '.depthmaps.png';
+    await saveImage(file, sideBySide(pic(a), pic(b)));
+    return [outs[i], file];
+  });
 }
 
 function sideBySide(a: RgbImage, b: RgbImage): RgbImage {

@@ -2,7 +2,7 @@
 // structure, and how strongly it is stylized (so preservation is never bought
 // by not stylizing).
 import * as G from '../graph/index.js';
-import { resizeImage, type RgbImage } from '../io/image.js';
+import { resizeImage, resizeLongSide, type RgbImage } from '../io/image.js';
 import type { DepthFrame } from '../io/depth-truth.js';
 import { gram } from '../losses/perceptual.js';
 import { DepthEstimator, type DepthModel } from '../models/depth.js';
@@ -59,13 +59,7 @@ export async function evaluatePair(i: EvalInputs): Promise<EvalReport> {
   const dc = await est.estimate(content);
   const ds = await est.estimate(stylized);
   const layers = GATYS_STYLE_LAYERS;
-  const run = async (img: RgbImage, outs: (x: G.Tensor) => G.Tensor[]) => {
-    const g = new G.Graph();
-    const x = g.input('image', [1, 3, img.height, img.width]);
-    const r = await (await i.runtime.compile(outs(x))).run(new Map([[x, img.data]]));
-    await i.runtime.releaseGraph(g);
-    return r;
-  };
+  const run = (img: RgbImage, outs: (x: G.Tensor) => G.Tensor[]) => i.runtime.runOnce(img, outs);
   const feats = (x: G.Tensor) => {
     const f = i.vgg.features(x, [...layers, ...GATYS_CONTENT_LAYERS]);
     return [...layers.map((l) => gram(f.get(l)!)), f.get(GATYS_CONTENT_LAYERS[0])!];
@@ -79,9 +73,7 @@ export async function evaluatePair(i: EvalInputs): Promise<EvalReport> {
   };
   let styleLoss: number | undefined;
   if (i.style) {
-    const side = Math.max(stylized.width, stylized.height);
-    const k = side / Math.max(i.style.width, i.style.height);
-    const st = await resizeImage(i.style, Math.max(16, Math.round(i.style.width * k)), Math.max(16, Math.round(i.style.height * k)));
+    const st = await resizeLongSide(i.style, Math.max(stylized.width, stylized.height));
     const fst = await run(st, feats);
     styleLoss = layers.reduce((acc, _, l) => acc + dist(fs[l], fst[l]), 0);
   }

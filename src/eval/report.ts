@@ -6,7 +6,7 @@ import sharp from 'sharp';
 import * as G from '../graph/index.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { colorizeDepth, normalizeDepth } from '../io/colormap.js';
-import { loadImage, resizeImage, saveImage, toInterleaved8, type RgbImage } from '../io/image.js';
+import { loadImage, resizeImage, resizeLongSide, saveImage, toInterleaved8, type RgbImage } from '../io/image.js';
 import { DepthEstimator, type DepthModel } from '../models/depth.js';
 import type { Vgg19 } from '../models/vgg.js';
 import { Rng } from '../nn/random.js';
@@ -88,10 +88,6 @@ export function bootstrapMean(xs: number[], seed = 0): { mean: number; lo: numbe
 const fmt = (v: number | undefined) => (v === undefined ? '–' : Math.abs(v) >= 1e4 ? v.toExponential(2) : v.toFixed(3));
 const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 
-async function fitLongSide(img: RgbImage, side: number): Promise<RgbImage> {
-  const k = side / Math.max(img.width, img.height);
-  return k >= 1 ? img : resizeImage(img, Math.round(img.width * k), Math.round(img.height * k));
-}
 
 export async function compare(o: CompareOptions): Promise<{ rows: Row[]; html: string; grid: string }> {
   const est = new DepthEstimator(o.depthModel, o.runtime);
@@ -102,7 +98,7 @@ export async function compare(o: CompareOptions): Promise<{ rows: Row[]; html: s
   let done = 0;
   for (const file of o.images) {
     const stem = path.basename(file).replace(/\.[^.]+$/, '');
-    const photo = await fitLongSide(await loadImage(file), o.size);
+    const photo = await resizeLongSide(await loadImage(file), o.size, { shrinkOnly: true });
     const photoFile = path.join('img', `${stem}.jpg`);
     await saveImage(path.join(o.out, photoFile), photo);
     const photoDepth = await depthPic(photo);

@@ -58,20 +58,30 @@ export function broadcastShapes(a: Shape, b: Shape): number[] {
   return out;
 }
 
-/** Index map from an output position to the flat index of a broadcast input. */
-export function broadcastIndexer(inShape: Shape, outShape: Shape): (outFlat: number) => number {
+/**
+ * Index map from an output position to a flat input index, Σ_k (start_k + c_k·step_k)·inStride_k over the
+ * output's coordinates c: the one strided walk behind broadcasting, transposes and slices.
+ */
+export function stridedIndexer(outShape: Shape, inStride: readonly number[], start?: readonly number[], step?: readonly number[]): (outFlat: number) => number {
   const n = outShape.length;
-  const padded = [...new Array<number>(n - inShape.length).fill(1), ...inShape];
-  const inStrides = stridesOf(padded);
   const outStrides = stridesOf(outShape);
+  const base = start ? start.reduce((a, s, k) => a + s * inStride[k], 0) : 0;
+  const mult = inStride.map((s, k) => s * (step?.[k] ?? 1));
   return (flat: number) => {
-    let idx = 0;
+    let idx = base;
     let rem = flat;
-    for (let i = 0; i < n; i++) {
-      const c = Math.floor(rem / outStrides[i]);
-      rem -= c * outStrides[i];
-      if (padded[i] !== 1) idx += c * inStrides[i];
+    for (let k = 0; k < n; k++) {
+      const c = Math.floor(rem / outStrides[k]);
+      rem -= c * outStrides[k];
+      idx += c * mult[k];
     }
     return idx;
   };
+}
+
+/** Index map from an output position to the flat index of a broadcast input. */
+export function broadcastIndexer(inShape: Shape, outShape: Shape): (outFlat: number) => number {
+  const padded = [...new Array<number>(outShape.length - inShape.length).fill(1), ...inShape];
+  const inStrides = stridesOf(padded);
+  return stridedIndexer(outShape, padded.map((d, k) => (d === 1 ? 0 : inStrides[k])));
 }

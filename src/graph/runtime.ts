@@ -162,6 +162,20 @@ export class Runtime {
     return new Program(session, model.inputs, outputs, model.outputNames);
   }
 
+  /**
+   * Builds a one-off graph over one NCHW image, runs it once and frees it (targets, evaluations): an image of a
+   * new size each time would otherwise keep a native session per size alive.
+   */
+  async runOnce(image: { width: number; height: number; data: Float32Array }, outputs: (x: Tensor) => Tensor[]): Promise<Float32Tensor[]> {
+    const g = new Graph();
+    const x = g.input('image', [1, 3, image.height, image.width]);
+    try {
+      return await (await this.compile(outputs(x))).run(new Map([[x, image.data]]));
+    } finally {
+      await this.releaseGraph(g);
+    }
+  }
+
   /** Frees every program compiled from `graph` (call when a one-off graph is done: sessions hold native memory). */
   async releaseGraph(graph: Graph): Promise<void> {
     for (const [k, p] of [...this.cache]) {

@@ -118,6 +118,19 @@ export async function saveGray16(file: string, values: Float32Array, width: numb
   await writeFileAtomic(file, buf);
 }
 
+/** Width and height with the long side `side` (aspect kept, each at least MIN_IMAGE_SIDE). */
+export function longSideSize(img: { width: number; height: number }, side: number): [number, number] {
+  const k = side / Math.max(img.width, img.height);
+  return [Math.max(MIN_IMAGE_SIDE, Math.round(img.width * k)), Math.max(MIN_IMAGE_SIDE, Math.round(img.height * k))];
+}
+
+/** Resizes so that the long side is `side` (`shrinkOnly`: never enlarges). */
+export async function resizeLongSide(img: RgbImage, side: number, opts: { shrinkOnly?: boolean } = {}): Promise<RgbImage> {
+  if (opts.shrinkOnly && Math.max(img.width, img.height) <= side) return img;
+  const [w, h] = longSideSize(img, side);
+  return resizeImage(img, w, h);
+}
+
 /** Resizes a planar RGB image (Lanczos, via sharp). */
 export async function resizeImage(img: RgbImage, width: number, height: number): Promise<RgbImage> {
   if (width === img.width && height === img.height) return img;

@@ -175,7 +175,13 @@ export async function loadOnnxDepthModel(file: string): Promise<DepthModel> {
   const inputs = onnxInputs(model);
   if (inputs.length !== 1 || inputs[0].shape.length !== 4) throw new Error(`${file}: expected one NCHW image input`);
   const [, c, h, w] = inputs[0].shape;
-  if (c !== 3 || typeof h !== 'number' || typeof w !== 'number' || !h || !w) throw new Error(`${file}: expected a fixed-size [N, 3, H, W] input, found [${inputs[0].shape.join(', ')}]`);
+  if (c !== 3 || typeof h !== 'number' || typeof w !== 'number' || !h || !w)
+    throw new Error(`${file}: not a usable depth model: its input "${inputs[0].name}" is [${inputs[0].shape.join(', ')}], a depth model here needs one RGB image input of a fixed size, e.g. [1, 3, 256, 512]`);
+  // One single-channel map out: a style model (3 channels) or a classifier is not a depth model.
+  const out = model.graph?.output?.[0];
+  const outDims = (out?.type?.tensorType?.shape?.dim ?? []).map((d) => (d.dimParam ? d.dimParam : Number(d.dimValue ?? 0)));
+  if ((model.graph?.output?.length ?? 0) < 1 || (outDims.length === 4 && outDims[1] !== 1) || (outDims.length !== 4 && outDims.length !== 3 && outDims.length !== 0))
+    throw new Error(`${file}: not a usable depth model: its output "${out?.name ?? ''}" is [${outDims.join(', ')}], a depth map is [N, 1, h, w] or [N, h, w]`);
   let side: Partial<Normalization & { polarity: DepthPolarity }> = {};
   try {
     side = JSON.parse(await readFile(file.replace(/\.onnx$/, '.json'), 'utf8')) as typeof side;

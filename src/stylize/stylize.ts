@@ -2,7 +2,7 @@
 // image size, built once and reused.
 import * as G from '../graph/index.js';
 import type { Tensor } from '../graph/index.js';
-import { resizeImage, type RgbImage } from '../io/image.js';
+import { resizeLongSide, type RgbImage } from '../io/image.js';
 import { stylizeTiled, type TileOptions } from './tiles.js';
 
 /** A feed-forward stylizer: RGB 0–255 NCHW in, RGB 0–255 out, same size. */
@@ -59,8 +59,7 @@ export class Stylizer {
   async stylizeLarge(img: RgbImage, o: TileOptions & { statsSide?: number } = {}): Promise<RgbImage> {
     const tile = o.tile ?? 1024;
     if (img.width <= tile && img.height <= tile) return this.stylize(img);
-    const k = Math.min(1, (o.statsSide ?? 1024) / Math.max(img.width, img.height));
-    const small = await resizeImage(img, Math.max(16, Math.round(img.width * k)), Math.max(16, Math.round(img.height * k)));
+    const small = await resizeLongSide(img, o.statsSide ?? 1024, { shrinkOnly: true });
     const g = new G.Graph();
     g.normStats = { mode: 'capture', captured: [] };
     const x = g.input('image', [1, 3, small.height, small.width]);

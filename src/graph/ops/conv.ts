@@ -9,7 +9,7 @@ import { Tensor, type OpDef, type Emitter, type TensorType } from '../graph.js';
 import { NDArray } from '../ndarray.js';
 import { windowOut } from '../shapes.js';
 import { reduceSum } from './reduce.js';
-import { flip, reshape, slice, transpose, zeroInsert } from './shape.js';
+import { flip, reshape, slice, transpose, zeroInsert } from './layout.js';
 
 export interface Conv2dAttrs {
   strides: readonly [number, number];

@@ -3,7 +3,8 @@ import { Tensor, type OpDef, type TensorType, type GradContext } from '../graph.
 import { NDArray, broadcastShapes, broadcastIndexer } from '../ndarray.js';
 import { broadcastDims } from '../shapes.js';
 import { reduceSum } from './reduce.js';
-import { reshape, reshapeLike } from './shape.js';
+import { reshape } from './layout.js';
+import { reshapeLike } from './like.js';
 
 export type Operand = Tensor | number;
 

@@ -3,7 +3,7 @@ import { Tensor, type OpDef } from '../graph.js';
 import { NDArray } from '../ndarray.js';
 import { add, div, mul, sqrt, sub } from './elementwise.js';
 import { reduceMean, reduceSum } from './reduce.js';
-import { reshape } from './shape.js';
+import { reshape } from './layout.js';
 
 export interface InstanceNormAttrs {
   epsilon: number;

@@ -1,9 +1,10 @@
 // Reductions and matrix products.
 import { Tensor, type Dim, type OpDef } from '../graph.js';
-import { NDArray, broadcastShapes, stridesOf, broadcastIndexer } from '../ndarray.js';
+import { NDArray, broadcastShapes, stridesOf, stridedIndexer, broadcastIndexer } from '../ndarray.js';
 import { broadcastDims, normAxis, product } from '../shapes.js';
 import { add, div, unbroadcast } from './elementwise.js';
-import { expandLike, reshape, transpose } from './shape.js';
+import { reshape, transpose } from './layout.js';
+import { expandLike } from './like.js';
 
 export interface ReduceAttrs {
   axes: readonly number[];
@@ -24,18 +25,10 @@ function reduceRef(x: NDArray, attrs: ReduceAttrs, mean: boolean): NDArray {
   const set = new Set(attrs.axes.map((a) => normAxis(a, x.shape.length)));
   const keptShape = x.shape.map((d, i) => (set.has(i) ? 1 : d));
   const out = new NDArray(keptShape);
-  const xs = stridesOf(x.shape);
+  // Walk the input; each element lands on its position in the kept shape (reduced axes contribute 0).
   const ks = stridesOf(keptShape);
-  for (let i = 0; i < x.size; i++) {
-    let rem = i;
-    let idx = 0;
-    for (let k = 0; k < x.shape.length; k++) {
-      const c = Math.floor(rem / xs[k]);
-      rem -= c * xs[k];
-      if (!set.has(k)) idx += c * ks[k];
-    }
-    out.data[idx] += x.data[i];
-  }
+  const at = stridedIndexer(x.shape, ks.map((s, k) => (set.has(k) ? 0 : s)));
+  for (let i = 0; i < x.size; i++) out.data[at(i)] += x.data[i];
   if (mean) {
     const count = x.size / out.size;
     for (let i = 0; i < out.size; i++) out.data[i] /= count;

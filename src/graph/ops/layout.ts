@@ -1,11 +1,10 @@
-// Layout ops: Reshape, Transpose, Concat, Slice, Pad, and the shape-following
-// helpers (ReshapeLike, ExpandLike) that gradient rules use when a dimension
-// is only known at run time.
+// Layout ops: Reshape, Transpose, Concat and Slice (with flip and zero
+// insertion built on them).
 import { Tensor, type Dim, type OpDef } from '../graph.js';
-import { NDArray, stridesOf } from '../ndarray.js';
+import { NDArray, stridedIndexer, stridesOf } from '../ndarray.js';
 import { isStatic, normAxis, product, sameShape } from '../shapes.js';
-import { add, unbroadcast } from './elementwise.js';
-import { reduceSum } from './reduce.js';
+import { reshapeLike } from './like.js';
+import { pad } from './pad.js';
 
 // ---------------------------------------------------------------- Reshape
 export interface ReshapeAttrs {
@@ -49,89 +48,6 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   return x.graph.apply(ReshapeOp, [x], { shape: [...shape] })[0];
 }
 
-export const ReshapeLikeOp: OpDef<object> = {
-  type: 'ReshapeLike',
-  infer([x, like]) {
-    if (isStatic(x.shape) && isStatic(like.shape) && product(x.shape) !== product(like.shape)) {
-      throw new Error(`cannot reshape [${x.shape.join(', ')}] like [${like.shape.join(', ')}]`);
-    }
-    return [{ dtype: x.dtype, shape: like.shape }];
-  },
-  emit(e, [x, like], outputs) {
-    e.node('Reshape', [x, e.node('Shape', [like], 1)[0]], outputs);
-  },
-  ref: ([x, like]) => [new NDArray(like.shape, x.data)],
-  grad: ({ inputs: [x], dOutputs: [dy] }) => [reshapeLike(dy!, x), undefined],
-};
-
-export function reshapeLike(x: Tensor, like: Tensor): Tensor {
-  if (sameShape(x.shape, like.shape)) return x;
-  return x.graph.apply(ReshapeLikeOp, [x, like], {})[0];
-}
-
-/** Broadcasts x to the shape of `like`. */
-export const ExpandLikeOp: OpDef<object> = {
-  type: 'ExpandLike',
-  infer: ([x, like]) => [{ dtype: x.dtype, shape: like.shape }],
-  emit(e, [x, like], outputs) {
-    e.node('Expand', [x, e.node('Shape', [like], 1)[0]], outputs);
-  },
-  ref([x, like]) {
-    const out = new NDArray(like.shape);
-    const n = like.shape.length;
-    const padded = [...new Array<number>(n - x.shape.length).fill(1), ...x.shape];
-    const xs = stridesOf(padded);
-    const os = stridesOf(like.shape);
-    for (let i = 0; i < out.size; i++) {
-      let idx = 0;
-      let rem = i;
-      for (let k = 0; k < n; k++) {
-        const c = Math.floor(rem / os[k]);
-        rem -= c * os[k];
-        if (padded[k] !== 1) idx += c * xs[k];
-      }
-      out.data[i] = x.data[idx];
-    }
-    return [out];
-  },
-  grad: ({ inputs: [x], dOutputs: [dy] }) => [unbroadcast(dy!, x), undefined],
-};
-
-export function expandLike(x: Tensor, like: Tensor): Tensor {
-  return x.graph.apply(ExpandLikeOp, [x, like], {})[0];
-}
-
-/** Crops the spatial axes (2, 3) of x to the size of `like`, which may be symbolic. */
-export const CropLikeOp: OpDef<object> = {
-  type: 'CropLike',
-  infer([x, like]) {
-    if (x.shape.length !== 4 || like.shape.length !== 4) throw new Error('CropLike takes NCHW tensors');
-    return [{ dtype: x.dtype, shape: [x.shape[0], x.shape[1], like.shape[2], like.shape[3]] }];
-  },
-  emit(e, [x, like], outputs) {
-    const hw = e.node('Slice', [e.node('Shape', [like], 1)[0], e.constInt64([2]), e.constInt64([4])], 1)[0];
-    e.node('Slice', [x, e.constInt64([0, 0]), hw, e.constInt64([2, 3])], outputs);
-  },
-  ref([x, like]) {
-    const [N, C, H, W] = x.shape;
-    const [h, w] = [like.shape[2], like.shape[3]];
-    const out = new NDArray([N, C, h, w]);
-    for (let p = 0; p < N * C; p++) for (let y = 0; y < h; y++) for (let k = 0; k < w; k++) out.data[(p * h + y) * w + k] = x.data[(p * H + y) * W + k];
-    return [out];
-  },
-  grad({ inputs: [x, like], dOutputs: [dy] }) {
-    const [, , H, W] = x.staticShape('CropLike gradient');
-    const [, , h, w] = like.staticShape('CropLike gradient');
-    return [pad2d(dy!, [0, 0, H - h, W - w]), undefined];
-  },
-};
-
-/** x cropped to the spatial size of `like` (a no-op when the sizes are known to match). */
-export function cropLike(x: Tensor, like: Tensor): Tensor {
-  if (x.shape[2] === like.shape[2] && x.shape[3] === like.shape[3]) return x;
-  return x.graph.apply(CropLikeOp, [x, like], {})[0];
-}
-
 // ---------------------------------------------------------------- Transpose
 export interface TransposeAttrs {
   perm: readonly number[];
@@ -152,17 +68,8 @@ export const TransposeOp: OpDef<TransposeAttrs> = {
     const shape = perm.map((p) => x.shape[p]);
     const out = new NDArray(shape);
     const xs = stridesOf(x.shape);
-    const os = stridesOf(shape);
-    for (let i = 0; i < out.size; i++) {
-      let rem = i;
-      let idx = 0;
-      for (let k = 0; k < shape.length; k++) {
-        const c = Math.floor(rem / os[k]);
-        rem -= c * os[k];
-        idx += c * xs[perm[k]];
-      }
-      out.data[i] = x.data[idx];
-    }
+    const at = stridedIndexer(shape, perm.map((p) => xs[p]));
+    for (let i = 0; i < out.size; i++) out.data[i] = x.data[at(i)];
     return [out];
   },
   grad({ dOutputs: [dy], attrs: { perm } }) {
@@ -303,18 +210,8 @@ export const SliceOp: OpDef<SliceAttrs> = {
       step[r.axis] = r.step;
     }
     const out = new NDArray(shape);
-    const xs = stridesOf(x.shape);
-    const os = stridesOf(shape);
-    for (let i = 0; i < out.size; i++) {
-      let rem = i;
-      let idx = 0;
-      for (let k = 0; k < shape.length; k++) {
-        const c = Math.floor(rem / os[k]);
-        rem -= c * os[k];
-        idx += (start[k] + c * step[k]) * xs[k];
-      }
-      out.data[i] = x.data[idx];
-    }
+    const at = stridedIndexer(shape, stridesOf(x.shape), start, step);
+    for (let i = 0; i < out.size; i++) out.data[i] = x.data[at(i)];
     return [out];
   },
   grad({ inputs: [x], dOutputs: [dy], attrs }) {
@@ -359,119 +256,3 @@ export function zeroInsert(x: Tensor, axis: number, step: number): Tensor {
   const spread = reshape(pad(reshape(x, split), pads), [...shape.slice(0, a), n * step, ...shape.slice(a + 1)]);
   return slice(spread, [0], [(n - 1) * step + 1], [a]);
 }
-
-// ---------------------------------------------------------------- Pad
-export type PadMode = 'constant' | 'reflect' | 'edge';
-export interface PadAttrs {
-  /** ONNX order: all begins, then all ends. */
-  pads: readonly number[];
-  mode: PadMode;
-  value: number;
-}
-
-export const PadOp: OpDef<PadAttrs> = {
-  type: 'Pad',
-  infer([x], { pads, mode }) {
-    const r = x.shape.length;
-    if (pads.length !== 2 * r) throw new Error(`pads has ${pads.length} entries, rank ${r} needs ${2 * r}`);
-    if (pads.some((p) => p < 0)) throw new Error('negative padding; use slice');
-    const shape = x.shape.map((d, i) => {
-      if (pads[i] === 0 && pads[i + r] === 0) return d;
-      if (typeof d !== 'number') return `${d}+${pads[i] + pads[i + r]}`;
-      if (mode === 'reflect' && (pads[i] >= d || pads[i + r] >= d)) {
-        throw new Error(`reflect padding of ${Math.max(pads[i], pads[i + r])} needs more than ${d} elements along axis ${i}`);
-      }
-      return d + pads[i] + pads[i + r];
-    });
-    return [{ dtype: x.dtype, shape }];
-  },
-  emit(e, [x], outputs, { pads, mode, value }) {
-    const inputs = [x, e.constInt64(pads)];
-    if (mode === 'constant') inputs.push(e.constFloat([value], []));
-    e.node('Pad', inputs, outputs, { mode: { s: mode } });
-  },
-  ref([x], { pads, mode, value }) {
-    const r = x.shape.length;
-    const shape = x.shape.map((d, i) => d + pads[i] + pads[i + r]);
-    const out = new NDArray(shape);
-    const xs = stridesOf(x.shape);
-    const os = stridesOf(shape);
-    for (let i = 0; i < out.size; i++) {
-      let rem = i;
-      let idx = 0;
-      let inside = true;
-      for (let k = 0; k < r; k++) {
-        const c = Math.floor(rem / os[k]);
-        rem -= c * os[k];
-        let j = c - pads[k];
-        const d = x.shape[k];
-        if (j < 0 || j >= d) {
-          if (mode === 'constant') inside = false;
-          else if (mode === 'edge') j = j < 0 ? 0 : d - 1;
-          else j = j < 0 ? -j : 2 * (d - 1) - j;
-        }
-        idx += j * xs[k];
-      }
-      out.data[i] = inside ? x.data[idx] : value;
-    }
-    return [out];
-  },
-  grad({ inputs: [x], dOutputs: [dy], attrs: { pads, mode } }) {
-    const r = x.rank;
-    let g = dy!;
-    for (let axis = 0; axis < r; axis++) {
-      const pb = pads[axis];
-      const pe = pads[axis + r];
-      if (pb === 0 && pe === 0) continue;
-      const d = x.shape[axis] as number;
-      const place = (t: Tensor, before: number, after: number) => {
-        const p = new Array<number>(2 * r).fill(0);
-        p[axis] = before;
-        p[axis + r] = after;
-        return pad(t, p);
-      };
-      if (mode === 'reflect' && pb + pe + 2 <= d) {
-        // Fast path: fold each reflected border onto the few rows it came from
-        // and reassemble with one Concat, instead of padding every border
-        // contribution back to full size and adding (5+ full passes → 2).
-        const parts: Tensor[] = [];
-        const at = (a: number, b: number) => slice(g, [a], [b], [axis]);
-        if (pb > 0) parts.push(at(pb, pb + 1), add(at(pb + 1, 2 * pb + 1), flip(at(0, pb), [axis])));
-        const innerLo = pb > 0 ? 2 * pb + 1 : pb;
-        const innerHi = pe > 0 ? pb + d - pe - 1 : pb + d;
-        if (innerHi > innerLo) parts.push(at(innerLo, innerHi));
-        if (pe > 0) parts.push(add(at(pb + d - pe - 1, pb + d - 1), flip(at(pb + d, pb + d + pe), [axis])), at(pb + d - 1, pb + d));
-        g = concat(parts, axis);
-        continue;
-      }
-      let acc = slice(g, [pb], [pb + d], [axis]);
-      if (mode === 'reflect') {
-        // x[j] (1 ≤ j ≤ pb) was copied to padded position pb - j; x[d-2-k] to pb+d+k.
-        if (pb > 0) acc = add(acc, place(flip(slice(g, [0], [pb], [axis]), [axis]), 1, d - 1 - pb));
-        if (pe > 0) acc = add(acc, place(flip(slice(g, [pb + d], [pb + d + pe], [axis]), [axis]), d - 1 - pe, 1));
-      } else if (mode === 'edge') {
-        if (pb > 0) acc = add(acc, place(reduceSum(slice(g, [0], [pb], [axis]), [axis], true), 0, d - 1));
-        if (pe > 0) acc = add(acc, place(reduceSum(slice(g, [pb + d], [pb + d + pe], [axis]), [axis], true), d - 1, 0));
-      }
-      g = acc;
-    }
-    return [g];
-  },
-};
-
-export function pad(x: Tensor, pads: readonly number[], mode: PadMode = 'constant', value = 0): Tensor {
-  if (pads.every((p) => p === 0)) return x;
-  return x.graph.apply(PadOp, [x], { pads: [...pads], mode, value })[0];
-}
-
-/** Pads the last two (spatial) axes of an NCHW tensor: [top, left, bottom, right]. */
-export function pad2d(x: Tensor, [t, l, b, r]: readonly number[], mode: PadMode = 'constant', value = 0): Tensor {
-  const n = x.rank;
-  const pads = new Array<number>(2 * n).fill(0);
-  pads[n - 2] = t;
-  pads[n - 1] = l;
-  pads[2 * n - 2] = b;
-  pads[2 * n - 1] = r;
-  return pad(x, pads, mode, value);
-}
-
