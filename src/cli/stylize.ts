@@ -6,13 +6,14 @@ import { colorizeDepth, normalizeDepth } from '../io/colormap.js';
 import { loadImage, saveImage, type RgbImage } from '../io/image.js';
 import { DepthEstimator, loadDepthModel } from '../models/depth.js';
 import { ModelStore } from '../models/resolver.js';
-import { combineLuminance, matchHistogram, type PreserveColor } from '../stylize/color.js';
+import type { PreserveColor } from '../stylize/color.js';
 import { loadTransformOnnx } from '../stylize/onnx-model.js';
 import { loadTransformModel } from '../stylize/models.js';
-import { Stylizer, blendToward, type TransformModel } from '../stylize/stylize.js';
+import { Stylizer, finishStylization, type TransformModel } from '../stylize/stylize.js';
 import { listImages } from '../io/files.js';
 import { eachInput, outputPaths, type CommonOptions } from './common.js';
 import { BASELINE_STYLES } from '../models/johnson.js';
+import { parseDepthStrength, type DepthStrength } from '../stylize/depth-strength.js';
 import { atLeast, common, int, num, oneOf, required, type Command } from './args.js';
 
 export interface StylizeCommandOptions extends CommonOptions {
@@ -24,6 +25,8 @@ export interface StylizeCommandOptions extends CommonOptions {
   strength?: number;
   preserveColor?: PreserveColor;
   depthMap?: boolean;
+  /** Strength following the photo's depth (near, far). */
+  depthStrength?: DepthStrength;
   margin?: number;
 }
 
@@ -55,14 +58,12 @@ export async function stylizeCommand(o: StylizeCommandOptions): Promise<number> 
   const stylizer = new Stylizer(model, runtime, { margin: o.margin });
   const strength = o.strength ?? 1;
   if (!(strength >= 0 && strength <= 1)) throw new Error(`--strength must be between 0 and 1, got ${strength}`);
-  // (checked before any work; blendToward checks again for library callers)
-  const depth = o.depthMap ? new DepthEstimator(await loadDepthModel('pydnet-v2', { store }), runtime) : undefined;
+  // (checked before any work; the blend checks again for library callers)
+  const depthModel = o.depthMap || o.depthStrength ? await loadDepthModel('pydnet-v2', { store }) : undefined;
+  const depth = o.depthMap ? new DepthEstimator(depthModel!, runtime) : undefined;
   return eachInput('stylize', images, async (i) => {
     const img = await loadImage(images[i], { maxSide: o.maxSize });
-    let out = await stylizer.stylizeLarge(img, { tile: o.tile });
-    out = blendToward(out, img, strength);
-    if (o.preserveColor === 'luminance') out = combineLuminance(out, img);
-    else if (o.preserveColor === 'histogram') out = matchHistogram(out, img);
+    const out = await finishStylization(await stylizer.stylizeLarge(img, { tile: o.tile }), img, { strength, depthStrength: o.depthStrength, depthModel, preserveColor: o.preserveColor, runtime });
     await saveImage(outs[i], out);
     if (!depth) return [outs[i]];
     const [a, b] = [await depth.estimate(img), await depth.estimate(out)];
@@ -97,6 +98,7 @@ export const command: Command = {
     strength: { type: 'string', arg: '0..1', help: 'blend toward the photo [1]' },
     'preserve-color': { type: 'string', arg: 'none|luminance|histogram', help: "keep the photo's colours [none]" },
     'depth-map': { type: 'boolean', help: 'also write OUT.depthmaps.png: the depth of photo and result side by side' },
+    'depth-strength': { type: 'string', arg: 'NEAR,FAR', help: "strength that follows the photo's depth, e.g. 0.4,1: near things stay crisp, the background is painted fully (times --strength)" },
     margin: { type: 'string', arg: 'N', help: 'reflected border stylized and cropped away, against border artefacts; 0: none [16]' },
   },
   run: async (v, positionals) => {
@@ -110,6 +112,7 @@ export const command: Command = {
       strength: num(v.strength, 'strength'),
       preserveColor: oneOf(v['preserve-color'], ['none', 'luminance', 'histogram'] as const, 'preserve-color'),
       depthMap: !!v['depth-map'],
+      depthStrength: typeof v['depth-strength'] === 'string' ? parseDepthStrength(v['depth-strength']) : undefined,
       margin: num(v.margin, 'margin'),
       ...common(v),
     });

@@ -3,7 +3,8 @@
 import { Rng } from '../nn/random.js';
 import type { RgbImage } from '../io/image.js';
 import { pearson, spearman } from './stats.js';
-import { ssim, toGray } from './ssim.js';
+import { ssim } from './ssim.js';
+import { toGray } from '../io/image.js';
 
 export interface DepthAgreement {
   pearson: number;

@@ -5,7 +5,7 @@
 import { resizeImage, type RgbImage } from '../io/image.js';
 import type { DepthEstimator } from '../models/depth.js';
 import { depthAgreement, sobel, type DepthAgreement } from './metrics.js';
-import { toGray } from './ssim.js';
+import { toGray } from '../io/image.js';
 
 /**
  * Fixed resamplings applied to photo and result alike before the depth net. Each was checked to remove the

@@ -1,7 +1,6 @@
 // Structural similarity (Wang, Bovik, Sheikh & Simoncelli 2004) on grayscale
 // images, as the seed paper reports it: Gaussian window 11×11 with σ = 1.5,
 // K1 = 0.01, K2 = 0.03, L = 255, mean over the 'valid' SSIM map.
-import type { RgbImage } from '../io/image.js';
 
 export interface SsimOptions {
   /**
@@ -18,13 +17,6 @@ export interface SsimOptions {
   range?: number;
 }
 
-/** MATLAB rgb2gray weights, rounded to 8 bits as rgb2gray does for uint8 images. */
-export function toGray(img: RgbImage): Float32Array {
-  const n = img.width * img.height;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) out[i] = Math.round(0.2989 * img.data[i] + 0.587 * img.data[n + i] + 0.114 * img.data[2 * n + i]);
-  return out;
-}
 
 function gaussian(size: number, sigma: number): Float64Array {
   const k = new Float64Array(size);

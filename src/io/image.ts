@@ -81,6 +81,14 @@ export async function loadImage(file: string, opts: LoadOptions = {}): Promise<R
   return { width, height, data };
 }
 
+/** Grayscale with MATLAB rgb2gray weights, rounded to 8 bits as rgb2gray does for uint8 images. */
+export function toGray(img: RgbImage): Float32Array {
+  const n = img.width * img.height;
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = Math.round(0.2989 * img.data[i] + 0.587 * img.data[n + i] + 0.114 * img.data[2 * n + i]);
+  return out;
+}
+
 /** Interleaved 8-bit RGB of a planar float image (clamped, rounded). */
 export function toInterleaved8(img: RgbImage): Buffer {
   const n = img.width * img.height;

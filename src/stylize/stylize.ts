@@ -3,6 +3,10 @@
 import * as G from '../graph/index.js';
 import type { Tensor } from '../graph/index.js';
 import { resizeLongSide, type RgbImage } from '../io/image.js';
+import { normalizeDepth } from '../io/colormap.js';
+import { DepthEstimator, loadDepthModel, type DepthModel } from '../models/depth.js';
+import { combineLuminance, matchHistogram, type PreserveColor } from './color.js';
+import { blendByMap, strengthMap, type DepthStrength } from './depth-strength.js';
 import { stylizeTiled, type TileOptions } from './tiles.js';
 
 /** A feed-forward stylizer: RGB 0–255 NCHW in, RGB 0–255 out, same size. */
@@ -82,6 +86,12 @@ export interface StylizeOptions {
   strength?: number;
   /** Reflected border stylized around the image and cropped away, against border artefacts (default 16 px; 0: none). */
   margin?: number;
+  /** Strength that follows the photo's depth: `near` at the nearest, `far` at the farthest (times `strength`). */
+  depthStrength?: DepthStrength;
+  /** The depth network for `depthStrength` (default PyDNet v2). */
+  depthModel?: DepthModel;
+  /** Keep the photo's colours: its chroma with the result's luminance, or the result matched to its colour statistics. */
+  preserveColor?: PreserveColor;
   runtime?: G.Runtime;
 }
 
@@ -90,9 +100,37 @@ export interface StylizeOptions {
  * loadTransformModel: a trained .onnx file or a baseline), any size.
  */
 export async function stylize(image: RgbImage, model: TransformModel, o: StylizeOptions = {}): Promise<RgbImage> {
-  const s = new Stylizer(model, o.runtime ?? new G.Runtime(), { margin: o.margin });
+  const runtime = o.runtime ?? new G.Runtime();
+  const s = new Stylizer(model, runtime, { margin: o.margin });
   const out = await s.stylizeLarge(image, { tile: o.tile });
-  return blendToward(out, image, o.strength ?? 1);
+  return finishStylization(out, image, { ...o, runtime, depthModel: o.depthStrength ? (o.depthModel ?? (await loadDepthModel())) : undefined });
+}
+
+/**
+ * What follows the network, for the library, the CLI and the page alike: the blend toward the photo (uniform
+ * `strength`, or following its depth) and colour preservation.
+ */
+export async function finishStylization(stylized: RgbImage, photo: RgbImage, o: Pick<StylizeOptions, 'strength' | 'depthStrength' | 'depthModel' | 'preserveColor'> & { runtime: G.Runtime }): Promise<RgbImage> {
+  const k = o.strength ?? 1;
+  let out: RgbImage;
+  if (o.depthStrength) {
+    if (!o.depthModel) throw new Error('depth-guided strength needs a depth model');
+    const map = await depthStrengthMap(photo, o.depthStrength, o.depthModel, o.runtime);
+    out = blendByMap(stylized, photo, k === 1 ? map : map.map((v) => v * k));
+  } else out = blendToward(stylized, photo, k);
+  if (o.preserveColor === 'luminance') return combineLuminance(out, photo);
+  if (o.preserveColor === 'histogram') return matchHistogram(out, photo);
+  return out;
+}
+
+/** The per-pixel strength of `depthStrength` for a photo, from its depth under `depthModel`. */
+export async function depthStrengthMap(photo: RgbImage, ds: DepthStrength, depthModel: DepthModel, runtime: G.Runtime): Promise<Float32Array> {
+  const est = new DepthEstimator(depthModel, runtime);
+  try {
+    return strengthMap(normalizeDepth(await est.estimate(photo), depthModel.polarity), photo, ds);
+  } finally {
+    await est.release();
+  }
 }
 
 /** strength·stylized + (1 − strength)·photo (same size); strength in [0, 1]. */
