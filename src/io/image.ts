@@ -46,22 +46,28 @@ export async function loadImage(file: string, opts: LoadOptions = {}): Promise<R
   }
   if (!st.isFile()) throw new Error(`${file}: not a file`);
   if (st.size === 0) throw new Error(`${file}: empty file (0 bytes)`);
+  return decodeImage(file, file, opts);
+}
+
+/** Decodes an image from a file or a buffer (an upload), named `what` in errors. */
+export async function decodeImage(file: string | Buffer, what: string, opts: LoadOptions = {}): Promise<RgbImage> {
+  if (typeof file !== 'string' && file.length === 0) throw new Error(`${what}: empty file (0 bytes)`);
   const maxPixels = opts.maxPixels ?? maxPixelsDefault;
   let meta;
   try {
     // The header only: nothing is decoded yet.
     meta = await sharp(file, { limitInputPixels: false }).metadata();
   } catch {
-    throw new Error(`${file}: not an image sharp can read`);
+    throw new Error(`${what}: not an image sharp can read`);
   }
-  if (!meta.width || !meta.height) throw new Error(`${file}: image has no size`);
+  if (!meta.width || !meta.height) throw new Error(`${what}: image has no size`);
   if (meta.width * meta.height > maxPixels)
-    throw new Error(`${file}: image declares ${meta.width}×${meta.height} = ${((meta.width * meta.height) / 1e6).toFixed(0)} MP, above the limit of ${(maxPixels / 1e6).toFixed(0)} MP (--max-pixels)`);
+    throw new Error(`${what}: image declares ${meta.width}×${meta.height} = ${((meta.width * meta.height) / 1e6).toFixed(0)} MP, above the limit of ${(maxPixels / 1e6).toFixed(0)} MP (--max-pixels)`);
   // libvips shrinks on load where the format allows when a smaller size is asked for (maxSide, size).
   let img = sharp(file, { failOn: 'truncated', limitInputPixels: maxPixels });
   // EXIF orientations 5–8 swap width and height.
   const [w0, h0] = (meta.orientation ?? 1) >= 5 ? [meta.height, meta.width] : [meta.width, meta.height];
-  if (Math.min(w0, h0) < MIN_IMAGE_SIDE) throw new Error(`${file}: image is ${w0}×${h0}; depthstyle needs at least ${MIN_IMAGE_SIDE} px per side`);
+  if (Math.min(w0, h0) < MIN_IMAGE_SIDE) throw new Error(`${what}: image is ${w0}×${h0}; depthstyle needs at least ${MIN_IMAGE_SIDE} px per side`);
   // rgb16: 16-bit values whatever the source depth, so 16-bit PNGs keep their precision.
   img = img.rotate().toColourspace('rgb16');
   if (meta.hasAlpha) img = img.flatten({ background: '#ffffff' });
@@ -71,7 +77,7 @@ export async function loadImage(file: string, opts: LoadOptions = {}): Promise<R
   try {
     raw = await img.removeAlpha().raw({ depth: 'ushort' }).toBuffer({ resolveWithObject: true });
   } catch (err) {
-    throw new Error(`${file}: cannot decode image (${(err as Error).message.split('\n')[0]})`);
+    throw new Error(`${what}: cannot decode image (${(err as Error).message.split('\n')[0]})`);
   }
   const { width, height, channels } = raw.info;
   const px = new Uint16Array(raw.data.buffer, raw.data.byteOffset, raw.data.byteLength / 2);

@@ -76,7 +76,7 @@ export function strengthMap(farness01: ArrayLike<number>, photo: RgbImage, s: De
   const guide = Float64Array.from(toGray(photo), (v) => v / 255);
   // A radius about the depth map's upsampling blur; three passes pull the ramp onto the photo's edges.
   const r = Math.max(4, Math.round(Math.max(w, h) / 64));
-  let refined = raw;
+  let refined: Float64Array = raw;
   for (let i = 0; i < 3; i++) refined = guidedFilter(guide, refined, w, h, r, 1e-4);
   const [lo, hi] = [Math.min(s.near, s.far), Math.max(s.near, s.far)];
   return Float32Array.from(refined, (v) => Math.min(hi, Math.max(lo, v)));

@@ -54,6 +54,11 @@ export class Stylizer {
     return { width: img.width, height: img.height, data: (await this.whole.run(img)).data };
   }
 
+  /** Frees the compiled programs (one per image size seen). */
+  release(): Promise<void> {
+    return this.whole.release();
+  }
+
   /**
    * Any size in bounded memory: overlapping tiles, feather-blended, each
    * normalized with the instance-norm statistics of the whole image (measured

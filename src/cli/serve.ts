@@ -1,0 +1,30 @@
+// depthstyle serve: the HTTP API on loopback (or, by explicit choice, another address).
+import { serve } from '../serve/server.js';
+import { ModelStore } from '../models/resolver.js';
+import { Runtime } from '../graph/index.js';
+import { common, int, type Command } from './args.js';
+
+export const command: Command = {
+  name: 'serve',
+  usage: '[--port 8080] [--host 127.0.0.1] [options]',
+  summary: 'an HTTP API for scripts: POST /api/stylize?model=NAME, POST /api/depth, GET /api/models',
+  options: {
+    port: { type: 'string', arg: 'N', help: '[8080]' },
+    host: { type: 'string', arg: 'ADDRESS', help: 'where to listen [127.0.0.1]; another address lets other machines use this one' },
+    zoo: { type: 'string', arg: 'DIR', help: 'folder of the model zoo (NAME.onnx) [the repository models/]' },
+    'max-queue': { type: 'string', arg: 'N', help: 'requests that may wait behind the running one; more get 503 [4]' },
+  },
+  run: async (v, positionals) => {
+    if (positionals.length) throw new Error(`serve: unexpected argument "${positionals[0]}"`);
+    const port = v.port === undefined ? 8080 : Number(v.port);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be from 0 to 65535, got "${String(v.port)}"`);
+    const host = (v.host as string | undefined) ?? '127.0.0.1';
+    const { models, threads } = common(v);
+    const s = await serve({ port, host, zoo: v.zoo as string | undefined, store: new ModelStore(models), runtime: new Runtime({ threads }), maxQueue: int(v['max-queue'], 'max-queue') });
+    if (!['127.0.0.1', '::1', 'localhost'].includes(host)) process.stderr.write(`warning: listening on ${host}: anyone who can reach it can use this machine to stylize\n`);
+    process.stderr.write(`depthstyle serve: ${s.url} (GET /api/models, POST /api/stylize?model=NAME, POST /api/depth); Ctrl-C stops\n`);
+    await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
+    await s.close();
+    return 0;
+  },
+};

@@ -1,0 +1,255 @@
+// `depthstyle serve`: an HTTP API over the library for scripts — stylize an
+// uploaded photo with a model, its depth map, the models on offer — with the
+// limits a server needs: body size, pixel count read from the header before
+// decoding, a request timeout, and a bounded queue (one job at a time, since
+// ONNX Runtime already uses every core) that answers 503 when full.
+import { readdir } from 'node:fs/promises';
+import http from 'node:http';
+import path from 'node:path';
+import sharp from 'sharp';
+import * as G from '../graph/index.js';
+import { colorizeDepth, normalizeDepth } from '../io/colormap.js';
+import { decodeImage, toInterleaved8, type RgbImage } from '../io/image.js';
+import { DepthEstimator, loadDepthModel, type DepthModel } from '../models/depth.js';
+import { BASELINE_STYLES } from '../models/johnson.js';
+import { ModelStore, packageRoot } from '../models/resolver.js';
+import { parseDepthStrength } from '../stylize/depth-strength.js';
+import { loadTransformModel } from '../stylize/models.js';
+import { loadTransformOnnx } from '../stylize/onnx-model.js';
+import { Stylizer, finishStylization, type TransformModel } from '../stylize/stylize.js';
+
+export interface ServeOptions {
+  port?: number;
+  /** Loopback by default: binding elsewhere exposes the API (and the machine's CPU) to the network. */
+  host?: string;
+  /** Folder of the model zoo (`NAME.onnx`, default the repository's models/). */
+  zoo?: string;
+  store?: ModelStore;
+  runtime?: G.Runtime;
+  /** Largest upload in bytes [30 MB]. */
+  maxBodyBytes?: number;
+  /** Largest image, from its header [40 MP]. */
+  maxPixels?: number;
+  /** Photos are shrunk to this long side before stylizing [1024]. */
+  maxSide?: number;
+  /** Jobs that may wait behind the running one before new requests get 503 [4]. */
+  maxQueue?: number;
+  /** A request that has not finished by then gets 504 [120 s]. */
+  timeoutMs?: number;
+}
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
+/** One job at a time; at most `maxWaiting` behind it; the rest are refused at once. */
+export class WorkQueue {
+  private busy = false;
+  private readonly waiting: (() => void)[] = [];
+  private lastJobMs = 2000;
+  constructor(private readonly maxWaiting: number) {}
+
+  get length(): number {
+    return this.waiting.length + (this.busy ? 1 : 0);
+  }
+
+  async run<T>(job: () => Promise<T>): Promise<T> {
+    if (this.busy) {
+      if (this.waiting.length >= this.maxWaiting) {
+        const retry = Math.max(1, Math.ceil(((this.waiting.length + 1) * this.lastJobMs) / 1000));
+        throw new HttpError(503, `busy: ${this.waiting.length + 1} jobs ahead; retry in about ${retry} s`, { 'Retry-After': String(retry) });
+      }
+      // The finishing job hands its slot over directly, so no newcomer can slip in between.
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+    } else this.busy = true;
+    const t0 = performance.now();
+    try {
+      return await job();
+    } finally {
+      this.lastJobMs = 0.7 * this.lastJobMs + 0.3 * (performance.now() - t0);
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.busy = false;
+    }
+  }
+}
+
+export interface ModelInfo {
+  name: string;
+  kind: 'zoo' | 'baseline';
+  metadata: Record<string, string>;
+}
+
+/** The models on offer: the zoo's .onnx files (with their metadata) and the baselines. */
+export async function listModels(zoo: string): Promise<ModelInfo[]> {
+  const out: ModelInfo[] = [];
+  for (const f of (await readdir(zoo).catch(() => [] as string[])).filter((f) => f.endsWith('.onnx')).sort()) {
+    const m = await loadTransformOnnx(path.join(zoo, f)).catch(() => undefined);
+    if (m) out.push({ name: f.replace(/\.onnx$/, ''), kind: 'zoo', metadata: m.metadata });
+  }
+  for (const b of BASELINE_STYLES) out.push({ name: `baseline:${b}`, kind: 'baseline', metadata: { licence: 'Johnson/Engstrom baseline: research use only' } });
+  return out;
+}
+
+async function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = Number(req.headers['content-length']);
+  if (declared > limit) throw new HttpError(413, `upload of ${declared} bytes is above the limit of ${limit}`);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of req) {
+    size += (c as Buffer).length;
+    if (size > limit) throw new HttpError(413, `upload is above the limit of ${limit} bytes`);
+    chunks.push(c as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** The HTTP status of an image-decoding error (the messages of decodeImage). */
+function decodeStatus(message: string): number {
+  if (/above the limit/.test(message)) return 413;
+  if (/not an image/.test(message)) return 415;
+  return 400;
+}
+
+async function encode(img: RgbImage, format: 'png' | 'jpeg'): Promise<Buffer> {
+  const s = sharp(toInterleaved8(img), { raw: { width: img.width, height: img.height, channels: 3 } });
+  return format === 'png' ? s.png().toBuffer() : s.jpeg({ quality: 92 }).toBuffer();
+}
+
+function param(url: URL, name: string, parse: (v: string) => number | undefined, dflt?: number): number | undefined {
+  const v = url.searchParams.get(name);
+  if (v === null) return dflt;
+  const n = parse(v);
+  if (n === undefined) throw new HttpError(400, `bad parameter ${name}="${v}"`);
+  return n;
+}
+
+export interface Server {
+  url: string;
+  close(): Promise<void>;
+  queue: WorkQueue;
+}
+
+export async function serve(o: ServeOptions = {}): Promise<Server> {
+  const zoo = o.zoo ?? path.join(packageRoot(), 'models');
+  const store = o.store ?? new ModelStore();
+  const runtime = o.runtime ?? new G.Runtime();
+  const maxBody = o.maxBodyBytes ?? 30e6;
+  const maxPixels = o.maxPixels ?? 40e6;
+  const maxSide = o.maxSide ?? 1024;
+  const timeoutMs = o.timeoutMs ?? 120_000;
+  const queue = new WorkQueue(o.maxQueue ?? 4);
+  const models = new Map<string, Promise<TransformModel>>();
+  let depthModel: Promise<DepthModel> | undefined;
+  const modelFor = async (name: string): Promise<TransformModel> => {
+    const known = (await listModels(zoo)).find((m) => m.name === name);
+    if (!known) throw new HttpError(404, `unknown model "${name}" (GET /api/models lists them)`);
+    const spec = known.kind === 'zoo' ? path.join(zoo, `${name}.onnx`) : name;
+    if (!models.has(name)) models.set(name, loadTransformModel(spec, store));
+    return models.get(name)!;
+  };
+
+  const photoOf = async (req: http.IncomingMessage): Promise<RgbImage> => {
+    const body = await readBody(req, maxBody);
+    try {
+      return await decodeImage(body, 'upload', { maxPixels, maxSide });
+    } catch (err) {
+      const message = (err as Error).message;
+      throw new HttpError(decodeStatus(message), message);
+    }
+  };
+
+  const handle = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (req.method === 'GET' && url.pathname === '/api/models') {
+      res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ models: await listModels(zoo) }));
+      return;
+    }
+    if (req.method === 'GET' && url.pathname === '/api/health') {
+      res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ ok: true, queue: queue.length }));
+      return;
+    }
+    const isStylize = url.pathname === '/api/stylize';
+    if (!isStylize && url.pathname !== '/api/depth') throw new HttpError(404, `no such endpoint: ${req.method} ${url.pathname} (GET /api/models, POST /api/stylize, POST /api/depth)`);
+    if (req.method !== 'POST') throw new HttpError(405, `${url.pathname} takes POST with an image body`);
+    const format = (url.searchParams.get('format') ?? 'png') as 'png' | 'jpeg';
+    if (format !== 'png' && format !== 'jpeg') throw new HttpError(400, `bad parameter format="${format}" (png or jpeg)`);
+    // Parameters are checked before the upload is read or any work is queued.
+    const strength = param(url, 'strength', (v) => (Number(v) >= 0 && Number(v) <= 1 ? Number(v) : undefined), 1);
+    const ds = url.searchParams.get('depthStrength');
+    let depthStrength;
+    try {
+      depthStrength = ds === null ? undefined : parseDepthStrength(ds, 'depthStrength');
+    } catch (err) {
+      throw new HttpError(400, (err as Error).message);
+    }
+    const preserveColor = url.searchParams.get('preserveColor') ?? 'none';
+    if (!['none', 'luminance', 'histogram'].includes(preserveColor)) throw new HttpError(400, `bad parameter preserveColor="${preserveColor}" (none, luminance or histogram)`);
+    const modelName = isStylize ? url.searchParams.get('model') : null;
+    if (isStylize && !modelName) throw new HttpError(400, 'model is required (GET /api/models lists them)');
+    const model = modelName ? await modelFor(modelName) : undefined;
+    const photo = await photoOf(req);
+
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new HttpError(504, `not done within ${timeoutMs / 1000} s`)), timeoutMs)));
+    const work = queue.run(async () => {
+      if (model) {
+        // A stylizer per request: its sessions (one per image size) are freed when it is done.
+        const stylizer = new Stylizer(model, runtime);
+        try {
+          const out = await stylizer.stylizeLarge(photo);
+          const dm = depthStrength ? await (depthModel ??= loadDepthModel('pydnet-v2', { store })) : undefined;
+          return await finishStylization(out, photo, { strength, depthStrength, depthModel: dm, preserveColor: preserveColor as 'none', runtime });
+        } finally {
+          await stylizer.release();
+        }
+      }
+      const dm = await (depthModel ??= loadDepthModel('pydnet-v2', { store }));
+      const est = new DepthEstimator(dm, runtime);
+      try {
+        return colorizeDepth(normalizeDepth(await est.estimate(photo), dm.polarity), photo.width, photo.height);
+      } finally {
+        await est.release();
+      }
+    });
+    work.catch(() => undefined); // a timed-out job still finishes; its result is dropped
+    try {
+      const img = await Promise.race([work, timeout]);
+      res.writeHead(200, { 'Content-Type': `image/${format}` }).end(await encode(img, format));
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+
+  const server = http.createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      const e = err instanceof HttpError ? err : new HttpError(500, (err as Error).message ?? String(err));
+      if (res.headersSent) return void res.destroy();
+      // An upload refused before it was read is drained so the client sees the answer, not a reset.
+      req.resume();
+      res.writeHead(e.status, { 'Content-Type': 'application/json', ...e.headers }).end(JSON.stringify({ error: e.message }));
+    });
+  });
+  server.requestTimeout = timeoutMs + 10_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(o.port ?? 8080, o.host ?? '127.0.0.1', () => resolve());
+  });
+  const addr = server.address() as { address: string; port: number };
+  const host = addr.address.includes(':') ? `[${addr.address}]` : addr.address;
+  return {
+    url: `http://${host}:${addr.port}`,
+    queue,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
