@@ -74,8 +74,21 @@ async function transformTrainStep(rt: G.Runtime, size: number, batch: number) {
   };
 }
 
+/** A large 3×3 convolution (128→128 channels at 128², 4.8 GFLOP): the fp32 conv peak as ORT reaches it here. */
+async function convPeak(rt: G.Runtime) {
+  const g = new G.Graph();
+  const x = g.input('x', [1, 128, 128, 128]);
+  const w = g.param('w', [128, 128, 3, 3], new Float32Array(128 * 128 * 9).fill(0.01));
+  const prog = await rt.compile([G.conv2d(x, w, undefined, { pads: 1 })]);
+  const store = G.ParamStore.fromGraph(g);
+  const rng = new Rng(5);
+  const feeds = new Map([[x, rng.fill(128 * 128 * 128, () => rng.uniform(0, 1))]]);
+  return async () => void (await prog.run(feeds, store));
+}
+
 export function engineCases(rt: G.Runtime): BenchCase[] {
   return [
+    { name: 'conv3x3-peak', setup: () => convPeak(rt) },
     { name: 'vgg19-relu4_1-forward-256', setup: () => vggForward(rt, 256) },
     { name: 'vgg19-relu4_1-forward-512', setup: () => vggForward(rt, 512) },
     { name: 'vgg19-fwd-bwd-input-256', setup: () => gatysStep(rt, 256) },

@@ -142,7 +142,20 @@ def transform_train_step(size, batch):
     return run
 
 
+def conv_peak():
+    """A large 3x3 convolution: the machine's fp32 conv rate as the library reaches it."""
+    conv = nn.Conv2d(128, 128, 3, padding=1, bias=False).eval()
+    x = torch.rand(1, 128, 128, 128)
+
+    def run():
+        with torch.no_grad():
+            conv(x)
+
+    return run
+
+
 CASES = {
+    "conv3x3-peak": conv_peak,
     "vgg19-relu4_1-forward-256": lambda: vgg_forward(256),
     "vgg19-relu4_1-forward-512": lambda: vgg_forward(512),
     "vgg19-fwd-bwd-input-256": lambda: gatys_step(256),

@@ -29,6 +29,11 @@ export interface BenchCase {
 interface Result {
   case: string;
   ours_s: number;
+  /** FLOPs of one timed run, counted from our graphs (forward and backward). */
+  gflop?: number;
+  /** Our rate and its fraction of the conv3x3-peak case's rate. */
+  gflop_per_s?: number;
+  pct_of_peak?: number;
   peer: string;
   peer_s: number | null;
   ratio: number | null;
@@ -58,17 +63,26 @@ function ensurePeer(): boolean {
   return ok();
 }
 
-async function timeCase(c: BenchCase, runs: number): Promise<number> {
+/** Median seconds of a run, and the FLOPs one run executes (counted by the runtime from our graphs). */
+async function timeCase(c: BenchCase, runs: number, rt: Runtime): Promise<{ seconds: number; flops: number }> {
   const fn = await c.setup();
   // Warm-up: the first runs allocate ORT's arena and settle caches.
   for (let i = 0; i < (c.warmup ?? 2); i++) await fn();
   const times: number[] = [];
+  const before = rt.executed.flops;
   for (let i = 0; i < runs; i++) {
     const t0 = performance.now();
     await fn();
     times.push((performance.now() - t0) / 1000);
   }
-  return median(times);
+  return { seconds: median(times), flops: (rt.executed.flops - before) / runs };
+}
+
+/** The fp32 conv rate of the last conv3x3-peak measurement (this run's, else the stored one). */
+function storedPeak(): number | undefined {
+  const file = path.join(here, 'results', 'engine.json');
+  if (!existsSync(file)) return undefined;
+  return (JSON.parse(readFileSync(file, 'utf8')) as Result[]).find((r) => r.case === 'conv3x3-peak')?.gflop_per_s;
 }
 
 const suites: Record<string, (rt: Runtime) => BenchCase[]> = { engine: engineCases, models: modelCases, optimize: optimizeCases, train: trainCases };
@@ -82,6 +96,7 @@ async function main() {
   for (const s of chosen) if (!suites[s]) throw new Error(`unknown bench suite "${s}"; have: ${Object.keys(suites).join(', ')}`);
   const rt = new Runtime();
   const havePeer = ensurePeer();
+  let peak = storedPeak();
   for (const suite of chosen) {
     const cases = suites[suite](rt).filter((c) => !only || c.name === only);
     const results: Result[] = [];
@@ -94,8 +109,10 @@ async function main() {
         results.push({ case: c.name, ours_s: value, peer: 'none', peer_s: null, ratio: null, runs: 1, threads: rt.threads });
         continue;
       }
-      const ours = await timeCase(c, caseRuns);
-      process.stderr.write(`${ours.toFixed(3)} s; peer… `);
+      const { seconds: ours, flops } = await timeCase(c, caseRuns, rt);
+      const rate = flops / ours / 1e9;
+      if (c.name === 'conv3x3-peak') peak = rate;
+      process.stderr.write(`${ours.toFixed(3)} s (${rate.toFixed(0)} GFLOP/s); peer… `);
       let peer: number | null = null;
       if (havePeer) {
         const spec = c.peerSpec ? [await c.peerSpec(), String(c.warmup ?? 2)] : [];
@@ -104,7 +121,8 @@ async function main() {
         else process.stderr.write(`(peer failed: ${r.stderr.trim().split('\n').pop()}) `);
       }
       process.stderr.write(`${peer?.toFixed(3) ?? '-'} s\n`);
-      results.push({ case: c.name, ours_s: ours, peer: 'pytorch-cpu', peer_s: peer, ratio: peer ? ours / peer : null, runs: caseRuns, threads: rt.threads });
+      const roof = flops ? { gflop: +(flops / 1e9).toFixed(3), gflop_per_s: +rate.toFixed(1), ...(peak ? { pct_of_peak: +((100 * rate) / peak).toFixed(1) } : {}) } : {};
+      results.push({ case: c.name, ours_s: ours, ...roof, peer: 'pytorch-cpu', peer_s: peer, ratio: peer ? ours / peer : null, runs: caseRuns, threads: rt.threads });
     }
     const file = path.join(here, 'results', `${suite}.json`);
     // With --case, the other cases' earlier results are kept.
@@ -116,8 +134,11 @@ async function main() {
     }
     await writeFileAtomic(file, JSON.stringify(merged, null, 2) + '\n');
     console.log(`\n${suite} (median of the runs listed in the JSON, after warm-up runs; ${rt.threads} threads) → ${path.relative(process.cwd(), file)}`);
-    console.log(['case'.padEnd(32), 'ours_s'.padStart(8), 'peer_s'.padStart(8), 'ratio'.padStart(7)].join(' '));
-    for (const r of results) console.log([r.case.padEnd(32), r.ours_s.toFixed(3).padStart(8), (r.peer_s?.toFixed(3) ?? '-').padStart(8), (r.ratio?.toFixed(2) ?? '-').padStart(7)].join(' '));
+    console.log(['case'.padEnd(32), 'ours_s'.padStart(8), 'GFLOP'.padStart(8), 'GFLOP/s'.padStart(8), '%peak'.padStart(6), 'peer_s'.padStart(8), 'ratio'.padStart(7)].join(' '));
+    for (const r of results)
+      console.log(
+        [r.case.padEnd(32), r.ours_s.toFixed(3).padStart(8), (r.gflop?.toFixed(2) ?? '-').padStart(8), (r.gflop_per_s?.toFixed(0) ?? '-').padStart(8), (r.pct_of_peak?.toFixed(0) ?? '-').padStart(6), (r.peer_s?.toFixed(3) ?? '-').padStart(8), (r.ratio?.toFixed(2) ?? '-').padStart(7)].join(' '),
+      );
   }
   await rt.dispose();
 }

@@ -96,3 +96,21 @@ test('gradient of a whole small conv net (reflect pad, strided conv, instance no
     [{ shape: [1, 3, 11, 9] }, { shape: [4, 3, 3, 3] }, { shape: [3, 4, 3, 3] }, { shape: [4], gen: (r) => r.uniform(0.5, 1.5) }, { shape: [4] }],
     { probes: 40 },
   ));
+
+test('FLOPs are counted from the graph: a conv as 2·outputs·(Cin·kh·kw), a Gram matrix as 2·N·C²·P, the rest per element', async () => {
+  const g = new G.Graph();
+  const x = g.input('x', [1, 3, 8, 8]);
+  const w = g.param('w', [4, 3, 3, 3], new Float32Array(108).fill(0.1));
+  const y = G.conv2d(x, w, undefined, { pads: 1 });
+  assert.equal(G.graphFlops([y]), 2 * 4 * 8 * 8 * 3 * 3 * 3);
+  const gram = G.gramMatrix(G.reshape(y, [1, 4, 64]));
+  const r = G.relu(y);
+  // conv + gram + reshape (64·4 elements) + relu (256 elements); the conv is counted once though shared
+  assert.equal(G.graphFlops([gram, r]), 2 * 4 * 8 * 8 * 27 + 2 * 1 * 16 * 64 + 256 + 256);
+  const rt = new G.Runtime({ threads: 1 });
+  const prog = await rt.compile([y]);
+  assert.equal(prog.flops, 2 * 4 * 8 * 8 * 27);
+  await prog.run(new Map([[x, new Float32Array(192)]]), G.ParamStore.fromGraph(g));
+  await prog.run(new Map([[x, new Float32Array(192)]]), G.ParamStore.fromGraph(g));
+  assert.equal(rt.executed.flops, 2 * prog.flops);
+});

@@ -17,7 +17,8 @@ before(async () => {
 });
 after(() => server.close());
 
-const post = (url: string, body: Buffer | string) => fetch(`${server.url}${url}`, { method: 'POST', body });
+const asBody = (b: Buffer | string) => (typeof b === 'string' ? b : new Blob([new Uint8Array(b)]));
+const post = (url: string, body: Buffer | string) => fetch(`${server.url}${url}`, { method: 'POST', body: asBody(body) });
 
 test('GET /api/models lists the zoo with its metadata and the baselines', async () => {
   const r = await fetch(`${server.url}/api/models`);
@@ -59,7 +60,7 @@ test('bad uploads, unknown models and bad parameters get a JSON error with the r
     ['GET', '/nope', '', 404, /no such endpoint/],
   ];
   for (const [method, url, body, status, expect] of cases) {
-    const r = await fetch(`${server.url}${url}`, method === 'POST' ? { method, body } : { method });
+    const r = await fetch(`${server.url}${url}`, method === 'POST' ? { method, body: asBody(body) } : { method });
     assert.equal(r.status, status, `${method} ${url}`);
     assert.equal(r.headers.get('content-type'), 'application/json');
     const { error } = (await r.json()) as { error: string };

@@ -47,6 +47,8 @@ export interface OpDef<A> {
   emit(e: Emitter, inputs: readonly string[], outputs: readonly string[], attrs: A, types: NodeTypes): void;
   ref(inputs: readonly NDArray[], attrs: A, types: NodeTypes): NDArray[];
   grad?(ctx: GradContext<A>): (Tensor | undefined)[];
+  /** Floating-point operations of one run (multiply-adds count 2); default: one per output element. */
+  flops?(types: NodeTypes, attrs: A): number;
 }
 
 export interface NodeTypes {

@@ -4,6 +4,7 @@ export { NDArray } from './ndarray.js';
 export { grad, type GradOptions } from './autodiff.js';
 export { toOnnx, OPSET, type EmitOptions, type EmittedModel } from './onnx.js';
 export { evaluate } from './reference.js';
+export { graphFlops } from './flops.js';
 export { Runtime, Program, ParamStore, ImagePrograms, type RuntimeOptions, type Float32Tensor, type Feed } from './runtime.js';
 export * from './ops/elementwise.js';
 export * from './ops/layout.js';

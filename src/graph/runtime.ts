@@ -3,6 +3,7 @@
 import os from 'node:os';
 import ort from 'onnxruntime-node';
 import { Graph, type Tensor } from './graph.js';
+import { graphFlops } from './flops.js';
 import { toOnnx, type EmitOptions } from './onnx.js';
 
 export interface RuntimeOptions {
@@ -51,12 +52,17 @@ export class ParamStore {
 export type Feed = Float32Array | Float32Tensor;
 
 export class Program {
+  /** FLOPs of one run, counted from the graph (for benchmarks' GFLOP/s). */
+  readonly flops: number;
   constructor(
     private readonly session: ort.InferenceSession,
     readonly inputs: readonly Tensor[],
     readonly outputs: readonly Tensor[],
     private readonly outputNames: readonly string[],
-  ) {}
+    private readonly counter?: { flops: number },
+  ) {
+    this.flops = graphFlops(outputs);
+  }
 
   /** Runs the graph. Inputs come from `feeds`; parameters from `params`. */
   async run(feeds: ReadonlyMap<Tensor, Feed> = new Map(), params?: ParamStore): Promise<Float32Tensor[]> {
@@ -80,6 +86,7 @@ export class Program {
       if (data.length !== n) throw new Error(`${t.name}: ${data.length} values fed for shape [${shape.join(', ')}]`);
       ortFeeds[t.name] = new ort.Tensor('float32', data, shape);
     }
+    if (this.counter) this.counter.flops += this.flops;
     const res = await this.session.run(ortFeeds);
     return this.outputNames.map((name) => {
       const v = res[name];
@@ -131,6 +138,8 @@ export class ImagePrograms {
 export class Runtime {
   private readonly cache = new Map<string, Promise<Program>>();
   readonly threads: number;
+  /** FLOPs of every program run so far (benchmarks read and reset it). */
+  readonly executed = { flops: 0 };
   constructor(private readonly opts: RuntimeOptions = {}) {
     this.threads = opts.threads ?? os.availableParallelism();
   }
@@ -159,7 +168,7 @@ export class Runtime {
       enableProfiling: !!this.opts.profilePrefix,
       profileFilePrefix: this.opts.profilePrefix,
     });
-    return new Program(session, model.inputs, outputs, model.outputNames);
+    return new Program(session, model.inputs, outputs, model.outputNames, this.executed);
   }
 
   /**

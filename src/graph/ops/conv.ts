@@ -68,8 +68,13 @@ function dimNum(t: TensorType, i: number, what: string): number {
 }
 
 // ---------------------------------------------------------------- Conv
+/** Elements of a static shape (0 if any dimension is symbolic). */
+const numel = (shape: readonly (number | string)[]) => shape.reduce<number>((a, d) => (typeof d === 'number' ? a * d : 0), 1);
+
 export const ConvOp: OpDef<Conv2dAttrs> = {
   type: 'Conv',
+  // 2 · outputs · (input channels per group) · kernel area
+  flops: ({ inputs: [, w], outputs: [y] }) => 2 * numel(y.shape) * numel(w.shape.slice(1)),
   infer(inputs, a) {
     const [x, w, b] = inputs;
     if (x.shape.length !== 4) throw new Error(`input must be NCHW (rank 4), got rank ${x.shape.length}`);
@@ -219,6 +224,8 @@ function emitWeightGradGroup(e: Emitter, x: string, dy: string, xShape: number[]
 
 export const ConvWeightGradOp: OpDef<ConvWeightGradAttrs> = {
   type: 'ConvWeightGrad',
+  // the forward conv's multiply-adds: every output-gradient element meets every weight of its group
+  flops: ({ inputs: [, dy], outputs: [dw] }) => 2 * numel(dy.shape) * numel(dw.shape.slice(1)),
   infer([x, dy], a) {
     const C = dimNum(x, 1, 'input channels');
     const O = dimNum(dy, 1, 'output channels');
@@ -287,6 +294,8 @@ export interface ConvTransposeAttrs extends Conv2dAttrs {
 
 export const ConvTransposeOp: OpDef<ConvTransposeAttrs> = {
   type: 'ConvTranspose',
+  // every input element is scattered through Cout·kh·kw weights (of its group)
+  flops: ({ inputs: [x, w] }) => 2 * numel(x.shape) * numel(w.shape.slice(1)),
   infer(inputs, a) {
     const [x, w, b] = inputs;
     if (x.shape.length !== 4 || w.shape.length !== 4) throw new Error('input must be NCHW and weight [Cin, Cout, kh, kw]');

@@ -88,6 +88,10 @@ export function reduceMean(x: Tensor, axes?: readonly number[], keepdims = false
 // ---------------------------------------------------------------- MatMul
 export const MatMulOp: OpDef<object> = {
   type: 'MatMul',
+  flops: ({ inputs: [a], outputs: [y] }) => {
+    const k = a.shape[a.shape.length - 1];
+    return typeof k === 'number' ? 2 * y.shape.reduce<number>((n, d) => (typeof d === 'number' ? n * d : 0), 1) * k : 0;
+  },
   infer([a, b]) {
     if (a.shape.length < 2 || b.shape.length < 2) throw new Error('MatMul needs rank ≥ 2 operands (reshape vectors to matrices)');
     const k1 = a.shape[a.shape.length - 1];
@@ -149,6 +153,10 @@ export function transposeLast(x: Tensor): Tensor {
  */
 export const GramOp: OpDef<object> = {
   type: 'Gram',
+  flops: ({ inputs: [f] }) => {
+    const [n, c, p] = f.shape;
+    return typeof n === 'number' && typeof c === 'number' && typeof p === 'number' ? 2 * n * c * c * p : 0;
+  },
   infer([f]) {
     if (f.shape.length !== 3) throw new Error(`Gram takes [N, C, P], got rank ${f.shape.length}`);
     return [{ dtype: 'float32', shape: [f.shape[0], f.shape[1], f.shape[1]] }];
