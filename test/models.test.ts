@@ -21,6 +21,8 @@ import { runTfliteReference } from './support/tflite-reference.js';
 import { johnsonTfjs } from './support/johnson-tfjs.js';
 import { SHARED, loadPhoto, maxAbs, maxAbsDiff, runtime, store, toNhwc } from './support/fixtures.js';
 
+// PROD: no "install our node backend" banner in the test output (these are reference computations).
+tf.env().set('PROD', true);
 await tf.setBackend('cpu');
 
 async function vggTaps(exact: boolean, img: { width: number; height: number; data: Float32Array }, taps: string[]) {
