@@ -37,6 +37,8 @@ export interface OptimizeOptions {
   preserveColor?: PreserveColor;
   /** Coarse-to-fine passes at 1/4, 1/2 and full size (each at least 128 px). */
   multiscale?: boolean;
+  /** Restart L-BFGS every N iterations (default: only a stochastic depth loss does, every 10). */
+  lbfgsRound?: number;
   seed?: number;
   /** Networks and runtime, if already loaded. */
   vgg?: Vgg19;
@@ -78,11 +80,11 @@ export const OPTIMIZE_DEFAULTS = {
   contentWeight: 1,
   styleWeight: 10,
   tvWeight: 1,
-  depthWeight: 1e5,
-  // eot: of the depth losses, the one that kept depth by the judges it does not optimize (resampled depth,
-  // depth-edge cue) at style loss within +10 % on photos no one tuned on (README, docs/depth-losses); plain
-  // ssi raised only the optimized network's own score, by patterns.
-  depthLoss: 'eot' as DepthLossKind,
+  // weighted-content at 8e4: the one depth loss that beat no depth loss on judges it cannot game (v2 after
+  // resampling, the second network, the depth-edge cue) at style loss within +10 % on photos no one tuned on
+  // (README, docs/depth-losses). ssi and eot raised mainly PyDNet v2's own answers.
+  depthWeight: 8e4,
+  depthLoss: 'weighted-content' as DepthLossKind,
   contentLayers: GATYS_CONTENT_LAYERS,
   styleLayers: GATYS_STYLE_LAYERS,
   styleScale: 1,
@@ -197,6 +199,8 @@ export interface ScaleOptions {
   contentLayers: string[];
   styleLayers: string[];
   seed?: number;
+  /** Restart L-BFGS (fresh curvature memory) every N iterations; stochastic losses use 10 (EOT_LBFGS_ROUND). */
+  lbfgsRound?: number;
   signal?: AbortSignal;
 }
 
@@ -281,7 +285,7 @@ async function optimizeAtScale(o: ScaleOptions, target: RgbImage, t: Targets, in
     } else {
       // A stochastic objective (eot) is drawn anew for each round of L-BFGS iterations, with fresh curvature
       // memory: inside a round the function stays fixed, so the line search compares like with like.
-      const round = stochastic ? EOT_LBFGS_ROUND : o.iterations;
+      const round = o.lbfgsRound ?? (stochastic ? EOT_LBFGS_ROUND : o.iterations);
       for (let doneIts = 0; doneIts < o.iterations; doneIts += round) {
         const its = Math.min(round, o.iterations - doneIts);
         if (doneIts > 0) resample(rng);
