@@ -23,7 +23,8 @@ export class Progress {
     this.first ??= { done: Math.max(done, this.offset), at: now };
     const ran = done - this.first.done;
     const eta = ran > 0 ? ((now - this.first.at) / 1000 / ran) * (this.total - done) : NaN;
-    if (!this.announced && ran >= 2 && Number.isFinite(eta)) {
+    // Not before a tenth of the job (at least 10 steps): L-BFGS's first iterations search longer than the rest.
+    if (!this.announced && ran >= Math.max(10, this.total / 10) && Number.isFinite(eta)) {
       this.announced = true;
       if (eta > this.announceOver) this.stream.write(`${this.stream.isTTY ? '\r\x1b[K' : ''}${this.label}: this will take about ${formatTime(eta)} more at ${formatTime((now - this.first.at) / 1000 / ran)} per step\n`);
     }
