@@ -44,12 +44,7 @@ const EOT_KERNEL = 7;
 /** Std of the noise added to the stylized image in `eot`, in 0–255 units. */
 const EOT_NOISE = 3;
 
-/** Does this depth loss run the depth network on the stylized image (so that its gradient passes through it)? */
-export function depthLossUsesNetworkGradient(kind: DepthLossKind): boolean {
-  return kind === 'ssi' || kind === 'mse' || kind === 'features' || kind === 'eot';
-}
-
-const needsDepth = (s: Pick<ObjectiveSpec, 'depthWeight' | 'depthModel'>) => s.depthWeight > 0;
+const needsDepth = (s: Pick<ObjectiveSpec, 'depthWeight'>) => s.depthWeight > 0;
 
 /** The photo's nearness, standardized per image and squashed to (0, 1): about 0.5 on average, near → 1. */
 function nearness(model: DepthModel, x: Tensor): Tensor {

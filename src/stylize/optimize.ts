@@ -245,7 +245,7 @@ export function buildLossGraph(o: Omit<ScaleOptions, 'rt' | 'iterations' | 'opti
 /** Optimizes the image at one size. */
 async function optimizeAtScale(o: ScaleOptions, target: RgbImage, t: Targets, init: RgbImage, progress: (it: number, l: Record<string, number>) => void, frame: (it: number, img: RgbImage) => Promise<void>) {
   const { image: img, total, terms, gradient: dimg, feeds, resample, stochastic } = buildLossGraph(o, target, t);
-  // Random transformations (eot) are drawn anew each iteration, never inside an L-BFGS line search.
+  // Random transformations (eot) are drawn anew each Adam iteration or L-BFGS round, never inside a line search.
   const rng = new Rng(o.seed ?? 0);
   resample(rng);
   const prog = await o.rt.compile([total, ...terms.map(([, v]) => v), dimg]);
@@ -271,6 +271,7 @@ async function optimizeAtScale(o: ScaleOptions, target: RgbImage, t: Targets, in
 
   let stopped = false;
   let lbfgs: LBFGS | undefined;
+  let roundStart = 0;
   try {
     if (o.optimizer === 'adam') {
       const adam = new Adam({ lr: o.lr ?? 10 });
@@ -287,6 +288,7 @@ async function optimizeAtScale(o: ScaleOptions, target: RgbImage, t: Targets, in
       // memory: inside a round the function stays fixed, so the line search compares like with like.
       const round = o.lbfgsRound ?? (stochastic ? EOT_LBFGS_ROUND : o.iterations);
       for (let doneIts = 0; doneIts < o.iterations; doneIts += round) {
+        roundStart = doneIts;
         const its = Math.min(round, o.iterations - doneIts);
         if (doneIts > 0) resample(rng);
         // The first line search may need many evaluations (its first step is tiny): leave room for it.
@@ -307,6 +309,7 @@ async function optimizeAtScale(o: ScaleOptions, target: RgbImage, t: Targets, in
   } catch (err) {
     if (!(err instanceof Stopped)) throw err;
     stopped = true;
+    if (lbfgs) iteration = roundStart + lbfgs.iterations;
   }
   await o.rt.releaseGraph(img.graph);
   // A stochastic objective's values under different draws do not compare: its result is where it ended.
