@@ -7,7 +7,7 @@ import path from 'node:path';
 import * as G from '../src/graph/index.js';
 import { transformNet } from '../src/nn/transform.js';
 import { exportTransformNet } from '../src/nn/export.js';
-import { loadTransformOnnx } from '../src/stylize/onnx-model.js';
+import { loadTransformOnnx } from '../src/stylize/models.js';
 import { Stylizer } from '../src/stylize/stylize.js';
 import { Rng } from '../src/nn/random.js';
 

@@ -1,4 +1,4 @@
-// depthstyle serve: the HTTP API on loopback (or, by explicit choice, another address).
+// depthstyle serve: the page (stylizes in the browser) and the HTTP API, on loopback (or, by explicit choice, another address).
 import { serve } from '../serve/server.js';
 import { ModelStore } from '../models/resolver.js';
 import { Runtime } from '../graph/index.js';
@@ -7,7 +7,7 @@ import { common, int, type Command } from './args.js';
 export const command: Command = {
   name: 'serve',
   usage: '[--port 8080] [--host 127.0.0.1] [options]',
-  summary: 'an HTTP API for scripts: POST /api/stylize?model=NAME, POST /api/depth, GET /api/models',
+  summary: 'the page (open it in a browser: stylizes there, shows depth) and an HTTP API: POST /api/stylize?model=NAME, POST /api/depth, GET /api/models',
   options: {
     port: { type: 'string', arg: 'N', help: '[8080]' },
     host: { type: 'string', arg: 'ADDRESS', help: 'where to listen [127.0.0.1]; another address lets other machines use this one' },
@@ -22,7 +22,7 @@ export const command: Command = {
     const { models, threads } = common(v);
     const s = await serve({ port, host, zoo: v.zoo as string | undefined, store: new ModelStore(models), runtime: new Runtime({ threads }), maxQueue: int(v['max-queue'], 'max-queue') });
     if (!['127.0.0.1', '::1', 'localhost'].includes(host)) process.stderr.write(`warning: listening on ${host}: anyone who can reach it can use this machine to stylize\n`);
-    process.stderr.write(`depthstyle serve: ${s.url} (GET /api/models, POST /api/stylize?model=NAME, POST /api/depth); Ctrl-C stops\n`);
+    process.stderr.write(`depthstyle serve: open ${s.url}/ in a browser; API: GET /api/models, POST /api/stylize?model=NAME, POST /api/depth. Ctrl-C stops\n`);
     await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
     await s.close();
     return 0;

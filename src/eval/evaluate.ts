@@ -86,7 +86,7 @@ export async function evaluatePair(i: EvalInputs): Promise<EvalReport> {
     depthVsGroundTruth = depthAgreement(truth, pred, { mask: Array.from(gt.metres, (m) => m > 0) });
   }
   const resampled = {} as Record<Resampling, DepthAgreement>;
-  for (const k of Object.keys(RESAMPLINGS) as Resampling[]) resampled[k] = await resampledAgreement(est, content, stylized, k);
+  for (const k of Object.keys(RESAMPLINGS) as Resampling[]) resampled[k] = await resampledAgreement(est, content, stylized, k, resizeImage);
   let second: RobustDepth['second'];
   if (i.secondDepthModel) {
     const est2 = new DepthEstimator(i.secondDepthModel, i.runtime);

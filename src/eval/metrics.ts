@@ -1,10 +1,10 @@
 // Depth-preservation and structure metrics between a content image and its
 // stylization (or between a depth prediction and ground truth).
 import { Rng } from '../nn/random.js';
-import type { RgbImage } from '../io/image.js';
+import type { RgbImage } from '../io/rgb.js';
 import { pearson, spearman } from './stats.js';
 import { ssim } from './ssim.js';
-import { toGray } from '../io/image.js';
+import { toGray } from '../io/rgb.js';
 
 export interface DepthAgreement {
   pearson: number;

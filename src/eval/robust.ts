@@ -2,10 +2,15 @@
 // network with imperceptible patterns: the depth net's agreement after fixed
 // resampling of both images, agreement under a second depth network, and a
 // network-free cue (the photo's depth edges that stay visible in the result).
-import { resizeImage, type RgbImage } from '../io/image.js';
-import type { DepthEstimator } from '../models/depth.js';
+//
+// Codec-free (the page computes the same judges): the scale resamplings take the resize as an argument, which
+// `eval` gives as sharp's Lanczos.
+import { toGray, type RgbImage } from '../io/rgb.js';
+import type { DepthEstimator } from '../models/depth-model.js';
 import { depthAgreement, sobel, type DepthAgreement } from './metrics.js';
-import { toGray } from '../io/image.js';
+
+/** Resizes a planar RGB image to width × height. */
+export type Resize = (img: RgbImage, width: number, height: number) => Promise<RgbImage>;
 
 /**
  * Fixed resamplings applied to photo and result alike before the depth net. Each was checked to remove the
@@ -23,7 +28,7 @@ export const RESAMPLINGS = {
 } as const;
 export type Resampling = keyof typeof RESAMPLINGS;
 
-async function resample(img: RgbImage, kind: Resampling): Promise<RgbImage> {
+async function resample(img: RgbImage, kind: Resampling, resize: Resize): Promise<RgbImage> {
   const r: { scale?: number; shift?: number } = RESAMPLINGS[kind];
   if (r.shift) {
     const s = r.shift;
@@ -34,13 +39,13 @@ async function resample(img: RgbImage, kind: Resampling): Promise<RgbImage> {
       for (let y = 0; y < h; y++) data.set(img.data.subarray(c * img.width * img.height + (y + s) * img.width + s, c * img.width * img.height + (y + s) * img.width + s + w), c * w * h + y * w);
     return { width: w, height: h, data };
   }
-  const small = await resizeImage(img, Math.max(8, Math.round(img.width * r.scale!)), Math.max(8, Math.round(img.height * r.scale!)));
-  return resizeImage(small, img.width, img.height);
+  const small = await resize(img, Math.max(8, Math.round(img.width * r.scale!)), Math.max(8, Math.round(img.height * r.scale!)));
+  return resize(small, img.width, img.height);
 }
 
 /** Depth agreement of result with photo after resampling both the same way. */
-export async function resampledAgreement(est: DepthEstimator, photo: RgbImage, result: RgbImage, kind: Resampling): Promise<DepthAgreement> {
-  const [p, r] = await Promise.all([resample(photo, kind), resample(result, kind)]);
+export async function resampledAgreement(est: DepthEstimator, photo: RgbImage, result: RgbImage, kind: Resampling, resize: Resize): Promise<DepthAgreement> {
+  const [p, r] = await Promise.all([resample(photo, kind, resize), resample(result, kind, resize)]);
   return depthAgreement(await est.estimate(p), await est.estimate(r));
 }
 

@@ -1,7 +1,6 @@
 // Runs IR graphs on ONNX Runtime. Sessions are built once per (graph, outputs)
 // and reused: building one costs 0.4–0.7 s for a VGG-sized graph.
-import os from 'node:os';
-import ort from 'onnxruntime-node';
+import { defaultProviders, defaultThreads, ort } from './engine.js';
 import { Graph, type Tensor } from './graph.js';
 import { graphFlops } from './flops.js';
 import { toOnnx, type EmitOptions } from './onnx.js';
@@ -9,7 +8,7 @@ import { toOnnx, type EmitOptions } from './onnx.js';
 export interface RuntimeOptions {
   /** Intra-op threads; default: all cores. */
   threads?: number;
-  /** ORT execution providers, e.g. ['cuda', 'cpu']; default ['cpu']. */
+  /** ORT execution providers, e.g. ['cuda', 'cpu'] or in the browser ['webgpu', 'wasm']; default ['cpu'] (browser: ['wasm']). */
   executionProviders?: string[];
   /** Write an ORT profile (JSON) per session with this file prefix. */
   profilePrefix?: string;
@@ -141,7 +140,7 @@ export class Runtime {
   /** FLOPs of every program run so far (benchmarks read and reset it). */
   readonly executed = { flops: 0 };
   constructor(private readonly opts: RuntimeOptions = {}) {
-    this.threads = opts.threads ?? os.availableParallelism();
+    this.threads = opts.threads ?? defaultThreads();
   }
 
   /** Compiles (once) the part of the graph that computes `outputs`. */
@@ -164,7 +163,7 @@ export class Runtime {
       interOpNumThreads: 1,
       executionMode: 'sequential',
       graphOptimizationLevel: 'all',
-      executionProviders: this.opts.executionProviders ?? ['cpu'],
+      executionProviders: [...(this.opts.executionProviders ?? defaultProviders)],
       enableProfiling: !!this.opts.profilePrefix,
       profileFilePrefix: this.opts.profilePrefix,
     });

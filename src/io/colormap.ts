@@ -1,6 +1,6 @@
 // Colour maps for depth pictures (polynomial fits of turbo, Google 2019, and
 // viridis, matplotlib), and depth normalization.
-import type { RgbImage } from './image.js';
+import type { RgbImage } from './rgb.js';
 
 export type ColorMap = 'turbo' | 'viridis' | 'gray';
 

@@ -5,15 +5,9 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import sharp, { type OutputInfo } from 'sharp';
 import { writeFileAtomic } from './atomic.js';
+import { MIN_IMAGE_SIDE, longSideSize, type RgbImage } from './rgb.js';
 
-export interface RgbImage {
-  width: number;
-  height: number;
-  /** Planar RGB, 0–255, length 3·width·height. */
-  data: Float32Array;
-}
-
-export const MIN_IMAGE_SIDE = 16;
+export { MIN_IMAGE_SIDE, longSideSize, toGray, type RgbImage } from './rgb.js';
 
 /**
  * Images above this many pixels are refused from their header, before decoding: a 117 KB PNG can declare
@@ -87,14 +81,6 @@ export async function decodeImage(file: string | Buffer, what: string, opts: Loa
   return { width, height, data };
 }
 
-/** Grayscale with MATLAB rgb2gray weights, rounded to 8 bits as rgb2gray does for uint8 images. */
-export function toGray(img: RgbImage): Float32Array {
-  const n = img.width * img.height;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) out[i] = Math.round(0.2989 * img.data[i] + 0.587 * img.data[n + i] + 0.114 * img.data[2 * n + i]);
-  return out;
-}
-
 /** Interleaved 8-bit RGB of a planar float image (clamped, rounded). */
 export function toInterleaved8(img: RgbImage): Buffer {
   const n = img.width * img.height;
@@ -130,12 +116,6 @@ export async function saveGray16(file: string, values: Float32Array, width: numb
     .png()
     .toBuffer();
   await writeFileAtomic(file, buf);
-}
-
-/** Width and height with the long side `side` (aspect kept, each at least MIN_IMAGE_SIDE). */
-export function longSideSize(img: { width: number; height: number }, side: number): [number, number] {
-  const k = side / Math.max(img.width, img.height);
-  return [Math.max(MIN_IMAGE_SIDE, Math.round(img.width * k)), Math.max(MIN_IMAGE_SIDE, Math.round(img.height * k))];
 }
 
 /** Resizes so that the long side is `side` (`shrinkOnly`: never enlarges). */

@@ -1,5 +1,5 @@
-// `depthstyle serve`: an HTTP API over the library for scripts — stylize an
-// uploaded photo with a model, its depth map, the models on offer — with the
+// `depthstyle serve`: the page (web/, which stylizes in the browser; assets.ts) and an HTTP API over the
+// library for scripts — stylize an uploaded photo with a model, its depth map, the models on offer — with the
 // limits a server needs: body size, pixel count read from the header before
 // decoding, a request timeout, and a bounded queue (one job at a time, since
 // ONNX Runtime already uses every core) that answers 503 when full.
@@ -10,13 +10,13 @@ import sharp from 'sharp';
 import * as G from '../graph/index.js';
 import { colorizeDepth, normalizeDepth } from '../io/colormap.js';
 import { decodeImage, toInterleaved8, type RgbImage } from '../io/image.js';
-import { DepthEstimator, loadDepthModel, type DepthModel } from '../models/depth.js';
+import { BUILTIN_DEPTH_MODELS, DepthEstimator, loadDepthModel, type DepthModel } from '../models/depth.js';
 import { BASELINE_STYLES } from '../models/johnson.js';
 import { ModelStore, packageRoot } from '../models/resolver.js';
 import { parseDepthStrength } from '../stylize/depth-strength.js';
-import { loadTransformModel } from '../stylize/models.js';
-import { loadTransformOnnx } from '../stylize/onnx-model.js';
+import { loadTransformModel, loadTransformOnnx } from '../stylize/models.js';
 import { Stylizer, finishStylization, type TransformModel } from '../stylize/stylize.js';
+import { BASELINE_LICENCE, ISOLATION_HEADERS, pageAssets, type Assets } from './assets.js';
 
 export interface ServeOptions {
   port?: number;
@@ -36,6 +36,8 @@ export interface ServeOptions {
   maxQueue?: number;
   /** A request that has not finished by then gets 504 [120 s]. */
   timeoutMs?: number;
+  /** Serve the page and the files it needs besides the API [true]. */
+  page?: boolean;
 }
 
 class HttpError extends Error {
@@ -84,16 +86,22 @@ export interface ModelInfo {
   name: string;
   kind: 'zoo' | 'baseline';
   metadata: Record<string, string>;
+  licence: string;
+  /** Where the page fetches it as ONNX (when the page is served). */
+  onnx?: string;
+  /** A thumbnail of its painting, when the painting is on disk. */
+  thumbnail?: string | null;
 }
 
 /** The models on offer: the zoo's .onnx files (with their metadata) and the baselines. */
-export async function listModels(zoo: string): Promise<ModelInfo[]> {
+export async function listModels(zoo: string, assets?: Assets): Promise<ModelInfo[]> {
   const out: ModelInfo[] = [];
   for (const f of (await readdir(zoo).catch(() => [] as string[])).filter((f) => f.endsWith('.onnx')).sort()) {
     const m = await loadTransformOnnx(path.join(zoo, f)).catch(() => undefined);
-    if (m) out.push({ name: f.replace(/\.onnx$/, ''), kind: 'zoo', metadata: m.metadata });
+    if (m) out.push({ name: f.replace(/\.onnx$/, ''), kind: 'zoo', metadata: m.metadata, licence: m.model.licence });
   }
-  for (const b of BASELINE_STYLES) out.push({ name: `baseline:${b}`, kind: 'baseline', metadata: { licence: 'Johnson/Engstrom baseline: research use only' } });
+  for (const b of BASELINE_STYLES) out.push({ name: `baseline:${b}`, kind: 'baseline', metadata: { style: b }, licence: BASELINE_LICENCE });
+  if (assets) for (const m of out) Object.assign(m, { onnx: assets.onnxUrl(m.name, m.kind), thumbnail: assets.thumbnail(m.metadata.style) });
   return out;
 }
 
@@ -146,6 +154,7 @@ export async function serve(o: ServeOptions = {}): Promise<Server> {
   const timeoutMs = o.timeoutMs ?? 120_000;
   const queue = new WorkQueue(o.maxQueue ?? 4);
   const models = new Map<string, Promise<TransformModel>>();
+  const assets = (o.page ?? true) ? await pageAssets(zoo, store) : undefined;
   let depthModel: Promise<DepthModel> | undefined;
   const modelFor = async (name: string): Promise<TransformModel> => {
     const known = (await listModels(zoo)).find((m) => m.name === name);
@@ -167,16 +176,18 @@ export async function serve(o: ServeOptions = {}): Promise<Server> {
 
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://localhost');
+    if (assets && !url.pathname.startsWith('/api/') && (await assets.serve(req, res, url.pathname))) return;
     if (req.method === 'GET' && url.pathname === '/api/models') {
-      res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ models: await listModels(zoo) }));
+      const depth = { name: 'pydnet-v2', onnx: '/models/depth/pydnet-v2.onnx', licence: BUILTIN_DEPTH_MODELS['pydnet-v2'].licence };
+      res.writeHead(200, { ...ISOLATION_HEADERS, 'Content-Type': 'application/json' }).end(JSON.stringify({ models: await listModels(zoo, assets), depth }));
       return;
     }
     if (req.method === 'GET' && url.pathname === '/api/health') {
-      res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ ok: true, queue: queue.length }));
+      res.writeHead(200, { ...ISOLATION_HEADERS, 'Content-Type': 'application/json' }).end(JSON.stringify({ ok: true, queue: queue.length }));
       return;
     }
     const isStylize = url.pathname === '/api/stylize';
-    if (!isStylize && url.pathname !== '/api/depth') throw new HttpError(404, `no such endpoint: ${req.method} ${url.pathname} (GET /api/models, POST /api/stylize, POST /api/depth)`);
+    if (!isStylize && url.pathname !== '/api/depth') throw new HttpError(404, `no such endpoint: ${req.method} ${url.pathname} (the page at /, GET /api/models, POST /api/stylize, POST /api/depth)`);
     if (req.method !== 'POST') throw new HttpError(405, `${url.pathname} takes POST with an image body`);
     const format = (url.searchParams.get('format') ?? 'png') as 'png' | 'jpeg';
     if (format !== 'png' && format !== 'jpeg') throw new HttpError(400, `bad parameter format="${format}" (png or jpeg)`);
@@ -221,7 +232,7 @@ export async function serve(o: ServeOptions = {}): Promise<Server> {
     work.catch(() => undefined); // a timed-out job still finishes; its result is dropped
     try {
       const img = await Promise.race([work, timeout]);
-      res.writeHead(200, { 'Content-Type': `image/${format}` }).end(await encode(img, format));
+      res.writeHead(200, { ...ISOLATION_HEADERS, 'Content-Type': `image/${format}` }).end(await encode(img, format));
     } finally {
       clearTimeout(timer);
     }
@@ -233,7 +244,7 @@ export async function serve(o: ServeOptions = {}): Promise<Server> {
       if (res.headersSent) return void res.destroy();
       // An upload refused before it was read is drained so the client sees the answer, not a reset.
       req.resume();
-      res.writeHead(e.status, { 'Content-Type': 'application/json', ...e.headers }).end(JSON.stringify({ error: e.message }));
+      res.writeHead(e.status, { ...ISOLATION_HEADERS, 'Content-Type': 'application/json', ...e.headers }).end(JSON.stringify({ error: e.message }));
     });
   });
   server.requestTimeout = timeoutMs + 10_000;

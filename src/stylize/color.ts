@@ -1,7 +1,7 @@
 // Colour preservation (Gatys, Bethge, Hertzmann & Shechtman 2016, "Preserving
 // color in neural artistic style transfer"): luminance-only transfer, and
 // colour histogram matching of the style image to the content image.
-import type { RgbImage } from '../io/image.js';
+import type { RgbImage } from '../io/rgb.js';
 
 export type PreserveColor = 'none' | 'luminance' | 'histogram';
 

@@ -5,7 +5,7 @@
 // fully. The depth map is coarse (the network's resolution, upsampled), so its
 // strength map is refined with a guided filter on the photo: the ramp follows
 // the photo's own edges and no halo of the wrong strength rings a near object.
-import { toGray, type RgbImage } from '../io/image.js';
+import { toGray, type RgbImage } from '../io/rgb.js';
 
 export interface DepthStrength {
   /** Strength at the nearest depth (1st percentile). */

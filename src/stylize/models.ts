@@ -4,8 +4,19 @@
 import { BASELINE_STYLES, johnsonBaselineNet, loadBaseline } from '../models/johnson.js';
 import { ModelStore } from '../models/resolver.js';
 import { exportCheckpoint } from '../nn/export.js';
-import { loadTransformOnnx } from './onnx-model.js';
-import type { TransformModel } from './stylize.js';
+import { readFile } from 'node:fs/promises';
+import { transformModelFromOnnx } from './onnx-model.js';
+import type { TransformModel } from './stylizer.js';
+
+/** A model file from `depthstyle train` (or its bytes, named `file` in errors), with its metadata. */
+export async function loadTransformOnnx(file: string, bytes?: Uint8Array): Promise<{ model: TransformModel; metadata: Record<string, string> }> {
+  try {
+    bytes ??= await readFile(file);
+  } catch {
+    throw new Error(`${file}: model not found`);
+  }
+  return transformModelFromOnnx(bytes, file);
+}
 
 export async function loadTransformModel(spec: string, store = new ModelStore()): Promise<TransformModel> {
   if (spec.endsWith('.onnx')) return (await loadTransformOnnx(spec)).model;

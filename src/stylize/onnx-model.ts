@@ -1,19 +1,14 @@
 // A stylization model exported by `depthstyle train` (the same file runs
 // as-is in onnxruntime-node and onnxruntime-web; see test/train.test.ts).
-import { readFile } from 'node:fs/promises';
+// From bytes only: the page builds its models here too.
 import { importOnnx, onnxInputs, readOnnx, unsupportedOnnxOps } from '../models/onnx-import.js';
-import type { TransformModel } from './stylize.js';
+import type { TransformModel } from './stylizer.js';
 
 /**
  * A model file from `depthstyle train` as a TransformModel: imported into our
  * graph, so that it can be tiled with whole-image normalization statistics.
  */
-export async function loadTransformOnnx(file: string, bytes?: Uint8Array): Promise<{ model: TransformModel; metadata: Record<string, string> }> {
-  try {
-    bytes ??= await readFile(file);
-  } catch {
-    throw new Error(`${file}: model not found`);
-  }
+export function transformModelFromOnnx(bytes: Uint8Array, file: string): { model: TransformModel; metadata: Record<string, string> } {
   const proto = readOnnx(bytes, file);
   const bad = unsupportedOnnxOps(proto);
   if (bad.length) throw new Error(`${file}: not a depthstyle transform model (ops ${bad.join(', ')})`);

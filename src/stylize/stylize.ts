@@ -1,104 +1,11 @@
-// One-pass stylization with a feed-forward transform network: one graph per
-// image size, built once and reused.
+// One-pass stylization of an image with a transform model, for the library and the CLI: the stylizer
+// (stylizer.ts, shared with the page) with the default depth network loaded when depth-guided strength asks for it.
 import * as G from '../graph/index.js';
-import type { Tensor } from '../graph/index.js';
-import { resizeLongSide, type RgbImage } from '../io/image.js';
-import { normalizeDepth } from '../io/colormap.js';
-import { DepthEstimator, loadDepthModel, type DepthModel } from '../models/depth.js';
-import { combineLuminance, matchHistogram, type PreserveColor } from './color.js';
-import { blendByMap, strengthMap, type DepthStrength } from './depth-strength.js';
-import { stylizeTiled, type TileOptions } from './tiles.js';
+import type { RgbImage } from '../io/rgb.js';
+import { loadDepthModel } from '../models/depth.js';
+import { Stylizer, finishStylization, type StylizeOptions, type TransformModel } from './stylizer.js';
 
-/** A feed-forward stylizer: RGB 0–255 NCHW in, RGB 0–255 out, same size. */
-export interface TransformModel {
-  readonly id: string;
-  readonly licence: string;
-  /** Input sizes must be multiples of this (the Engstrom architecture: 4); the stylizer pads to it. */
-  readonly sizeMultiple?: number;
-  build(x: Tensor): Tensor;
-}
-
-/** Default reflected border (px) stylized around each image or tile and cropped away. */
-export const STYLIZE_MARGIN = 16;
-
-/**
- * The model run on the image reflect-padded by `margin` px, cropped back: transform nets trained on
- * crops paint a frame of artefacts along image borders; the margin moves that frame outside the picture.
- */
-function withMargin(model: TransformModel, margin: number): (x: Tensor) => Tensor {
-  return (x) => {
-    const [, , h, w] = x.staticShape('stylize input');
-    const m = Math.max(0, Math.min(Math.round(margin), h - 1, w - 1)); // reflection needs fewer pad pixels than the image has
-    const k = model.sizeMultiple ?? 1;
-    // Bottom and right get what a size multiple needs on top of the margin.
-    const [eb, er] = [(k - ((h + 2 * m) % k)) % k, (k - ((w + 2 * m) % k)) % k];
-    if (m <= 0 && !eb && !er) return model.build(x);
-    const y = model.build(G.pad2d(x, [m, m, m + eb, m + er], 'reflect'));
-    return G.slice(y, [m, m], [m + h, m + w], [2, 3]);
-  };
-}
-
-export class Stylizer {
-  private readonly whole: G.ImagePrograms;
-  private readonly build: (x: Tensor) => Tensor;
-  constructor(
-    readonly model: TransformModel,
-    private readonly runtime: G.Runtime,
-    opts: { margin?: number } = {},
-  ) {
-    this.build = withMargin(model, opts.margin ?? STYLIZE_MARGIN);
-    this.whole = new G.ImagePrograms(runtime, this.build);
-  }
-
-  async stylize(img: RgbImage): Promise<RgbImage> {
-    return { width: img.width, height: img.height, data: (await this.whole.run(img)).data };
-  }
-
-  /** Frees the compiled programs (one per image size seen). */
-  release(): Promise<void> {
-    return this.whole.release();
-  }
-
-  /**
-   * Any size in bounded memory: overlapping tiles, feather-blended, each
-   * normalized with the instance-norm statistics of the whole image (measured
-   * on a copy at most `statsSide` px long), so the tiles agree with each other
-   * and with an untiled run.
-   */
-  async stylizeLarge(img: RgbImage, o: TileOptions & { statsSide?: number } = {}): Promise<RgbImage> {
-    const tile = o.tile ?? 1024;
-    if (img.width <= tile && img.height <= tile) return this.stylize(img);
-    const small = await resizeLongSide(img, o.statsSide ?? 1024, { shrinkOnly: true });
-    const g = new G.Graph();
-    g.normStats = { mode: 'capture', captured: [] };
-    const x = g.input('image', [1, 3, small.height, small.width]);
-    this.build(x);
-    const statsProgram = await this.runtime.compile(g.normStats.captured);
-    const captured = await statsProgram.run(new Map([[x, small.data]]));
-    await this.runtime.release(statsProgram);
-    const stats = Array.from({ length: captured.length / 2 }, (_, i) => ({ mean: captured[2 * i].data, variance: captured[2 * i + 1].data }));
-    const tiles = new G.ImagePrograms(this.runtime, this.build, (g) => (g.normStats = { mode: 'fixed', stats, next: 0 }));
-    const out = await stylizeTiled(img, async (t) => ({ width: t.width, height: t.height, data: (await tiles.run(t)).data }), o);
-    await tiles.release();
-    return out;
-  }
-}
-
-export interface StylizeOptions {
-  /** Tile side for large images (default 1024). */
-  tile?: number;
-  /** 0..1: blend of the stylized image over the photo (default 1). */
-  strength?: number;
-  /** Reflected border stylized around the image and cropped away, against border artefacts (default 16 px; 0: none). */
-  margin?: number;
-  /** Strength that follows the photo's depth: `near` at the nearest, `far` at the farthest (times `strength`). */
-  depthStrength?: DepthStrength;
-  /** The depth network for `depthStrength` (default PyDNet v2). */
-  depthModel?: DepthModel;
-  /** Keep the photo's colours: its chroma with the result's luminance, or the result matched to its colour statistics. */
-  preserveColor?: PreserveColor;
-  runtime?: G.Runtime;
-}
+export * from './stylizer.js';
 
 /**
  * One-pass stylization of an image with a transform model (see
@@ -111,35 +18,3 @@ export async function stylize(image: RgbImage, model: TransformModel, o: Stylize
   return finishStylization(out, image, { ...o, runtime, depthModel: o.depthStrength ? (o.depthModel ?? (await loadDepthModel())) : undefined });
 }
 
-/**
- * What follows the network, for the library, the CLI and the page alike: the blend toward the photo (uniform
- * `strength`, or following its depth) and colour preservation.
- */
-export async function finishStylization(stylized: RgbImage, photo: RgbImage, o: Pick<StylizeOptions, 'strength' | 'depthStrength' | 'depthModel' | 'preserveColor'> & { runtime: G.Runtime }): Promise<RgbImage> {
-  const k = o.strength ?? 1;
-  let out: RgbImage;
-  if (o.depthStrength) {
-    if (!o.depthModel) throw new Error('depth-guided strength needs a depth model');
-    const map = await depthStrengthMap(photo, o.depthStrength, o.depthModel, o.runtime);
-    out = blendByMap(stylized, photo, k === 1 ? map : map.map((v) => v * k));
-  } else out = blendToward(stylized, photo, k);
-  if (o.preserveColor === 'luminance') return combineLuminance(out, photo);
-  if (o.preserveColor === 'histogram') return matchHistogram(out, photo);
-  return out;
-}
-
-/** The per-pixel strength of `depthStrength` for a photo, from its depth under `depthModel`. */
-export async function depthStrengthMap(photo: RgbImage, ds: DepthStrength, depthModel: DepthModel, runtime: G.Runtime): Promise<Float32Array> {
-  const est = new DepthEstimator(depthModel, runtime);
-  try {
-    return strengthMap(normalizeDepth(await est.estimate(photo), depthModel.polarity), photo, ds);
-  } finally {
-    await est.release();
-  }
-}
-
-/** strength·stylized + (1 − strength)·photo (same size); strength in [0, 1]. */
-export function blendToward(stylized: RgbImage, photo: RgbImage, strength: number): RgbImage {
-  if (!(strength >= 0 && strength <= 1)) throw new Error(`strength must be between 0 and 1, got ${strength}`);
-  return strength >= 1 ? stylized : { ...stylized, data: stylized.data.map((v, i) => strength * v + (1 - strength) * photo.data[i]) };
-}

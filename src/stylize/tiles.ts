@@ -2,7 +2,7 @@
 // memory stays bounded whatever the image size. Each tile's output is weighted
 // by a ramp that falls to zero across the overlap, and the weighted tiles are
 // summed and normalized: neighbouring tiles cross-fade instead of meeting at a seam.
-import type { RgbImage } from '../io/image.js';
+import type { RgbImage } from '../io/rgb.js';
 
 export interface TileOptions {
   /** Tile side in pixels (default 1024). */

@@ -1,0 +1,8 @@
+// The ONNX Runtime build that graphs run on. Node: onnxruntime-node. The web app's bundle swaps this
+// file for engine.browser.ts (onnxruntime-web), so the same graph code runs in the page.
+import os from 'node:os';
+import ort from 'onnxruntime-node';
+
+export { ort };
+export const defaultThreads = (): number => os.availableParallelism();
+export const defaultProviders: readonly string[] = ['cpu'];

@@ -1,0 +1,140 @@
+// The page in a real Chromium (Debian's, driven by playwright-core; .ci/run installs it) against `serve` on
+// loopback: upload a photo, stylize it with a zoo model on WebAssembly, and check the result against the Node
+// stylizer, the depth panel and its scores, the strength slider, and what the server sends (isolation headers,
+// MIME types, ETags). A screenshot is kept in out/web/screenshot.png.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import sharp from 'sharp';
+import { loadImage, type RgbImage } from '../src/io/image.js';
+import { packageRoot } from '../src/models/resolver.js';
+import { serve, type Server } from '../src/serve/server.js';
+import { transformModelFromOnnx } from '../src/stylize/onnx-model.js';
+import { blendToward, stylize } from '../src/stylize/stylize.js';
+import { loadTransformOnnx } from '../src/stylize/models.js';
+import { photo, runtime, store } from './support/fixtures.js';
+
+const OUT = path.join(packageRoot(), 'out', 'web');
+
+function chromiumPath(): string {
+  for (const p of [process.env.CHROMIUM, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'])
+    if (p && existsSync(p)) return p;
+  try {
+    return execFileSync('which', ['chromium'], { encoding: 'utf8' }).trim();
+  } catch {
+    throw new Error('no Chromium found: install it (apt-get install chromium, as .ci/run does) or set CHROMIUM=/path/to/chrome');
+  }
+}
+
+let server: Server;
+let browser: Browser;
+let page: Page;
+let photoFile: string;
+const zoo = path.join(packageRoot(), 'models');
+
+before(async () => {
+  await mkdir(OUT, { recursive: true });
+  photoFile = path.join(OUT, 'photo.png');
+  await writeFile(photoFile, await sharp(photo('chicago.jpg')).resize(128, 96, { fit: 'cover' }).png().toBuffer());
+  server = await serve({ port: 0, zoo, store, runtime });
+  browser = await chromium.launch({ executablePath: chromiumPath(), args: ['--no-sandbox'] });
+  page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
+});
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+/** The #after canvas as planar RGB, the way the library holds images. */
+async function resultPixels(): Promise<RgbImage> {
+  const { w, h, rgba } = await page.evaluate(() => {
+    const c = document.getElementById('after') as HTMLCanvasElement;
+    return { w: c.width, h: c.height, rgba: Array.from(c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data) };
+  });
+  const n = w * h;
+  const data = new Float32Array(3 * n);
+  for (let i = 0; i < n; i++) for (let c = 0; c < 3; c++) data[c * n + i] = rgba[4 * i + c];
+  return { width: w, height: h, data };
+}
+
+function diff(a: RgbImage, b: RgbImage): { mean: number; max: number } {
+  assert.equal(a.width, b.width);
+  assert.equal(a.height, b.height);
+  let sum = 0;
+  let max = 0;
+  for (let i = 0; i < a.data.length; i++) {
+    const d = Math.abs(a.data[i] - Math.min(255, Math.max(0, Math.round(b.data[i]))));
+    sum += d;
+    max = Math.max(max, d);
+  }
+  return { mean: sum / a.data.length, max };
+}
+
+test('the server sends the page cross-origin isolated, with MIME types and ETags, and nothing outside its routes', async () => {
+  const home = await fetch(`${server.url}/`);
+  assert.equal(home.status, 200);
+  assert.equal(home.headers.get('cross-origin-opener-policy'), 'same-origin');
+  assert.equal(home.headers.get('cross-origin-embedder-policy'), 'require-corp');
+  assert.match(home.headers.get('content-type') ?? '', /^text\/html/);
+  const etag = home.headers.get('etag');
+  assert.ok(etag);
+  assert.equal((await fetch(`${server.url}/`, { headers: { 'If-None-Match': etag } })).status, 304);
+  assert.match((await fetch(`${server.url}/app.js`)).headers.get('content-type') ?? '', /^text\/javascript/);
+  const wasm = await fetch(`${server.url}/ort/ort-wasm-simd-threaded.jsep.wasm`);
+  assert.equal(wasm.status, 200);
+  assert.equal(wasm.headers.get('content-type'), 'application/wasm');
+  for (const bad of ['/models/..%2f..%2fpackage.json.onnx', '/ort/../../package.json', '/models/no-such-model.onnx', '/nothing-here'])
+    assert.equal((await fetch(`${server.url}${bad}`)).status, 404, bad);
+  // A baseline reaches the page as one ONNX file that is a style model.
+  const wave = new Uint8Array(await (await fetch(`${server.url}/models/baseline/wave.onnx`)).arrayBuffer());
+  assert.equal(transformModelFromOnnx(wave, 'baseline:wave').metadata.size_multiple, '4');
+});
+
+test('the page stylizes an uploaded photo on WebAssembly like the Node stylizer, shows depth and its judges, and follows the strength slider', async () => {
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`${server.url}/?backend=wasm`);
+  await page.waitForSelector('body[data-status="Choose a photo"]', { timeout: 60_000 });
+  assert.equal(await page.evaluate(() => self.crossOriginIsolated), true, 'the page is cross-origin isolated (WASM threads)');
+  assert.equal(await page.evaluate(() => document.body.dataset.backend), 'wasm');
+
+  const list = (await (await fetch(`${server.url}/api/models`)).json()) as { models: { name: string; kind: string; thumbnail: string | null }[] };
+  const model = list.models.find((m) => m.kind === 'zoo');
+  assert.ok(model, 'the zoo has a model');
+  assert.ok(list.models.every((m) => m.kind !== 'zoo' || m.thumbnail), 'every zoo model has a thumbnail of its painting');
+  await page.click(`#gallery button[data-model="${model.name}"]`);
+  await page.setInputFiles('#photo', photoFile);
+  await page.waitForSelector('body[data-renders="1"]', { timeout: 180_000 });
+
+  const shown = await resultPixels();
+  const photoImg = await loadImage(photoFile);
+  const node = await stylize(photoImg, (await loadTransformOnnx(path.join(zoo, `${model.name}.onnx`))).model, { runtime });
+  const d = diff(shown, node);
+  assert.ok(d.mean < 0.5 && d.max <= 4, `page vs Node stylize: mean ${d.mean.toFixed(3)}, max ${d.max} (0–255)`);
+  // The network changed the picture (this is not the photo echoed back).
+  assert.ok(diff(shown, photoImg).mean > 10);
+
+  // The depth panel: both maps drawn, three judges with numbers, the robust ones first.
+  const depthSizes = await page.evaluate(() => ['depth-photo', 'depth-result'].map((id) => (document.getElementById(id) as HTMLCanvasElement).width));
+  assert.deepEqual(depthSizes, [128, 128]);
+  const scores = await page.$$eval('#scores tbody tr', (rows) => rows.map((r) => [(r as HTMLElement).dataset.judge, Number(r.children[1].textContent)] as const));
+  assert.deepEqual(scores.map(([k]) => k), ['shift3', 'edges', 'plain']);
+  for (const [k, v] of scores) assert.ok(Number.isFinite(v) && v > -1 && v < 3, `${k}: ${v}`);
+  await page.screenshot({ path: path.join(OUT, 'screenshot.png'), fullPage: true });
+
+  // Strength 0.3: the shown image becomes 0.3·stylized + 0.7·photo, without stylizing again.
+  await page.$eval('#strength', (el) => {
+    (el as HTMLInputElement).value = '0.3';
+    el.dispatchEvent(new Event('change'));
+  });
+  await page.waitForSelector('body[data-renders="2"]', { timeout: 60_000 });
+  const weaker = await resultPixels();
+  const dw = diff(weaker, blendToward(node, photoImg, 0.3));
+  assert.ok(dw.mean < 0.5 && dw.max <= 4, `strength 0.3 vs Node: mean ${dw.mean.toFixed(3)}, max ${dw.max}`);
+  assert.ok(diff(weaker, node).mean > 5, 'the slider changed the output');
+  assert.deepEqual(errors, []);
+});
