@@ -85,7 +85,19 @@ function storedPeak(): number | undefined {
   return (JSON.parse(readFileSync(file, 'utf8')) as Result[]).find((r) => r.case === 'conv3x3-peak')?.gflop_per_s;
 }
 
-const suites: Record<string, (rt: Runtime) => BenchCase[]> = { engine: engineCases, models: modelCases, optimize: optimizeCases, train: trainCases };
+/** Peak resident memory (GB) of a job in a fresh process (bench/peak-memory.ts), so that regressions show. */
+const peakRss = (name: string, mode: string): BenchCase => ({
+  name,
+  setup: () => Promise.reject(new Error('a memory case is measured, not timed')),
+  measure: () => {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(here, 'peak-memory.ts'), mode], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`${name}: ${r.stderr.trim().split('\n').pop()}`);
+    return (JSON.parse(r.stdout.trim().split('\n').pop()!) as { peak_rss_gb: number }).peak_rss_gb;
+  },
+});
+const memoryCases = (): BenchCase[] => [peakRss('peak-rss-gb-train-step-256-depth', 'train'), peakRss('peak-rss-gb-stylize-4000x3000', 'stylize')];
+
+const suites: Record<string, (rt: Runtime) => BenchCase[]> = { engine: engineCases, models: modelCases, optimize: optimizeCases, train: trainCases, memory: memoryCases };
 
 async function main() {
   const args = process.argv.slice(2);

@@ -21,25 +21,26 @@ function image(n: number, h: number, w: number, seed: number): Float32Array {
 }
 
 export function trainCases(rt: G.Runtime): BenchCase[] {
-  let trainSpec: Promise<string> | undefined;
   const stylizeSpecs = new Map<number, Promise<string>>();
-  return [
-    {
-      name: 'train-step-256-depth',
+  /** One training step (forward, backward, Adam) with the default losses, depth on. */
+  const trainStepCase = (name: string, shape: { batch: number; size: number; width: number }): BenchCase => {
+    let spec: Promise<string> | undefined;
+    return {
+      name,
       async setup() {
         const vgg = await loadVgg19();
         const depthModel = await loadDepthModel();
-        const o = { ...TRAIN_DEFAULTS, batch: 4, size: 256, width: 32, vgg, depthModel };
+        const o = { ...TRAIN_DEFAULTS, ...shape, vgg, depthModel };
         // Style targets from a random "painting" (values do not affect speed).
         const sg = new G.Graph();
-        const sx = sg.input('s', [1, 3, 256, 256]);
+        const sx = sg.input('s', [1, 3, shape.size, shape.size]);
         const f = vgg.features(sx, o.styleLayers);
-        const grams = await (await rt.compile(o.styleLayers.map((l) => gram(f.get(l)!)))).run(new Map([[sx, image(1, 256, 256, 1)]]));
+        const grams = await (await rt.compile(o.styleLayers.map((l) => gram(f.get(l)!)))).run(new Map([[sx, image(1, shape.size, shape.size, 1)]]));
         const tg = buildTrainGraph(o, grams);
-        const batch = image(4, 256, 256, 2);
+        const batch = image(shape.batch, shape.size, shape.size, 2);
         const feeds = new Map<G.Tensor, Float32Array>([[tg.x, batch]]);
         for (const [t, v] of tg.feeds) feeds.set(t, v instanceof Float32Array ? v : v.data);
-        trainSpec = writeSpec([tg.total], feeds, { mode: 'train-step' });
+        spec = writeSpec([tg.total], feeds, { mode: 'train-step' });
         const params = G.ParamStore.fromGraph(tg.x.graph);
         const prog = await rt.compile([tg.total, ...tg.grads]);
         const adam = new Adam({ lr: 1e-3 });
@@ -48,10 +49,15 @@ export function trainCases(rt: G.Runtime): BenchCase[] {
           adam.step(params.values, new Map(tg.paramTensors.map((p, i) => [p.name, gs[i].data])));
         };
       },
-      peerSpec: () => trainSpec!,
+      peerSpec: () => spec!,
       runs: 5,
       warmup: 1,
-    },
+    };
+  };
+  return [
+    trainStepCase('train-step-256-depth', { batch: 4, size: 256, width: 32 }),
+    // The zoo's training settings (issue #11's twins): 192 px crops, batch 2, width 16, depth on.
+    trainStepCase('train-step-192-zoo', { batch: 2, size: 192, width: 16 }),
     ...[512, 1024].map(
       (s): BenchCase => ({
         name: `stylize-${s}`,

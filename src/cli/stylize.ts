@@ -1,5 +1,5 @@
 // depthstyle stylize IMAGE|DIR... --model M -o OUT
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Runtime } from '../graph/index.js';
 import { colorizeDepth, normalizeDepth } from '../io/colormap.js';
@@ -14,6 +14,8 @@ import { eachInput, outputPaths, type CommonOptions } from './common.js';
 import { BASELINE_STYLES } from '../models/johnson.js';
 import { parseDepthStrength, type DepthStrength } from '../stylize/depth-strength.js';
 import { atLeast, common, int, num, oneOf, required, type Command } from './args.js';
+import { Int8Stylizer } from '../stylize/quantize.js';
+import { int8PathOf } from './quantize.js';
 
 export interface StylizeCommandOptions extends CommonOptions {
   images: string[];
@@ -27,6 +29,8 @@ export interface StylizeCommandOptions extends CommonOptions {
   /** Strength following the photo's depth (near, far). */
   depthStrength?: DepthStrength;
   margin?: number;
+  /** int8: run MODEL.int8.onnx from `depthstyle quantize` (fp32 by default: see the README for the measurement). */
+  precision?: 'fp32' | 'int8';
 }
 
 /** Expands folders to the images inside them (recursively). */
@@ -45,8 +49,17 @@ export async function stylizeCommand(o: StylizeCommandOptions): Promise<number> 
   const outs = outputPaths(images, o.output, `-${path.basename(o.model).replace(/\.onnx$/, '').replace(/[^a-z0-9_-]+/gi, '_')}`, '.jpg');
   const store = new ModelStore(o.models);
   const runtime = new Runtime({ threads: o.threads });
-  let model: TransformModel;
-  if (o.model.endsWith('.onnx')) {
+  let model: TransformModel | undefined;
+  let int8: Int8Stylizer | undefined;
+  if (o.precision === 'int8') {
+    const file = o.model.endsWith('.int8.onnx') ? o.model : int8PathOf(o.model);
+    if (!file) throw new Error(`--precision int8 needs a quantized model: run depthstyle quantize ${o.model} -o MODEL.int8.onnx and pass that`);
+    const bytes = await readFile(file).catch(() => {
+      throw new Error(`${file}: no int8 model there; make it with depthstyle quantize ${o.model}`);
+    });
+    int8 = await Int8Stylizer.create(bytes, { threads: o.threads, margin: o.margin });
+    process.stderr.write(`model: ${file} (int8)\n`);
+  } else if (o.model.endsWith('.onnx')) {
     const m = await loadTransformOnnx(o.model);
     model = m.model;
     process.stderr.write(`model: ${o.model}${m.metadata.style ? ` (style ${m.metadata.style}, ${m.metadata.steps} steps, depth weight ${m.metadata.depth_weight})` : ''}\n`);
@@ -54,7 +67,8 @@ export async function stylizeCommand(o: StylizeCommandOptions): Promise<number> 
     model = await loadTransformModel(o.model, store);
     process.stderr.write(`model: ${model.id} — ${model.licence}\n`);
   }
-  const stylizer = new Stylizer(model, runtime, { margin: o.margin });
+  const stylizer = model && new Stylizer(model, runtime, { margin: o.margin });
+  const tile = o.tile ?? 1024;
   const strength = o.strength ?? 1;
   if (!(strength >= 0 && strength <= 1)) throw new Error(`--strength must be between 0 and 1, got ${strength}`);
   // (checked before any work; the blend checks again for library callers)
@@ -62,7 +76,9 @@ export async function stylizeCommand(o: StylizeCommandOptions): Promise<number> 
   const depth = o.depthMap ? new DepthEstimator(depthModel!, runtime) : undefined;
   return eachInput('stylize', images, async (i) => {
     const img = await loadImage(images[i], { maxSide: o.maxSize });
-    const out = await finishStylization(await stylizer.stylizeLarge(img, { tile: o.tile }), img, { strength, depthStrength: o.depthStrength, depthModel, preserveColor: o.preserveColor, runtime });
+    if (int8 && Math.max(img.width, img.height) > tile) throw new Error(`${images[i]}: ${img.width}×${img.height} is larger than one tile (${tile} px); int8 models run untiled — use --max-size ${tile} or fp32`);
+    const raw = int8 ? await int8.stylize(img) : await stylizer!.stylizeLarge(img, { tile });
+    const out = await finishStylization(raw, img, { strength, depthStrength: o.depthStrength, depthModel, preserveColor: o.preserveColor, runtime });
     await saveImage(outs[i], out);
     if (!depth) return [outs[i]];
     const [a, b] = [await depth.estimate(img), await depth.estimate(out)];
@@ -99,6 +115,7 @@ export const command: Command = {
     'depth-map': { type: 'boolean', help: 'also write OUT.depthmaps.png: the depth of photo and result side by side' },
     'depth-strength': { type: 'string', arg: 'NEAR,FAR', help: "strength that follows the photo's depth, e.g. 0.4,1: near things stay crisp, the background is painted fully (times --strength)" },
     margin: { type: 'string', arg: 'N', help: 'reflected border stylized and cropped away, against border artefacts; 0: none [16]' },
+    precision: { type: 'string', arg: 'fp32|int8', help: 'int8 runs MODEL.int8.onnx from depthstyle quantize, untiled [fp32]' },
   },
   run: async (v, positionals) => {
     if (!positionals.length) throw new Error('stylize: give at least one IMAGE');
@@ -113,6 +130,7 @@ export const command: Command = {
       depthMap: !!v['depth-map'],
       depthStrength: typeof v['depth-strength'] === 'string' ? parseDepthStrength(v['depth-strength']) : undefined,
       margin: num(v.margin, 'margin'),
+      precision: oneOf(v.precision, ['fp32', 'int8'] as const, 'precision'),
       ...common(v),
     });
   },

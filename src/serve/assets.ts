@@ -9,12 +9,10 @@ import type http from 'node:http';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import sharp from 'sharp';
-import * as G from '../graph/index.js';
 import { builtinDepthOnnx, BUILTIN_DEPTH_MODELS } from '../models/depth.js';
-import { BASELINE_STYLES, baselineParams, type BaselineStyle } from '../models/johnson.js';
-import { cached, packageRoot, sha256, type ModelStore } from '../models/resolver.js';
-import { exportTransformNet, licenceOf } from '../nn/export.js';
-import { styleNetwork } from '../nn/networks.js';
+import { BASELINE_STYLES, type BaselineStyle } from '../models/johnson.js';
+import { packageRoot, type ModelStore } from '../models/resolver.js';
+import { baselineOnnx } from '../stylize/models.js';
 import { buildWebApp } from './web-app.js';
 
 /** Headers for every answer: cross-origin isolation (SharedArrayBuffer, so WASM threads) and no MIME sniffing. */
@@ -45,20 +43,6 @@ function send(req: http.IncomingMessage, res: http.ServerResponse, body: Uint8Ar
   const headers = { ...ISOLATION_HEADERS, ETag: etag, 'Cache-Control': 'no-cache', 'Content-Type': MIME[path.extname(file)] ?? 'application/octet-stream' };
   if (req.headers['if-none-match'] === etag) return void res.writeHead(304, headers).end();
   res.writeHead(200, { ...headers, 'Content-Length': String(body.length) }).end(req.method === 'HEAD' ? undefined : body);
-}
-
-/** A released baseline as one ONNX file (the trainable Engstrom network with its weights), converted once. */
-async function baselineOnnx(style: BaselineStyle, store: ModelStore): Promise<Uint8Array> {
-  const arrays = await baselineParams(style, store);
-  const key = sha256(new TextEncoder().encode(Object.entries(arrays).map(([k, v]) => `${k}:${sha256(new Uint8Array(v.buffer, v.byteOffset, v.byteLength))}`).join(',')));
-  const { bytes } = await cached(`baseline-${style}.onnx`, `${key}:v1`, () => {
-    const g = new G.Graph();
-    styleNetwork(g.input('image', [1, 3, 16, 16]), { arch: 'engstrom', width: 32, blocks: 5 });
-    const params = G.ParamStore.fromGraph(g);
-    for (const [name, v] of params.values) v.set(arrays[name]);
-    return exportTransformNet(params, 32, 5, { style, licence: licenceOf('engstrom') }, 'engstrom');
-  });
-  return bytes;
 }
 
 export interface Assets {

@@ -1,9 +1,11 @@
 // Transform models by name: a `.onnx` file from `depthstyle train`, a `.ckpt`
 // checkpoint of a run (still going or not), or `baseline:STYLE` for a
 // Johnson/Engstrom baseline.
-import { BASELINE_STYLES, johnsonBaselineNet, loadBaseline } from '../models/johnson.js';
-import { ModelStore } from '../models/resolver.js';
-import { exportCheckpoint } from '../nn/export.js';
+import * as G from '../graph/index.js';
+import { BASELINE_STYLES, baselineParams, johnsonBaselineNet, loadBaseline, type BaselineStyle } from '../models/johnson.js';
+import { ModelStore, cached, sha256 } from '../models/resolver.js';
+import { exportCheckpoint, exportTransformNet, licenceOf } from '../nn/export.js';
+import { styleNetwork } from '../nn/networks.js';
 import { readFile } from 'node:fs/promises';
 import { transformModelFromOnnx } from './onnx-model.js';
 import type { TransformModel } from './stylizer.js';
@@ -26,5 +28,34 @@ export async function loadTransformModel(spec: string, store = new ModelStore())
     const ckpt = await loadBaseline(m[1], store);
     return { id: spec, licence: 'Johnson/Engstrom baseline (ml5): free for research use only', build: (x) => johnsonBaselineNet(x, ckpt, `baseline_${m[1]}`) };
   }
+  throw new Error(`unknown model "${spec}": use a .onnx model or .ckpt checkpoint from depthstyle train, or baseline:${BASELINE_STYLES.join('|baseline:')}`);
+}
+
+/** A released baseline as one ONNX file (the trainable Engstrom network with its weights), converted once and cached. */
+export async function baselineOnnx(style: BaselineStyle, store = new ModelStore()): Promise<Uint8Array> {
+  const arrays = await baselineParams(style, store);
+  const key = sha256(new TextEncoder().encode(Object.entries(arrays).map(([k, v]) => `${k}:${sha256(new Uint8Array(v.buffer, v.byteOffset, v.byteLength))}`).join(',')));
+  const { bytes } = await cached(`baseline-${style}.onnx`, `${key}:v1`, () => {
+    const g = new G.Graph();
+    styleNetwork(g.input('image', [1, 3, 16, 16]), { arch: 'engstrom', width: 32, blocks: 5 });
+    const params = G.ParamStore.fromGraph(g);
+    for (const [name, v] of params.values) v.set(arrays[name]);
+    return exportTransformNet(params, 32, 5, { style, licence: licenceOf('engstrom') }, 'engstrom');
+  });
+  return bytes;
+}
+
+/** Any model spec (`.onnx`, `.ckpt`, `baseline:NAME`) as the bytes of one self-contained ONNX stylizer. */
+export async function transformOnnxBytes(spec: string, store = new ModelStore()): Promise<Uint8Array> {
+  if (spec.endsWith('.onnx')) {
+    try {
+      return await readFile(spec);
+    } catch {
+      throw new Error(`${spec}: model not found`);
+    }
+  }
+  if (spec.endsWith('.ckpt')) return exportCheckpoint(spec);
+  const m = /^baseline:(.+)$/.exec(spec);
+  if (m && (BASELINE_STYLES as readonly string[]).includes(m[1])) return baselineOnnx(m[1] as BaselineStyle, store);
   throw new Error(`unknown model "${spec}": use a .onnx model or .ckpt checkpoint from depthstyle train, or baseline:${BASELINE_STYLES.join('|baseline:')}`);
 }

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# The twins' sweep: arms that each branch from the same base and differ from arm A in one setting — depth
+# weight, depth loss, learning rate, branch length, training size — each with its own no-depth twin (shared
+# where only the depth term differs), compared on the seed's 15 photos at 512 px. Summary:
+# node --import tsx scripts/sweep-table.ts runs/sweep-NAME
+#
+#   scripts/twin-sweep.sh BASE STYLE_IMAGE NAME ARM...     e.g. scripts/twin-sweep.sh baseline:wave ../shared/images/styles/wave.jpg wave A B E
+#
+# Arms (all: 192 px crops, batch 2, seed 7, Engstrom's loss weights for a baseline base — see branch-twins.sh):
+#   A  weighted-content 1e6, lr 1e-4, 300 steps         B  as A, depth weight 3e6        G  as A, depth weight 1e7
+#   C  as A, eot 1e6
+#   D  as A, lr 3e-4                                    E  as A, 600 steps (A's twins resumed)
+#   F  as A, 256 px crops
+# Environment: THREADS, SIZE (evaluation size, 512).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+base=$1 style=$2 name=$3
+shift 3
+root=runs/sweep-$name
+arm_dir() { echo "$root/$1"; }
+
+# train GROUP_DIR FILE [options]: one branch into GROUP_DIR/FILE.onnx unless it is there.
+train_branch() {
+  local dir=$1 file=$2
+  shift 2
+  [[ -f $dir/$file.onnx ]] && return
+  mkdir -p "$dir"
+  node bin/depthstyle.js train --style "$style" --data "${DEPTHSTYLE_SHARED:-../shared}/images/train" --size 192 --batch 2 --seed 7 \
+    --checkpoint-every 50 --preview-every 50 ${THREADS:+--threads "$THREADS"} "${point[@]}" "$@" -o "$dir/$file.onnx"
+}
+# resume FROM_DIR TO_DIR FILE STEPS [options]: continue FROM's run to STEPS in TO.
+resume_branch() {
+  local from=$1 to=$2 file=$3 steps=$4
+  shift 4
+  [[ -f $to/$file.onnx ]] && return
+  mkdir -p "$to"
+  cp "$from/$file.ckpt" "$from/$file.log.jsonl" "$to/"
+  node bin/depthstyle.js train --style "$style" --data "${DEPTHSTYLE_SHARED:-../shared}/images/train" --size 192 --batch 2 --seed 7 \
+    --checkpoint-every 50 --preview-every 50 ${THREADS:+--threads "$THREADS"} "${point[@]}" "$@" --steps "$steps" --resume "$to/$file.ckpt" -o "$to/$file.onnx"
+}
+compare_arm() {
+  local dir=$1 nodepth=$2
+  [[ -f $dir/report/metrics.json ]] && return
+  cp "$nodepth" "$dir/$name-nodepth.onnx"
+  node bin/depthstyle.js compare "${DEPTHSTYLE_SHARED:-../shared}"/images/seed-report/*_input.* --style "$style" \
+    --methods "$dir/$name-depth.onnx,$dir/$name-nodepth.onnx" --size "${SIZE:-512}" -o "$dir/report" ${THREADS:+--threads "$THREADS"}
+}
+
+point=()
+if [[ $base == baseline:* ]]; then
+  long=$(node -e "require('sharp')(process.argv[1]).metadata().then(m=>console.log(Math.max(m.width,m.height)))" "$style")
+  point=(--content-layer relu4_2 --style-layers relu1_1,relu2_1,relu3_1,relu4_1,relu5_1 --content-weight 7.5 --style-weight 100 --tv-weight 200 --style-size "$long")
+fi
+A=(--init "$base" --lr 1e-4 --steps 300)
+for arm in "$@"; do
+  d=$(arm_dir "$arm")
+  case $arm in
+    A) train_branch "$root/n-A" "$name-nodepth" "${A[@]}" --depth-weight 0
+       train_branch "$d" "$name-depth" "${A[@]}" --depth-loss weighted-content --depth-weight 1e6
+       compare_arm "$d" "$root/n-A/$name-nodepth.onnx" ;;
+    B) train_branch "$root/n-A" "$name-nodepth" "${A[@]}" --depth-weight 0
+       train_branch "$d" "$name-depth" "${A[@]}" --depth-loss weighted-content --depth-weight 3e6
+       compare_arm "$d" "$root/n-A/$name-nodepth.onnx" ;;
+    G) train_branch "$root/n-A" "$name-nodepth" "${A[@]}" --depth-weight 0
+       train_branch "$d" "$name-depth" "${A[@]}" --depth-loss weighted-content --depth-weight 1e7
+       compare_arm "$d" "$root/n-A/$name-nodepth.onnx" ;;
+    C) train_branch "$root/n-A" "$name-nodepth" "${A[@]}" --depth-weight 0
+       train_branch "$d" "$name-depth" "${A[@]}" --depth-loss eot --depth-weight 1e6
+       compare_arm "$d" "$root/n-A/$name-nodepth.onnx" ;;
+    D) train_branch "$root/n-D" "$name-nodepth" --init "$base" --lr 3e-4 --steps 300 --depth-weight 0
+       train_branch "$d" "$name-depth" --init "$base" --lr 3e-4 --steps 300 --depth-loss weighted-content --depth-weight 1e6
+       compare_arm "$d" "$root/n-D/$name-nodepth.onnx" ;;
+    E) resume_branch "$root/n-A" "$root/n-E" "$name-nodepth" 600 --lr 1e-4 --depth-weight 0
+       resume_branch "$(arm_dir A)" "$d" "$name-depth" 600 --lr 1e-4 --depth-loss weighted-content --depth-weight 1e6
+       compare_arm "$d" "$root/n-E/$name-nodepth.onnx" ;;
+    F) train_branch "$root/n-F" "$name-nodepth" "${A[@]}" --size 256 --depth-weight 0
+       train_branch "$d" "$name-depth" "${A[@]}" --size 256 --depth-loss weighted-content --depth-weight 1e6
+       compare_arm "$d" "$root/n-F/$name-nodepth.onnx" ;;
+    *) echo "unknown arm $arm" >&2; exit 2 ;;
+  esac
+done
