@@ -1,9 +1,6 @@
 // Training and one-pass stylization benchmarks (issue #5). The PyTorch peer
 // runs the very same graphs (spec.ts): a training step with Adam on all
 // transform-net weights, and the transform net forward.
-import { execFileSync } from 'node:child_process';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import * as G from '../src/graph/index.js';
 import { loadDepthModel } from '../src/models/depth.js';
 import { loadVgg19 } from '../src/models/vgg.js';
@@ -74,19 +71,5 @@ export function trainCases(rt: G.Runtime): BenchCase[] {
         peerSpec: () => stylizeSpecs.get(s)!,
       }),
     ),
-    {
-      name: 'stylize-4000x3000-peak-rss-GB',
-      runs: 1,
-      warmup: 0,
-      // Not a time: the peak resident memory (GB) of a child process that
-      // stylizes a 4000×3000 image in tiles with a width-32 model.
-      async setup() {
-        return async () => undefined;
-      },
-      measure: () => {
-        const out = execFileSync(process.execPath, ['--import', 'tsx', path.join(path.dirname(fileURLToPath(import.meta.url)), 'peak-memory.ts')], { encoding: 'utf8' });
-        return JSON.parse(out.trim().split('\n').pop()!).peak_rss_gb as number;
-      },
-    },
   ];
 }
