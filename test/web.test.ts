@@ -137,4 +137,11 @@ test('the page stylizes an uploaded photo on WebAssembly like the Node stylizer,
   assert.ok(dw.mean < 0.5 && dw.max <= 4, `strength 0.3 vs Node: mean ${dw.mean.toFixed(3)}, max ${dw.max}`);
   assert.ok(diff(weaker, node).mean > 5, 'the slider changed the output');
   assert.deepEqual(errors, []);
+
+  // A file that is not an image: a one-line error in the page, nothing thrown, the last result kept.
+  await page.setInputFiles('#photo', { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('not a photo') });
+  await page.waitForSelector('body[data-status="error"]', { timeout: 30_000 });
+  assert.match((await page.textContent('#message')) ?? '', /notes\.txt: not an image/);
+  assert.equal(await page.evaluate(() => document.body.dataset.renders), '2');
+  assert.deepEqual(errors, []);
 });
