@@ -3,6 +3,7 @@
 // relative change. An arm passes when a robust judge gains with its interval above 0 and none loses, at no
 // more than +10 % style loss.
 //   node --import tsx scripts/sweep-table.ts runs/sweep-wave [ARM=description...]
+// (or a folder of ARM-metrics.json files, as docs/branch-twins/wave-sweep/ keeps them)
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { EvalReport } from '../src/eval/evaluate.js';
@@ -16,8 +17,10 @@ const style = METRICS.find(([n]) => n === 'style loss')![1];
 const fmt = (v: number) => (v >= 0 ? '+' : '') + v.toFixed(3);
 console.log(`| arm | settings | ${robust.map(([n, , d]) => `${n} ${d}`).join(' | ')} | style loss | verdict |`);
 console.log(`| --- | --- | ${robust.map(() => '---:').join(' | ')} | ---: | --- |`);
-for (const arm of readdirSync(root).sort()) {
-  const file = path.join(root, arm, 'report', 'metrics.json');
+const arms = readdirSync(root)
+  .sort()
+  .map((f) => (f.endsWith('-metrics.json') ? [f.slice(0, -'-metrics.json'.length), path.join(root, f)] : [f, path.join(root, f, 'report', 'metrics.json')]));
+for (const [arm, file] of arms) {
   if (!existsSync(file)) continue;
   const { rows } = JSON.parse(readFileSync(file, 'utf8')) as { rows: Row[] };
   const [pair] = twinPairs([...new Set(rows.map((r) => r.method))]);
