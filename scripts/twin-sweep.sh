@@ -8,7 +8,7 @@
 #
 # Arms (all: 192 px crops, batch 2, seed 7, Engstrom's loss weights for a baseline base — see branch-twins.sh):
 #   A  weighted-content 1e6, lr 1e-4, 300 steps         B  as A, depth weight 3e6        G  as A, depth weight 1e7
-#   H  as A, depth weight 5e6
+#   H  as A, depth weight 5e6                          I  as A, depth weight 4e6
 #   C  as A, eot 1e6
 #   D  as A, lr 3e-4                                    E  as A, 600 steps (A's twins resumed)
 #   F  as A, 256 px crops
@@ -67,6 +67,9 @@ for arm in "$@"; do
        compare_arm "$d" "$root/n-A/$name-nodepth.onnx" ;;
     H) train_branch "$root/n-A" "$name-nodepth" "${A[@]}" --depth-weight 0
        train_branch "$d" "$name-depth" "${A[@]}" --depth-loss weighted-content --depth-weight 5e6
+       compare_arm "$d" "$root/n-A/$name-nodepth.onnx" ;;
+    I) train_branch "$root/n-A" "$name-nodepth" "${A[@]}" --depth-weight 0
+       train_branch "$d" "$name-depth" "${A[@]}" --depth-loss weighted-content --depth-weight 4e6
        compare_arm "$d" "$root/n-A/$name-nodepth.onnx" ;;
     C) train_branch "$root/n-A" "$name-nodepth" "${A[@]}" --depth-weight 0
        train_branch "$d" "$name-depth" "${A[@]}" --depth-loss eot --depth-weight 1e6
