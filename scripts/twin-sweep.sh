@@ -53,27 +53,21 @@ if [[ $base == baseline:* ]]; then
   point=(--content-layer relu4_2 --style-layers relu1_1,relu2_1,relu3_1,relu4_1,relu5_1 --content-weight 7.5 --style-weight 100 --tv-weight 200 --style-size "$long")
 fi
 A=(--init "$base" --lr 1e-4 --steps 300)
+# An arm that differs from A only in its depth term: A's no-depth twin, a depth branch, the comparison.
+depth_term_arm() {
+  train_branch "$root/n-A" "$name-nodepth" "${A[@]}" --depth-weight 0
+  train_branch "$1" "$name-depth" "${A[@]}" --depth-loss "$2" --depth-weight "$3"
+  compare_arm "$1" "$root/n-A/$name-nodepth.onnx"
+}
 for arm in "$@"; do
   d=$(arm_dir "$arm")
   case $arm in
-    A) train_branch "$root/n-A" "$name-nodepth" "${A[@]}" --depth-weight 0
-       train_branch "$d" "$name-depth" "${A[@]}" --depth-loss weighted-content --depth-weight 1e6
-       compare_arm "$d" "$root/n-A/$name-nodepth.onnx" ;;
-    B) train_branch "$root/n-A" "$name-nodepth" "${A[@]}" --depth-weight 0
-       train_branch "$d" "$name-depth" "${A[@]}" --depth-loss weighted-content --depth-weight 3e6
-       compare_arm "$d" "$root/n-A/$name-nodepth.onnx" ;;
-    G) train_branch "$root/n-A" "$name-nodepth" "${A[@]}" --depth-weight 0
-       train_branch "$d" "$name-depth" "${A[@]}" --depth-loss weighted-content --depth-weight 1e7
-       compare_arm "$d" "$root/n-A/$name-nodepth.onnx" ;;
-    H) train_branch "$root/n-A" "$name-nodepth" "${A[@]}" --depth-weight 0
-       train_branch "$d" "$name-depth" "${A[@]}" --depth-loss weighted-content --depth-weight 5e6
-       compare_arm "$d" "$root/n-A/$name-nodepth.onnx" ;;
-    I) train_branch "$root/n-A" "$name-nodepth" "${A[@]}" --depth-weight 0
-       train_branch "$d" "$name-depth" "${A[@]}" --depth-loss weighted-content --depth-weight 4e6
-       compare_arm "$d" "$root/n-A/$name-nodepth.onnx" ;;
-    C) train_branch "$root/n-A" "$name-nodepth" "${A[@]}" --depth-weight 0
-       train_branch "$d" "$name-depth" "${A[@]}" --depth-loss eot --depth-weight 1e6
-       compare_arm "$d" "$root/n-A/$name-nodepth.onnx" ;;
+    A) depth_term_arm "$d" weighted-content 1e6 ;;
+    B) depth_term_arm "$d" weighted-content 3e6 ;;
+    G) depth_term_arm "$d" weighted-content 1e7 ;;
+    H) depth_term_arm "$d" weighted-content 5e6 ;;
+    I) depth_term_arm "$d" weighted-content 4e6 ;;
+    C) depth_term_arm "$d" eot 1e6 ;;
     D) train_branch "$root/n-D" "$name-nodepth" --init "$base" --lr 3e-4 --steps 300 --depth-weight 0
        train_branch "$d" "$name-depth" --init "$base" --lr 3e-4 --steps 300 --depth-loss weighted-content --depth-weight 1e6
        compare_arm "$d" "$root/n-D/$name-nodepth.onnx" ;;

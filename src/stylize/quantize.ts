@@ -9,6 +9,7 @@ import type { onnx as P } from 'onnx-proto';
 import { defaultThreads, ort } from '../graph/engine.js';
 import type { RgbImage } from '../io/rgb.js';
 import { readOnnx, tensorValues } from '../models/onnx-import.js';
+import { STYLIZE_MARGIN } from './stylizer.js';
 
 const { onnx } = onnxProto;
 const T = onnx.TensorProto.DataType;
@@ -193,11 +194,11 @@ export class Int8Stylizer {
   static async create(bytes: Uint8Array, o: { threads?: number; margin?: number } = {}): Promise<Int8Stylizer> {
     const meta = Object.fromEntries((readOnnx(bytes, 'int8 model').metadataProps ?? []).map((p) => [p.key ?? '', p.value ?? '']));
     const session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: o.threads ?? defaultThreads(), interOpNumThreads: 1, graphOptimizationLevel: 'all', executionProviders: ['cpu'] });
-    return new Int8Stylizer(session, Number(meta.size_multiple) || 1, o.margin ?? 16);
+    return new Int8Stylizer(session, Number(meta.size_multiple) || 1, o.margin ?? STYLIZE_MARGIN);
   }
 
   async stylize(img: RgbImage): Promise<RgbImage> {
-    const m = Math.max(0, Math.min(this.margin, img.width - 1, img.height - 1));
+    const m = Math.max(0, Math.min(Math.round(this.margin), img.width - 1, img.height - 1));
     const k = this.sizeMultiple;
     const padded = reflectPad(img, m, (k - ((img.height + 2 * m) % k)) % k, (k - ((img.width + 2 * m) % k)) % k);
     const out = await this.session.run({ [this.session.inputNames[0]]: new ort.Tensor('float32', padded.data, [1, 3, padded.height, padded.width]) });
