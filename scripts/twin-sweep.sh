@@ -12,7 +12,9 @@
 #   C  as A, eot 1e6
 #   D  as A, lr 3e-4                                    E  as A, 600 steps (A's twins resumed)
 #   F  as A, 256 px crops
-# Environment: THREADS, SIZE (evaluation size, 512).
+# Environment: THREADS, SIZE (evaluation size, 512), STYLE_SIZE (the painting's long side for the style Gram
+# matrices; default: the painting's full size). For a baseline base choose the size at which the released net's
+# first-step style loss is lowest (scripts/style-size-probe.sh) — its training size, as near as we can tell.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 base=$1 style=$2 name=$3
@@ -49,7 +51,7 @@ compare_arm() {
 
 point=()
 if [[ $base == baseline:* ]]; then
-  long=$(node -e "require('sharp')(process.argv[1]).metadata().then(m=>console.log(Math.max(m.width,m.height)))" "$style")
+  long=${STYLE_SIZE:-$(node -e "require('sharp')(process.argv[1]).metadata().then(m=>console.log(Math.max(m.width,m.height)))" "$style")}
   point=(--content-layer relu4_2 --style-layers relu1_1,relu2_1,relu3_1,relu4_1,relu5_1 --content-weight 7.5 --style-weight 100 --tv-weight 200 --style-size "$long")
 fi
 A=(--init "$base" --lr 1e-4 --steps 300)

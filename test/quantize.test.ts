@@ -15,7 +15,7 @@ import { loadPhoto, maxAbsDiff } from './support/fixtures.js';
 
 const run = promisify(execFile);
 const cli = path.join(packageRoot(), 'bin', 'depthstyle.js');
-const zooModel = path.join(packageRoot(), 'models', 'starry-depth.onnx');
+const zooModel = path.join(packageRoot(), 'models', 'experiments', 'starry-depth.onnx');
 
 function psnr(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let se = 0;

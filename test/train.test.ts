@@ -126,8 +126,9 @@ test('stylize runs a trained .onnx model on a folder, with strength, colour pres
   await promisify(execFile)(process.execPath, [bin, 'stylize', inDir, '--model', model, '-o', out, '--strength', '0.5', '--preserve-color', 'luminance', '--depth-map', '--tile', '64']);
   const a = await sharp(path.join(out, 'a-tiny.jpg')).metadata();
   const b = await sharp(path.join(out, 'b-tiny.jpg')).metadata();
-  const d = await sharp(path.join(out, 'a-tiny.depthmaps.png')).metadata();
-  assert.deepEqual([a.width, a.height, b.width, b.height, d.width, d.height], [90, 70, 77, 51, 180, 70]);
+  const d = await sharp(path.join(out, 'a-tiny.depth.jpg')).metadata();
+  // photo | its depth | result | its depth, 6 px apart
+  assert.deepEqual([a.width, a.height, b.width, b.height, d.width, d.height], [90, 70, 77, 51, 4 * 90 + 3 * 6, 70]);
 });
 
 test('tiled stylization with whole-image instance-norm statistics agrees with untiled, without seams', async () => {

@@ -5,13 +5,14 @@ import { command as compare } from './compare.js';
 import { command as depth } from './depth.js';
 import { command as evaluate } from './eval.js';
 import { command as licences } from './licences.js';
+import { command as models } from './models.js';
 import { command as optimize } from './optimize.js';
 import { command as quantize } from './quantize.js';
 import { command as serve } from './serve.js';
 import { command as stylize } from './stylize.js';
 import { command as train } from './train.js';
 
-export const COMMANDS: readonly Command[] = [stylize, depth, optimize, train, evaluate, compare, quantize, serve, licences];
+export const COMMANDS: readonly Command[] = [stylize, depth, optimize, train, evaluate, compare, quantize, serve, models, licences];
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;

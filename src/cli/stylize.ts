@@ -3,11 +3,12 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Runtime } from '../graph/index.js';
 import { colorizeDepth, normalizeDepth } from '../io/colormap.js';
-import { loadImage, saveImage, type RgbImage } from '../io/image.js';
+import { loadImage, saveImage } from '../io/image.js';
+import { writeRow } from '../io/montage.js';
 import { DepthEstimator, loadDepthModel } from '../models/depth.js';
 import { ModelStore } from '../models/resolver.js';
 import type { PreserveColor } from '../stylize/color.js';
-import { loadTransformModel, loadTransformOnnx } from '../stylize/models.js';
+import { loadTransformModel, loadTransformOnnx, resolveModelSpec } from '../stylize/models.js';
 import { Stylizer, finishStylization, type TransformModel } from '../stylize/stylize.js';
 import { listImages } from '../io/files.js';
 import { eachInput, outputPaths, type CommonOptions } from './common.js';
@@ -46,25 +47,26 @@ async function expandInputs(inputs: string[]): Promise<string[]> {
 
 export async function stylizeCommand(o: StylizeCommandOptions): Promise<number> {
   const images = await expandInputs(o.images);
+  const spec = resolveModelSpec(o.model);
   const outs = outputPaths(images, o.output, `-${path.basename(o.model).replace(/\.onnx$/, '').replace(/[^a-z0-9_-]+/gi, '_')}`, '.jpg');
   const store = new ModelStore(o.models);
   const runtime = new Runtime({ threads: o.threads });
   let model: TransformModel | undefined;
   let int8: Int8Stylizer | undefined;
   if (o.precision === 'int8') {
-    const file = o.model.endsWith('.int8.onnx') ? o.model : int8PathOf(o.model);
+    const file = spec.endsWith('.int8.onnx') ? spec : int8PathOf(spec);
     if (!file) throw new Error(`--precision int8 needs a quantized model: run depthstyle quantize ${o.model} -o MODEL.int8.onnx and pass that`);
     const bytes = await readFile(file).catch(() => {
       throw new Error(`${file}: no int8 model there; make it with depthstyle quantize ${o.model}`);
     });
     int8 = await Int8Stylizer.create(bytes, { threads: o.threads, margin: o.margin });
     process.stderr.write(`model: ${file} (int8)\n`);
-  } else if (o.model.endsWith('.onnx')) {
-    const m = await loadTransformOnnx(o.model);
+  } else if (spec.endsWith('.onnx')) {
+    const m = await loadTransformOnnx(spec);
     model = m.model;
-    process.stderr.write(`model: ${o.model}${m.metadata.style ? ` (style ${m.metadata.style}, ${m.metadata.steps} steps, depth weight ${m.metadata.depth_weight})` : ''}\n`);
+    process.stderr.write(`model: ${spec}${m.metadata.style ? ` (style ${m.metadata.style}, ${m.metadata.steps} steps, depth weight ${m.metadata.depth_weight})` : ''}\n`);
   } else {
-    model = await loadTransformModel(o.model, store);
+    model = await loadTransformModel(spec, store);
     process.stderr.write(`model: ${model.id} — ${model.licence}\n`);
   }
   const stylizer = model && new Stylizer(model, runtime, { margin: o.margin });
@@ -83,22 +85,10 @@ export async function stylizeCommand(o: StylizeCommandOptions): Promise<number> 
     if (!depth) return [outs[i]];
     const [a, b] = [await depth.estimate(img), await depth.estimate(out)];
     const pic = (d: Float32Array) => colorizeDepth(normalizeDepth(d, depth.model.polarity), img.width, img.height);
-    const file = outs[i].replace(/\.[^./\\]+$/, '') + '.depthmaps.png';
-    await saveImage(file, sideBySide(pic(a), pic(b)));
+    const file = outs[i].replace(/\.[^./\\]+$/, '') + '.depth.jpg';
+    await writeRow(file, [img, pic(a), out, pic(b)]);
     return [outs[i], file];
   });
-}
-
-function sideBySide(a: RgbImage, b: RgbImage): RgbImage {
-  const w = a.width + b.width;
-  const h = a.height;
-  const data = new Float32Array(3 * w * h);
-  for (let c = 0; c < 3; c++)
-    for (let y = 0; y < h; y++) {
-      data.set(a.data.subarray(c * a.width * h + y * a.width, c * a.width * h + (y + 1) * a.width), c * w * h + y * w);
-      data.set(b.data.subarray(c * b.width * h + y * b.width, c * b.width * h + (y + 1) * b.width), c * w * h + y * w + a.width);
-    }
-  return { width: w, height: h, data };
 }
 
 export const command: Command = {
@@ -106,13 +96,13 @@ export const command: Command = {
   usage: 'IMAGE|DIR... --model MODEL -o OUT [options]',
   summary: 'one pass of a trained network (any size, in tiles for large images)',
   options: {
-    model: { type: 'string', short: 'm', arg: `MODEL.onnx|RUN.ckpt|baseline:${BASELINE_STYLES.join('|')}`, help: 'a model from depthstyle train, a training checkpoint, or a Johnson/Engstrom baseline' },
+    model: { type: 'string', short: 'm', arg: `NAME|MODEL.onnx|RUN.ckpt|baseline:${BASELINE_STYLES.join('|')}`, help: 'a zoo model (depthstyle models), a model from depthstyle train, a training checkpoint, or a Johnson/Engstrom baseline' },
     output: { type: 'string', short: 'o', arg: 'OUT', help: 'an image file (one input) or a folder' },
     'max-size': { type: 'string', arg: 'N', help: 'shrink inputs to at most N px on the long side first' },
     tile: { type: 'string', arg: 'N', help: 'tile size for large images, at least 64 [1024]' },
     strength: { type: 'string', arg: '0..1', help: 'blend toward the photo [1]' },
     'preserve-color': { type: 'string', arg: 'none|luminance|histogram', help: "keep the photo's colours [none]" },
-    'depth-map': { type: 'boolean', help: 'also write OUT.depthmaps.png: the depth of photo and result side by side' },
+    'depth-map': { type: 'boolean', help: 'also write OUT.depth.jpg: photo | its depth | result | its depth (PyDNet v2, near = warm)' },
     'depth-strength': { type: 'string', arg: 'NEAR,FAR', help: "strength that follows the photo's depth, e.g. 0.4,1: near things stay crisp, the background is painted fully (times --strength)" },
     margin: { type: 'string', arg: 'N', help: 'reflected border stylized and cropped away, against border artefacts; 0: none [16]' },
     precision: { type: 'string', arg: 'fp32|int8', help: 'int8 runs MODEL.int8.onnx from depthstyle quantize, untiled [fp32]' },

@@ -2,11 +2,11 @@
 // `eval`, and an HTML report + grid PNG with the depth maps and the metrics,
 // plus means with 95 % bootstrap intervals per method.
 import path from 'node:path';
-import sharp from 'sharp';
 import * as G from '../graph/index.js';
 import { writeFileAtomic } from '../io/atomic.js';
+import { writeGrid } from '../io/montage.js';
 import { colorizeDepth, normalizeDepth } from '../io/colormap.js';
-import { loadImage, resizeImage, resizeLongSide, saveImage, toInterleaved8, type RgbImage } from '../io/image.js';
+import { loadImage, resizeImage, resizeLongSide, saveImage, type RgbImage } from '../io/image.js';
 import { DepthEstimator, type DepthModel } from '../models/depth.js';
 import type { Vgg19 } from '../models/vgg.js';
 import { Rng } from '../nn/random.js';
@@ -123,17 +123,7 @@ export async function compare(o: CompareOptions): Promise<{ rows: Row[]; html: s
   }
 
   // grid.png: one row per photo — photo | depth | (output | depth) per method, with a header.
-  const cell = 160;
-  const scaled = await Promise.all(gridRows.map((r) => Promise.all(r.map(async (img) => sharp(toInterleaved8(img), { raw: { width: img.width, height: img.height, channels: 3 } }).resize(cell, cell, { fit: 'contain', background: '#ffffff' }).png().toBuffer()))));
-  const header = 28;
-  const cols = 2 + 2 * o.methods.length;
-  const labels = ['photo', 'depth', ...o.methods.flatMap((m) => [m.name, 'its depth'])];
-  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${cols * cell}" height="${header}"><rect width="100%" height="100%" fill="white"/>${labels.map((l, i) => `<text x="${i * cell + cell / 2}" y="19" text-anchor="middle" font-size="12" font-family="sans-serif">${esc(l)}</text>`).join('')}</svg>`;
-  const grid = await sharp({ create: { width: cols * cell, height: header + gridRows.length * cell, channels: 3, background: '#ffffff' } })
-    .composite([{ input: Buffer.from(svg), left: 0, top: 0 }, ...scaled.flatMap((r, y) => r.map((input, x) => ({ input, left: x * cell, top: header + y * cell })))])
-    .png()
-    .toBuffer();
-  await writeFileAtomic(path.join(o.out, 'grid.png'), grid);
+  await writeGrid(path.join(o.out, 'grid.png'), gridRows, ['photo', 'depth', ...o.methods.flatMap((m) => [m.name, 'its depth'])]);
 
   // index.html
   const summary = o.methods.map((m) => {

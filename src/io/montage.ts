@@ -13,3 +13,19 @@ export async function writeRow(file: string, panels: RgbImage[], gap = 6): Promi
   );
   await writeFileAtomic(file, await (file.endsWith('.png') ? canvas.png() : canvas.jpeg({ quality: 88 })).toBuffer());
 }
+
+/** Rows of pictures, each fitted into a cell (square unless cellHeight is given), under a header of column labels (PNG or JPEG by extension). */
+export async function writeGrid(file: string, rows: RgbImage[][], labels: string[], cell = 160, cellHeight = cell): Promise<void> {
+  const cols = Math.max(labels.length, ...rows.map((r) => r.length));
+  const scaled = await Promise.all(
+    rows.map((r) => Promise.all(r.map((img) => sharp(toInterleaved8(img), { raw: { width: img.width, height: img.height, channels: 3 } }).resize(cell, cellHeight, { fit: 'contain', background: '#ffffff' }).png().toBuffer()))),
+  );
+  const header = 28;
+  const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${cols * cell}" height="${header}"><rect width="100%" height="100%" fill="white"/>${labels.map((l, i) => `<text x="${i * cell + cell / 2}" y="19" text-anchor="middle" font-size="${Math.max(12, Math.round(cell / 14))}" font-family="sans-serif">${esc(l)}</text>`).join('')}</svg>`;
+  const canvas = sharp({ create: { width: cols * cell, height: header + rows.length * cellHeight, channels: 3, background: '#ffffff' } }).composite([
+    { input: Buffer.from(svg), left: 0, top: 0 },
+    ...scaled.flatMap((r, y) => r.map((input, x) => ({ input, left: x * cell, top: header + y * cellHeight }))),
+  ]);
+  await writeFileAtomic(file, await (file.endsWith('.png') ? canvas.png() : canvas.jpeg({ quality: 88 })).toBuffer());
+}

@@ -3,7 +3,6 @@
 // limits a server needs: body size, pixel count read from the header before
 // decoding, a request timeout, and a bounded queue (one job at a time, since
 // ONNX Runtime already uses every core) that answers 503 when full.
-import { readdir } from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -12,9 +11,9 @@ import { colorizeDepth, normalizeDepth } from '../io/colormap.js';
 import { decodeImage, toInterleaved8, type RgbImage } from '../io/image.js';
 import { BUILTIN_DEPTH_MODELS, DepthEstimator, loadDepthModel, type DepthModel } from '../models/depth.js';
 import { BASELINE_STYLES } from '../models/johnson.js';
-import { ModelStore, packageRoot } from '../models/resolver.js';
+import { ModelStore } from '../models/resolver.js';
 import { parseDepthStrength } from '../stylize/depth-strength.js';
-import { loadTransformModel, loadTransformOnnx } from '../stylize/models.js';
+import { loadTransformModel, zooDir, zooModels } from '../stylize/models.js';
 import { Stylizer, finishStylization, type TransformModel } from '../stylize/stylize.js';
 import { BASELINE_LICENCE, ISOLATION_HEADERS, pageAssets, type Assets } from './assets.js';
 
@@ -96,10 +95,7 @@ export interface ModelInfo {
 /** The models on offer: the zoo's .onnx files (with their metadata) and the baselines. */
 export async function listModels(zoo: string, assets?: Assets): Promise<ModelInfo[]> {
   const out: ModelInfo[] = [];
-  for (const f of (await readdir(zoo).catch(() => [] as string[])).filter((f) => f.endsWith('.onnx')).sort()) {
-    const m = await loadTransformOnnx(path.join(zoo, f)).catch(() => undefined);
-    if (m) out.push({ name: f.replace(/\.onnx$/, ''), kind: 'zoo', metadata: m.metadata, licence: m.model.licence });
-  }
+  for (const m of await zooModels(zoo)) out.push({ name: m.name, kind: 'zoo', metadata: m.metadata, licence: m.licence });
   for (const b of BASELINE_STYLES) out.push({ name: `baseline:${b}`, kind: 'baseline', metadata: { style: b }, licence: BASELINE_LICENCE });
   if (assets) for (const m of out) Object.assign(m, { onnx: assets.onnxUrl(m.name, m.kind), thumbnail: assets.thumbnail(m.metadata.style) });
   return out;
@@ -145,7 +141,7 @@ export interface Server {
 }
 
 export async function serve(o: ServeOptions = {}): Promise<Server> {
-  const zoo = o.zoo ?? path.join(packageRoot(), 'models');
+  const zoo = o.zoo ?? zooDir();
   const store = o.store ?? new ModelStore();
   const runtime = o.runtime ?? new G.Runtime();
   const maxBody = o.maxBodyBytes ?? 30e6;

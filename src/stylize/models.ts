@@ -1,12 +1,15 @@
 // Transform models by name: a `.onnx` file from `depthstyle train`, a `.ckpt`
-// checkpoint of a run (still going or not), or `baseline:STYLE` for a
-// Johnson/Engstrom baseline.
+// checkpoint of a run (still going or not), `baseline:STYLE` for a
+// Johnson/Engstrom baseline, or a zoo name (`wave-depth`: the repository's
+// models/wave-depth.onnx).
 import * as G from '../graph/index.js';
 import { BASELINE_STYLES, baselineParams, johnsonBaselineNet, loadBaseline, type BaselineStyle } from '../models/johnson.js';
-import { ModelStore, cached, sha256 } from '../models/resolver.js';
+import { ModelStore, cached, packageRoot, sha256 } from '../models/resolver.js';
 import { exportCheckpoint, exportTransformNet, licenceOf } from '../nn/export.js';
 import { styleNetwork } from '../nn/networks.js';
+import { existsSync, readdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { transformModelFromOnnx } from './onnx-model.js';
 import type { TransformModel } from './stylizer.js';
 
@@ -20,7 +23,44 @@ export async function loadTransformOnnx(file: string, bytes?: Uint8Array): Promi
   return transformModelFromOnnx(bytes, file);
 }
 
+/** The zoo: the trained models shipped in the repository's models/ folder, by name. */
+export function zooDir(): string {
+  return path.join(packageRoot(), 'models');
+}
+export function zooNames(dir = zooDir()): string[] {
+  return existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.onnx') && !f.endsWith('.int8.onnx')).map((f) => f.slice(0, -5)).sort() : [];
+}
+
+export interface ZooModel {
+  name: string;
+  file: string;
+  /** What `depthstyle train` wrote into the file: style, steps, depth weight and loss, branch_of, … */
+  metadata: Record<string, string>;
+  licence: string;
+}
+
+/** The zoo's models with their metadata; a file that is not a style model is left out. */
+export async function zooModels(dir = zooDir()): Promise<ZooModel[]> {
+  const out: ZooModel[] = [];
+  for (const name of zooNames(dir)) {
+    const file = path.join(dir, `${name}.onnx`);
+    const m = await loadTransformOnnx(file).catch(() => undefined);
+    if (m) out.push({ name, file, metadata: m.metadata, licence: m.model.licence });
+  }
+  return out;
+}
+
+/** A bare name (no extension, no `baseline:`) is a zoo model: its file; any other spec is returned as it is. */
+export function resolveModelSpec(spec: string): string {
+  if (!/^[\w-]+$/.test(spec)) return spec;
+  const file = path.join(zooDir(), `${spec}.onnx`);
+  if (existsSync(file)) return file;
+  const names = zooNames();
+  throw new Error(`unknown model "${spec}": the zoo has ${names.length ? names.join(', ') : 'no models'}; or give a .onnx model, a .ckpt checkpoint or baseline:${BASELINE_STYLES.join('|baseline:')}`);
+}
+
 export async function loadTransformModel(spec: string, store = new ModelStore()): Promise<TransformModel> {
+  spec = resolveModelSpec(spec);
   if (spec.endsWith('.onnx')) return (await loadTransformOnnx(spec)).model;
   if (spec.endsWith('.ckpt')) return (await loadTransformOnnx(spec, await exportCheckpoint(spec))).model;
   const m = /^baseline:(.+)$/.exec(spec);
@@ -47,6 +87,7 @@ export async function baselineOnnx(style: BaselineStyle, store = new ModelStore(
 
 /** Any model spec (`.onnx`, `.ckpt`, `baseline:NAME`) as the bytes of one self-contained ONNX stylizer. */
 export async function transformOnnxBytes(spec: string, store = new ModelStore()): Promise<Uint8Array> {
+  spec = resolveModelSpec(spec);
   if (spec.endsWith('.onnx')) {
     try {
       return await readFile(spec);

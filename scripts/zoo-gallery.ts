@@ -1,0 +1,45 @@
+// The README's gallery: every zoo style (models/NAME-depth.onnx with its NAME-nodepth twin) on a few photos,
+// each picture beside its depth map (PyDNet v2, near = warm): photo | depth | NAME-depth | its depth |
+// NAME-nodepth | its depth. One docs/gallery/NAME.jpg per style.
+//   node --import tsx scripts/zoo-gallery.ts [OUT_DIR] [PHOTO...]      (defaults: docs/gallery, three content photos)
+import path from 'node:path';
+import { Runtime } from '../src/graph/index.js';
+import { colorizeDepth, normalizeDepth } from '../src/io/colormap.js';
+import { loadImage, type RgbImage } from '../src/io/image.js';
+import { writeGrid } from '../src/io/montage.js';
+import { DepthEstimator, loadDepthModel } from '../src/models/depth.js';
+import { loadTransformOnnx, zooModels } from '../src/stylize/models.js';
+import { Stylizer } from '../src/stylize/stylize.js';
+
+const shared = process.env.DEPTHSTYLE_SHARED ?? path.join(import.meta.dirname, '..', '..', 'shared');
+const [outDir = 'docs/gallery', ...given] = process.argv.slice(2);
+const photos = given.length ? given : ['golden_gate.jpg', 'stata.jpg', 'hoovertowernight.jpg'].map((f) => path.join(shared, 'images', 'content', f));
+const size = Number(process.env.SIZE ?? 512);
+
+const runtime = new Runtime();
+const depthModel = await loadDepthModel();
+const depth = new DepthEstimator(depthModel, runtime);
+const depthPicture = async (img: RgbImage) => colorizeDepth(normalizeDepth(await depth.estimate(img), depthModel.polarity), img.width, img.height);
+const images = await Promise.all(photos.map((p) => loadImage(p, { maxSide: size })));
+const photoDepths = await Promise.all(images.map(depthPicture));
+
+const zoo = await zooModels();
+const styles = zoo.filter((m) => m.name.endsWith('-depth') && zoo.some((t) => t.name === m.name.replace(/-depth$/, '-nodepth'))).map((m) => m.name.replace(/-depth$/, ''));
+for (const style of styles) {
+  const twins = [`${style}-depth`, `${style}-nodepth`];
+  const stylizers = await Promise.all(twins.map(async (n) => new Stylizer((await loadTransformOnnx(zoo.find((m) => m.name === n)!.file)).model, runtime)));
+  const rows: RgbImage[][] = [];
+  for (const [i, img] of images.entries()) {
+    const row = [img, photoDepths[i]];
+    for (const s of stylizers) {
+      const out = await s.stylizeLarge(img);
+      row.push(out, await depthPicture(out));
+    }
+    rows.push(row);
+  }
+  const file = path.join(outDir, `${style}.jpg`);
+  const cell = 320; // rows as tall as the tallest photo needs
+  const cellHeight = Math.min(cell, Math.ceil(cell * Math.max(...images.map((m) => m.height / m.width))));
+  await writeGrid(file, rows, ['photo', 'depth', twins[0], 'its depth', twins[1], 'its depth'], cell, cellHeight);
+  console.log(`wrote ${file}`);
+}

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# A zoo pair on photos nobody trained or tuned on: the sweep chose each arm on the seed's 15 photos, so the
+# pair is confirmed here on 14 others — the content photos and one colour frame from each RGB-D set (Open3D,
+# NYU, TUM, SUN) — at 512 px, with the same paired differences (scripts/sweep-table.ts docs/zoo).
+#
+#   scripts/zoo-holdout.sh NAME STYLE_IMAGE        e.g. scripts/zoo-holdout.sh wave ../shared/images/styles/wave.jpg
+#
+# Writes runs/holdout-NAME/ (index.html, grid.png, metrics.json) and docs/zoo/NAME-holdout-{metrics.json,grid.jpg}.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+name=$1 style=$2
+shared=${DEPTHSTYLE_SHARED:-../shared}
+photos=("$shared"/images/content/*.jpg "$shared"/images/rgbd/open3d/color/00000.jpg "$shared"/images/rgbd/nyu/NYU_color.ppm
+  "$shared"/images/rgbd/tum/TUM_color.png "$shared"/images/rgbd/sun/SUN_color.jpg)
+out=runs/holdout-$name
+node bin/depthstyle.js compare "${photos[@]}" --style "$style" --methods "models/$name-depth.onnx,models/$name-nodepth.onnx" \
+  --size "${SIZE:-512}" -o "$out" ${THREADS:+--threads "$THREADS"}
+mkdir -p docs/zoo
+cp "$out/metrics.json" "docs/zoo/$name-holdout-metrics.json"
+node -e "require('sharp')(process.argv[1]).jpeg({quality:85}).toFile(process.argv[2])" "$out/grid.png" "docs/zoo/$name-holdout-grid.jpg"
