@@ -10,7 +10,7 @@ interface Event {
   cat: string;
   name: string;
   dur: number;
-  args?: { op_name?: string };
+  args?: { op_name?: string; input_type_shape?: Record<string, number[]>[]; output_type_shape?: Record<string, number[]>[] };
 }
 
 async function main() {
@@ -24,6 +24,8 @@ async function main() {
   await rt.dispose();
   const byType = new Map<string, number>();
   const byNode = new Map<string, number>();
+  const shapes = new Map<string, string>();
+  const dims = (l?: Record<string, number[]>[]) => (l ?? []).map((t) => `[${Object.values(t)[0]?.join(',')}]`).join(' ');
   let runs = 0;
   for (const f of readdirSync(dir)) {
     const events = JSON.parse(readFileSync(path.join(dir, f), 'utf8')) as Event[];
@@ -34,16 +36,20 @@ async function main() {
       byType.set(op, (byType.get(op) ?? 0) + e.dur);
       const n = `${op} ${e.name.replace(/_kernel_time$/, '')}`;
       byNode.set(n, (byNode.get(n) ?? 0) + e.dur);
+      if (!shapes.has(n)) shapes.set(n, `${dims(e.args?.input_type_shape)} → ${dims(e.args?.output_type_shape)}`);
     }
   }
   rmSync(dir, { recursive: true });
   const total = [...byType.values()].reduce((a, b) => a + b, 0);
   const show = (m: Map<string, number>, k: number) =>
-    [...m.entries()].sort((a, b) => b[1] - a[1]).slice(0, k).forEach(([n, us]) => console.log(`${(us / runs / 1000).toFixed(1).padStart(9)} ms  ${((100 * us) / total).toFixed(1).padStart(5)}%  ${n}`));
+    [...m.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, k)
+      .forEach(([n, us]) => console.log(`${(us / runs / 1000).toFixed(1).padStart(9)} ms  ${((100 * us) / total).toFixed(1).padStart(5)}%  ${n}${shapes.has(n) ? `  ${shapes.get(n)}` : ''}`));
   console.log(`${name}: ${(total / runs / 1000).toFixed(1)} ms of kernel time per run (${runs} runs incl. warm-up)\nby op type:`);
   show(byType, 20);
   console.log('slowest nodes:');
-  show(byNode, 25);
+  show(byNode, Number(process.env.TOP ?? 25));
 }
 
 main().catch((e) => {

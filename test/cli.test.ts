@@ -88,6 +88,25 @@ for (const [name, file, pattern] of [
   });
 }
 
+test('an 8-bit image is read as exactly its values, a 16-bit one keeps its precision', async () => {
+  const { loadImage } = await import('../src/io/image.js');
+  const [w, h] = [40, 30];
+  const bytes = Buffer.from(Array.from({ length: w * h * 3 }, (_, i) => (i * 37 + (i >> 5)) % 256));
+  const png8 = path.join(tmp, 'exact8.png');
+  await sharp(bytes, { raw: { width: w, height: h, channels: 3 } }).png().toFile(png8);
+  const jpg8 = path.join(tmp, 'exact8.jpg');
+  await sharp(bytes, { raw: { width: w, height: h, channels: 3 } }).jpeg().toFile(jpg8);
+  for (const [file, want] of [[png8, bytes], [jpg8, await sharp(jpg8).raw().toBuffer()]] as const) {
+    const img = await loadImage(file);
+    const n = w * h;
+    let worst = 0;
+    for (let i = 0; i < n; i++) for (let c = 0; c < 3; c++) worst = Math.max(worst, Math.abs(img.data[c * n + i] - want[3 * i + c]));
+    assert.equal(worst, 0, `${path.basename(file)}: values moved by up to ${worst}`);
+  }
+  const sixteen = await loadImage(files.png16);
+  assert.ok(sixteen.data.some((v) => !Number.isInteger(v)), 'a 16-bit PNG keeps values between 8-bit levels');
+});
+
 test('16-bit, alpha, CMYK and EXIF-rotated images are read correctly', async () => {
   const out = path.join(tmp, 'awkward');
   const r = await cli('depth', files.png16, files.alpha, files.cmyk, files.rotated, '-o', out);

@@ -62,22 +62,26 @@ export async function decodeImage(file: string | Buffer, what: string, opts: Loa
   // EXIF orientations 5–8 swap width and height.
   const [w0, h0] = (meta.orientation ?? 1) >= 5 ? [meta.height, meta.width] : [meta.width, meta.height];
   if (Math.min(w0, h0) < MIN_IMAGE_SIDE) throw new Error(`${what}: image is ${w0}×${h0}; depthstyle needs at least ${MIN_IMAGE_SIDE} px per side`);
-  // rgb16: 16-bit values whatever the source depth, so 16-bit PNGs keep their precision.
-  img = img.rotate().toColourspace('rgb16');
+  // A 16-bit source is read as 16-bit sRGB, keeping its precision; an 8-bit one as 8-bit sRGB, exactly its
+  // values (libvips's conversion of 8-bit sRGB to rgb16 moves values by up to ±1 level, which a high-gain
+  // style network amplifies to ±10).
+  const deep = meta.depth !== undefined && meta.depth !== 'uchar' && meta.depth !== 'char';
+  img = img.rotate().toColourspace(deep ? 'rgb16' : 'srgb');
   if (meta.hasAlpha) img = img.flatten({ background: '#ffffff' });
   if (opts.size) img = img.resize(opts.size[0], opts.size[1], { fit: 'fill' });
   else if (opts.maxSide && Math.max(w0, h0) > opts.maxSide) img = img.resize({ width: w0 >= h0 ? opts.maxSide : undefined, height: h0 > w0 ? opts.maxSide : undefined });
   let raw: { data: Buffer; info: OutputInfo };
   try {
-    raw = await img.removeAlpha().raw({ depth: 'ushort' }).toBuffer({ resolveWithObject: true });
+    raw = await img.removeAlpha().raw({ depth: deep ? 'ushort' : 'uchar' }).toBuffer({ resolveWithObject: true });
   } catch (err) {
     throw new Error(`${what}: cannot decode image (${(err as Error).message.split('\n')[0]})`);
   }
   const { width, height, channels } = raw.info;
-  const px = new Uint16Array(raw.data.buffer, raw.data.byteOffset, raw.data.byteLength / 2);
+  const px = deep ? new Uint16Array(raw.data.buffer, raw.data.byteOffset, raw.data.byteLength / 2) : raw.data;
+  const scale = deep ? 1 / 257 : 1;
   const n = width * height;
   const data = new Float32Array(3 * n);
-  for (let i = 0; i < n; i++) for (let c = 0; c < 3; c++) data[c * n + i] = px[i * channels + Math.min(c, channels - 1)] / 257;
+  for (let i = 0; i < n; i++) for (let c = 0; c < 3; c++) data[c * n + i] = px[i * channels + Math.min(c, channels - 1)] * scale;
   return { width, height, data };
 }
 
