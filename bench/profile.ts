@@ -1,10 +1,13 @@
 // Profiles one bench case with ORT's profiler and prints where the time goes,
-// by op type and by node: `node --import tsx bench/profile.ts CASE`.
+// by op type and by node (with their shapes): `node --import tsx bench/profile.ts CASE` (an engine, model or
+// training case; TOP=N slowest nodes).
 import { readFileSync, readdirSync, rmSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Runtime } from '../src/graph/index.js';
 import { engineCases } from './engine.js';
+import { trainCases } from './train.js';
+import { modelCases } from './models.js';
 
 interface Event {
   cat: string;
@@ -17,7 +20,7 @@ async function main() {
   const name = process.argv[2] ?? 'transform-train-step-256';
   const dir = mkdtempSync(path.join(os.tmpdir(), 'ds-prof-'));
   const rt = new Runtime({ profilePrefix: path.join(dir, 'p') });
-  const c = engineCases(rt).find((k) => k.name === name);
+  const c = [...engineCases(rt), ...modelCases(rt), ...trainCases(rt)].find((k) => k.name === name);
   if (!c) throw new Error(`no case ${name}`);
   const fn = await c.setup();
   for (let i = 0; i < 3; i++) await fn();
