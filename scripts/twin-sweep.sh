@@ -6,9 +6,11 @@
 #
 #   scripts/twin-sweep.sh BASE STYLE_IMAGE NAME ARM...     e.g. scripts/twin-sweep.sh baseline:wave ../shared/images/styles/wave.jpg wave A B E
 #
-# Arms (all: 192 px crops, batch 2, seed 7, Engstrom's loss weights for a baseline base — see branch-twins.sh):
+# BASE: baseline:NAME, or a checkpoint of our own base (trained at the same objective; give its STYLE_SIZE).
+# Arms (all: 192 px crops, batch 2, seed 7, Engstrom's loss weights — see branch-twins.sh):
 #   A  weighted-content 1e6, lr 1e-4, 300 steps         B  as A, depth weight 3e6        G  as A, depth weight 1e7
 #   H  as A, depth weight 5e6                          I  as A, depth weight 4e6
+#   J  as A, depth weight 2e6                          K  as A, depth weight 1.5e6
 #   C  as A, eot 1e6
 #   D  as A, lr 3e-4                                    E  as A, 600 steps (A's twins resumed)
 #   F  as A, 256 px crops
@@ -49,11 +51,10 @@ compare_arm() {
     --methods "$dir/$name-depth.onnx,$dir/$name-nodepth.onnx" --size "${SIZE:-512}" -o "$dir/report" ${THREADS:+--threads "$THREADS"}
 }
 
-point=()
-if [[ $base == baseline:* ]]; then
-  long=${STYLE_SIZE:-$(node -e "require('sharp')(process.argv[1]).metadata().then(m=>console.log(Math.max(m.width,m.height)))" "$style")}
-  point=(--content-layer relu4_2 --style-layers relu1_1,relu2_1,relu3_1,relu4_1,relu5_1 --content-weight 7.5 --style-weight 100 --tv-weight 200 --style-size "$long")
-fi
+# Every branch continues its base's objective: Engstrom's (a released baseline's, and the one our own bases
+# train with — see README, The model zoo).
+long=${STYLE_SIZE:-$(node -e "require('sharp')(process.argv[1]).metadata().then(m=>console.log(Math.max(m.width,m.height)))" "$style")}
+point=(--content-layer relu4_2 --style-layers relu1_1,relu2_1,relu3_1,relu4_1,relu5_1 --content-weight 7.5 --style-weight 100 --tv-weight 200 --style-size "$long")
 A=(--init "$base" --lr 1e-4 --steps 300)
 # An arm that differs from A only in its depth term: A's no-depth twin, a depth branch, the comparison.
 depth_term_arm() {
@@ -69,6 +70,8 @@ for arm in "$@"; do
     G) depth_term_arm "$d" weighted-content 1e7 ;;
     H) depth_term_arm "$d" weighted-content 5e6 ;;
     I) depth_term_arm "$d" weighted-content 4e6 ;;
+    J) depth_term_arm "$d" weighted-content 2e6 ;;
+    K) depth_term_arm "$d" weighted-content 1.5e6 ;;
     C) depth_term_arm "$d" eot 1e6 ;;
     D) train_branch "$root/n-D" "$name-nodepth" --init "$base" --lr 3e-4 --steps 300 --depth-weight 0
        train_branch "$d" "$name-depth" --init "$base" --lr 3e-4 --steps 300 --depth-loss weighted-content --depth-weight 1e6
