@@ -37,7 +37,7 @@ async function assertEmpty(dir: string): Promise<void> {
   assert.deepEqual(await readdir(dir).catch(() => []), [], `${dir} should hold nothing`);
 }
 
-test('every bad file gives its one-line error in depth, stylize, optimize and eval, and nothing is written', async () => {
+test('every bad file gives its one-line error in depth, stylize, optimize, eval and compare, and nothing is written', async () => {
   const files = Object.values(corpus);
   const out = await emptyDir('out-files');
   for (const cmd of [['depth'], ['stylize', '--model', 'baseline:wave']]) {
@@ -53,6 +53,14 @@ test('every bad file gives its one-line error in depth, stylize, optimize and ev
     const e = await cli('eval', '--content', good, '--stylized', f.file);
     assert.equal(e.code, 1);
     assert.match(e.stderr, f.expect, `eval: ${e.stderr}`);
+  }
+  // compare checks every photo before any work: the good photo first, then each bad one, refused up front.
+  for (const f of files) {
+    const report = path.join(out, 'report');
+    const c = await cli('compare', good, f.file, '--methods', 'baseline:wave', '-o', report);
+    assert.equal(c.code, 1);
+    assert.match(c.stderr.trim(), new RegExp(`^depthstyle: .*${f.expect.source}`), `compare: ${c.stderr}`);
+    assert.doesNotMatch(c.stderr, /compare [█░]/, 'no photo was stylized');
   }
   await assertEmpty(out);
 });

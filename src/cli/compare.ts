@@ -2,7 +2,7 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Runtime } from '../graph/index.js';
-import { loadImage } from '../io/image.js';
+import { checkImage, loadImage } from '../io/image.js';
 import { loadDepthModel, secondJudgeFor } from '../models/depth.js';
 import { ModelStore } from '../models/resolver.js';
 import { loadVgg19 } from '../models/vgg.js';
@@ -31,18 +31,20 @@ export interface CompareCommandOptions extends Omit<CommonOptions, 'models'> {
 }
 
 export async function compareCommand(o: CompareCommandOptions): Promise<number> {
-  const store = new ModelStore(o.modelsDir);
-  const runtime = new Runtime({ threads: o.threads });
-  const vgg = await loadVgg19({ store });
-  const depthModel = await loadDepthModel(o.depthModel, { store });
-  const secondDepthModel = await loadDepthModel(secondJudgeFor(o.depthModel), { store });
-  const style = o.style ? await loadImage(o.style) : undefined;
   const images: string[] = [];
   for (const i of o.images) {
     const s = await stat(i).catch(() => undefined);
     if (!s) throw new Error(`${i}: no such file or folder`);
     images.push(...(s.isDirectory() ? await listImages(i) : [i]));
   }
+  // Every photo is checked before any work: one unreadable file would otherwise end the run half-way.
+  for (const i of images) await checkImage(i);
+  const store = new ModelStore(o.modelsDir);
+  const runtime = new Runtime({ threads: o.threads });
+  const vgg = await loadVgg19({ store });
+  const depthModel = await loadDepthModel(o.depthModel, { store });
+  const secondDepthModel = await loadDepthModel(secondJudgeFor(o.depthModel), { store });
+  const style = o.style ? await loadImage(o.style) : undefined;
   const methods: Method[] = [];
   for (const spec of o.models) {
     const model = await loadTransformModel(spec, store);

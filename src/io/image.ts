@@ -3,7 +3,7 @@
 // image is planar RGB float32 in [0, 255] (NCHW with N = 1).
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import sharp, { type OutputInfo } from 'sharp';
+import sharp, { type Metadata, type OutputInfo } from 'sharp';
 import { writeFileAtomic } from './atomic.js';
 import { MIN_IMAGE_SIDE, longSideSize, type RgbImage } from './rgb.js';
 
@@ -32,6 +32,20 @@ export interface LoadOptions {
 
 /** Reads an image file; throws a one-line error naming the file and the problem. */
 export async function loadImage(file: string, opts: LoadOptions = {}): Promise<RgbImage> {
+  await checkFile(file);
+  return decodeImage(file, file, opts);
+}
+
+/**
+ * Checks that an image file loads — present, readable, within the pixel limit, big enough, not truncated — with
+ * loadImage's one-line errors, for commands that should refuse a bad input before any work. It decodes at a
+ * thumbnail's size (JPEG shrinks on load), so it is cheap.
+ */
+export async function checkImage(file: string, opts: Pick<LoadOptions, 'maxPixels'> = {}): Promise<void> {
+  await loadImage(file, { ...opts, maxSide: 64 });
+}
+
+async function checkFile(file: string): Promise<void> {
   let st;
   try {
     st = await stat(file);
@@ -40,16 +54,12 @@ export async function loadImage(file: string, opts: LoadOptions = {}): Promise<R
   }
   if (!st.isFile()) throw new Error(`${file}: not a file`);
   if (st.size === 0) throw new Error(`${file}: empty file (0 bytes)`);
-  return decodeImage(file, file, opts);
 }
 
-/** Decodes an image from a file or a buffer (an upload), named `what` in errors. */
-export async function decodeImage(file: string | Buffer, what: string, opts: LoadOptions = {}): Promise<RgbImage> {
-  if (typeof file !== 'string' && file.length === 0) throw new Error(`${what}: empty file (0 bytes)`);
-  const maxPixels = opts.maxPixels ?? maxPixelsDefault;
+/** The header only (nothing is decoded): its metadata and upright size, or a one-line error. */
+async function imageHeader(file: string | Buffer, what: string, maxPixels: number): Promise<{ meta: Metadata; upright: [number, number] }> {
   let meta;
   try {
-    // The header only: nothing is decoded yet.
     meta = await sharp(file, { limitInputPixels: false }).metadata();
   } catch {
     throw new Error(`${what}: not an image sharp can read`);
@@ -57,11 +67,19 @@ export async function decodeImage(file: string | Buffer, what: string, opts: Loa
   if (!meta.width || !meta.height) throw new Error(`${what}: image has no size`);
   if (meta.width * meta.height > maxPixels)
     throw new Error(`${what}: image declares ${meta.width}×${meta.height} = ${((meta.width * meta.height) / 1e6).toFixed(0)} MP, above the limit of ${(maxPixels / 1e6).toFixed(0)} MP (--max-pixels)`);
+  // EXIF orientations 5–8 swap width and height.
+  const upright: [number, number] = (meta.orientation ?? 1) >= 5 ? [meta.height, meta.width] : [meta.width, meta.height];
+  if (Math.min(...upright) < MIN_IMAGE_SIDE) throw new Error(`${what}: image is ${upright[0]}×${upright[1]}; depthstyle needs at least ${MIN_IMAGE_SIDE} px per side`);
+  return { meta, upright };
+}
+
+/** Decodes an image from a file or a buffer (an upload), named `what` in errors. */
+export async function decodeImage(file: string | Buffer, what: string, opts: LoadOptions = {}): Promise<RgbImage> {
+  if (typeof file !== 'string' && file.length === 0) throw new Error(`${what}: empty file (0 bytes)`);
+  const maxPixels = opts.maxPixels ?? maxPixelsDefault;
+  const { meta, upright: [w0, h0] } = await imageHeader(file, what, maxPixels);
   // libvips shrinks on load where the format allows when a smaller size is asked for (maxSide, size).
   let img = sharp(file, { failOn: 'truncated', limitInputPixels: maxPixels });
-  // EXIF orientations 5–8 swap width and height.
-  const [w0, h0] = (meta.orientation ?? 1) >= 5 ? [meta.height, meta.width] : [meta.width, meta.height];
-  if (Math.min(w0, h0) < MIN_IMAGE_SIDE) throw new Error(`${what}: image is ${w0}×${h0}; depthstyle needs at least ${MIN_IMAGE_SIDE} px per side`);
   // A 16-bit source is read as 16-bit sRGB, keeping its precision; an 8-bit one as 8-bit sRGB, exactly its
   // values (libvips's conversion of 8-bit sRGB to rgb16 moves values by up to ±1 level, which a high-gain
   // style network amplifies to ±10).
