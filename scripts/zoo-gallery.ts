@@ -1,14 +1,16 @@
 // The README's gallery: every zoo style (models/NAME-depth.onnx with its NAME-nodepth twin) on a few photos,
 // each picture beside its depth map (PyDNet v2, near = warm): photo | depth | NAME-depth | its depth |
-// NAME-nodepth | its depth. One docs/gallery/NAME.jpg per style.
+// NAME-nodepth | its depth. One docs/gallery/NAME.jpg per style, and docs/gallery/experiments/NAME.jpg for
+// the pairs in models/experiments.
 //   node --import tsx scripts/zoo-gallery.ts [OUT_DIR] [PHOTO...]      (defaults: docs/gallery, three content photos)
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { Runtime } from '../src/graph/index.js';
 import { colorizeDepth, normalizeDepth } from '../src/io/colormap.js';
 import { loadImage, type RgbImage } from '../src/io/image.js';
 import { writeGrid } from '../src/io/montage.js';
 import { DepthEstimator, loadDepthModel } from '../src/models/depth.js';
-import { loadTransformOnnx, zooModels } from '../src/stylize/models.js';
+import { loadTransformOnnx, zooDir, zooModels, type ZooModel } from '../src/stylize/models.js';
 import { Stylizer } from '../src/stylize/stylize.js';
 
 const shared = process.env.DEPTHSTYLE_SHARED ?? path.join(import.meta.dirname, '..', '..', 'shared');
@@ -23,9 +25,13 @@ const depthPicture = async (img: RgbImage) => colorizeDepth(normalizeDepth(await
 const images = await Promise.all(photos.map((p) => loadImage(p, { maxSide: size })));
 const photoDepths = await Promise.all(images.map(depthPicture));
 
-const zoo = await zooModels();
-const styles = zoo.filter((m) => m.name.endsWith('-depth') && zoo.some((t) => t.name === m.name.replace(/-depth$/, '-nodepth'))).map((m) => m.name.replace(/-depth$/, ''));
-for (const style of styles) {
+for (const [dir, sub] of [[zooDir(), ''], [path.join(zooDir(), 'experiments'), 'experiments']] as const) {
+  const zoo = await zooModels(dir);
+  const styles = zoo.filter((m) => m.name.endsWith('-depth') && zoo.some((t) => t.name === m.name.replace(/-depth$/, '-nodepth'))).map((m) => m.name.replace(/-depth$/, ''));
+  for (const style of styles) await galleryOf(style, zoo, path.join(outDir, sub));
+}
+
+async function galleryOf(style: string, zoo: ZooModel[], outDir: string): Promise<void> {
   const twins = [`${style}-depth`, `${style}-nodepth`];
   const stylizers = await Promise.all(twins.map(async (n) => new Stylizer((await loadTransformOnnx(zoo.find((m) => m.name === n)!.file)).model, runtime)));
   const rows: RgbImage[][] = [];
@@ -37,6 +43,7 @@ for (const style of styles) {
     }
     rows.push(row);
   }
+  await mkdir(outDir, { recursive: true });
   const file = path.join(outDir, `${style}.jpg`);
   const cell = 320; // rows as tall as the tallest photo needs
   const cellHeight = Math.min(cell, Math.ceil(cell * Math.max(...images.map((m) => m.height / m.width))));

@@ -138,19 +138,19 @@ test('zoo models by name: `models` lists them, `stylize --model NAME` runs one, 
   const list = await cli('models');
   assert.equal(list.code, 0, list.stderr);
   const names = [...list.stdout.matchAll(/^  ([\w-]+) +\S+: \d+ steps/gm)].map((m) => m[1]);
-  assert.ok(names.includes('wave-depth') && names.includes('wave-nodepth'), list.stdout);
-  assert.match(list.stdout, /wave-depth +wave: \d+ steps, depth loss weighted-content/);
+  assert.ok(names.includes('scream-depth') && names.includes('scream-nodepth'), list.stdout);
+  assert.match(list.stdout, /scream-depth +the_scream: \d+ steps, depth loss weighted-content/);
   assert.match(list.stdout, /research use only/);
   const out = path.join(tmp, 'zoo', 'w.jpg');
   const small = path.join(tmp, 'zoo-in.jpg');
   await sharp(photo('stata.jpg')).resize(64, 48, { fit: 'fill' }).jpeg().toFile(small);
-  const r = await cli('stylize', small, '--model', 'wave-depth', '-o', out);
+  const r = await cli('stylize', small, '--model', 'scream-depth', '-o', out);
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stderr, /models[\\/]wave-depth\.onnx \(style wave, \d+ steps/);
+  assert.match(r.stderr, /models[\\/]scream-depth\.onnx \(style the_scream, \d+ steps/);
   assert.deepEqual(Object.values((({ width, height }) => ({ width, height }))(await sharp(out).metadata())), [64, 48]);
   const bad = await cli('stylize', small, '--model', 'monet-depth', '-o', path.join(tmp, 'zoo-bad', 'x.jpg'));
   assert.equal(bad.code, 1);
-  assert.match(bad.stderr, /^depthstyle: unknown model "monet-depth": the zoo has .*wave-depth/);
+  assert.match(bad.stderr, /^depthstyle: unknown model "monet-depth": the zoo has .*scream-depth/);
   await assertNothingWritten(path.join(tmp, 'zoo-bad'));
 });
 

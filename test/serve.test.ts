@@ -25,8 +25,8 @@ test('GET /api/models lists the zoo with its metadata and the baselines', async 
   assert.equal(r.status, 200);
   const { models } = (await r.json()) as { models: { name: string; kind: string; metadata: Record<string, string> }[] };
   const names = models.map((m) => m.name);
-  assert.ok(names.includes('wave-nodepth') && names.includes('baseline:wave'), names.join(', '));
-  assert.equal(models.find((m) => m.name === 'wave-nodepth')?.metadata.style, 'wave');
+  assert.ok(names.includes('scream-nodepth') && names.includes('baseline:wave'), names.join(', '));
+  assert.equal(models.find((m) => m.name === 'scream-nodepth')?.metadata.style, 'the_scream');
 });
 
 test('POST /api/stylize and /api/depth answer images of the upload size', async () => {
