@@ -5,8 +5,9 @@
 # goes through eval (robust judges first); the twins get per-photo paired differences. Writes OUT (index.html,
 # grid.png, metrics.json).
 #
-#   scripts/seed-report.sh [STYLE] [OUT]       STYLE: wave (default; the seed's styles are starry, muse, wave,
-#                                              composition — the zoo has wave) · OUT: report/seed-STYLE
+#   scripts/seed-report.sh [STYLE] [OUT]       STYLE: wave (default), starry or composition — the seed's styles
+#                                              with a painting in ../shared · OUT: report/seed-STYLE
+# (The Wave twins are an experiment: MODELS=models/experiments scripts/seed-report.sh wave.)
 # Environment: SIZE (512), MODELS (the folder with STYLE-depth.onnx and STYLE-nodepth.onnx; default models).
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -61,12 +61,17 @@ async function resultPixels(): Promise<RgbImage> {
   return { width: w, height: h, data };
 }
 
-function diff(a: RgbImage, b: RgbImage): { mean: number; max: number; p999: number } {
+function diff(a: RgbImage, b: RgbImage): { mean: number; max: number } {
   assert.equal(a.width, b.width);
   assert.equal(a.height, b.height);
-  const d = Float32Array.from(a.data, (v, i) => Math.abs(v - Math.min(255, Math.max(0, Math.round(b.data[i])))));
-  const sorted = d.slice().sort();
-  return { mean: d.reduce((s, v) => s + v, 0) / d.length, max: sorted[d.length - 1], p999: sorted[Math.floor(0.999 * (d.length - 1))] };
+  let sum = 0;
+  let max = 0;
+  for (let i = 0; i < a.data.length; i++) {
+    const d = Math.abs(a.data[i] - Math.min(255, Math.max(0, Math.round(b.data[i]))));
+    sum += d;
+    max = Math.max(max, d);
+  }
+  return { mean: sum / a.data.length, max };
 }
 
 test('the server sends the page cross-origin isolated, with MIME types and ETags, and nothing outside its routes', async () => {
@@ -109,7 +114,7 @@ test('the page stylizes an uploaded photo on WebAssembly like the Node stylizer,
   const photoImg = await loadImage(photoFile);
   const node = await stylize(photoImg, (await loadTransformOnnx(path.join(zoo, `${model.name}.onnx`))).model, { runtime });
   const d = diff(shown, node);
-  assert.ok(d.mean < 0.5 && d.max <= 4, `page vs Node stylize: mean ${d.mean.toFixed(3)}, 99.9th percentile ${d.p999}, max ${d.max} (0–255)`);
+  assert.ok(d.mean < 0.5 && d.max <= 4, `page vs Node stylize: mean ${d.mean.toFixed(3)}, max ${d.max} (0–255)`);
   // The network changed the picture (this is not the photo echoed back).
   assert.ok(diff(shown, photoImg).mean > 10);
 

@@ -1,7 +1,7 @@
 // Transform models by name: a `.onnx` file from `depthstyle train`, a `.ckpt`
 // checkpoint of a run (still going or not), `baseline:STYLE` for a
-// Johnson/Engstrom baseline, or a zoo name (`wave-depth`: the repository's
-// models/wave-depth.onnx).
+// Johnson/Engstrom baseline, or a zoo name (`scream-depth`: the repository's
+// models/scream-depth.onnx).
 import * as G from '../graph/index.js';
 import { BASELINE_STYLES, baselineParams, johnsonBaselineNet, loadBaseline, type BaselineStyle } from '../models/johnson.js';
 import { ModelStore, cached, packageRoot, sha256 } from '../models/resolver.js';
