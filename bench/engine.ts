@@ -92,6 +92,26 @@ async function convPeak(rt: G.Runtime) {
   return async () => void (await prog.run(feeds, store));
 }
 
+/**
+ * A stride-2 3×3 convolution's forward and input gradient (32→64 channels at 256², batch 4: the transform net's
+ * first downsampling layer at width 32), through loss = Σ y·r with a fixed r so that the gradient is exactly the
+ * transposed convolution of r. The input gradient is polyphase (src/graph/ops/conv.ts).
+ */
+async function stridedConvInputGrad(rt: G.Runtime) {
+  const [n, cin, cout, size] = [4, 32, 64, 256];
+  const g = new G.Graph();
+  const x = g.input('x', [n, cin, size, size]);
+  const r = g.input('r', [n, cout, size / 2, size / 2]);
+  const rng = new Rng(6);
+  const w = g.param('w', [cout, cin, 3, 3], rng.fill(cout * cin * 9, () => rng.uniform(-0.05, 0.05)));
+  const y = G.conv2d(x, w, undefined, { pads: 1, strides: 2 });
+  const [dx] = G.grad(G.reduceSum(G.mul(y, r), [0, 1, 2, 3]), [x]);
+  const prog = await rt.compile([dx]);
+  const store = G.ParamStore.fromGraph(g);
+  const feeds = new Map([[x, rng.fill(n * cin * size * size, () => rng.uniform(0, 1))], [r, rng.fill((n * cout * size * size) / 4, () => rng.uniform(-1, 1))]]);
+  return async () => void (await prog.run(feeds, store));
+}
+
 export function engineCases(rt: G.Runtime): BenchCase[] {
   return [
     { name: 'conv3x3-peak', setup: () => convPeak(rt) },
@@ -99,5 +119,6 @@ export function engineCases(rt: G.Runtime): BenchCase[] {
     { name: 'vgg19-relu4_1-forward-512', setup: () => vggForward(rt, 512) },
     { name: 'vgg19-fwd-bwd-input-256', setup: () => gatysStep(rt, 256) },
     { name: 'transform-train-step-256', setup: () => transformTrainStep(rt, 256, 1) },
+    { name: 'conv-stride2-fwd-bwd-input-256', setup: () => stridedConvInputGrad(rt) },
   ];
 }

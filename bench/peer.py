@@ -156,12 +156,26 @@ def conv_peak():
     return run
 
 
+def strided_conv_input_grad():
+    """A stride-2 3x3 conv (32->64 channels at 256x256, batch 4): forward and the input's gradient of sum(y*r)."""
+    x = torch.rand(4, 32, 256, 256).requires_grad_(True)
+    w = (torch.rand(64, 32, 3, 3) - 0.5) * 0.1
+    r = torch.rand(4, 64, 128, 128) * 2 - 1
+
+    def run():
+        x.grad = None
+        (F.conv2d(x, w, stride=2, padding=1) * r).sum().backward()
+
+    return run
+
+
 CASES = {
     "conv3x3-peak": conv_peak,
     "vgg19-relu4_1-forward-256": lambda: vgg_forward(256),
     "vgg19-relu4_1-forward-512": lambda: vgg_forward(512),
     "vgg19-fwd-bwd-input-256": lambda: gatys_step(256),
     "transform-train-step-256": lambda: transform_train_step(256, 1),
+    "conv-stride2-fwd-bwd-input-256": strided_conv_input_grad,
 }
 
 

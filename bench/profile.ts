@@ -1,6 +1,6 @@
 // Profiles one bench case with ORT's profiler and prints where the time goes,
 // by op type and by node (with their shapes): `node --import tsx bench/profile.ts CASE` (an engine, model or
-// training case; TOP=N slowest nodes).
+// training case; TOP=N slowest nodes; OP=Slice only nodes of one op type).
 import { readFileSync, readdirSync, rmSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -38,6 +38,7 @@ async function main() {
       const op = e.args?.op_name ?? '?';
       byType.set(op, (byType.get(op) ?? 0) + e.dur);
       const n = `${op} ${e.name.replace(/_kernel_time$/, '')}`;
+      if (process.env.OP && op !== process.env.OP) continue;
       byNode.set(n, (byNode.get(n) ?? 0) + e.dur);
       if (!shapes.has(n)) shapes.set(n, `${dims(e.args?.input_type_shape)} → ${dims(e.args?.output_type_shape)}`);
     }

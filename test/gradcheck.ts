@@ -75,13 +75,15 @@ export async function checkGradients(build: (g: Graph, xs: Tensor[]) => Tensor, 
       base.data[p] = orig;
       return (fp - fm) / (2 * eps);
     });
+    assert.deepEqual(gOrt[k].shape, specs[idx].shape, `d/d${x.name}: gradient shape`);
     const got = positions.map((p) => gOrt[k].data[p]);
     const scale = Math.max(maxAbs(fd), 1e-3);
     let err = 0;
     let worst = 0;
     fd.forEach((v, i) => {
       const e = Math.abs(v - got[i]);
-      if (e > err) {
+      // (a NaN error must fail, not compare false)
+      if (!(e <= err)) {
         err = e;
         worst = i;
       }
