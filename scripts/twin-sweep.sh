@@ -14,7 +14,9 @@
 #   C  as A, eot 1e6
 #   D  as A, lr 3e-4                                    E  as A, 600 steps (A's twins resumed)
 #   F  as A, 256 px crops
-# Environment: THREADS, SIZE (evaluation size, 512), STYLE_SIZE (the painting's long side for the style Gram
+# Environment: THREADS, SIZE (evaluation size, 512), CONTENT_WEIGHT (the base's, 7.5 as Engstrom released;
+# 100 for our own bases' stage 2 — see train-bases.sh), DEPTH_SCALE (multiplies every arm's depth weight, 1: at
+# content × 100 the objective is ~15× a released baseline's, so the same relative depth term needs ~15×), STYLE_SIZE (the painting's long side for the style Gram
 # matrices; default: the painting's full size). For a baseline base choose the size at which the released net's
 # first-step style loss is lowest (scripts/style-size-probe.sh) — its training size, as near as we can tell.
 set -euo pipefail
@@ -54,12 +56,14 @@ compare_arm() {
 # Every branch continues its base's objective: Engstrom's (a released baseline's, and the one our own bases
 # train with — see README, The model zoo).
 long=${STYLE_SIZE:-$(node -e "require('sharp')(process.argv[1]).metadata().then(m=>console.log(Math.max(m.width,m.height)))" "$style")}
-point=(--content-layer relu4_2 --style-layers relu1_1,relu2_1,relu3_1,relu4_1,relu5_1 --content-weight 7.5 --style-weight 100 --tv-weight 200 --style-size "$long")
+point=(--content-layer relu4_2 --style-layers relu1_1,relu2_1,relu3_1,relu4_1,relu5_1 --content-weight "${CONTENT_WEIGHT:-7.5}" --style-weight 100 --tv-weight 200 --style-size "$long")
 A=(--init "$base" --lr 1e-4 --steps 300)
 # An arm that differs from A only in its depth term: A's no-depth twin, a depth branch, the comparison.
+# w WEIGHT: an arm's depth weight times DEPTH_SCALE.
+w() { awk -v a="$1" -v s="${DEPTH_SCALE:-1}" 'BEGIN { printf "%g", a * s }'; }
 depth_term_arm() {
   train_branch "$root/n-A" "$name-nodepth" "${A[@]}" --depth-weight 0
-  train_branch "$1" "$name-depth" "${A[@]}" --depth-loss "$2" --depth-weight "$3"
+  train_branch "$1" "$name-depth" "${A[@]}" --depth-loss "$2" --depth-weight "$(w "$3")"
   compare_arm "$1" "$root/n-A/$name-nodepth.onnx"
 }
 for arm in "$@"; do
@@ -74,13 +78,13 @@ for arm in "$@"; do
     K) depth_term_arm "$d" weighted-content 1.5e6 ;;
     C) depth_term_arm "$d" eot 1e6 ;;
     D) train_branch "$root/n-D" "$name-nodepth" --init "$base" --lr 3e-4 --steps 300 --depth-weight 0
-       train_branch "$d" "$name-depth" --init "$base" --lr 3e-4 --steps 300 --depth-loss weighted-content --depth-weight 1e6
+       train_branch "$d" "$name-depth" --init "$base" --lr 3e-4 --steps 300 --depth-loss weighted-content --depth-weight "$(w 1e6)"
        compare_arm "$d" "$root/n-D/$name-nodepth.onnx" ;;
     E) resume_branch "$root/n-A" "$root/n-E" "$name-nodepth" 600 --lr 1e-4 --depth-weight 0
-       resume_branch "$(arm_dir A)" "$d" "$name-depth" 600 --lr 1e-4 --depth-loss weighted-content --depth-weight 1e6
+       resume_branch "$(arm_dir A)" "$d" "$name-depth" 600 --lr 1e-4 --depth-loss weighted-content --depth-weight "$(w 1e6)"
        compare_arm "$d" "$root/n-E/$name-nodepth.onnx" ;;
     F) train_branch "$root/n-F" "$name-nodepth" "${A[@]}" --size 256 --depth-weight 0
-       train_branch "$d" "$name-depth" "${A[@]}" --size 256 --depth-loss weighted-content --depth-weight 1e6
+       train_branch "$d" "$name-depth" "${A[@]}" --size 256 --depth-loss weighted-content --depth-weight "$(w 1e6)"
        compare_arm "$d" "$root/n-F/$name-nodepth.onnx" ;;
     *) echo "unknown arm $arm" >&2; exit 2 ;;
   esac

@@ -130,6 +130,11 @@ test('stylize with a Johnson/Engstrom baseline keeps the (odd) image size and wr
   const bad = await cli('stylize', files.text, '--model', 'baseline:wave', '-o', path.join(tmp, 'styl-bad', 'x.jpg'));
   assert.equal(bad.code, 1);
   await assertNothingWritten(path.join(tmp, 'styl-bad'));
+  // one bad file among good ones stops the batch before anything is written
+  const mixed = await cli('stylize', odd, files.truncated, '--model', 'baseline:wave', '-o', path.join(tmp, 'styl-mixed'));
+  assert.equal(mixed.code, 1);
+  assert.match(mixed.stderr, new RegExp(`${path.basename(files.truncated)}: `));
+  await assertNothingWritten(path.join(tmp, 'styl-mixed'));
   const unknown = await cli('stylize', odd, '--model', 'baseline:monet', '-o', path.join(out, 'x.jpg'));
   assert.match(unknown.stderr, /unknown baseline style "monet"/);
 });

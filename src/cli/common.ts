@@ -2,6 +2,7 @@
 import { existsSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { OUTPUT_IMAGE_FILE } from '../io/files.js';
+import { checkImage } from '../io/image.js';
 import { Progress } from './progress.js';
 
 export interface CommonOptions {
@@ -66,10 +67,13 @@ export function interruptible(what: string): { signal: AbortSignal; done: () => 
 }
 
 /**
- * Runs `work` on each input in turn with a progress bar: a file that fails gets its one line and the others go
- * on; every file written (`work` returns them) is listed at the end. Returns the exit code.
+ * Runs `work` on each input in turn with a progress bar. Every input is decoded (as a thumbnail) first, so that a
+ * bad file stops the batch before anything is written; a file that still fails later gets its one line, the
+ * others go on, and a closing line counts the failures. Every file written (`work` returns them) is listed at the
+ * end. Returns the exit code.
  */
 export async function eachInput(label: string, inputs: readonly string[], work: (i: number) => Promise<string[]>): Promise<number> {
+  for (const f of inputs) await checkImage(f);
   const progress = new Progress(label, inputs.length);
   let failed = 0;
   const written: string[] = [];
@@ -83,5 +87,6 @@ export async function eachInput(label: string, inputs: readonly string[], work: 
     progress.update(i + 1);
   }
   if (written.length) process.stderr.write(`\n${written.map((f) => `wrote ${f}`).join('\n')}\n`);
+  if (failed) process.stderr.write(`${label}: ${failed} of ${inputs.length} inputs failed (see above)\n`);
   return failed ? 1 : 0;
 }

@@ -4,7 +4,7 @@
 import path from 'node:path';
 import * as G from '../graph/index.js';
 import { writeFileAtomic } from '../io/atomic.js';
-import { writeGrid } from '../io/montage.js';
+import { escapeXml, writeGrid } from '../io/montage.js';
 import { colorizeDepth, normalizeDepth } from '../io/colormap.js';
 import { loadImage, resizeImage, resizeLongSide, saveImage, type RgbImage } from '../io/image.js';
 import { DepthEstimator, type DepthModel } from '../models/depth.js';
@@ -86,7 +86,6 @@ export function bootstrapMean(xs: number[], seed = 0): { mean: number; lo: numbe
 }
 
 const fmt = (v: number | undefined) => (v === undefined ? '–' : Math.abs(v) >= 1e4 ? v.toExponential(2) : v.toFixed(3));
-const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 
 
 export async function compare(o: CompareOptions): Promise<{ rows: Row[]; html: string; grid: string }> {
@@ -128,7 +127,7 @@ export async function compare(o: CompareOptions): Promise<{ rows: Row[]; html: s
   // index.html
   const summary = o.methods.map((m) => {
     const mine = rows.filter((r) => r.method === m.name);
-    return `<tr><th>${esc(m.name)}</th>${METRICS.map(([, f]) => {
+    return `<tr><th>${escapeXml(m.name)}</th>${METRICS.map(([, f]) => {
       const xs = mine.map((r) => f(r.report)).filter((v): v is number => v !== undefined);
       if (!xs.length) return '<td>–</td>';
       const b = bootstrapMean(xs);
@@ -146,23 +145,23 @@ export async function compare(o: CompareOptions): Promise<{ rows: Row[]; html: s
       const excludes = bs.lo > 0 || bs.hi < 0;
       return `<td${excludes ? ' style="font-weight:bold"' : ''}>${fmt(bs.mean)}<br><small>[${fmt(bs.lo)}, ${fmt(bs.hi)}]</small></td>`;
     });
-    return `<tr><th>${esc(a)} − ${esc(b)}</th>${cells.join('')}</tr>`;
+    return `<tr><th>${escapeXml(a)} − ${escapeXml(b)}</th>${cells.join('')}</tr>`;
   });
   const perImage = gridRows.map((_, i) => {
     const stem = rows.filter((r) => r.method === o.methods[0].name)[i]?.image ?? '';
     const cells = rows
       .filter((r) => r.image === stem)
-      .map((r) => `<td><img src="${r.file}" width="200"><br><img src="${r.depthFile}" width="200"><br><b>${esc(r.method)}</b><br><small>${METRICS.map(([n, f]) => `${n} ${fmt(f(r.report))}`).join('<br>')}</small></td>`)
+      .map((r) => `<td><img src="${r.file}" width="200"><br><img src="${r.depthFile}" width="200"><br><b>${escapeXml(r.method)}</b><br><small>${METRICS.map(([n, f]) => `${n} ${fmt(f(r.report))}`).join('<br>')}</small></td>`)
       .join('');
-    return `<tr><td><img src="img/${stem}.jpg" width="200"><br><img src="img/${stem}-depth.png" width="200"><br><b>${esc(stem)}</b></td>${cells}</tr>`;
+    return `<tr><td><img src="img/${stem}.jpg" width="200"><br><img src="img/${stem}-depth.png" width="200"><br><b>${escapeXml(stem)}</b></td>${cells}</tr>`;
   });
   const html = `<!doctype html><meta charset="utf-8"><title>depthstyle comparison</title>
 <style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px;vertical-align:top;text-align:center}</style>
 <h1>depthstyle comparison</h1>
-<p>Reproduce with: <code>${esc(o.commandLine)}</code></p>
-<p>Depth network: ${esc(o.depthModel.id)} (${esc(o.depthModel.licence)})${o.secondDepthModel ? `; second judge: ${esc(o.secondDepthModel.id)}` : ''}. Metrics compare each output with its photo; depth maps: near = warm.
-The first three columns are the robust judges: agreement under a second depth network, agreement of ${esc(o.depthModel.id)} after fixed resampling of both images (½ and back, ×0.7 and back, a 3 px shift; averaged), and how strongly the photo's depth edges stay visible as luminance edges.
-The plain score is what ${esc(o.depthModel.id)} answers on the two images as they are: a depth loss on that network can raise it with invisible patterns.
+<p>Reproduce with: <code>${escapeXml(o.commandLine)}</code></p>
+<p>Depth network: ${escapeXml(o.depthModel.id)} (${escapeXml(o.depthModel.licence)})${o.secondDepthModel ? `; second judge: ${escapeXml(o.secondDepthModel.id)}` : ''}. Metrics compare each output with its photo; depth maps: near = warm.
+The first three columns are the robust judges: agreement under a second depth network, agreement of ${escapeXml(o.depthModel.id)} after fixed resampling of both images (½ and back, ×0.7 and back, a 3 px shift; averaged), and how strongly the photo's depth edges stay visible as luminance edges.
+The plain score is what ${escapeXml(o.depthModel.id)} answers on the two images as they are: a depth loss on that network can raise it with invisible patterns.
 Summary: mean over ${o.images.length} photos, 95 % bootstrap interval below.</p>
 <table><tr><th>method</th>${METRICS.map(([n, , dir]) => `<th>${n} ${dir}</th>`).join('')}</tr>${summary.join('')}</table>
 ${paired.length ? `<h2>Paired differences: each model minus its no-depth twin</h2><p>Mean over photos of the per-photo difference, 95 % bootstrap interval below; bold where the interval excludes 0.</p>

@@ -3,6 +3,9 @@ import sharp from 'sharp';
 import { writeFileAtomic } from './atomic.js';
 import { toInterleaved8, type RgbImage } from './image.js';
 
+/** Text made safe inside XML/HTML elements and attributes (SVG labels here, the HTML reports). */
+export const escapeXml = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
+
 /** Same-size images in a row with a white gap, written as JPEG or PNG by extension. */
 export async function writeRow(file: string, panels: RgbImage[], gap = 6): Promise<void> {
   const { width: w, height: h } = panels[0];
@@ -21,8 +24,7 @@ export async function writeGrid(file: string, rows: RgbImage[][], labels: string
     rows.map((r) => Promise.all(r.map((img) => sharp(toInterleaved8(img), { raw: { width: img.width, height: img.height, channels: 3 } }).resize(cell, cellHeight, { fit: 'contain', background: '#ffffff' }).png().toBuffer()))),
   );
   const header = 28;
-  const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
-  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${cols * cell}" height="${header}"><rect width="100%" height="100%" fill="white"/>${labels.map((l, i) => `<text x="${i * cell + cell / 2}" y="19" text-anchor="middle" font-size="${Math.max(12, Math.round(cell / 14))}" font-family="sans-serif">${esc(l)}</text>`).join('')}</svg>`;
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${cols * cell}" height="${header}"><rect width="100%" height="100%" fill="white"/>${labels.map((l, i) => `<text x="${i * cell + cell / 2}" y="19" text-anchor="middle" font-size="${Math.max(12, Math.round(cell / 14))}" font-family="sans-serif">${escapeXml(l)}</text>`).join('')}</svg>`;
   const canvas = sharp({ create: { width: cols * cell, height: header + rows.length * cellHeight, channels: 3, background: '#ffffff' } }).composite([
     { input: Buffer.from(svg), left: 0, top: 0 },
     ...scaled.flatMap((r, y) => r.map((input, x) => ({ input, left: x * cell, top: header + y * cellHeight }))),
