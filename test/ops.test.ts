@@ -58,9 +58,11 @@ const cases: Case[] = [
   ['Conv depthwise s2', (_g, [x, w]) => G.conv2d(x, w, undefined, { group: 3, strides: 2, pads: 1 }), [T(1, 3, 7, 6), T(3, 1, 3, 3)]],
   ['Conv pad beyond kernel span', (_g, [x, w]) => G.conv2d(x, w, undefined, { pads: 3 }), [T(1, 2, 5, 4), T(2, 2, 3, 3)]],
   ['Conv 9x9 batch 2', (_g, [x, w]) => G.conv2d(x, w, undefined, { pads: 4 }), [T(2, 2, 10, 9), T(2, 2, 9, 9)]],
-  // C·O > 256: the per-tap weight gradient (a Slice of x and one Gemm per kernel tap), which every real layer
-  // takes; strided layers slice their taps from x split into stride phases
-  ['Conv 3x3 17→16 per-tap weight gradient, batch 2', (_g, [x, w, b]) => G.conv2d(x, w, b, { pads: 1 }), [T(2, 17, 6, 5), T(16, 17, 3, 3), T(16)]],
+  // C·O > 256, the emissions every real layer takes: at stride 1 with O ≤ 2C the shifted copies of dy times x in
+  // one MatMul; otherwise a Slice of x and a Gemm per kernel tap, strided layers slicing x's stride phases
+  ['Conv 3x3 17→16 shifted-dy weight gradient, batch 2', (_g, [x, w, b]) => G.conv2d(x, w, b, { pads: 1 }), [T(2, 17, 6, 5), T(16, 17, 3, 3), T(16)]],
+  ['Conv 3x5 16→17 shifted-dy, asymmetric pads', (_g, [x, w]) => G.conv2d(x, w, undefined, { pads: [1, 2, 0, 1] }), [T(1, 16, 7, 8), T(17, 16, 3, 5)]],
+  ['Conv 3x3 8→40 per-tap (O > 2C), batch 2', (_g, [x, w]) => G.conv2d(x, w, undefined, { pads: 1 }), [T(2, 8, 6, 5), T(40, 8, 3, 3)]],
   ['Conv 3x3 s2 17→16 per-tap, odd size', (_g, [x, w]) => G.conv2d(x, w, undefined, { strides: 2, pads: 1 }), [T(2, 17, 7, 9), T(16, 17, 3, 3)]],
   ['Conv 3x3 strides (3,2) dilations (2,1) 16→17 per-tap', (_g, [x, w]) => G.conv2d(x, w, undefined, { strides: [3, 2], dilations: [2, 1], pads: [1, 0, 2, 1] }), [T(1, 16, 11, 10), T(17, 16, 3, 3)]],
   // fewer output than input channels at stride 1: the weight gradient convolves with dy as the batch, then flips
