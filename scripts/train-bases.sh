@@ -1,30 +1,48 @@
 #!/usr/bin/env bash
-# Our own bases for the zoo, trained from scratch and resumed across sessions, one at a time at full threads:
-# Starry Night, then Composition VII (both public domain; Composition VII is one of the seed paper's styles,
-# so its twins can be set against the seed's released outputs). Each writes models/bases/NAME-base.{onnx,ckpt,
-# log.jsonl,loss.png,preview.png} and resumes from its checkpoint; a finished base is skipped. Start it in
-# the background at the beginning of a session:
+# Our own bases for the zoo, trained here (no third-party weights), one at a time at full threads and resumed
+# across sessions from their checkpoints; a finished stage is skipped. Start it in the background at the
+# beginning of a session:
 #
 #   nohup scripts/train-bases.sh > runs/bases.log 2>&1 &
 #
-# Settings: width 16, 192 px crops, batch 2, seed 7, lr 1e-3, Engstrom's objective (content relu4_2 × 7.5, style
-# relu1_1…relu5_1 × 100, TV × 200), the painting at 512 px, no depth loss; the twins branch from it later with
-# scripts/twin-sweep.sh models/bases/NAME-base.ckpt STYLE NAME ARM (STYLE_SIZE=512).
-# Environment: STEPS (each base's target, 8000), THREADS.
+# Each stage writes models/bases/NAME.{onnx,ckpt,log.jsonl,loss.png,preview.png}. Settings: width 16, 192 px
+# crops, batch 2, seed 7, lr 1e-3, content relu4_2, style relu1_1…relu5_1 × 100, TV × 200, the painting at
+# 512 px, no depth loss.
+#
+# Starry Night, from scratch, in two stages. Stage 1 (starry-base.stage1) is Engstrom's objective as released
+# (content × 7.5). At width 16 and our 2-core budget it learns the painting's texture and never the photo: it ran
+# 2,469 steps with its content loss above a grey image's (4.5e6 at step 1, 5.8e6 at the end) and previews of
+# pure texture. Stage 2 (starry-base) branches from it with content × 100: probes from stage 1 at × 30 kept the
+# content loss above a grey image's for 225 steps; at × 100 the photo's shapes showed within 50–100 steps.
+# Composition VII (composition-base; one of the seed paper's styles, so its twins can face the seed's released
+# outputs) branches from the Starry base: its encoder and decoder already carry a photo through, so only the
+# painting changes. The twins branch from a base at the same content weight:
+#   CONTENT_WEIGHT=100 STYLE_SIZE=512 DEPTH_SCALE=15 scripts/twin-sweep.sh models/bases/NAME-base.ckpt STYLE NAME ARM
+# Environment: STAGE1 (2469: where stage 1 stood), STEPS (Starry stage 2, 4000), COMPOSITION_STEPS (2500), THREADS.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 shared=${DEPTHSTYLE_SHARED:-../shared}
 mkdir -p models/bases
-for spec in starry:starry_night.jpg composition:composition_vii.jpg; do
-  name=${spec%%:*} painting=${spec#*:}
-  out=models/bases/$name-base.onnx ckpt=models/bases/$name-base.ckpt
-  resume=()
+last_step() { node -e "const l=require('fs').readFileSync(process.argv[1],'utf8').trim().split('\n');console.log(JSON.parse(l[l.length-1]).step)" "$1"; }
+# stage OUT TARGET_STEPS INIT [train options]: train OUT to TARGET_STEPS, branching from INIT (a checkpoint;
+# empty: from scratch) or resuming from OUT's own checkpoint; skip when done (a finished stage needs no checkpoint).
+stage() {
+  local out=$1 steps=$2 init=$3
+  shift 3
+  local ckpt=${out%.onnx}.ckpt log=${out%.onnx}.log.jsonl
+  [[ -f $out && -f $log ]] && (( $(last_step "$log") >= steps )) && return
   if [[ -f $ckpt ]]; then
-    [[ -f $out ]] && [[ $(node -e "const l=require('fs').readFileSync(process.argv[1],'utf8').trim().split('\n');console.log(JSON.parse(l[l.length-1]).step)" "models/bases/$name-base.log.jsonl") -ge ${STEPS:-8000} ]] && continue
-    resume=(--resume "$ckpt")
+    set -- "$@" --resume "$ckpt"
+  elif [[ -n $init ]]; then
+    set -- "$@" --init "$init"
   fi
   node bin/depthstyle.js train --style "$shared/images/styles/$painting" --data "$shared/images/train" --size 192 --batch 2 --width 16 \
-    --seed 7 --steps "${STEPS:-8000}" --lr 1e-3 --content-layer relu4_2 --style-layers relu1_1,relu2_1,relu3_1,relu4_1,relu5_1 \
-    --content-weight 7.5 --style-weight 100 --tv-weight 200 --style-size 512 --depth-weight 0 \
-    --checkpoint-every 200 --preview-every 200 ${THREADS:+--threads "$THREADS"} "${resume[@]}" -o "$out"
-done
+    --seed 7 --steps "$steps" --lr 1e-3 --content-layer relu4_2 --style-layers relu1_1,relu2_1,relu3_1,relu4_1,relu5_1 \
+    --style-weight 100 --tv-weight 200 --style-size 512 --depth-weight 0 \
+    --checkpoint-every 100 --preview-every 100 ${THREADS:+--threads "$THREADS"} "$@" -o "$out"
+}
+painting=starry_night.jpg
+stage models/bases/starry-base.stage1.onnx "${STAGE1:-2469}" "" --content-weight 7.5
+stage models/bases/starry-base.onnx "${STEPS:-4000}" models/bases/starry-base.stage1.ckpt --content-weight 100
+painting=composition_vii.jpg
+stage models/bases/composition-base.onnx "${COMPOSITION_STEPS:-2500}" models/bases/starry-base.ckpt --content-weight 100
