@@ -17,7 +17,7 @@
 # Composition VII (composition-base; one of the seed paper's styles, so its twins can face the seed's released
 # outputs) branches from the Starry base: its encoder and decoder already carry a photo through, so only the
 # painting changes. The twins branch from a base at the same content weight:
-#   CONTENT_WEIGHT=100 STYLE_SIZE=512 DEPTH_SCALE=15 scripts/twin-sweep.sh models/bases/NAME-base.ckpt STYLE NAME ARM
+#   CONTENT_WEIGHT=100 STYLE_SIZE=512 DEPTH_SCALE=3 scripts/twin-sweep.sh models/bases/NAME-base.ckpt STYLE NAME ARM
 # Environment: STAGE1 (2469: where stage 1 stood), STEPS (Starry stage 2, 4000), COMPOSITION_STEPS (2500), THREADS.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -14,11 +14,13 @@
 #   C  as A, eot 1e6
 #   D  as A, lr 3e-4                                    E  as A, 600 steps (A's twins resumed)
 #   F  as A, 256 px crops
-# Environment: THREADS, SIZE (evaluation size, 512), CONTENT_WEIGHT (the base's, 7.5 as Engstrom released;
-# 100 for our own bases' stage 2 — see train-bases.sh), DEPTH_SCALE (multiplies every arm's depth weight, 1: at
-# content × 100 the objective is ~15× a released baseline's, so the same relative depth term needs ~15×), STYLE_SIZE (the painting's long side for the style Gram
-# matrices; default: the painting's full size). For a baseline base choose the size at which the released net's
-# first-step style loss is lowest (scripts/style-size-probe.sh) — its training size, as near as we can tell.
+# Environment: THREADS; SIZE (evaluation size, 512); CONTENT_WEIGHT (the base's: 7.5 as Engstrom released, 100 for
+# our own bases — see train-bases.sh); DEPTH_SCALE (multiplies every arm's depth weight, 1; our Starry base takes
+# 3: its weighted-content term starts at a relative error of 1.3–4.5 against a released net's ~0.5, and at 15 the
+# term was half the objective and the style loss rose 60 % within 116 steps); STYLE_SIZE (the painting's long
+# side for the style Gram matrices; default: its full size — for a baseline base choose the size at which the
+# released net's first-step style loss is lowest, scripts/style-size-probe.sh: its training size, as near as we
+# can tell).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 base=$1 style=$2 name=$3
