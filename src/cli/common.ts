@@ -67,13 +67,22 @@ export function interruptible(what: string): { signal: AbortSignal; done: () => 
 }
 
 /**
- * Runs `work` on each input in turn with a progress bar. Every input is decoded (as a thumbnail) first, so that a
- * bad file stops the batch before anything is written; a file that still fails later gets its one line, the
+ * Runs `work` on each input in turn with a progress bar. Every input is decoded (as a thumbnail) first: bad files
+ * get a line each and stop the batch before anything is written. A file that still fails later gets its line, the
  * others go on, and a closing line counts the failures. Every file written (`work` returns them) is listed at the
  * end. Returns the exit code.
  */
 export async function eachInput(label: string, inputs: readonly string[], work: (i: number) => Promise<string[]>): Promise<number> {
-  for (const f of inputs) await checkImage(f);
+  let unreadable = 0;
+  for (const f of inputs)
+    await checkImage(f).catch((err: Error) => {
+      unreadable++;
+      process.stderr.write(`depthstyle: ${err.message}\n`);
+    });
+  if (unreadable) {
+    process.stderr.write(`${label}: ${unreadable} of ${inputs.length} inputs cannot be read; nothing written\n`);
+    return 1;
+  }
   const progress = new Progress(label, inputs.length);
   let failed = 0;
   const written: string[] = [];
