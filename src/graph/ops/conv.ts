@@ -234,8 +234,9 @@ function emitWeightGradGroup(e: Emitter, x: string, dy: string, xShape: number[]
   const channelMajorX = () => (N > 1 ? e.node('Transpose', [xp], 1, { perm: { ints: [1, 0, 2, 3] } })[0] : e.node('Reshape', [xp, e.constInt64([C, 1, Hp, Wp])], 1)[0]);
   const channelMajorDy = () => (N > 1 ? e.node('Transpose', [dy], 1, { perm: { ints: [1, 0, 2, 3] } })[0] : e.node('Reshape', [dy, e.constInt64([O, 1, Ho, Wo])], 1)[0]);
   if (C * O <= 256 && O < C && sh === 1 && sw === 1 && dh === 1 && dw === 1) {
-    // The same with dy as the batch: ORT's Conv runs batch items one by one, and a 32-item batch of 264² images
-    // convolved into 3 channels (an RGB output layer) ran at a third of the speed of a 3-item batch into 32.
+    // A conv with roles swapped, dy as the batch (x as the batch below): ORT's Conv runs batch items one by one,
+    // and a 32-item batch of 264² images convolved into 3 channels (an RGB output layer) ran at a third of the
+    // speed of a 3-item batch into 32.
     // R[o, c, j] = Σ_p dyPadded[o, p + j] x[c, p] with dy padded by k−1 each side is out[o, c, k−1−j]: flip it.
     const r = e.node('Conv', [channelMajorDy(), channelMajorX()], 1, { kernel_shape: { ints: [Hp, Wp] }, pads: { ints: [kh - 1, kw - 1, kh - 1, kw - 1] } })[0];
     const big = Number.MAX_SAFE_INTEGER;
