@@ -1,8 +1,8 @@
 """PyTorch CPU peer for depthstyle's benchmarks: the same networks, shapes,
-losses and thread count as bench/*.ts. Usage: peer.py CASE RUNS THREADS.
-Prints one JSON line {case, median_s}."""
+losses and thread count as bench/*.ts. Usage: peer.py CASE THREADS [SPEC_DIR WARMUP]:
+see main() for the protocol (bench/run.ts drives it)."""
 import json
-import statistics
+import os
 import sys
 import time
 
@@ -308,24 +308,35 @@ def spec_case(directory):
 
 
 def main():
-    name, runs, threads = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+    """Serves timed runs for the interleaved bench: prints "ready" after the warm-up runs, then for each
+    "run" line on stdin one run's seconds, until EOF. Ours and the peer alternate run by run, so the
+    ratio is not skewed by the machine drifting between two long blocks of runs."""
+    name, threads = sys.argv[1], int(sys.argv[2])
     torch.set_num_threads(threads)
     torch.manual_seed(0)
-    if len(sys.argv) > 4:
-        fn = spec_case(sys.argv[4])
+    if len(sys.argv) > 3:
+        fn = spec_case(sys.argv[3])
     elif name not in CASES:
         sys.exit(f"peer: no case {name}")
     else:
         fn = CASES[name]()
-    warmup = int(sys.argv[5]) if len(sys.argv) > 5 else 2
+    warmup = int(sys.argv[4]) if len(sys.argv) > 4 else 2
     for _ in range(warmup):
         fn()
-    times = []
-    for _ in range(runs):
+    if os.environ.get("PEER_PROFILE"):
+        # Where the peer's time goes, to set beside bench/profile.ts: PEER_PROFILE=1 peer.py CASE THREADS.
+        with torch.autograd.profiler.profile() as prof:
+            for _ in range(3):
+                fn()
+        print(prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=int(os.environ.get("TOP", 25))))
+        return
+    print("ready", flush=True)
+    for line in sys.stdin:
+        if line.strip() != "run":
+            sys.exit(f"peer: unknown command {line.strip()!r}")
         t0 = time.perf_counter()
         fn()
-        times.append(time.perf_counter() - t0)
-    print(json.dumps({"case": name, "median_s": statistics.median(times)}))
+        print(json.dumps({"case": name, "seconds": time.perf_counter() - t0}), flush=True)
 
 
 if __name__ == "__main__":

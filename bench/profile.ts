@@ -1,6 +1,7 @@
 // Profiles one bench case with ORT's profiler and prints where the time goes,
 // by op type and by node (with their shapes): `node --import tsx bench/profile.ts CASE` (an engine, model or
-// training case; TOP=N slowest nodes; OP=Slice only nodes of one op type).
+// training case; TOP=N slowest nodes; OP=Slice only nodes of one op type). The peer's side of the same case:
+// `PEER_PROFILE=1 /usr/bin/python3 bench/peer.py CASE THREADS`.
 import { readFileSync, readdirSync, rmSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

@@ -1,8 +1,11 @@
 // Benchmarks (never timed tests): `npm run bench -- SUITE…` times each case
 // here and in the PyTorch CPU peer (Debian python3-torch + OpenBLAS) with the
 // same shapes and thread count, writes bench/results/SUITE.json as
-// [{case, ours_s, peer, peer_s, ratio}] and prints a table.
-import { execFileSync, spawnSync } from 'node:child_process';
+// [{case, ours_s, peer, peer_s, ratio}] and prints a table. Ours and the peer
+// run alternately, one run each in turn (the peer is a long-lived process), so
+// a machine that drifts over minutes moves both sides alike.
+import { type ChildProcessWithoutNullStreams, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -36,19 +39,16 @@ interface Result {
   pct_of_peak?: number;
   peer: string;
   peer_s: number | null;
+  /** The median of the per-pair ratios ours/peer (each pair run back to back), and their quartiles. */
   ratio: number | null;
+  ratio_q1?: number;
+  ratio_q3?: number;
   runs: number;
   threads: number;
 }
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const PYTHON = '/usr/bin/python3';
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
 
 /** Installs the peer (PyTorch CPU with OpenBLAS) from Debian if it is missing. */
 function ensurePeer(): boolean {
@@ -63,19 +63,85 @@ function ensurePeer(): boolean {
   return ok();
 }
 
-/** Median seconds of a run, and the FLOPs one run executes (counted by the runtime from our graphs). */
-async function timeCase(c: BenchCase, runs: number, rt: Runtime): Promise<{ seconds: number; flops: number }> {
+function quantile(xs: number[], q: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const i = q * (s.length - 1);
+  const lo = Math.floor(i);
+  return s[lo] + (s[Math.min(lo + 1, s.length - 1)] - s[lo]) * (i - lo);
+}
+const median = (xs: number[]) => quantile(xs, 0.5);
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A peer process holding one case, warmed up; each run() times one run there. */
+class Peer {
+  private lines: AsyncIterableIterator<string>;
+  private constructor(private proc: ChildProcessWithoutNullStreams) {
+    this.lines = createInterface({ input: proc.stdout })[Symbol.asyncIterator]();
+  }
+  private stderr = '';
+  static async start(args: string[]): Promise<Peer> {
+    // Passive OpenMP waits: a peer spinning between its runs would slow ours.
+    const proc = spawn(PYTHON, [path.join(here, 'peer.py'), ...args], { env: { ...process.env, OMP_WAIT_POLICY: 'PASSIVE' } });
+    const peer = new Peer(proc);
+    proc.stderr.on('data', (d: Buffer) => (peer.stderr += d.toString()));
+    await peer.next('ready');
+    return peer;
+  }
+  private async next(expect?: string): Promise<string> {
+    const { value, done } = await this.lines.next();
+    if (done || (expect && value !== expect)) throw new Error(this.stderr.trim().split('\n').pop() || 'peer exited');
+    return value;
+  }
+  async run(): Promise<number> {
+    this.proc.stdin.write('run\n');
+    return (JSON.parse(await this.next()) as { seconds: number }).seconds;
+  }
+  stop(): void {
+    this.proc.stdin.end();
+  }
+}
+
+interface Timed {
+  ours: number[];
+  peer: number[] | null;
+  /** FLOPs of one of our runs, counted by the runtime from our graphs. */
+  flops: number;
+}
+
+/** Times a case here and, run by run in turn, in the peer; pauses between turns let each side's spinning threads settle. */
+async function timeCase(c: BenchCase, runs: number, rt: Runtime, withPeer: boolean): Promise<Timed> {
   const fn = await c.setup();
   // Warm-up: the first runs allocate ORT's arena and settle caches.
   for (let i = 0; i < (c.warmup ?? 2); i++) await fn();
-  const times: number[] = [];
-  const before = rt.executed.flops;
-  for (let i = 0; i < runs; i++) {
-    const t0 = performance.now();
-    await fn();
-    times.push((performance.now() - t0) / 1000);
+  let peer: Peer | null = null;
+  if (withPeer) {
+    try {
+      // A spec case's folder exists once setup has run.
+      const spec = c.peerSpec ? [await c.peerSpec(), String(c.warmup ?? 2)] : [];
+      peer = await Peer.start([c.name, String(rt.threads), ...spec]);
+    } catch (err) {
+      process.stderr.write(`(peer failed: ${(err as Error).message}) `);
+    }
   }
-  return { seconds: median(times), flops: (rt.executed.flops - before) / runs };
+  const ours: number[] = [];
+  const theirs: number[] = [];
+  let flops = 0;
+  try {
+    for (let i = 0; i < runs; i++) {
+      await pause(100);
+      const before = rt.executed.flops;
+      const t0 = performance.now();
+      await fn();
+      ours.push((performance.now() - t0) / 1000);
+      flops = rt.executed.flops - before;
+      if (!peer) continue;
+      await pause(100);
+      theirs.push(await peer.run());
+    }
+  } finally {
+    peer?.stop();
+  }
+  return { ours, peer: peer ? theirs : null, flops };
 }
 
 /** The fp32 conv rate of the last conv3x3-peak measurement (this run's, else the stored one). */
@@ -121,20 +187,17 @@ async function main() {
         results.push({ case: c.name, ours_s: value, peer: 'none', peer_s: null, ratio: null, runs: 1, threads: rt.threads });
         continue;
       }
-      const { seconds: ours, flops } = await timeCase(c, caseRuns, rt);
+      const t = await timeCase(c, caseRuns, rt, havePeer);
+      const ours = median(t.ours);
+      const flops = t.flops;
       const rate = flops / ours / 1e9;
       if (c.name === 'conv3x3-peak') peak = rate;
-      process.stderr.write(`${ours.toFixed(3)} s (${rate.toFixed(0)} GFLOP/s); peer… `);
-      let peer: number | null = null;
-      if (havePeer) {
-        const spec = c.peerSpec ? [await c.peerSpec(), String(c.warmup ?? 2)] : [];
-        const r = spawnSync(PYTHON, [path.join(here, 'peer.py'), c.name, String(caseRuns), String(rt.threads), ...spec], { encoding: 'utf8' });
-        if (r.status === 0) peer = JSON.parse(r.stdout.trim().split('\n').pop()!).median_s;
-        else process.stderr.write(`(peer failed: ${r.stderr.trim().split('\n').pop()}) `);
-      }
-      process.stderr.write(`${peer?.toFixed(3) ?? '-'} s\n`);
+      const peer = t.peer ? median(t.peer) : null;
+      const ratios = t.peer ? t.peer.map((p, i) => t.ours[i] / p) : [];
+      const spread = ratios.length ? { ratio_q1: +quantile(ratios, 0.25).toFixed(3), ratio_q3: +quantile(ratios, 0.75).toFixed(3) } : {};
+      process.stderr.write(`${ours.toFixed(3)} s (${rate.toFixed(0)} GFLOP/s); peer ${peer?.toFixed(3) ?? '-'} s\n`);
       const roof = flops ? { gflop: +(flops / 1e9).toFixed(3), gflop_per_s: +rate.toFixed(1), ...(peak ? { pct_of_peak: +((100 * rate) / peak).toFixed(1) } : {}) } : {};
-      results.push({ case: c.name, ours_s: ours, ...roof, peer: 'pytorch-cpu', peer_s: peer, ratio: peer ? ours / peer : null, runs: caseRuns, threads: rt.threads });
+      results.push({ case: c.name, ours_s: ours, ...roof, peer: 'pytorch-cpu', peer_s: peer, ratio: ratios.length ? +median(ratios).toFixed(3) : null, ...spread, runs: caseRuns, threads: rt.threads });
     }
     const file = path.join(here, 'results', `${suite}.json`);
     // With --case, the other cases' earlier results are kept.
@@ -145,11 +208,11 @@ async function main() {
       for (const r of results) if (!merged.includes(r)) merged.push(r);
     }
     await writeFileAtomic(file, JSON.stringify(merged, null, 2) + '\n');
-    console.log(`\n${suite} (median of the runs listed in the JSON, after warm-up runs; ${rt.threads} threads) → ${path.relative(process.cwd(), file)}`);
-    console.log(['case'.padEnd(32), 'ours_s'.padStart(8), 'GFLOP'.padStart(8), 'GFLOP/s'.padStart(8), '%peak'.padStart(6), 'peer_s'.padStart(8), 'ratio'.padStart(7)].join(' '));
+    console.log(`\n${suite} (medians over the runs listed in the JSON, ours and the peer alternating, after warm-up runs; ratio: median of per-pair ratios [quartiles]; ${rt.threads} threads) → ${path.relative(process.cwd(), file)}`);
+    console.log(['case'.padEnd(32), 'ours_s'.padStart(8), 'GFLOP'.padStart(8), 'GFLOP/s'.padStart(8), '%peak'.padStart(6), 'peer_s'.padStart(8), 'ratio'.padStart(7), '[q1, q3]'.padStart(14)].join(' '));
     for (const r of results)
       console.log(
-        [r.case.padEnd(32), r.ours_s.toFixed(3).padStart(8), (r.gflop?.toFixed(2) ?? '-').padStart(8), (r.gflop_per_s?.toFixed(0) ?? '-').padStart(8), (r.pct_of_peak?.toFixed(0) ?? '-').padStart(6), (r.peer_s?.toFixed(3) ?? '-').padStart(8), (r.ratio?.toFixed(2) ?? '-').padStart(7)].join(' '),
+        [r.case.padEnd(32), r.ours_s.toFixed(3).padStart(8), (r.gflop?.toFixed(2) ?? '-').padStart(8), (r.gflop_per_s?.toFixed(0) ?? '-').padStart(8), (r.pct_of_peak?.toFixed(0) ?? '-').padStart(6), (r.peer_s?.toFixed(3) ?? '-').padStart(8), (r.ratio?.toFixed(2) ?? '-').padStart(7), (r.ratio_q1 === undefined ? '' : `[${r.ratio_q1.toFixed(2)}, ${r.ratio_q3!.toFixed(2)}]`).padStart(14)].join(' '),
       );
   }
   await rt.dispose();

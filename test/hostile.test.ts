@@ -44,6 +44,9 @@ test('every bad file gives its one-line error in depth, stylize, optimize, eval 
     const r = await cli(...cmd, ...files.map((f) => f.file), '-o', out);
     assert.equal(r.code, 1, `${cmd[0]}: ${r.stderr}`);
     for (const f of files) assert.match(r.stderr, f.expect, `${cmd[0]}: ${r.stderr}`);
+    assert.match(r.stderr, new RegExp(`${cmd[0]}: ${files.length} of ${files.length} inputs cannot be read; nothing written`));
+    // The inputs are checked before any model is loaded.
+    assert.doesNotMatch(r.stderr, /^(depth )?model:/m, `${cmd[0]} loaded a model first: ${r.stderr}`);
     await assertEmpty(out);
   }
   for (const f of files) {
@@ -54,14 +57,12 @@ test('every bad file gives its one-line error in depth, stylize, optimize, eval 
     assert.equal(e.code, 1);
     assert.match(e.stderr, f.expect, `eval: ${e.stderr}`);
   }
-  // compare checks every photo before any work: the good photo first, then each bad one, refused up front.
-  for (const f of files) {
-    const report = path.join(out, 'report');
-    const c = await cli('compare', good, f.file, '--methods', 'baseline:wave', '-o', report);
-    assert.equal(c.code, 1);
-    assert.match(c.stderr.trim(), new RegExp(`^depthstyle: .*${f.expect.source}`), `compare: ${c.stderr}`);
-    assert.doesNotMatch(c.stderr, /compare [█░]/, 'no photo was stylized');
-  }
+  // compare checks every photo before any work: the good photo and every bad one, each bad one named.
+  const c = await cli('compare', good, ...files.map((f) => f.file), '--methods', 'baseline:wave', '-o', path.join(out, 'report'));
+  assert.equal(c.code, 1);
+  for (const f of files) assert.match(c.stderr, new RegExp(`^depthstyle: .*${f.expect.source}`, 'm'), `compare: ${c.stderr}`);
+  assert.match(c.stderr, new RegExp(`compare: ${files.length} of ${files.length + 1} inputs cannot be read; nothing written`));
+  assert.doesNotMatch(c.stderr, /compare [█░]/, 'no photo was stylized');
   await assertEmpty(out);
 });
 

@@ -1,7 +1,8 @@
 // Options and output naming shared by the CLI commands.
 import { existsSync, realpathSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { OUTPUT_IMAGE_FILE } from '../io/files.js';
+import { OUTPUT_IMAGE_FILE, listImages } from '../io/files.js';
 import { checkImage } from '../io/image.js';
 import { Progress } from './progress.js';
 
@@ -66,23 +67,41 @@ export function interruptible(what: string): { signal: AbortSignal; done: () => 
   return { signal: abort.signal, done: () => void process.off('SIGINT', onSigint) };
 }
 
+/** Expands folders to the images inside them (recursively); anything else is left for checkInputs to judge. */
+export async function expandInputs(inputs: string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const i of inputs) {
+    const s = await stat(i).catch(() => undefined);
+    if (s?.isDirectory()) out.push(...(await listImages(i)));
+    else out.push(i);
+  }
+  return out;
+}
+
 /**
- * Runs `work` on each input in turn with a progress bar. Every input is decoded (as a thumbnail) first: bad files
- * get a line each and stop the batch before anything is written. A file that still fails later gets its line, the
- * others go on, and a closing line counts the failures. Every file written (`work` returns them) is listed at the
- * end. Returns the exit code.
+ * Decodes every input (as a thumbnail) before any work: each bad file gets its line, then one closing line.
+ * Returns whether all can be read.
  */
-export async function eachInput(label: string, inputs: readonly string[], work: (i: number) => Promise<string[]>): Promise<number> {
+export async function checkInputs(label: string, inputs: readonly string[]): Promise<boolean> {
   let unreadable = 0;
   for (const f of inputs)
     await checkImage(f).catch((err: Error) => {
       unreadable++;
       process.stderr.write(`depthstyle: ${err.message}\n`);
     });
-  if (unreadable) {
-    process.stderr.write(`${label}: ${unreadable} of ${inputs.length} inputs cannot be read; nothing written\n`);
-    return 1;
-  }
+  if (unreadable) process.stderr.write(`${label}: ${unreadable} of ${inputs.length} inputs cannot be read; nothing written\n`);
+  return !unreadable;
+}
+
+/**
+ * Checks every input (checkInputs), then loads what the work needs (`prepare`: models, after the cheap checks),
+ * then runs the work on each input in turn with a progress bar. A file that still fails later gets its line, the
+ * others go on, and a closing line counts the failures. Every file written (the work returns them) is listed at
+ * the end. Returns the exit code.
+ */
+export async function eachInput(label: string, inputs: readonly string[], prepare: () => Promise<(i: number) => Promise<string[]>>): Promise<number> {
+  if (!(await checkInputs(label, inputs))) return 1;
+  const work = await prepare();
   const progress = new Progress(label, inputs.length);
   let failed = 0;
   const written: string[] = [];

@@ -2,7 +2,7 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Runtime } from '../graph/index.js';
-import { checkImage, loadImage } from '../io/image.js';
+import { loadImage } from '../io/image.js';
 import { loadDepthModel, secondJudgeFor } from '../models/depth.js';
 import { ModelStore } from '../models/resolver.js';
 import { loadVgg19 } from '../models/vgg.js';
@@ -10,8 +10,7 @@ import { compare, type Method } from '../eval/report.js';
 import { optimize } from '../stylize/optimize.js';
 import { loadTransformModel } from '../stylize/models.js';
 import { Stylizer } from '../stylize/stylize.js';
-import { listImages } from '../io/files.js';
-import type { CommonOptions } from './common.js';
+import { checkInputs, expandInputs, type CommonOptions } from './common.js';
 import { Progress } from './progress.js';
 import { DEPTH_MODEL_NAMES, common, int, list, required, type Command } from './args.js';
 
@@ -31,14 +30,9 @@ export interface CompareCommandOptions extends Omit<CommonOptions, 'models'> {
 }
 
 export async function compareCommand(o: CompareCommandOptions): Promise<number> {
-  const images: string[] = [];
-  for (const i of o.images) {
-    const s = await stat(i).catch(() => undefined);
-    if (!s) throw new Error(`${i}: no such file or folder`);
-    images.push(...(s.isDirectory() ? await listImages(i) : [i]));
-  }
+  const images = await expandInputs(o.images);
   // Every photo is checked before any work: one unreadable file would otherwise end the run half-way.
-  for (const i of images) await checkImage(i);
+  if (!(await checkInputs('compare', images))) return 1;
   const store = new ModelStore(o.modelsDir);
   const runtime = new Runtime({ threads: o.threads });
   const vgg = await loadVgg19({ store });

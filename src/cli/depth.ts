@@ -17,17 +17,19 @@ export interface DepthCommandOptions extends CommonOptions {
 
 export async function depthCommand(o: DepthCommandOptions): Promise<number> {
   const outs = outputPaths(o.images, o.output, '-depth', '.png');
-  const model = await loadDepthModel(o.depthModel, { store: new ModelStore(o.models) });
-  process.stderr.write(`depth model: ${model.id} — ${model.licence}\n`);
-  const est = new DepthEstimator(model, new Runtime({ threads: o.threads }));
-  return eachInput('depth', o.images, async (i) => {
-    const img = await loadImage(o.images[i]);
-    const d = normalizeDepth(await est.estimate(img), model.polarity);
-    await saveImage(outs[i], colorizeDepth(d, img.width, img.height, o.colormap));
-    if (!o.raw) return [outs[i]];
-    const raw = outs[i].replace(/\.[^./\\]+$/, '') + '-raw16.png';
-    await saveGray16(raw, d, img.width, img.height);
-    return [outs[i], raw];
+  return eachInput('depth', o.images, async () => {
+    const model = await loadDepthModel(o.depthModel, { store: new ModelStore(o.models) });
+    process.stderr.write(`depth model: ${model.id} — ${model.licence}\n`);
+    const est = new DepthEstimator(model, new Runtime({ threads: o.threads }));
+    return async (i) => {
+      const img = await loadImage(o.images[i]);
+      const d = normalizeDepth(await est.estimate(img), model.polarity);
+      await saveImage(outs[i], colorizeDepth(d, img.width, img.height, o.colormap));
+      if (!o.raw) return [outs[i]];
+      const raw = outs[i].replace(/\.[^./\\]+$/, '') + '-raw16.png';
+      await saveGray16(raw, d, img.width, img.height);
+      return [outs[i], raw];
+    };
   });
 }
 

@@ -1,5 +1,5 @@
 // depthstyle stylize IMAGE|DIR... --model M -o OUT
-import { readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Runtime } from '../graph/index.js';
 import { colorizeDepth, normalizeDepth } from '../io/colormap.js';
@@ -10,8 +10,7 @@ import { ModelStore } from '../models/resolver.js';
 import type { PreserveColor } from '../stylize/color.js';
 import { loadTransformModel, loadTransformOnnx, resolveModelSpec } from '../stylize/models.js';
 import { Stylizer, finishStylization, type TransformModel } from '../stylize/stylize.js';
-import { listImages } from '../io/files.js';
-import { eachInput, outputPaths, type CommonOptions } from './common.js';
+import { eachInput, expandInputs, outputPaths, type CommonOptions } from './common.js';
 import { BASELINE_STYLES } from '../models/johnson.js';
 import { parseDepthStrength, type DepthStrength } from '../stylize/depth-strength.js';
 import { atLeast, common, int, num, oneOf, required, type Command } from './args.js';
@@ -34,60 +33,51 @@ export interface StylizeCommandOptions extends CommonOptions {
   precision?: 'fp32' | 'int8';
 }
 
-/** Expands folders to the images inside them (recursively). */
-async function expandInputs(inputs: string[]): Promise<string[]> {
-  const out: string[] = [];
-  for (const i of inputs) {
-    const s = await stat(i).catch(() => undefined);
-    if (s?.isDirectory()) out.push(...(await listImages(i)));
-    else out.push(i);
-  }
-  return out;
-}
-
 export async function stylizeCommand(o: StylizeCommandOptions): Promise<number> {
   const images = await expandInputs(o.images);
   const spec = resolveModelSpec(o.model);
   const outs = outputPaths(images, o.output, `-${path.basename(o.model).replace(/\.onnx$/, '').replace(/[^a-z0-9_-]+/gi, '_')}`, '.jpg');
-  const store = new ModelStore(o.models);
-  const runtime = new Runtime({ threads: o.threads });
-  let model: TransformModel | undefined;
-  let int8: Int8Stylizer | undefined;
-  if (o.precision === 'int8') {
-    const file = spec.endsWith('.int8.onnx') ? spec : int8PathOf(spec);
-    if (!file) throw new Error(`--precision int8 needs a quantized model: run depthstyle quantize ${o.model} -o MODEL.int8.onnx and pass that`);
-    const bytes = await readFile(file).catch(() => {
-      throw new Error(`${file}: no int8 model there; make it with depthstyle quantize ${o.model}`);
-    });
-    int8 = await Int8Stylizer.create(bytes, { threads: o.threads, margin: o.margin });
-    process.stderr.write(`model: ${file} (int8)\n`);
-  } else if (spec.endsWith('.onnx')) {
-    const m = await loadTransformOnnx(spec);
-    model = m.model;
-    process.stderr.write(`model: ${spec}${m.metadata.style ? ` (style ${m.metadata.style}, ${m.metadata.steps} steps, depth weight ${m.metadata.depth_weight})` : ''}\n`);
-  } else {
-    model = await loadTransformModel(spec, store);
-    process.stderr.write(`model: ${model.id} — ${model.licence}\n`);
-  }
-  const stylizer = model && new Stylizer(model, runtime, { margin: o.margin });
   const tile = o.tile ?? 1024;
   const strength = o.strength ?? 1;
   if (!(strength >= 0 && strength <= 1)) throw new Error(`--strength must be between 0 and 1, got ${strength}`);
   // (checked before any work; the blend checks again for library callers)
-  const depthModel = o.depthMap || o.depthStrength ? await loadDepthModel('pydnet-v2', { store }) : undefined;
-  const depth = o.depthMap ? new DepthEstimator(depthModel!, runtime) : undefined;
-  return eachInput('stylize', images, async (i) => {
-    const img = await loadImage(images[i], { maxSide: o.maxSize });
-    if (int8 && Math.max(img.width, img.height) > tile) throw new Error(`${images[i]}: ${img.width}×${img.height} is larger than one tile (${tile} px); int8 models run untiled — use --max-size ${tile} or fp32`);
-    const raw = int8 ? await int8.stylize(img) : await stylizer!.stylizeLarge(img, { tile });
-    const out = await finishStylization(raw, img, { strength, depthStrength: o.depthStrength, depthModel, preserveColor: o.preserveColor, runtime });
-    await saveImage(outs[i], out);
-    if (!depth) return [outs[i]];
-    const [a, b] = [await depth.estimate(img), await depth.estimate(out)];
-    const pic = (d: Float32Array) => colorizeDepth(normalizeDepth(d, depth.model.polarity), img.width, img.height);
-    const file = outs[i].replace(/\.[^./\\]+$/, '') + '.depth.jpg';
-    await writeRow(file, [img, pic(a), out, pic(b)]);
-    return [outs[i], file];
+  return eachInput('stylize', images, async () => {
+    const store = new ModelStore(o.models);
+    const runtime = new Runtime({ threads: o.threads });
+    let model: TransformModel | undefined;
+    let int8: Int8Stylizer | undefined;
+    if (o.precision === 'int8') {
+      const file = spec.endsWith('.int8.onnx') ? spec : int8PathOf(spec);
+      if (!file) throw new Error(`--precision int8 needs a quantized model: run depthstyle quantize ${o.model} -o MODEL.int8.onnx and pass that`);
+      const bytes = await readFile(file).catch(() => {
+        throw new Error(`${file}: no int8 model there; make it with depthstyle quantize ${o.model}`);
+      });
+      int8 = await Int8Stylizer.create(bytes, { threads: o.threads, margin: o.margin });
+      process.stderr.write(`model: ${file} (int8)\n`);
+    } else if (spec.endsWith('.onnx')) {
+      const m = await loadTransformOnnx(spec);
+      model = m.model;
+      process.stderr.write(`model: ${spec}${m.metadata.style ? ` (style ${m.metadata.style}, ${m.metadata.steps} steps, depth weight ${m.metadata.depth_weight})` : ''}\n`);
+    } else {
+      model = await loadTransformModel(spec, store);
+      process.stderr.write(`model: ${model.id} — ${model.licence}\n`);
+    }
+    const stylizer = model && new Stylizer(model, runtime, { margin: o.margin });
+    const depthModel = o.depthMap || o.depthStrength ? await loadDepthModel('pydnet-v2', { store }) : undefined;
+    const depth = o.depthMap ? new DepthEstimator(depthModel!, runtime) : undefined;
+    return async (i) => {
+      const img = await loadImage(images[i], { maxSide: o.maxSize });
+      if (int8 && Math.max(img.width, img.height) > tile) throw new Error(`${images[i]}: ${img.width}×${img.height} is larger than one tile (${tile} px); int8 models run untiled — use --max-size ${tile} or fp32`);
+      const raw = int8 ? await int8.stylize(img) : await stylizer!.stylizeLarge(img, { tile });
+      const out = await finishStylization(raw, img, { strength, depthStrength: o.depthStrength, depthModel, preserveColor: o.preserveColor, runtime });
+      await saveImage(outs[i], out);
+      if (!depth) return [outs[i]];
+      const [a, b] = [await depth.estimate(img), await depth.estimate(out)];
+      const pic = (d: Float32Array) => colorizeDepth(normalizeDepth(d, depth.model.polarity), img.width, img.height);
+      const file = outs[i].replace(/\.[^./\\]+$/, '') + '.depth.jpg';
+      await writeRow(file, [img, pic(a), out, pic(b)]);
+      return [outs[i], file];
+    };
   });
 }
 
