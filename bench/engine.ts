@@ -52,7 +52,8 @@ async function gatysStep(rt: G.Runtime, size: number) {
   return async () => void (await prog.run(feeds));
 }
 
-async function transformTrainStep(rt: G.Runtime, size: number, batch: number) {
+/** A Johnson step (forward, backward, Adam); `forwardOnly`: the same graph's loss alone, so step − forward is the backward's share. */
+async function transformTrainStep(rt: G.Runtime, size: number, batch: number, forwardOnly = false) {
   const targets = await targetsFor(rt, size, STYLE_LAYERS, JOHNSON_CONTENT);
   const g = new G.Graph();
   const x = g.input('content', [batch, 3, size, size]);
@@ -63,11 +64,15 @@ async function transformTrainStep(rt: G.Runtime, size: number, batch: number) {
   const content = mse(fy.get(JOHNSON_CONTENT)!, fx.get(JOHNSON_CONTENT)!);
   const loss = G.add(G.add(content, G.mul(styleLoss(fy, styleT), 1e5)), G.mul(tvLoss(y), 1e-6));
   const params = g.params;
-  const grads = G.grad(loss, params);
   const store = G.ParamStore.fromGraph(g);
+  const feeds = new Map<G.Tensor, G.Feed>([[x, randomImage(batch, size, 4)], ...STYLE_LAYERS.map((l, i) => [styleT.get(l)!, targets[i]] as [G.Tensor, G.Feed])]);
+  if (forwardOnly) {
+    const fwd = await rt.compile([loss]);
+    return async () => void (await fwd.run(feeds, store));
+  }
+  const grads = G.grad(loss, params);
   const prog = await rt.compile([loss, ...grads]);
   const adam = new Adam({ lr: 1e-3 });
-  const feeds = new Map<G.Tensor, G.Feed>([[x, randomImage(batch, size, 4)], ...STYLE_LAYERS.map((l, i) => [styleT.get(l)!, targets[i]] as [G.Tensor, G.Feed])]);
   return async () => {
     const [, ...gs] = await prog.run(feeds, store);
     adam.step(store.values, new Map(params.map((p, i) => [p.name, gs[i].data])));
@@ -119,6 +124,7 @@ export function engineCases(rt: G.Runtime): BenchCase[] {
     { name: 'vgg19-relu4_1-forward-512', setup: () => vggForward(rt, 512) },
     { name: 'vgg19-fwd-bwd-input-256', setup: () => gatysStep(rt, 256) },
     { name: 'transform-train-step-256', setup: () => transformTrainStep(rt, 256, 1) },
+    { name: 'transform-train-forward-256', setup: () => transformTrainStep(rt, 256, 1, true) },
     { name: 'conv-stride2-fwd-bwd-input-256', setup: () => stridedConvInputGrad(rt) },
   ];
 }

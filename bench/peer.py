@@ -123,21 +123,28 @@ def gatys_step(size):
     return run
 
 
-def transform_train_step(size, batch):
+def transform_train_step(size, batch, forward_only=False):
+    """A Johnson step; forward_only: the same loss without autograd, so step - forward is the backward's share."""
     vgg = VGG19()
     grams, _ = targets(vgg, size, "relu2_2")
     net = TransformNet(32)
     opt = torch.optim.Adam(net.parameters(), 1e-3)
     x = rand_img(batch, size)
-    def run():
-        opt.zero_grad()
+    def loss():
         y = net(x)
         fy = vgg(y, STYLE_LAYERS + ["relu2_2"])
         with torch.no_grad():
             fx = vgg(x, ["relu2_2"])
         style = sum(F.mse_loss(gram(fy[l]), t.expand(batch, -1, -1)) for l, t in zip(STYLE_LAYERS, grams))
-        loss = F.mse_loss(fy["relu2_2"], fx["relu2_2"]) + style * 1e5 + tv_loss(y) * 1e-6
-        loss.backward()
+        return F.mse_loss(fy["relu2_2"], fx["relu2_2"]) + style * 1e5 + tv_loss(y) * 1e-6
+
+    def run():
+        if forward_only:
+            with torch.no_grad():
+                loss()
+            return
+        opt.zero_grad()
+        loss().backward()
         opt.step()
     return run
 
@@ -175,6 +182,7 @@ CASES = {
     "vgg19-relu4_1-forward-512": lambda: vgg_forward(512),
     "vgg19-fwd-bwd-input-256": lambda: gatys_step(256),
     "transform-train-step-256": lambda: transform_train_step(256, 1),
+    "transform-train-forward-256": lambda: transform_train_step(256, 1, True),
     "conv-stride2-fwd-bwd-input-256": strided_conv_input_grad,
 }
 
