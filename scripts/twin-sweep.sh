@@ -11,6 +11,7 @@
 #   A  weighted-content 1e6, lr 1e-4, 300 steps         B  as A, depth weight 3e6        G  as A, depth weight 1e7
 #   H  as A, depth weight 5e6                          I  as A, depth weight 4e6
 #   J  as A, depth weight 2e6                          K  as A, depth weight 1.5e6
+#   L  as A, depth weight 5e5
 #   C  as A, eot 1e6
 #   D  as A, lr 3e-4                                    E  as A, 600 steps (A's twins resumed)
 #   F  as A, 256 px crops
@@ -78,6 +79,7 @@ for arm in "$@"; do
     I) depth_term_arm "$d" weighted-content 4e6 ;;
     J) depth_term_arm "$d" weighted-content 2e6 ;;
     K) depth_term_arm "$d" weighted-content 1.5e6 ;;
+    L) depth_term_arm "$d" weighted-content 5e5 ;;
     C) depth_term_arm "$d" eot 1e6 ;;
     D) train_branch "$root/n-D" "$name-nodepth" --init "$base" --lr 3e-4 --steps 300 --depth-weight 0
        train_branch "$d" "$name-depth" --init "$base" --lr 3e-4 --steps 300 --depth-loss weighted-content --depth-weight "$(w 1e6)"
