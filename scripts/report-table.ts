@@ -1,6 +1,7 @@
 // Prints the summary of a `depthstyle compare` report as Markdown tables: means over photos with 95 % bootstrap
-// intervals per method, then each twin's per-photo paired differences (depth − no depth).
-//   node --import tsx scripts/report-table.ts report/metrics.json
+// intervals per method, then each twin's per-photo paired differences (depth − no depth), and with --versus NAME
+// every other method's paired differences against method NAME (e.g. "seed (released)").
+//   node --import tsx scripts/report-table.ts report/metrics.json [--versus NAME]
 import { readFileSync } from 'node:fs';
 import type { EvalReport } from '../src/eval/evaluate.js';
 import { METRICS, bootstrapMean, pairedDifferences, twinPairs } from '../src/eval/report.js';
@@ -21,6 +22,8 @@ for (const m of methods) {
   const mine = rows.filter((r) => r.method === m);
   console.log(`| ${m} | ${METRICS.map(([, f]) => cell(mine.map(f).filter((v): v is number => v !== undefined)).replace(' *', '')).join(' | ')} |`);
 }
+const versus = process.argv.indexOf('--versus') > 0 ? process.argv[process.argv.indexOf('--versus') + 1] : undefined;
+if (versus !== undefined && !methods.includes(versus)) throw new Error(`--versus ${versus}: no such method; have ${methods.join(', ')}`);
 const pairs = twinPairs(methods);
 if (pairs.length) {
   console.log(`\nPaired per-photo differences (with depth − without), * where the 95 % interval excludes 0:\n`);
@@ -30,4 +33,10 @@ if (pairs.length) {
     const diffs = METRICS.map(([, f]) => pairedDifferences(rows, a, b, f));
     console.log(`| ${a} − ${b} | ${diffs.map(cell).join(' | ')} |`);
   }
+}
+if (versus) {
+  console.log(`\nPaired per-photo differences (method − ${versus}), * where the 95 % interval excludes 0:\n`);
+  console.log(`| pair | ${METRICS.map(([n, , d]) => `${n} ${d}`).join(' | ')} |`);
+  console.log(`| --- | ${METRICS.map(() => '---:').join(' | ')} |`);
+  for (const m of methods.filter((n) => n !== versus)) console.log(`| ${m} − ${versus} | ${METRICS.map(([, f]) => cell(pairedDifferences(rows, m, versus, f))).join(' | ')} |`);
 }
