@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, writeFile, readFile, mkdir } from 'node:fs/promises';
+import { copyFile, mkdtemp, readdir, writeFile, readFile, mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -116,6 +116,14 @@ test('16-bit, alpha, CMYK and EXIF-rotated images are read correctly', async () 
     return [m.width, m.height];
   }));
   assert.deepEqual(sizes, [[120, 90], [120, 90], [120, 90], [90, 120]]);
+  // A folder stands for the images in it, as in stylize and compare.
+  const folder = path.join(tmp, 'awkward-in');
+  await mkdir(folder, { recursive: true });
+  await copyFile(files.cmyk, path.join(folder, 'a.jpg'));
+  await copyFile(files.rotated, path.join(folder, 'b.jpg'));
+  const d = await cli('depth', folder, '-o', path.join(tmp, 'awkward-dir'));
+  assert.equal(d.code, 0, d.stderr);
+  assert.deepEqual((await readdir(path.join(tmp, 'awkward-dir'))).sort(), ['a-depth.png', 'b-depth.png']);
 });
 
 test('stylize with a Johnson/Engstrom baseline keeps the (odd) image size and writes nothing on a bad input', async () => {

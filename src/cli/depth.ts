@@ -4,7 +4,7 @@ import { loadImage, saveImage, saveGray16 } from '../io/image.js';
 import { colorizeDepth, normalizeDepth, type ColorMap } from '../io/colormap.js';
 import { DepthEstimator, loadDepthModel } from '../models/depth.js';
 import { ModelStore } from '../models/resolver.js';
-import { eachInput, outputPaths, type CommonOptions } from './common.js';
+import { eachInput, expandInputs, outputPaths, type CommonOptions } from './common.js';
 import { DEPTH_MODEL_NAMES, common, oneOf, required, type Command } from './args.js';
 
 export interface DepthCommandOptions extends CommonOptions {
@@ -16,13 +16,14 @@ export interface DepthCommandOptions extends CommonOptions {
 }
 
 export async function depthCommand(o: DepthCommandOptions): Promise<number> {
-  const outs = outputPaths(o.images, o.output, '-depth', '.png');
-  return eachInput('depth', o.images, async () => {
+  const images = await expandInputs(o.images);
+  const outs = outputPaths(images, o.output, '-depth', '.png');
+  return eachInput('depth', images, async () => {
     const model = await loadDepthModel(o.depthModel, { store: new ModelStore(o.models) });
     process.stderr.write(`depth model: ${model.id} — ${model.licence}\n`);
     const est = new DepthEstimator(model, new Runtime({ threads: o.threads }));
     return async (i) => {
-      const img = await loadImage(o.images[i]);
+      const img = await loadImage(images[i]);
       const d = normalizeDepth(await est.estimate(img), model.polarity);
       await saveImage(outs[i], colorizeDepth(d, img.width, img.height, o.colormap));
       if (!o.raw) return [outs[i]];
@@ -35,7 +36,7 @@ export async function depthCommand(o: DepthCommandOptions): Promise<number> {
 
 export const command: Command = {
   name: 'depth',
-  usage: 'IMAGE... -o OUT [options]',
+  usage: 'IMAGE|DIR... -o OUT [options]',
   summary: 'colour-mapped depth maps (near = warm); --raw adds 16-bit PNGs of normalized relative depth (larger = farther)',
   options: {
     output: { type: 'string', short: 'o', arg: 'OUT', help: 'an image file (one input) or a folder' },
