@@ -47,7 +47,7 @@ const cases: Case[] = [
   ['Conv 3x3 s1 p1 + bias', (_g, [x, w, b]) => G.conv2d(x, w, b, { pads: 1 }), [T(2, 3, 6, 5), T(4, 3, 3, 3), T(4)]],
   ['Conv 3x3 s2 p1 odd size', (_g, [x, w]) => G.conv2d(x, w, undefined, { strides: 2, pads: 1 }), [T(1, 2, 7, 9), T(3, 2, 3, 3)]],
   ['Conv 4x4 s2 asymmetric pads', (_g, [x, w]) => G.conv2d(x, w, undefined, { strides: 2, pads: [1, 0, 2, 1] }), [T(1, 2, 8, 7), T(2, 2, 4, 4)]],
-  // strided convs take the polyphase input gradient: strides per axis, kernels shorter than the stride, big pads
+  // strided convs take the ConvTranspose input gradient: strides per axis, kernels shorter than the stride, big pads
   ['Conv 5x5 s3 p2 batch 2', (_g, [x, w]) => G.conv2d(x, w, undefined, { strides: 3, pads: 2 }), [T(2, 2, 10, 8), T(3, 2, 5, 5)]],
   ['Conv 3x3 strides (2,1)', (_g, [x, w, b]) => G.conv2d(x, w, b, { strides: [2, 1], pads: [1, 1, 0, 1] }), [T(1, 3, 8, 6), T(2, 3, 3, 3), T(2)]],
   ['Conv 2x2 s3 (stride above kernel)', (_g, [x, w]) => G.conv2d(x, w, undefined, { strides: 3 }), [T(1, 2, 8, 7), T(2, 2, 2, 2)]],

@@ -1,16 +1,15 @@
 // 2-D convolution (NCHW, OIHW), transposed convolution, and the weight-gradient op.
 //
-// Emission choices were measured on ORT CPU (issue #2): ConvTranspose runs at
-// ~55 GFLOP/s against ~180 for Conv, so the input gradient of a Conv is a Conv
-// with flipped, transposed weights over the (zero-spread) output gradient; the
-// weight gradient is gathered input patches times a Gemm (~5x faster than a Conv
-// whose kernel is the output gradient).
+// Emission choices were measured on ORT CPU (issue #2, #14): ConvTranspose runs at
+// ~50 GFLOP/s against ~180 for Conv, so the input gradient of a stride-1 Conv is a
+// Conv with flipped, transposed weights; a strided Conv's is a ConvTranspose all
+// the same, since every other form pays for zeros or an interleaving copy. The
+// weight gradient's emission depends on the layer's shape (emitWeightGradGroup).
 import { Tensor, type OpDef, type Emitter, type TensorType } from '../graph.js';
 import { NDArray } from '../ndarray.js';
 import { windowOut } from '../shapes.js';
 import { reduceSum } from './reduce.js';
 import { flip, reshape, slice, transpose, zeroInsert } from './layout.js';
-import { pad } from './pad.js';
 
 export interface Conv2dAttrs {
   strides: readonly [number, number];
@@ -151,12 +150,28 @@ function adjointWeights(w: Tensor, group: number): Tensor {
 }
 
 /**
- * dL/dx of y = conv(x, w). A strided conv (group 1, no dilation) takes the polyphase form; otherwise a stride-1
+ * dL/dx of y = conv(x, w). A strided conv (group 1, no dilation) is a ConvTranspose of dy; otherwise a stride-1
  * conv of the zero-spread dy with the adjoint weights.
  */
 function convInputGrad(dy: Tensor, w: Tensor, x: Tensor, a: Conv2dAttrs): Tensor {
-  if (a.strides.some((s) => s > 1) && a.group === 1 && a.dilations.every((d) => d === 1)) return convInputGradPolyphase(dy, w, x, a);
+  if (a.strides.some((s) => s > 1) && a.group === 1 && a.dilations.every((d) => d === 1)) return convInputGradTransposed(dy, w, x, a);
   return convInputGradSpread(dy, w, x, a);
+}
+
+/**
+ * dL/dx of a strided conv as ONNX's ConvTranspose of dy with the conv's own weights ([O, C, kh, kw] is
+ * ConvTranspose's [in, out, kh, kw]), its output padded to x's size. ORT computes it as one GEMM with no zero
+ * multiply-adds and a col2im: against the polyphase form we had (one conv computing all s² phases, then a
+ * depth-to-space interleave that ORT copies element by element — 55 % of the time), 0.70× on
+ * conv-stride2-fwd-bwd-input-256 (10 of 10 pairs), Johnson step 0.94×, zoo step 0.97× (npm run bench:ab, idle).
+ */
+function convInputGradTransposed(dy: Tensor, w: Tensor, x: Tensor, a: Conv2dAttrs): Tensor {
+  const [, , H, W] = x.staticShape('conv input gradient');
+  const [, , kh, kw] = w.staticShape('conv input gradient');
+  const [, , Ho, Wo] = dy.staticShape('conv input gradient');
+  // The rows and columns the forward conv never reached (always fewer than the stride).
+  const outputPadding: [number, number] = [H - ((Ho - 1) * a.strides[0] - a.pads[0] - a.pads[2] + kh), W - ((Wo - 1) * a.strides[1] - a.pads[1] - a.pads[3] + kw)];
+  return convTranspose2d(dy, w, undefined, { strides: a.strides, pads: a.pads, outputPadding });
 }
 
 /** dL/dx as a stride-1 conv of the zero-spread dy with the adjoint weights (any stride, dilation, group). */
@@ -178,30 +193,6 @@ function convInputGradSpread(dy: Tensor, w: Tensor, x: Tensor, a: Conv2dAttrs): 
     dx = slice(dx, [top, left], [top + H, left + W], [2, 3]);
   }
   return dx;
-}
-
-/**
- * dL/dx of a strided conv without the zeros of the spread form (which, for stride 2, are three quarters of
- * its multiply-adds). In padded coordinates h = s·q + r, only the taps ky ≡ r (mod s) reach phase r:
- * dx[q·s + r] = Σ_m w[r + s·m] · dy[q − m]. All s·s phases are one conv over dy at its own resolution, with
- * a ⌈k/s⌉² kernel (a phase with fewer taps gets zeros) and s·s·C outputs ordered (c, ry, rx); a depth-to-space
- * interleaves them, and a slice drops the padding.
- */
-function convInputGradPolyphase(dy: Tensor, w: Tensor, x: Tensor, a: Conv2dAttrs): Tensor {
-  const [N, C, H, W] = x.staticShape('conv input gradient');
-  const [O, , kh, kw] = w.staticShape('conv input gradient');
-  const [, , Ho, Wo] = dy.staticShape('conv input gradient');
-  const [sh, sw] = a.strides;
-  const [Mh, Mw] = [Math.ceil(kh / sh), Math.ceil(kw / sw)];
-  // Phase kernels: w padded to s·M taps, taps split as (m, r), m reversed (a correlation), to [C·sh·sw, O, Mh, Mw].
-  const wp = pad(w, [0, 0, 0, 0, 0, 0, sh * Mh - kh, sw * Mw - kw]);
-  const k = reshape(transpose(flip(reshape(wp, [O, C, Mh, sh, Mw, sw]), [2, 4]), [1, 3, 5, 0, 2, 4]), [C * sh * sw, O, Mh, Mw]);
-  // Phase rows q cover the padded input [0, pad_top + H).
-  const [Qh, Qw] = [Math.ceil((a.pads[0] + H) / sh), Math.ceil((a.pads[1] + W) / sw)];
-  let phases = conv2d(dy, k, undefined, { pads: [Mh - 1, Mw - 1, Math.max(0, Qh - Ho), Math.max(0, Qw - Wo)] });
-  if (Ho > Qh || Wo > Qw) phases = slice(phases, [0, 0], [Qh, Qw], [2, 3]);
-  const interleaved = reshape(transpose(reshape(phases, [N, C, sh, sw, Qh, Qw]), [0, 1, 4, 2, 5, 3]), [N, C, Qh * sh, Qw * sw]);
-  return slice(interleaved, [a.pads[0], a.pads[1]], [a.pads[0] + H, a.pads[1] + W], [2, 3]);
 }
 
 // ---------------------------------------------------------------- ConvWeightGrad
