@@ -64,7 +64,9 @@ test('the robust judges catch gaming: nudging an image against PyDNet v2 lifts t
   const msg = `mean |change| ${(change / gamed.data.length).toFixed(1)}/255; plain ${before.depth.spearman.toFixed(3)} → ${after.depth.spearman.toFixed(3)}, v1 ${secondGain.toFixed(3)}, resampled ${resampledGain.toFixed(3)}, edges ${edgeGain.toFixed(3)}`;
   t.diagnostic(msg);
   assert.ok(plainGain > 0.15 && after.depth.spearman > 0.9, `the plain judge is fooled: ${msg}`);
-  assert.ok(Math.abs(secondGain) < 0.05, `the second network is not: ${msg}`);
+  // Not lifted: the nudge that fools v2 reads to v1 as noise, which lowers its agreement a little (−0.045 and
+  // −0.062 in two engine versions whose gradients differ only in summation order), never raises it.
+  assert.ok(secondGain < 0.05, `the second network is not: ${msg}`);
   assert.ok(Math.abs(edgeGain) < 0.05, `nor the depth-edge cue: ${msg}`);
   assert.ok(resampledGain < plainGain / 1.5, `resampling removes much of the gaming: ${msg}`);
 });
