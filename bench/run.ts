@@ -99,7 +99,14 @@ async function timeCase(c: BenchCase, runs: number, rt: Runtime, withPeer: boole
       flops = rt.executed.flops - before;
       if (!peer) continue;
       await pause(100);
-      theirs.push(await peer.run());
+      try {
+        theirs.push(await peer.run());
+      } catch (err) {
+        // A peer that dies mid-case (out of memory, say) costs its column, not our measurement.
+        process.stderr.write(`(peer failed: ${(err as Error).message}) `);
+        peer.stop();
+        peer = null;
+      }
     }
   } finally {
     peer?.stop();

@@ -22,7 +22,9 @@ for (const m of methods) {
   const mine = rows.filter((r) => r.method === m);
   console.log(`| ${m} | ${METRICS.map(([, f]) => cell(mine.map(f).filter((v): v is number => v !== undefined)).replace(' *', '')).join(' | ')} |`);
 }
-const versus = process.argv.indexOf('--versus') > 0 ? process.argv[process.argv.indexOf('--versus') + 1] : undefined;
+const at = process.argv.indexOf('--versus');
+const versus = at > 0 ? process.argv[at + 1] : undefined;
+if (at > 0 && !versus) throw new Error('--versus needs a method name');
 if (versus !== undefined && !methods.includes(versus)) throw new Error(`--versus ${versus}: no such method; have ${methods.join(', ')}`);
 const pairs = twinPairs(methods);
 if (pairs.length) {

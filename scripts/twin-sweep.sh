@@ -16,8 +16,8 @@
 #   D  as A, lr 3e-4                                    E  as A, 600 steps (A's twins resumed)
 #   F  as A, 256 px crops
 # Environment: THREADS; SIZE (evaluation size, 512); CONTENT_WEIGHT (the base's: 7.5 as Engstrom released, 100 for
-# our own bases — see train-bases.sh); DEPTH_SCALE (multiplies every arm's depth weight, 1; our Starry base takes
-# 3: its weighted-content term starts at a relative error of 1.3–4.5 against a released net's ~0.5, and at 15 the
+# our own bases — see train-bases.sh); DEPTH_SCALE (multiplies every arm's depth weight, 1; our Starry and
+# Composition bases take 3: its weighted-content term starts at a relative error of 1.3–4.5 against a released net's ~0.5, and at 15 the
 # term was half the objective and the style loss rose 60 % within 116 steps); STYLE_SIZE (the painting's long
 # side for the style Gram matrices; default: its full size — for a baseline base choose the size at which the
 # released net's first-step style loss is lowest, scripts/style-size-probe.sh: its training size, as near as we
