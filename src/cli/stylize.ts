@@ -10,17 +10,24 @@ import { ModelStore } from '../models/resolver.js';
 import type { PreserveColor } from '../stylize/color.js';
 import { loadTransformModel, loadTransformOnnx, resolveModelSpec } from '../stylize/models.js';
 import { Stylizer, finishStylization, type TransformModel } from '../stylize/stylize.js';
-import { eachInput, expandInputs, outputPaths, type CommonOptions } from './common.js';
+import { eachInput, expandInputs, outputPaths, refuseInputsAsOutputs, type CommonOptions } from './common.js';
+import type { RgbImage } from '../io/rgb.js';
 import { BASELINE_STYLES } from '../models/johnson.js';
 import { parseDepthStrength, type DepthStrength } from '../stylize/depth-strength.js';
-import { atLeast, common, int, num, oneOf, required, type Command } from './args.js';
+import { atLeast, common, int, list, num, oneOf, required, type Command } from './args.js';
 import { Int8Stylizer } from '../stylize/quantize.js';
 import { int8PathOf } from './quantize.js';
+import { checkImage } from '../io/image.js';
+import { ArbitraryStylist, resolvePainting } from '../stylize/arbitrary.node.js';
 
 export interface StylizeCommandOptions extends CommonOptions {
   images: string[];
   output: string;
-  model: string;
+  /** A transform network (zoo name, file, checkpoint, baseline) — or else `style`. */
+  model?: string;
+  /** Paintings (files or bundled names) for the arbitrary-style network, mixed by `styleWeights`. */
+  style?: string[];
+  styleWeights?: number[];
   maxSize?: number;
   tile?: number;
   strength?: number;
@@ -34,19 +41,36 @@ export interface StylizeCommandOptions extends CommonOptions {
 }
 
 export async function stylizeCommand(o: StylizeCommandOptions): Promise<number> {
+  if (o.model && o.style) throw new Error('give --model or --style, not both: --model runs a trained network, --style paints with any painting through the arbitrary-style network');
+  if (!o.model && !o.style) throw new Error('stylize needs --model NAME (a trained network: depthstyle models) or --style PAINTING (any painting)');
+  if (o.styleWeights && !o.style) throw new Error('--style-weights needs --style A,B,...');
+  if (o.style && o.styleWeights && o.styleWeights.length !== o.style.length) throw new Error(`--style-weights has ${o.styleWeights.length} weights for ${o.style.length} paintings`);
+  if (o.style && o.precision === 'int8') throw new Error('--precision int8 is for quantized trained models; the arbitrary-style network runs in fp32');
   const images = await expandInputs(o.images);
-  const spec = resolveModelSpec(o.model);
-  const outs = outputPaths(images, o.output, `-${path.basename(o.model).replace(/\.onnx$/, '').replace(/[^a-z0-9_-]+/gi, '_')}`, '.jpg');
+  const store = new ModelStore(o.models);
+  const paintings = o.style?.map((p) => resolvePainting(p, store));
+  const spec = o.model ? resolveModelSpec(o.model) : '';
+  const label = o.model ? path.basename(o.model).replace(/\.onnx$/, '') : paintings!.map((p) => path.basename(p).replace(/\.[^.]+$/, '')).join('+');
+  const outs = outputPaths(images, o.output, `-${label.replace(/[^a-z0-9_-]+/gi, '_')}`, '.jpg');
+  if (paintings) refuseInputsAsOutputs(outs, paintings);
   const tile = o.tile ?? 1024;
   const strength = o.strength ?? 1;
   if (!(strength >= 0 && strength <= 1)) throw new Error(`--strength must be between 0 and 1, got ${strength}`);
+  // Paintings are checked like photos, before any work.
+  for (const p of paintings ?? []) await checkImage(p).catch((err: Error) => {
+    throw new Error(`${err.message} (the painting)`);
+  });
   // (checked before any work; the blend checks again for library callers)
   return eachInput('stylize', images, async () => {
-    const store = new ModelStore(o.models);
     const runtime = new Runtime({ threads: o.threads });
     let model: TransformModel | undefined;
     let int8: Int8Stylizer | undefined;
-    if (o.precision === 'int8') {
+    let arbitrary: ArbitraryStylist | undefined;
+    if (paintings) {
+      arbitrary = await ArbitraryStylist.load(store, runtime);
+      if (strength >= 1) model = arbitrary.model(await arbitrary.styleFor(paintings, undefined, { weights: o.styleWeights }), label);
+      process.stderr.write(`style: ${paintings.join(', ')}${o.styleWeights ? ` (weights ${o.styleWeights.join(', ')})` : ''} — arbitrary-style network, ${arbitrary.licence}\n`);
+    } else if (o.precision === 'int8') {
       const file = spec.endsWith('.int8.onnx') ? spec : int8PathOf(spec);
       if (!file) throw new Error(`--precision int8 needs a quantized model: run depthstyle quantize ${o.model} -o MODEL.int8.onnx and pass that`);
       const bytes = await readFile(file).catch(() => {
@@ -68,8 +92,17 @@ export async function stylizeCommand(o: StylizeCommandOptions): Promise<number> 
     return async (i) => {
       const img = await loadImage(images[i], { maxSide: o.maxSize });
       if (int8 && Math.max(img.width, img.height) > tile) throw new Error(`${images[i]}: ${img.width}×${img.height} is larger than one tile (${tile} px); int8 models run untiled — use --max-size ${tile} or fp32`);
-      const raw = int8 ? await int8.stylize(img) : await stylizer!.stylizeLarge(img, { tile });
-      const out = await finishStylization(raw, img, { strength, depthStrength: o.depthStrength, depthModel, preserveColor: o.preserveColor, runtime });
+      let raw: RgbImage;
+      if (int8) raw = await int8.stylize(img);
+      else if (stylizer) raw = await stylizer.stylizeLarge(img, { tile });
+      else {
+        // Strength below 1 for the arbitrary network: the photo's own style vector, so one model per photo.
+        const own = new Stylizer(arbitrary!.model(await arbitrary!.styleFor(paintings!, img, { weights: o.styleWeights, strength }), label), runtime, { margin: o.margin });
+        raw = await own.stylizeLarge(img, { tile });
+        await own.release();
+      }
+      // The arbitrary network's strength acts on its style vector (above), not as a pixel blend.
+      const out = await finishStylization(raw, img, { strength: arbitrary ? 1 : strength, depthStrength: o.depthStrength, depthModel, preserveColor: o.preserveColor, runtime });
       await saveImage(outs[i], out);
       if (!depth) return [outs[i]];
       const [a, b] = [await depth.estimate(img), await depth.estimate(out)];
@@ -83,14 +116,16 @@ export async function stylizeCommand(o: StylizeCommandOptions): Promise<number> 
 
 export const command: Command = {
   name: 'stylize',
-  usage: 'IMAGE|DIR... --model MODEL -o OUT [options]',
-  summary: 'one pass of a trained network (any size, in tiles for large images)',
+  usage: 'IMAGE|DIR... (--model MODEL | --style PAINTING) -o OUT [options]',
+  summary: 'one pass of a trained network, or of the arbitrary-style network with any painting (any size, in tiles for large images)',
   options: {
     model: { type: 'string', short: 'm', arg: `NAME|MODEL.onnx|RUN.ckpt|baseline:${BASELINE_STYLES.join('|')}`, help: 'a zoo model (depthstyle models), a model from depthstyle train, a training checkpoint, or a Johnson/Engstrom baseline' },
+    style: { type: 'string', short: 's', arg: 'PAINTING[,PAINTING...]', help: 'any painting (an image file, or a bundled one by name: starry_night, the_scream, …) through the arbitrary-style network (Ghiasi et al. 2017, Apache-2.0); several are mixed' },
+    'style-weights': { type: 'string', arg: 'W,W,...', help: 'how much of each --style painting [equal]' },
     output: { type: 'string', short: 'o', arg: 'OUT', help: 'an image file (one input) or a folder' },
     'max-size': { type: 'string', arg: 'N', help: 'shrink inputs to at most N px on the long side first' },
     tile: { type: 'string', arg: 'N', help: 'tile size for large images, at least 64 [1024]' },
-    strength: { type: 'string', arg: '0..1', help: 'blend toward the photo [1]' },
+    strength: { type: 'string', arg: '0..1', help: "blend toward the photo; with --style, the painting's style vector toward the photo's own [1]" },
     'preserve-color': { type: 'string', arg: 'none|luminance|histogram', help: "keep the photo's colours [none]" },
     'depth-map': { type: 'boolean', help: 'also write OUT.depth.jpg: photo | its depth | result | its depth (PyDNet v2, near = warm)' },
     'depth-strength': { type: 'string', arg: 'NEAR,FAR', help: "strength that follows the photo's depth, e.g. 0.4,1: near things stay crisp, the background is painted fully (times --strength)" },
@@ -102,7 +137,9 @@ export const command: Command = {
     return stylizeCommand({
       images: positionals,
       output: required(v.output, '-o OUT'),
-      model: required(v.model, '--model'),
+      model: v.model as string | undefined,
+      style: list(v.style),
+      styleWeights: list(v['style-weights'])?.map((w) => num(w, 'style-weights')!),
       maxSize: int(v['max-size'], 'max-size'),
       tile: atLeast(int(v.tile, 'tile'), 'tile', 64, 'smaller tiles leave the network too little context'),
       strength: num(v.strength, 'strength'),

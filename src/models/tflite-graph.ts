@@ -1,6 +1,11 @@
 // Builds a differentiable IR graph from a TFLite model: NHWC tensors become
 // NCHW, OHWI kernels OIHW, TF 'SAME' padding explicit pads, and DEQUANTIZE of
-// FLOAT16 constants is folded at load time (compute is float32).
+// FLOAT16 constants is folded at load time (compute is float32). Quantized
+// models (int8 weights with per-channel scales) are dequantized at load and
+// their activation QUANTIZE/DEQUANTIZE pairs become identities. An instance norm
+// spelled out as MEAN, SQUARED_DIFFERENCE, RSQRT, MUL, SUB (Magenta's
+// conditional instance norm) is recognised and built as one InstanceNormalization
+// times the scale plus the shift, so that tiling can fix its statistics.
 import * as G from '../graph/index.js';
 import type { Tensor } from '../graph/index.js';
 import { BUILTIN, BUILTIN_NAMES, type TfliteModel, type TfliteOperator, type TfliteTensor } from './tflite.js';
@@ -15,11 +20,74 @@ export function unsupportedTfliteOps(m: TfliteModel): string[] {
   return [...new Set(m.operators.filter((o) => !ok.has(o.builtin)).map((o) => BUILTIN_NAMES[o.builtin] ?? `builtin ${o.builtin}`))];
 }
 
+export interface TfliteBuildOptions {
+  /** The model's further inputs (NCHW), in order after the first. */
+  extraInputs?: readonly Tensor[];
+  /**
+   * Build for the size of `input` rather than the size the file was exported at: SAME pads from the
+   * actual shapes, resizes as scale factors (the file's output/input ratio). Only channels are checked.
+   */
+  anySize?: boolean;
+}
+
+/** An instance norm spelled out in TFLite ops: out = act(scale · (x − mean)/√(var + eps) + shift). */
+interface SpelledInstanceNorm {
+  /** TFLite tensor indices: the input, its epsilon constant, the scale and the shift. */
+  x: number;
+  eps: number;
+  scale: number;
+  shift: number;
+  /** The op whose output is the norm's output (where it is built), and every op it replaces. */
+  last: TfliteOperator;
+  ops: Set<number>;
+}
+
+/** Finds Magenta's StyleNorm pattern (mean, squared difference, mean, add eps, rsqrt, mul, mul, mul, sub, add). */
+function findInstanceNorms(m: TfliteModel): Map<number, SpelledInstanceNorm> {
+  const consumers = new Map<number, TfliteOperator[]>();
+  for (const op of m.operators) for (const i of op.inputs) if (i >= 0) consumers.set(i, [...(consumers.get(i) ?? []), op]);
+  const only = (t: number, builtin: number): TfliteOperator | undefined => {
+    const c = consumers.get(t) ?? [];
+    return c.length === 1 && c[0].builtin === builtin ? c[0] : undefined;
+  };
+  const other = (op: TfliteOperator, t: number) => (op.inputs[0] === t ? op.inputs[1] : op.inputs[0]);
+  const found = new Map<number, SpelledInstanceNorm>();
+  for (const sq of m.operators) {
+    if (sq.builtin !== BUILTIN.SQUARED_DIFFERENCE) continue;
+    const [x, mean] = sq.inputs;
+    const meanOp = m.operators.find((o) => o.outputs[0] === mean && o.builtin === BUILTIN.MEAN && o.inputs[0] === x);
+    const varOp = only(sq.outputs[0], BUILTIN.MEAN);
+    const addEps = varOp && only(varOp.outputs[0], BUILTIN.ADD);
+    const rsqrt = addEps && only(addEps.outputs[0], BUILTIN.RSQRT);
+    const mulScale = rsqrt && only(rsqrt.outputs[0], BUILTIN.MUL);
+    if (!meanOp || !addEps || !rsqrt || !mulScale || !varOp) continue;
+    const k = mulScale.outputs[0];
+    const users = consumers.get(k) ?? [];
+    const mulX = users.find((o) => o.builtin === BUILTIN.MUL && other(o, k) === x);
+    const mulMean = users.find((o) => o.builtin === BUILTIN.MUL && other(o, k) === mean);
+    const sub = mulMean && only(mulMean.outputs[0], BUILTIN.SUB);
+    const last = mulX && only(mulX.outputs[0], BUILTIN.ADD);
+    if (users.length !== 2 || !mulX || !sub || !last || sub.inputs[1] !== mulMean.outputs[0] || other(last, mulX.outputs[0]) !== sub.outputs[0]) continue;
+    if ((consumers.get(mean) ?? []).length !== 2) continue;
+    const axes = m.tensors[meanOp.inputs[1]].data;
+    if (!axes || Array.from(axes).join() !== '1,2') continue;
+    found.set(last.index, {
+      x,
+      eps: other(addEps, varOp.outputs[0]),
+      scale: other(mulScale, rsqrt.outputs[0]),
+      shift: sub.inputs[0],
+      last,
+      ops: new Set([meanOp, sq, varOp, addEps, rsqrt, mulScale, mulX, mulMean, sub].map((o) => o.index)),
+    });
+  }
+  return found;
+}
+
 /**
  * Adds the model to graph `g`, fed by `input` (NCHW, the model's own input
- * convention and size), and returns its outputs (NCHW).
+ * convention; its size unless `anySize`), and returns its outputs (NCHW).
  */
-export function buildTfliteGraph(m: TfliteModel, input: Tensor, scope: string, taps: readonly string[] = []): Tensor[] {
+export function buildTfliteGraph(m: TfliteModel, input: Tensor, scope: string, taps: readonly string[] = [], o: TfliteBuildOptions = {}): Tensor[] {
   const g = input.graph;
   const bad = unsupportedTfliteOps(m);
   if (bad.length) throw new Error(`unsupported TFLite ops: ${bad.join(', ')}`);
@@ -82,25 +150,63 @@ export function buildTfliteGraph(m: TfliteModel, input: Tensor, scope: string, t
   const activation = (x: Tensor, code: number, op: TfliteOperator): Tensor => {
     if (code === 0) return x;
     if (code === 1) return G.relu(x);
+    if (code === 3) return G.sub(G.relu(x), G.relu(G.sub(x, 6))); // RELU6 = clip(x, 0, 6), from ops that have gradients
     if (code === 4) return G.tanh(x);
     throw new Error(`operator ${op.index} (${BUILTIN_NAMES[op.builtin]}): fused activation ${code} is not supported`);
   };
+  /** Spatial size of TFLite tensor i: as built (anySize), else as the file says. */
   const spatial = (i: number) => {
+    if (o.anySize && values.has(i)) return values.get(i)!.staticShape('TFLite import').slice(2) as [number, number];
     const s = t(i).shape;
     return [s[1], s[2]];
   };
 
+  const extra = o.extraInputs ?? [];
+  if (m.inputs.length !== 1 + extra.length) throw new Error(`the model has ${m.inputs.length} inputs, ${1 + extra.length} given`);
   values.set(m.inputs[0], input);
+  extra.forEach((x, k) => values.set(m.inputs[k + 1], x));
+  const norms = findInstanceNorms(m);
+  const replaced = new Set([...norms.values()].flatMap((n) => [...n.ops]));
   for (const op of m.operators) {
     const name = BUILTIN_NAMES[op.builtin];
     const out = op.outputs[0];
+    if (replaced.has(op.index)) continue;
     let y: Tensor;
+    const norm = norms.get(op.index);
+    if (norm) {
+      const x = get(norm.x);
+      const C = x.staticShape('instance norm')[1];
+      const eps = constOf(norm.eps).data![0];
+      const ones = g.constant(new Float32Array(C).fill(1), [C], { name: `${scope}/ones${C}` });
+      const zeros = g.constant(new Float32Array(C), [C], { name: `${scope}/zeros${C}` });
+      y = activation(G.add(G.mul(G.instanceNorm(x, ones, zeros, eps), get(norm.scale)), get(norm.shift)), op.optByte(0), op);
+      values.set(out, y);
+      continue;
+    }
     switch (op.builtin) {
-      case BUILTIN.DEQUANTIZE: {
+      case BUILTIN.DEQUANTIZE:
+      case BUILTIN.QUANTIZE: {
+        // Constants are dequantized at load; activations are computed in float32, so (de)quantizing one is the identity.
+        if (values.has(op.inputs[0])) {
+          values.set(out, values.get(op.inputs[0])!);
+          continue;
+        }
         const c = constOf(op.inputs[0]);
         folded.set(out, { ...t(out), data: Float32Array.from(c.data!) });
         continue;
       }
+      case BUILTIN.MEAN: {
+        const axes = Array.from(constOf(op.inputs[1]).data!, (a) => NHWC_TO_NCHW_AXIS[a < 0 ? a + 4 : a]);
+        if (!op.optByte(0)) throw new Error(`operator ${op.index}: MEAN without keep_dims is not supported`);
+        y = G.reduceMean(get(op.inputs[0]), axes, true);
+        break;
+      }
+      case BUILTIN.SQUARED_DIFFERENCE:
+        y = G.square(G.sub(get(op.inputs[0]), get(op.inputs[1])));
+        break;
+      case BUILTIN.RSQRT:
+        y = G.div(1, G.sqrt(get(op.inputs[0])));
+        break;
       case BUILTIN.CONV_2D:
       case BUILTIN.DEPTHWISE_CONV_2D: {
         const depthwise = op.builtin === BUILTIN.DEPTHWISE_CONV_2D;
@@ -127,8 +233,8 @@ export function buildTfliteGraph(m: TfliteModel, input: Tensor, scope: string, t
         const [, kh, kw] = constOf(op.inputs[1]).shape;
         const sw = op.optInt(1, 1);
         const sh = op.optInt(2, 1);
-        const [Ho, Wo] = spatial(out);
         const [Hi, Wi] = spatial(op.inputs[2]);
+        const [Ho, Wo] = o.anySize && op.optByte(0) === 0 ? [Hi * sh, Wi * sw] : spatial(out);
         const same = op.optByte(0) === 0;
         const [pt, pb] = same ? samePads(Ho, kh, sh, 1) : [0, 0];
         const [pl, pr] = same ? samePads(Wo, kw, sw, 1) : [0, 0];
@@ -188,7 +294,15 @@ export function buildTfliteGraph(m: TfliteModel, input: Tensor, scope: string, t
         const halfPixel = op.optByte(3) !== 0;
         const nearest = op.builtin === BUILTIN.RESIZE_NEAREST_NEIGHBOR;
         if (nearest && (alignCorners || halfPixel)) throw new Error(`operator ${op.index}: nearest resize with align_corners/half_pixel_centers is not supported`);
-        y = G.resize(get(op.inputs[0]), [size[0], size[1]], nearest ? 'nearest' : 'bilinear', alignCorners ? 'align_corners' : halfPixel ? 'half_pixel' : 'asymmetric');
+        const coords = alignCorners ? 'align_corners' : halfPixel ? 'half_pixel' : 'asymmetric';
+        const x = get(op.inputs[0]);
+        if (o.anySize) {
+          // The file's sizes are for its export size: keep their ratio (Magenta's ×2 upsampling, and a ×1 that is no resize).
+          const [hi, wi] = t(op.inputs[0]).shape.slice(1, 3);
+          const scales: [number, number] = [size[0] / hi, size[1] / wi];
+          if (alignCorners) throw new Error(`operator ${op.index}: an align_corners resize cannot run at another size`);
+          y = scales[0] === 1 && scales[1] === 1 ? x : G.resizeScale(x, scales, nearest ? 'nearest' : 'bilinear', coords);
+        } else y = G.resize(x, [size[0], size[1]], nearest ? 'nearest' : 'bilinear', coords);
         break;
       }
       case BUILTIN.STRIDED_SLICE: {
@@ -232,7 +346,7 @@ export function buildTfliteGraph(m: TfliteModel, input: Tensor, scope: string, t
     const expect = t(out).shape;
     const got = y.shape;
     const nchw = [expect[0], expect[3], expect[1], expect[2]];
-    if (expect.length === 4 && nchw.some((d, i) => d !== got[i] && typeof got[i] === 'number')) {
+    if (expect.length === 4 && nchw.some((d, i) => d !== got[i] && typeof got[i] === 'number' && !(o.anySize && i >= 2))) {
       throw new Error(`operator ${op.index} (${name}): built shape [${got.join(', ')}] but the model says NHWC [${expect.join(', ')}]`);
     }
     values.set(out, y);

@@ -24,12 +24,16 @@ export const BUILTIN = {
   TANH: 28,
   PAD: 34,
   SUB: 41,
+  MEAN: 40,
   STRIDED_SLICE: 45,
   MAXIMUM: 55,
   TRANSPOSE_CONV: 67,
+  RSQRT: 76,
   RESIZE_NEAREST_NEIGHBOR: 97,
   LEAKY_RELU: 98,
+  SQUARED_DIFFERENCE: 99,
   MIRROR_PAD: 100,
+  QUANTIZE: 114,
 } as const;
 
 export const BUILTIN_NAMES: Record<number, string> = Object.fromEntries(Object.entries(BUILTIN).map(([k, v]) => [v, k]));
@@ -135,22 +139,26 @@ export function readTflite(bytes: Uint8Array, what = 'TFLite model'): TfliteMode
         if (buf.length !== n * need) throw new Error(`tensor ${tensor.name}: buffer has ${buf.length} bytes, shape [${shape.join(', ')}] needs ${n * need}`);
         if (type === 'float32') tensor.data = Float32Array.from({ length: n }, (_, i) => dv.getFloat32(4 * i, true));
         else if (type === 'float16') tensor.data = Float32Array.from({ length: n }, (_, i) => halfToFloat(dv.getUint16(2 * i, true)));
-        else if (type === 'int32') tensor.data = Int32Array.from({ length: n }, (_, i) => dv.getInt32(4 * i, true));
         else {
           const qo = field(t, 4);
           const q = qo ? bb.__indirect(t + qo) : 0;
           const scale = q ? floats(q, 2) : [];
-          if (!scale.length) throw new Error(`tensor ${tensor.name}: ${type} constant without quantization scale`);
-          const zero = longs(q, 3);
-          const qdim = int(q, 6);
-          const inner = shape.slice(qdim + 1).reduce((a, b) => a * b, 1);
-          const channels = shape[qdim] ?? 1;
-          tensor.data = Float32Array.from({ length: n }, (_, i) => {
-            const ch = scale.length === 1 ? 0 : Math.floor(i / inner) % channels;
-            const v = type === 'int8' ? dv.getInt8(i) : dv.getUint8(i);
-            return scale[ch] * (v - (zero[scale.length === 1 ? 0 : ch] ?? 0));
-          });
-          tensor.type = 'float32';
+          // An int32 constant without scales is an integer (sizes, pads, axes); with scales it is a quantized bias.
+          if (type === 'int32' && !scale.length) tensor.data = Int32Array.from({ length: n }, (_, i) => dv.getInt32(4 * i, true));
+          else {
+            if (!scale.length) throw new Error(`tensor ${tensor.name}: ${type} constant without quantization scale`);
+            const zero = longs(q, 3);
+            const qdim = int(q, 6);
+            const inner = shape.slice(qdim + 1).reduce((a, b) => a * b, 1);
+            const channels = shape[qdim] ?? 1;
+            if (scale.length !== 1 && scale.length !== channels) throw new Error(`tensor ${tensor.name}: ${scale.length} quantization scales for ${channels} channels`);
+            tensor.data = Float32Array.from({ length: n }, (_, i) => {
+              const ch = scale.length === 1 ? 0 : Math.floor(i / inner) % channels;
+              const v = type === 'int8' ? dv.getInt8(i) : type === 'uint8' ? dv.getUint8(i) : dv.getInt32(4 * i, true);
+              return scale[ch] * (v - (zero[scale.length === 1 ? 0 : ch] ?? 0));
+            });
+            tensor.type = 'float32';
+          }
         }
       }
       return tensor;

@@ -1,0 +1,102 @@
+// The arbitrary-style networks in Node: paintings by file or by name, style vectors cached by the
+// painting's content hash (the predictor runs once per painting, across runs), and one call that gives
+// a TransformModel for a painting, a mix of paintings, and a strength.
+import { existsSync, readdirSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import * as G from '../graph/index.js';
+import { loadImage, type RgbImage } from '../io/image.js';
+import { ARBITRARY, arbitraryOnnx } from '../models/magenta.js';
+import { ModelStore, cached, sha256 } from '../models/resolver.js';
+import { StylePredictor, arbitraryTransformModel, mixStyles, styleAtStrength, type StyleVector } from './arbitrary.js';
+import type { TransformModel } from './stylizer.js';
+
+/** Paintings decode at most this large: the predictor sees a 256-px square, and a huge painting should cost little. */
+const PAINTING_SIDE = 768;
+
+/** The bundled paintings (../shared/images/styles beside the models folder), by name. */
+export function paintingsDir(store: ModelStore): string {
+  return path.join(store.dir, '..', 'images', 'styles');
+}
+
+export function paintingNames(store: ModelStore): string[] {
+  const dir = paintingsDir(store);
+  return existsSync(dir) ? readdirSync(dir).filter((f) => /\.(jpe?g|png|webp|tiff?)$/i.test(f)).map((f) => f.replace(/\.[^.]+$/, '')).sort() : [];
+}
+
+/** A painting spec: an image file, else a bundled painting's name (`starry_night`). */
+export function resolvePainting(spec: string, store: ModelStore): string {
+  if (existsSync(spec) || !/^[\w-]+$/.test(spec)) return spec;
+  const dir = paintingsDir(store);
+  const hit = existsSync(dir) ? readdirSync(dir).find((f) => f.replace(/\.[^.]+$/, '') === spec) : undefined;
+  if (hit) return path.join(dir, hit);
+  const names = paintingNames(store);
+  throw new Error(`--style ${spec}: no such file, and not a bundled painting (${names.length ? names.join(', ') : `none in ${dir}`})`);
+}
+
+export interface ArbitraryOptions {
+  /** Weights of the paintings when several are mixed (normalized to sum 1; default equal). */
+  weights?: readonly number[];
+  /** 0..1: the painting's style vector interpolated toward the photo's own (default 1: the painting's). */
+  strength?: number;
+}
+
+/** The two networks, loaded once; style vectors computed once per painting (memory and disk cache). */
+export class ArbitraryStylist {
+  private readonly memo = new Map<string, StyleVector>();
+  private constructor(
+    readonly predictor: StylePredictor,
+    readonly transfer: Uint8Array,
+    private readonly predictorKey: string,
+  ) {}
+
+  static async load(store = new ModelStore(), runtime = new G.Runtime()): Promise<ArbitraryStylist> {
+    const [p, t] = [await arbitraryOnnx('predictor', store), await arbitraryOnnx('transfer', store)];
+    return new ArbitraryStylist(new StylePredictor(p, runtime), t, sha256(p).slice(0, 16));
+  }
+
+  /** The style vector of an image file (a painting, or a photo for strength), by content hash. */
+  async styleOfFile(file: string): Promise<StyleVector> {
+    let bytes: Uint8Array;
+    try {
+      bytes = await readFile(file);
+    } catch {
+      throw new Error(`${file}: no such file`);
+    }
+    const hash = sha256(bytes);
+    const hit = this.memo.get(hash);
+    if (hit) return hit;
+    const { bytes: vec } = await cached(`style-${hash.slice(0, 24)}.f32`, `${hash}:${this.predictorKey}`, async () => {
+      const v = await this.predictor.predict(await loadImage(file, { maxSide: PAINTING_SIDE }));
+      return new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+    });
+    const v = new Float32Array(Uint8Array.from(vec).buffer);
+    if (v.length !== ARBITRARY.styleSize || v.some((x) => !Number.isFinite(x))) throw new Error(`${file}: the style predictor gave no usable style vector`);
+    this.memo.set(hash, v);
+    return v;
+  }
+
+  /** The style vector of an image in memory (the photo itself, for strength): not cached. */
+  styleOf(img: RgbImage): Promise<StyleVector> {
+    return this.predictor.predict(img);
+  }
+
+  /** The paintings' mixed vector, at `strength` toward the photo's own vector. */
+  async styleFor(paintings: readonly string[], photo: RgbImage | undefined, o: ArbitraryOptions = {}): Promise<StyleVector> {
+    const mixed = mixStyles(await Promise.all(paintings.map((f) => this.styleOfFile(f))), o.weights);
+    const strength = o.strength ?? 1;
+    if (strength >= 1) return mixed;
+    if (!photo) throw new Error('a strength below 1 needs the photo');
+    return styleAtStrength(mixed, await this.styleOf(photo), strength);
+  }
+
+  readonly licence = ARBITRARY.licence;
+
+  model(style: StyleVector, name: string): TransformModel {
+    return arbitraryTransformModel(this.transfer, style, name);
+  }
+
+  release(): Promise<void> {
+    return this.predictor.release();
+  }
+}
