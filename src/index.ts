@@ -1,12 +1,16 @@
 // depthstyle library entry point: a few verbs with typed options.
 //   optimize({ content, styles, ... })      optimization-based (Gatys + depth loss)
 //   stylize(img, await loadTransformModel('model.onnx'))  one-pass transform networks
+//   stylizeWithPainting(img, 'painting.jpg')  any painting in one pass (the arbitrary-style network)
 //   train({ style, data, ... })              train a depth-preserving transform network
 //   new DepthEstimator(model, runtime).estimate(img)
 // The graph engine (IR, autodiff, ONNX emission, ORT runtime) is under `engine`.
 export { optimize, OPTIMIZE_DEFAULTS, type OptimizeOptions, type OptimizeResult, type OptimizeProgress } from './stylize/optimize.js';
 export { Stylizer, stylize, type TransformModel, type StylizeOptions } from './stylize/stylize.js';
 export { loadTransformModel } from './stylize/models.js';
+export { stylizeWithPainting, ArbitraryStylist, resolvePainting, paintingNames, type PaintingStylizeOptions } from './stylize/arbitrary.node.js';
+export { StylePredictor, arbitraryTransformModel, mixStyles, styleAtStrength, type StyleVector } from './stylize/arbitrary.js';
+export { arbitraryOnnx, ARBITRARY } from './models/magenta.js';
 export { train, TRAIN_DEFAULTS, type TrainOptions, type TrainStep } from './train/train.js';
 export { exportTransformNet } from './nn/export.js';
 export { evaluatePair, type EvalReport } from './eval/evaluate.js';

@@ -102,6 +102,18 @@ test('mixing and strength act on style vectors: weights normalize, strength 0 is
   assert.ok(d0 < d5 && d5 < d1, 'lower strength stays nearer the photo');
 });
 
+test('library: stylizeWithPainting mixes paintings by name or file in one call, as the parts do', async () => {
+  const { stylizeWithPainting } = await import('../src/index.js');
+  const img = await loadPhoto('stata.jpg', [128, 96]);
+  const out = await stylizeWithPainting(img, ['wave', painting('udnie.jpg')], { weights: [3, 1], store, runtime });
+  const style = mixStyles([await predictor.predict(await loadImage(painting('wave.jpg'))), await predictor.predict(await loadImage(painting('udnie.jpg')))], [0.75, 0.25]);
+  const parts = await new Stylizer(arbitraryTransformModel(transferOnnx, style), runtime).stylize(img);
+  assert.deepEqual([out.width, out.height], [128, 96]);
+  // (the library decodes paintings shrunk on load, so the vectors differ by resampling only)
+  const d = out.data.reduce((a, v, i) => a + Math.abs(v - parts.data[i]), 0) / out.data.length;
+  assert.ok(d < 0.5, `library vs parts: mean difference ${d} (0–255)`);
+});
+
 // ---------------------------------------------------------------- the command line
 
 const BIN = path.join(packageRoot(), 'bin', 'depthstyle.js');

@@ -9,7 +9,8 @@ import { loadImage, type RgbImage } from '../io/image.js';
 import { ARBITRARY, arbitraryOnnx } from '../models/magenta.js';
 import { ModelStore, cached, sha256 } from '../models/resolver.js';
 import { StylePredictor, arbitraryTransformModel, mixStyles, styleAtStrength, type StyleVector } from './arbitrary.js';
-import type { TransformModel } from './stylizer.js';
+import { Stylizer, finishStylization, type StylizeOptions, type TransformModel } from './stylizer.js';
+import { loadDepthModel } from '../models/depth.js';
 
 /** Paintings decode at most this large: the predictor sees a 256-px square, and a huge painting should cost little. */
 const PAINTING_SIDE = 768;
@@ -98,5 +99,34 @@ export class ArbitraryStylist {
 
   release(): Promise<void> {
     return this.predictor.release();
+  }
+}
+
+export interface PaintingStylizeOptions extends Omit<StylizeOptions, 'strength'> {
+  /** Weights of the paintings when several are mixed (default equal). */
+  weights?: readonly number[];
+  /** 0..1: the painting's style vector toward the photo's own (the authors' strength, not a pixel blend) [1]. */
+  strength?: number;
+  /** Where the model files are (default: the resolver's). */
+  store?: ModelStore;
+}
+
+/**
+ * One call for any painting: `stylizeWithPainting(photo, 'my-painting.jpg')`, or several paintings mixed
+ * (`['starry_night', 'wave']`, weights), any photo size (tiles with whole-image statistics).
+ */
+export async function stylizeWithPainting(image: RgbImage, paintings: string | readonly string[], o: PaintingStylizeOptions = {}): Promise<RgbImage> {
+  const store = o.store ?? new ModelStore();
+  const runtime = o.runtime ?? new G.Runtime();
+  const files = (typeof paintings === 'string' ? [paintings] : paintings).map((p) => resolvePainting(p, store));
+  const stylist = await ArbitraryStylist.load(store, runtime);
+  try {
+    const style = await stylist.styleFor(files, image, { weights: o.weights, strength: o.strength });
+    const s = new Stylizer(stylist.model(style, files.map((f) => path.basename(f)).join('+')), runtime, { margin: o.margin });
+    const out = await s.stylizeLarge(image, { tile: o.tile });
+    await s.release();
+    return finishStylization(out, image, { ...o, strength: 1, runtime, depthModel: o.depthStrength ? (o.depthModel ?? (await loadDepthModel('pydnet-v2', { store }))) : undefined });
+  } finally {
+    await stylist.release();
   }
 }
