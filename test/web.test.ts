@@ -17,6 +17,7 @@ import { transformModelFromOnnx } from '../src/stylize/onnx-model.js';
 import { blendToward, stylize } from '../src/stylize/stylize.js';
 import { loadTransformOnnx } from '../src/stylize/models.js';
 import { photo, runtime, store } from './support/fixtures.js';
+import { stylizeWithPainting } from '../src/stylize/arbitrary.node.js';
 
 const OUT = path.join(packageRoot(), 'out', 'web');
 
@@ -144,4 +145,83 @@ test('the page stylizes an uploaded photo on WebAssembly like the Node stylizer,
   assert.match((await page.textContent('#message')) ?? '', /notes\.txt: not an image/);
   assert.equal(await page.evaluate(() => document.body.dataset.renders), '2');
   assert.deepEqual(errors, []);
+});
+
+test('any painting in the page: a bundled one, strength in style-vector space, an uploaded painting mixed with another — as in Node', async () => {
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`${server.url}/?backend=wasm`);
+  await page.waitForSelector('body[data-status="Choose a photo"]', { timeout: 60_000 });
+  const photoImg = await loadImage(photoFile);
+  const near = async (label: string, expected: Promise<RgbImage>) => {
+    const d = diff(await resultPixels(), await expected);
+    assert.ok(d.mean < 0.5 && d.max <= 4, `${label}, page vs Node: mean ${d.mean.toFixed(3)}, max ${d.max} (0–255)`);
+  };
+  await page.click('#gallery button[data-painting="wave"]');
+  await page.setInputFiles('#photo', photoFile);
+  await page.waitForSelector('body[data-renders="1"]', { timeout: 180_000 });
+  await near('wave', stylizeWithPainting(photoImg, 'wave', { store, runtime }));
+  assert.match((await page.getAttribute('#download-png', 'download')) ?? '', /^photo-wave\.png$/);
+
+  // Strength 0.5 re-runs the transfer network with the vector halfway to the photo's own (not a pixel blend).
+  await page.$eval('#strength', (el) => {
+    (el as HTMLInputElement).value = '0.5';
+    el.dispatchEvent(new Event('change'));
+  });
+  await page.waitForSelector('body[data-renders="2"]', { timeout: 60_000 });
+  const half = stylizeWithPainting(photoImg, 'wave', { store, runtime, strength: 0.5 });
+  await near('wave at strength 0.5', half);
+  const blend = blendToward(await stylizeWithPainting(photoImg, 'wave', { store, runtime }), photoImg, 0.5);
+  assert.ok(diff(await resultPixels(), blend).mean > 2, 'strength is not the pixel blend');
+
+  // The user's own painting, then mixed 70/30 with Udnie.
+  const own = path.join(OUT, 'my-painting.png');
+  await writeFile(own, await sharp(path.join(store.dir, '..', 'images', 'styles', 'composition_vii.jpg')).resize(180, 140).png().toBuffer());
+  await page.$eval('#strength', (el) => {
+    (el as HTMLInputElement).value = '1';
+  });
+  await page.setInputFiles('#painting', own);
+  await page.waitForSelector('body[data-renders="3"]', { timeout: 60_000 });
+  await near('uploaded painting', stylizeWithPainting(photoImg, own, { store, runtime }));
+  await page.$eval('#mix-weight', (el) => {
+    (el as HTMLInputElement).value = '0.3';
+  });
+  await page.selectOption('#mix', 'udnie');
+  await page.waitForSelector('body[data-renders="4"]', { timeout: 60_000 });
+  await near('uploaded + udnie 70/30', stylizeWithPainting(photoImg, [own, 'udnie'], { store, runtime, weights: [0.7, 0.3] }));
+
+  // A painting that is not an image: one line in the page, the gallery unchanged.
+  await page.setInputFiles('#painting', { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('not a painting') });
+  await page.waitForSelector('body[data-status="error"]', { timeout: 30_000 });
+  assert.match((await page.textContent('#message')) ?? '', /notes\.txt: not an image/);
+  assert.equal(await page.$$eval('#gallery button[data-painting="notes.txt"]', (b) => b.length), 0);
+  await page.screenshot({ path: path.join(OUT, 'screenshot-painting.png'), fullPage: true });
+  assert.deepEqual(errors, []);
+});
+
+test('the API stylizes with a painting by name or a multipart upload, with the same limits and one-line errors', async () => {
+  const body = await sharp(photoFile).jpeg().toBuffer();
+  let r = await fetch(`${server.url}/api/stylize?style=wave`, { method: 'POST', body });
+  assert.equal(r.status, 200, await r.clone().text());
+  assert.equal(r.headers.get('content-type'), 'image/png');
+  const form = new FormData();
+  form.set('photo', new Blob([Uint8Array.from(body)]), 'p.jpg');
+  form.set('painting', new Blob([Uint8Array.from(await sharp(path.join(store.dir, '..', 'images', 'styles', 'udnie.jpg')).resize(100).png().toBuffer())]), 'u.png');
+  r = await fetch(`${server.url}/api/stylize?strength=0.7`, { method: 'POST', body: form });
+  assert.equal(r.status, 200, await r.clone().text());
+  const bad = new FormData();
+  bad.set('photo', new Blob([Uint8Array.from(body)]), 'p.jpg');
+  bad.set('painting', new Blob(['not a painting']), 'x.jpg');
+  const cases: [Promise<Response>, number, RegExp][] = [
+    [fetch(`${server.url}/api/stylize`, { method: 'POST', body: bad }), 415, /painting: not an image/],
+    [fetch(`${server.url}/api/stylize?style=no_such`, { method: 'POST', body }), 404, /unknown painting "no_such"/],
+    [fetch(`${server.url}/api/stylize?style=wave&model=scream-depth`, { method: 'POST', body }), 400, /not both/],
+    [fetch(`${server.url}/api/stylize?style=wave,udnie&styleWeights=1`, { method: 'POST', body }), 400, /styleWeights/],
+  ];
+  for (const [p, status, re] of cases) {
+    const res = await p;
+    const text = await res.text();
+    assert.equal(res.status, status, text);
+    assert.match((JSON.parse(text) as { error: string }).error, re);
+  }
 });

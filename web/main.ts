@@ -10,6 +10,7 @@ import { depthAgreement } from '../src/eval/metrics.js';
 import { depthEdgeCue, resampledAgreement } from '../src/eval/robust.js';
 import { transformModelFromOnnx } from '../src/stylize/onnx-model.js';
 import { Stylizer, finishStylization, type StylizeOptions, type TransformModel } from '../src/stylize/stylizer.js';
+import { StylePredictor, arbitraryTransformModel, mixStyles, styleAtStrength, type StyleVector } from '../src/stylize/arbitrary.js';
 
 /** One entry of GET /api/models. */
 interface ModelEntry {
@@ -20,16 +21,31 @@ interface ModelEntry {
   thumbnail: string | null;
   licence: string;
 }
+/** A painting for the arbitrary-style network: bundled (its 256-px square from the server) or the user's own file. */
+interface PaintingEntry {
+  name: string;
+  thumbnail: string | null;
+  square?: string;
+  file?: Blob;
+}
 interface ModelList {
   models: ModelEntry[];
   depth: { name: 'pydnet-v2'; onnx: string; licence: string };
+  arbitrary: { licence: string; predictor: string; transfer: string; paintings: PaintingEntry[] };
 }
+/** Uploaded paintings are decoded at most this large (as Node does), then their central square goes to the predictor. */
+const PAINTING_SIDE = 768;
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const ui = {
   photo: $<HTMLInputElement>('photo'),
   drop: $<HTMLLabelElement>('drop'),
   gallery: $<HTMLDivElement>('gallery'),
+  painting: $<HTMLInputElement>('painting'),
+  mix: $<HTMLSelectElement>('mix'),
+  mixWeight: $<HTMLInputElement>('mix-weight'),
+  mixValue: $<HTMLOutputElement>('mix-value'),
+  arbitraryLicence: $<HTMLElement>('arbitrary-licence'),
   strength: $<HTMLInputElement>('strength'),
   strengthValue: $<HTMLOutputElement>('strength-value'),
   depthGuided: $<HTMLInputElement>('depth-guided'),
@@ -55,7 +71,15 @@ const ui = {
 
 const state: {
   models: ModelEntry[];
+  paintings: PaintingEntry[];
   chosen?: ModelEntry;
+  /** When a painting is chosen instead of a model: the arbitrary-style network paints with it. */
+  chosenPainting?: PaintingEntry;
+  arbitrary?: { predictor: string; transfer: string };
+  networks?: Promise<{ predictor: StylePredictor; transfer: Uint8Array }>;
+  /** Style vectors by painting, and the photo's own (for strength): the predictor runs once each. */
+  vectors: Map<PaintingEntry, Promise<StyleVector>>;
+  photoVector?: Promise<StyleVector>;
   photo?: RgbImage;
   /** The network's output before strength and colour: sliders only redo what follows it. */
   stylized?: RgbImage;
@@ -64,7 +88,7 @@ const state: {
   loaded: Map<string, Promise<TransformModel>>;
   /** Finished renders, for scripts and tests: each slider change that completes adds one. */
   renders: number;
-} = { models: [], loaded: new Map(), renders: 0 };
+} = { models: [], paintings: [], vectors: new Map(), loaded: new Map(), renders: 0 };
 
 function say(message: string, progress?: number, error = false): void {
   ui.message.textContent = message;
@@ -99,14 +123,17 @@ function draw(canvas: HTMLCanvasElement, img: RgbImage): void {
 }
 
 /** Decodes a photo (EXIF orientation applied by the browser), shrunk to the chosen long side. */
-async function readPhoto(file: Blob): Promise<RgbImage> {
+function readPhoto(file: Blob): Promise<RgbImage> {
+  return decodeBlob(file, Number(ui.maxSide.value), 'the photo');
+}
+
+async function decodeBlob(file: Blob, side: number, what: string): Promise<RgbImage> {
   const bitmap = await createImageBitmap(file).catch(() => {
-    throw new Error(`${(file as File).name ?? 'the file'}: not an image this browser can read`);
+    throw new Error(`${(file as File).name ?? what}: not an image this browser can read`);
   });
-  const side = Number(ui.maxSide.value);
   const k = Math.min(1, side / Math.max(bitmap.width, bitmap.height));
   const [w, h] = [Math.max(1, Math.round(bitmap.width * k)), Math.max(1, Math.round(bitmap.height * k))];
-  if (Math.min(w, h) < 16) throw new Error(`the photo is ${w}×${h}; depthstyle needs at least 16 px per side`);
+  if (Math.min(w, h) < 16) throw new Error(`${what} is ${w}×${h}; depthstyle needs at least 16 px per side`);
   const canvas = new OffscreenCanvas(w, h);
   const ctx = canvas.getContext('2d')!;
   ctx.imageSmoothingQuality = 'high';
@@ -125,12 +152,49 @@ function modelFor(entry: ModelEntry): Promise<TransformModel> {
   return m;
 }
 
+function networks(): Promise<{ predictor: StylePredictor; transfer: Uint8Array }> {
+  state.networks ??= (async () => {
+    const [p, t] = await Promise.all([fetchBytes(state.arbitrary!.predictor), fetchBytes(state.arbitrary!.transfer)]);
+    return { predictor: new StylePredictor(p, state.runtime!), transfer: t };
+  })();
+  state.networks.catch(() => (state.networks = undefined));
+  return state.networks;
+}
+
+function vectorOf(p: PaintingEntry): Promise<StyleVector> {
+  let v = state.vectors.get(p);
+  if (!v) {
+    v = (async () => {
+      const img = p.file ? await decodeBlob(p.file, PAINTING_SIDE, 'the painting') : await decodeBlob(new Blob([Uint8Array.from(await fetchBytes(p.square!))]), 256, p.name);
+      return (await networks()).predictor.predict(img);
+    })();
+    v.catch(() => state.vectors.delete(p));
+    state.vectors.set(p, v);
+  }
+  return v;
+}
+
+/** The chosen painting's vector, mixed with a second one, at the strength slider toward the photo's own vector. */
+async function paintingStyle(p: PaintingEntry, photo: RgbImage): Promise<StyleVector> {
+  let v = await vectorOf(p);
+  const other = state.paintings.find((q) => q.name === ui.mix.value);
+  if (other && other !== p) {
+    const w = Number(ui.mixWeight.value);
+    v = mixStyles([v, await vectorOf(other)], [1 - w, w]);
+  }
+  const k = Number(ui.strength.value);
+  if (k >= 1) return v;
+  state.photoVector ??= networks().then((n) => n.predictor.predict(photo));
+  return styleAtStrength(v, await state.photoVector, k);
+}
+
 function finishOptions(): Pick<StylizeOptions, 'strength' | 'depthStrength' | 'preserveColor'> {
   const near = Number(ui.near.value);
   const far = Number(ui.far.value);
   if (ui.depthGuided.checked && !(near >= 0 && near <= 1 && far >= 0 && far <= 1)) throw new Error('depth-guided strength: near and far must be from 0 to 1');
   return {
-    strength: Number(ui.strength.value),
+    // A painting's strength acts on its style vector (the network re-runs), not as a pixel blend.
+    strength: state.chosenPainting ? 1 : Number(ui.strength.value),
     depthStrength: ui.depthGuided.checked ? { near, far } : undefined,
     preserveColor: ui.preserveColor.value as StylizeOptions['preserveColor'],
   };
@@ -201,13 +265,39 @@ function refinish(): Promise<void> {
 
 async function stylizeNow(): Promise<void> {
   const file = ui.photo.files?.[0];
-  if (!file || !state.chosen || !state.runtime) return;
+  if (!file || !(state.chosen || state.chosenPainting) || !state.runtime) return;
   ui.run.disabled = true;
   try {
     say('Reading the photo…', 0.02);
     const photo = await readPhoto(file);
-    say(`Loading ${state.chosen.name}…`, 0.05);
-    const model = await modelFor(state.chosen);
+    if (photo !== state.photo) state.photoVector = undefined;
+    await runNetwork(photo);
+  } catch (err) {
+    say((err as Error).message, undefined, true);
+  } finally {
+    ui.run.disabled = false;
+  }
+}
+
+/** The network on the photo (for a painting: its style vector first), then what follows it. */
+let networkRun: Promise<void> = Promise.resolve();
+function runNetwork(photo: RgbImage): Promise<void> {
+  networkRun = networkRun.then(() => runNetworkNow(photo));
+  return networkRun;
+}
+
+async function runNetworkNow(photo: RgbImage): Promise<void> {
+  if (!state.runtime) return;
+  try {
+    let model: TransformModel;
+    if (state.chosenPainting) {
+      say(`Reading the style of ${state.chosenPainting.name}…`, 0.05);
+      const style = await paintingStyle(state.chosenPainting, photo);
+      model = arbitraryTransformModel((await networks()).transfer, style, state.chosenPainting.name);
+    } else {
+      say(`Loading ${state.chosen!.name}…`, 0.05);
+      model = await modelFor(state.chosen!);
+    }
     say('Stylizing…', 0.1);
     const stylizer = new Stylizer(model, state.runtime);
     try {
@@ -218,16 +308,44 @@ async function stylizeNow(): Promise<void> {
     state.photo = photo;
     draw(ui.before, photo);
     ui.result.hidden = false;
+    const stem = (s: string) => s.replace(/\.[^.]*$/, '').replace(/[^\w-]+/g, '_');
+    const base = `${stem((ui.photo.files?.[0] as File | undefined)?.name ?? 'photo')}-${stem(state.chosenPainting?.name ?? state.chosen!.name)}`;
+    ui.png.download = `${base}.png`;
+    ui.jpeg.download = `${base}.jpg`;
     await refinish();
   } catch (err) {
     say((err as Error).message, undefined, true);
-  } finally {
-    ui.run.disabled = false;
   }
+}
+
+function choose(button: HTMLElement, model?: ModelEntry, painting?: PaintingEntry): void {
+  state.chosen = model;
+  state.chosenPainting = painting;
+  for (const o of ui.gallery.children) o.setAttribute('aria-checked', String(o === button));
+  ui.run.disabled = !ui.photo.files?.length;
+}
+
+function paintingButton(p: PaintingEntry): HTMLButtonElement {
+  const b = document.createElement('button');
+  b.type = 'button';
+  b.setAttribute('role', 'radio');
+  b.dataset.painting = p.name;
+  b.title = `${p.name} — any painting, through the arbitrary-style network`;
+  const pic = p.thumbnail ? Object.assign(document.createElement('img'), { src: p.thumbnail, alt: p.name }) : Object.assign(document.createElement('span'), { className: 'none' });
+  b.append(pic, document.createTextNode(`${p.name} (any painting)`));
+  b.onclick = () => choose(b, undefined, p);
+  return b;
+}
+
+function renderMixOptions(): void {
+  const keep = ui.mix.value;
+  ui.mix.replaceChildren(Object.assign(document.createElement('option'), { value: '', textContent: 'nothing' }), ...state.paintings.map((p) => Object.assign(document.createElement('option'), { value: p.name, textContent: p.name })));
+  ui.mix.value = keep;
 }
 
 function renderGallery(): void {
   ui.gallery.replaceChildren(
+    ...state.paintings.map(paintingButton),
     ...state.models.map((m) => {
       const b = document.createElement('button');
       b.type = 'button';
@@ -236,25 +354,25 @@ function renderGallery(): void {
       b.title = `${m.name}\n${m.licence}`;
       const pic = m.thumbnail ? Object.assign(document.createElement('img'), { src: m.thumbnail, alt: m.metadata.style ?? m.name }) : Object.assign(document.createElement('span'), { className: 'none' });
       b.append(pic, document.createTextNode(m.name));
-      b.onclick = () => {
-        state.chosen = m;
-        for (const o of ui.gallery.children) o.setAttribute('aria-checked', String(o === b));
-        ui.run.disabled = !ui.photo.files?.length;
-      };
+      b.onclick = () => choose(b, m);
       return b;
     }),
   );
-  (ui.gallery.firstElementChild as HTMLButtonElement | null)?.click();
+  renderMixOptions();
+  (ui.gallery.querySelector('button[data-model]') as HTMLButtonElement | null)?.click();
 }
 
 async function main(): Promise<void> {
   try {
     const list = (await (await fetch('/api/models')).json()) as ModelList;
     state.models = list.models;
+    state.paintings = list.arbitrary.paintings;
+    state.arbitrary = list.arbitrary;
+    ui.arbitraryLicence.textContent = `Any painting: ${list.arbitrary.licence}`;
     renderGallery();
     state.runtime = await chooseRuntime();
     state.depthModel = fetchBytes(list.depth.onnx).then((b) => builtinDepthModelFromOnnx('pydnet-v2', b));
-    ui.licences.textContent = `Models: ${[...new Set(list.models.map((m) => m.licence))].join(' · ')} · Depth: ${list.depth.licence}`;
+    ui.licences.textContent = `Models: ${[...new Set(list.models.map((m) => m.licence))].join(' · ')} · Any painting: ${list.arbitrary.licence} · Depth: ${list.depth.licence}`;
     say('Choose a photo', 0);
   } catch (err) {
     say(`cannot start: ${(err as Error).message}`, undefined, true);
@@ -280,7 +398,31 @@ async function main(): Promise<void> {
     }
   });
   ui.strength.oninput = () => (ui.strengthValue.textContent = Number(ui.strength.value).toFixed(2));
-  for (const el of [ui.strength, ui.depthGuided, ui.near, ui.far, ui.preserveColor]) el.addEventListener('change', () => void refinish());
+  ui.mixWeight.oninput = () => (ui.mixValue.textContent = Number(ui.mixWeight.value).toFixed(2));
+  // With a painting, strength and mixing change its style vector: only the transfer network runs again.
+  const again = () => (state.chosenPainting && state.photo ? void runNetwork(state.photo) : void refinish());
+  ui.strength.addEventListener('change', again);
+  for (const el of [ui.mix, ui.mixWeight]) el.addEventListener('change', () => state.chosenPainting && state.photo && void runNetwork(state.photo));
+  for (const el of [ui.depthGuided, ui.near, ui.far, ui.preserveColor]) el.addEventListener('change', () => void refinish());
+  ui.painting.onchange = () => {
+    const file = ui.painting.files?.[0];
+    if (!file) return;
+    const own: PaintingEntry = { name: file.name, thumbnail: URL.createObjectURL(file), file };
+    // Checked now (decoded, style predicted), so a bad file is one line in the page and the gallery stays as it was.
+    say(`Reading the style of ${file.name}…`, 0.02);
+    vectorOf(own).then(
+      () => {
+        state.paintings.push(own);
+        const b = paintingButton(own);
+        ui.gallery.prepend(b);
+        renderMixOptions();
+        choose(b, undefined, own);
+        if (state.photo) void runNetwork(state.photo);
+        else say('Choose a photo', 0);
+      },
+      (err: Error) => say(err.message, undefined, true),
+    );
+  };
   ui.split.oninput = () => (ui.after.style.clipPath = `inset(0 0 0 ${ui.split.value}%)`);
   ui.split.dispatchEvent(new Event('input'));
 }

@@ -7,19 +7,12 @@ import * as G from '../graph/index.js';
 import { readTflite } from './tflite.js';
 import { buildTfliteGraph } from './tflite-graph.js';
 import { ModelStore, cached } from './resolver.js';
+import { ARBITRARY } from './magenta-spec.js';
+
+export { ARBITRARY } from './magenta-spec.js';
 
 /** Bump when the conversion changes, to invalidate cached ONNX files. */
 const CONVERTER_VERSION = 1;
-
-export const ARBITRARY = {
-  predictor: { file: 'magenta-arbitrary/style_predict_quantized_256.tflite', onnx: 'magenta-style-predictor.onnx', side: 256 },
-  transfer: { file: 'magenta-arbitrary/style_transfer_f16_384.tflite', onnx: 'magenta-style-transfer.onnx', side: 384 },
-  /** Length of a style vector. */
-  styleSize: 100,
-  /** The transfer network's two stride-2 convolutions and two ×2 upsamplings: sizes must be multiples of 4. */
-  sizeMultiple: 4,
-  licence: 'Magenta arbitrary-style networks (Ghiasi et al., BMVC 2017): Apache-2.0',
-} as const;
 
 export type ArbitraryNet = 'predictor' | 'transfer';
 

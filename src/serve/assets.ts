@@ -13,6 +13,9 @@ import { builtinDepthOnnx, BUILTIN_DEPTH_MODELS } from '../models/depth.js';
 import { BASELINE_STYLES, type BaselineStyle } from '../models/johnson.js';
 import { packageRoot, type ModelStore } from '../models/resolver.js';
 import { baselineOnnx } from '../stylize/models.js';
+import { arbitraryOnnx } from '../models/magenta.js';
+import { paintingNames, paintingsDir, paintingSquare, resolvePainting } from '../stylize/arbitrary.node.js';
+import { toInterleaved8 } from '../io/image.js';
 import { buildWebApp } from './web-app.js';
 
 /** Headers for every answer: cross-origin isolation (SharedArrayBuffer, so WASM threads) and no MIME sniffing. */
@@ -31,6 +34,7 @@ const MIME: Record<string, string> = {
   '.wasm': 'application/wasm',
   '.onnx': 'application/octet-stream',
   '.jpg': 'image/jpeg',
+  '.png': 'image/png',
 };
 
 /** The painting of each baseline, as named in ../shared/images/styles (La Muse is not there). */
@@ -58,7 +62,7 @@ export async function pageAssets(zoo: string, store: ModelStore): Promise<Assets
   const root = packageRoot();
   const app = await buildWebApp();
   const ortDir = path.dirname(createRequire(import.meta.url).resolve('onnxruntime-web'));
-  const paintings = path.join(store.dir, '..', 'images', 'styles');
+  const paintings = paintingsDir(store);
   const thumbs = new Map<string, Promise<Uint8Array>>();
   const fixed: Record<string, () => Promise<Uint8Array>> = {
     '/': () => readFile(path.join(root, 'web', 'index.html')),
@@ -69,6 +73,16 @@ export async function pageAssets(zoo: string, store: ModelStore): Promise<Assets
     [/^\/ort\/(ort-wasm[\w.-]*\.(?:wasm|mjs))$/, (m) => readFile(path.join(ortDir, m[1]))],
     [/^\/models\/([\w.-]+)\.onnx$/, (m) => readFile(path.join(zoo, `${m[1]}.onnx`))],
     [/^\/models\/baseline\/([\w]+)\.onnx$/, async (m) => ((BASELINE_STYLES as readonly string[]).includes(m[1]) ? baselineOnnx(m[1] as BaselineStyle, store) : undefined)],
+    [/^\/models\/arbitrary\/(predictor|transfer)\.onnx$/, (m) => arbitraryOnnx(m[1] as 'predictor' | 'transfer', store)],
+    // A bundled painting as the style predictor sees it (256-px square, lossless), so the page predicts what Node does.
+    [
+      /^\/paintings\/([\w-]+)\.png$/,
+      async (m) => {
+        if (!paintingNames(store).includes(m[1])) return undefined;
+        const sq = await paintingSquare(resolvePainting(m[1], store));
+        return sharp(toInterleaved8(sq), { raw: { width: sq.width, height: sq.height, channels: 3 } }).png().toBuffer();
+      },
+    ],
     [/^\/models\/depth\/([\w-]+)\.onnx$/, async (m) => (m[1] in BUILTIN_DEPTH_MODELS ? builtinDepthOnnx(m[1] as keyof typeof BUILTIN_DEPTH_MODELS, { store }) : undefined)],
     [
       /^\/styles\/([\w-]+)\.jpg$/,

@@ -16,6 +16,9 @@ import { parseDepthStrength } from '../stylize/depth-strength.js';
 import { loadTransformModel, zooDir, zooModels } from '../stylize/models.js';
 import { Stylizer, finishStylization, type TransformModel } from '../stylize/stylize.js';
 import { BASELINE_LICENCE, ISOLATION_HEADERS, pageAssets, type Assets } from './assets.js';
+import { ArbitraryStylist, paintingNames, paintingSquare, resolvePainting } from '../stylize/arbitrary.node.js';
+import { mixStyles, styleAtStrength } from '../stylize/arbitrary.js';
+import { ARBITRARY } from '../models/magenta.js';
 
 export interface ServeOptions {
   port?: number;
@@ -160,22 +163,29 @@ export async function serve(o: ServeOptions = {}): Promise<Server> {
     return models.get(name)!;
   };
 
-  const photoOf = async (req: http.IncomingMessage): Promise<RgbImage> => {
-    const body = await readBody(req, maxBody);
+  let arbitrary: Promise<ArbitraryStylist> | undefined;
+  const decodeOrRefuse = async (body: Buffer, what: string): Promise<RgbImage> => {
     try {
-      return await decodeImage(body, 'upload', { maxPixels, maxSide });
+      return await decodeImage(body, what, { maxPixels, maxSide });
     } catch (err) {
       const message = (err as Error).message;
       throw new HttpError(decodeStatus(message), message);
     }
   };
+  const photoOf = async (req: http.IncomingMessage): Promise<RgbImage> => decodeOrRefuse(await readBody(req, maxBody), 'upload');
 
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (assets && !url.pathname.startsWith('/api/') && (await assets.serve(req, res, url.pathname))) return;
     if (req.method === 'GET' && url.pathname === '/api/models') {
       const depth = { name: 'pydnet-v2', onnx: '/models/depth/pydnet-v2.onnx', licence: BUILTIN_DEPTH_MODELS['pydnet-v2'].licence };
-      res.writeHead(200, { ...ISOLATION_HEADERS, 'Content-Type': 'application/json' }).end(JSON.stringify({ models: await listModels(zoo, assets), depth }));
+      const arbitrary = {
+        licence: ARBITRARY.licence,
+        predictor: assets ? '/models/arbitrary/predictor.onnx' : undefined,
+        transfer: assets ? '/models/arbitrary/transfer.onnx' : undefined,
+        paintings: paintingNames(store).map((name) => ({ name, thumbnail: assets?.thumbnail(name) ?? null, square: assets ? `/paintings/${name}.png` : undefined })),
+      };
+      res.writeHead(200, { ...ISOLATION_HEADERS, 'Content-Type': 'application/json' }).end(JSON.stringify({ models: await listModels(zoo, assets), depth, arbitrary }));
       return;
     }
     if (req.method === 'GET' && url.pathname === '/api/health') {
@@ -199,20 +209,60 @@ export async function serve(o: ServeOptions = {}): Promise<Server> {
     const preserveColor = url.searchParams.get('preserveColor') ?? 'none';
     if (!['none', 'luminance', 'histogram'].includes(preserveColor)) throw new HttpError(400, `bad parameter preserveColor="${preserveColor}" (none, luminance or histogram)`);
     const modelName = isStylize ? url.searchParams.get('model') : null;
-    if (isStylize && !modelName) throw new HttpError(400, 'model is required (GET /api/models lists them)');
+    const multipart = /^multipart\/form-data/i.test(req.headers['content-type'] ?? '');
+    // A painting: by name (?style=wave[,udnie]&styleWeights=…) or uploaded (multipart field "painting").
+    const styleNames = isStylize ? url.searchParams.get('style') : null;
+    if (isStylize && modelName && (styleNames || multipart)) throw new HttpError(400, 'give model or a painting (style=NAME or a multipart "painting"), not both');
+    if (isStylize && !modelName && !styleNames && !multipart) throw new HttpError(400, 'model or style is required (GET /api/models lists models and paintings), or POST multipart/form-data with "photo" and "painting"');
+    const names = styleNames?.split(',') ?? [];
+    for (const n of names) if (!paintingNames(store).includes(n)) throw new HttpError(404, `unknown painting "${n}" (GET /api/models lists them under arbitrary.paintings)`);
+    const weights = url.searchParams.get('styleWeights')?.split(',').map(Number);
+    if (weights && (weights.length !== Math.max(1, names.length) || weights.some((w) => !(w >= 0)) || !(weights.reduce((a, b) => a + b, 0) > 0)))
+      throw new HttpError(400, `bad parameter styleWeights: one non-negative weight per painting, not all 0`);
     const model = modelName ? await modelFor(modelName) : undefined;
-    const photo = await photoOf(req);
+    let photo: RgbImage;
+    let uploadedPainting: Buffer | undefined;
+    if (multipart) {
+      if (!isStylize) throw new HttpError(415, `${url.pathname} takes the image itself as the body, not a form`);
+      const form = await new Response(new Uint8Array(await readBody(req, maxBody)), { headers: { 'content-type': req.headers['content-type']! } }).formData().catch(() => {
+        throw new HttpError(400, 'malformed multipart/form-data body');
+      });
+      const field = async (name: string): Promise<Buffer | undefined> => {
+        const f = form.get(name);
+        return f && typeof f !== 'string' ? Buffer.from(await f.arrayBuffer()) : undefined;
+      };
+      const p = await field('photo');
+      if (!p) throw new HttpError(400, 'the form needs a file field "photo" (curl -F photo=@photo.jpg -F painting=@painting.jpg)');
+      uploadedPainting = await field('painting');
+      if (!uploadedPainting && !names.length) throw new HttpError(400, 'the form needs a file field "painting", or give style=NAME');
+      if (uploadedPainting && names.length) throw new HttpError(400, 'give an uploaded painting or style=NAME, not both');
+      photo = await decodeOrRefuse(p, 'photo');
+    } else photo = await photoOf(req);
+    let paintingModel: TransformModel | undefined;
+    if (names.length || uploadedPainting) {
+      const stylist = await (arbitrary ??= ArbitraryStylist.load(store, runtime));
+      const vectors = uploadedPainting
+        ? [await stylist.predictor.predict(await paintingSquare(uploadedPainting, 'painting', maxPixels).catch((err: Error) => {
+            throw new HttpError(decodeStatus(err.message), err.message);
+          }))]
+        : await Promise.all(names.map((n) => stylist.styleOfFile(resolvePainting(n, store))));
+      let style = mixStyles(vectors, weights);
+      if (strength! < 1) style = styleAtStrength(style, await stylist.styleOf(photo), strength!);
+      paintingModel = stylist.model(style, uploadedPainting ? 'uploaded painting' : names.join('+'));
+    }
 
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new HttpError(504, `not done within ${timeoutMs / 1000} s`)), timeoutMs)));
     const work = queue.run(async () => {
-      if (model) {
+      const net = model ?? paintingModel;
+      if (net) {
         // A stylizer per request: its sessions (one per image size) are freed when it is done.
-        const stylizer = new Stylizer(model, runtime);
+        const stylizer = new Stylizer(net, runtime);
         try {
           const out = await stylizer.stylizeLarge(photo);
           const dm = depthStrength ? await (depthModel ??= loadDepthModel('pydnet-v2', { store })) : undefined;
-          return await finishStylization(out, photo, { strength, depthStrength, depthModel: dm, preserveColor: preserveColor as 'none', runtime });
+          // A painting's strength already acted on its style vector.
+          return await finishStylization(out, photo, { strength: paintingModel ? 1 : strength, depthStrength, depthModel: dm, preserveColor: preserveColor as 'none', runtime });
         } finally {
           await stylizer.release();
         }

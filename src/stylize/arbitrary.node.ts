@@ -5,15 +5,21 @@ import { existsSync, readdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as G from '../graph/index.js';
-import { loadImage, type RgbImage } from '../io/image.js';
+import { decodeImage, loadImage, type RgbImage } from '../io/image.js';
 import { ARBITRARY, arbitraryOnnx } from '../models/magenta.js';
 import { ModelStore, cached, sha256 } from '../models/resolver.js';
-import { StylePredictor, arbitraryTransformModel, mixStyles, styleAtStrength, type StyleVector } from './arbitrary.js';
+import { StylePredictor, arbitraryTransformModel, centerSquare, mixStyles, styleAtStrength, type StyleVector } from './arbitrary.js';
 import { Stylizer, finishStylization, type StylizeOptions, type TransformModel } from './stylizer.js';
 import { loadDepthModel } from '../models/depth.js';
 
 /** Paintings decode at most this large: the predictor sees a 256-px square, and a huge painting should cost little. */
 const PAINTING_SIDE = 768;
+
+/** A painting as the predictor sees it: decoded shrunk, its central square at 256 px, 8-bit levels (also what the page is sent). */
+export async function paintingSquare(file: string | Buffer, what = typeof file === 'string' ? file : 'painting', maxPixels?: number): Promise<RgbImage> {
+  const img = typeof file === 'string' ? await loadImage(file, { maxSide: PAINTING_SIDE, maxPixels }) : await decodeImage(file, what, { maxSide: PAINTING_SIDE, maxPixels });
+  return centerSquare(img, ARBITRARY.predictor.side);
+}
 
 /** The bundled paintings (../shared/images/styles beside the models folder), by name. */
 export function paintingsDir(store: ModelStore): string {
@@ -68,7 +74,7 @@ export class ArbitraryStylist {
     const hit = this.memo.get(hash);
     if (hit) return hit;
     const { bytes: vec } = await cached(`style-${hash.slice(0, 24)}.f32`, `${hash}:${this.predictorKey}`, async () => {
-      const v = await this.predictor.predict(await loadImage(file, { maxSide: PAINTING_SIDE }));
+      const v = await this.predictor.predict(await paintingSquare(file));
       return new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
     });
     const v = new Float32Array(Uint8Array.from(vec).buffer);

@@ -3,20 +3,24 @@
 // From ONNX bytes only, so the page runs this same module on onnxruntime-web.
 import * as G from '../graph/index.js';
 import { resizeRgb, type RgbImage } from '../io/rgb.js';
-import { ARBITRARY } from '../models/magenta.js';
+import { ARBITRARY } from '../models/magenta-spec.js';
 import { importOnnx, readOnnx } from '../models/onnx-import.js';
 import type { TransformModel } from './stylizer.js';
 
 export type StyleVector = Float32Array;
 
-/** The central square of an image, resized to `side` (the authors' preprocessing of a painting). */
+/**
+ * The central square of an image, resized to `side` and rounded to 8-bit levels (the authors' preprocessing of a
+ * painting; rounded so that the page, given the same square as a PNG, predicts the very same vector).
+ */
 export function centerSquare(img: RgbImage, side: number): RgbImage {
   const s = Math.min(img.width, img.height);
   const [x0, y0] = [Math.floor((img.width - s) / 2), Math.floor((img.height - s) / 2)];
   const n = img.width * img.height;
   const data = new Float32Array(3 * s * s);
   for (let c = 0; c < 3; c++) for (let y = 0; y < s; y++) data.set(img.data.subarray(c * n + (y0 + y) * img.width + x0, c * n + (y0 + y) * img.width + x0 + s), c * s * s + y * s);
-  return resizeRgb({ width: s, height: s, data }, side, side);
+  const out = resizeRgb({ width: s, height: s, data }, side, side);
+  return { ...out, data: out.data.map((v) => Math.min(255, Math.max(0, Math.round(v)))) };
 }
 
 /** The style predictor: a painting (any size, RGB 0–255) → its 100-number style vector. */
