@@ -1,11 +1,17 @@
 // Pretrained-network benchmark cases (issue #3): the depth network forward and
-// backward, and the Johnson/Engstrom baseline stylizing. The PyTorch peer runs
+// backward, the Johnson/Engstrom baseline stylizing, and the arbitrary-style
+// transfer network (conditioned on Starry Night's style vector) stylizing. The PyTorch peer runs
 // the very same graphs, exported by spec.ts.
+import path from 'node:path';
 import * as G from '../src/graph/index.js';
 import { loadDepthModel } from '../src/models/depth.js';
 import { johnsonBaselineNet, loadBaseline } from '../src/models/johnson.js';
 import { Rng } from '../src/nn/random.js';
 import { writeSpec } from './spec.js';
+import { arbitraryOnnx } from '../src/models/magenta.js';
+import { loadImage } from '../src/io/image.js';
+import { ModelStore } from '../src/models/resolver.js';
+import { StylePredictor, arbitraryTransformModel } from '../src/stylize/arbitrary.js';
 import type { BenchCase } from './run.js';
 
 function image(h: number, w: number, seed: number): Float32Array {
@@ -50,6 +56,16 @@ export function modelCases(rt: G.Runtime): BenchCase[] {
         const ckpt = await loadBaseline('wave');
         const x = g.input('x', [1, 3, s, s]);
         return { outputs: [johnsonBaselineNet(x, ckpt, 'b')], feeds: new Map([[x, image(s, s, 4)]]), mode: 'forward' };
+      }),
+    ),
+    ...[512, 1024].map((s) =>
+      graphCase(`arbitrary-stylize-${s}`, rt, async (g) => {
+        const store = new ModelStore();
+        const predictor = new StylePredictor(await arbitraryOnnx('predictor', store), rt);
+        const style = await predictor.predict(await loadImage(path.join(store.dir, '..', 'images', 'styles', 'starry_night.jpg')));
+        await predictor.release();
+        const x = g.input('x', [1, 3, s, s]);
+        return { outputs: [arbitraryTransformModel(await arbitraryOnnx('transfer', store), style).build(x)], feeds: new Map([[x, image(s, s, 5)]]), mode: 'forward' };
       }),
     ),
   ];

@@ -133,7 +133,23 @@ const peakRss = (name: string, mode: string): BenchCase => ({
 });
 const memoryCases = (): BenchCase[] => [peakRss('peak-rss-gb-train-step-256-depth', 'train'), peakRss('peak-rss-gb-stylize-4000x3000', 'stylize')];
 
-const suites: Record<string, (rt: Runtime) => BenchCase[]> = { engine: engineCases, models: modelCases, optimize: optimizeCases, train: trainCases, memory: memoryCases };
+/** The page in Chromium (bench/page.ts, one browser session for both figures): seconds, no peer. */
+function pageCases(): BenchCase[] {
+  let out: Map<string, number> | undefined;
+  const measure = (name: string) => () => {
+    if (!out) {
+      const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(here, 'page.ts'), '512'], { encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(`page bench: ${r.stderr.trim().split('\n').pop()}`);
+      out = new Map(r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { case: string; value: number }).map((j) => [j.case, j.value]));
+    }
+    const v = out.get(name);
+    if (v === undefined) throw new Error(`page bench printed no ${name}`);
+    return v;
+  };
+  return ['page-arbitrary-stylize-512-network-s', 'page-arbitrary-first-result-512-s'].map((name) => ({ name, setup: () => Promise.reject(new Error('measured, not timed')), measure: measure(name) }));
+}
+
+const suites: Record<string, (rt: Runtime) => BenchCase[]> = { engine: engineCases, models: modelCases, optimize: optimizeCases, train: trainCases, memory: memoryCases, page: pageCases };
 
 async function main() {
   const args = process.argv.slice(2);
