@@ -2,6 +2,7 @@
 // bench suite runs each mode in a fresh process:
 //   stylize: a 4000×3000 photo in tiles with a width-32 transform net exported to ONNX, as `depthstyle
 //            stylize` does it (1024 px tiles normalized with whole-image statistics);
+//   stylize-arbitrary: the same photo with the arbitrary-style network (a painting's vector), as `stylize --style` does it;
 //   train:   two steps of train-step-256-depth (batch 4, 256 px, width 32, the default losses, Adam).
 import { readFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -30,6 +31,15 @@ async function stylizeLarge(): Promise<void> {
   await s.stylizeLarge({ width: 4000, height: 3000, data: noise(3 * 4000 * 3000) }, { tile: 1024, overlap: 128 });
 }
 
+async function stylizeLargeArbitrary(): Promise<void> {
+  const rt = new G.Runtime();
+  const { ArbitraryStylist } = await import('../src/stylize/arbitrary.node.js');
+  const stylist = await ArbitraryStylist.load(undefined, rt);
+  const style = await stylist.styleOf({ width: 256, height: 256, data: noise(3 * 256 * 256) });
+  const s = new Stylizer(stylist.model(style, 'noise'), rt);
+  await s.stylizeLarge({ width: 4000, height: 3000, data: noise(3 * 4000 * 3000) }, { tile: 1024, overlap: 128 });
+}
+
 async function trainSteps(): Promise<void> {
   const rt = new G.Runtime();
   const o = { ...TRAIN_DEFAULTS, batch: 4, size: 256, width: 32, vgg: await loadVgg19(), depthModel: await loadDepthModel() };
@@ -50,7 +60,7 @@ async function trainSteps(): Promise<void> {
 }
 
 const mode = process.argv[2] ?? 'stylize';
-const jobs: Record<string, () => Promise<void>> = { stylize: stylizeLarge, train: trainSteps };
+const jobs: Record<string, () => Promise<void>> = { stylize: stylizeLarge, 'stylize-arbitrary': stylizeLargeArbitrary, train: trainSteps };
 if (!jobs[mode]) throw new Error(`peak-memory: mode ${mode}? (stylize, train)`);
 const t0 = performance.now();
 await jobs[mode]();

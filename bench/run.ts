@@ -131,7 +131,11 @@ const peakRss = (name: string, mode: string): BenchCase => ({
     return (JSON.parse(r.stdout.trim().split('\n').pop()!) as { peak_rss_gb: number }).peak_rss_gb;
   },
 });
-const memoryCases = (): BenchCase[] => [peakRss('peak-rss-gb-train-step-256-depth', 'train'), peakRss('peak-rss-gb-stylize-4000x3000', 'stylize')];
+const memoryCases = (): BenchCase[] => [
+  peakRss('peak-rss-gb-train-step-256-depth', 'train'),
+  peakRss('peak-rss-gb-stylize-4000x3000', 'stylize'),
+  peakRss('peak-rss-gb-stylize-arbitrary-4000x3000', 'stylize-arbitrary'),
+];
 
 /** The page in Chromium (bench/page.ts, one browser session for both figures): seconds, no peer. */
 function pageCases(): BenchCase[] {
