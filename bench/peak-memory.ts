@@ -3,6 +3,8 @@
 //   stylize: a 4000×3000 photo in tiles with a width-32 transform net exported to ONNX, as `depthstyle
 //            stylize` does it (1024 px tiles normalized with whole-image statistics);
 //   stylize-arbitrary: the same photo with the arbitrary-style network (a painting's vector), as `stylize --style` does it;
+//   stylize-sizes: 100 photos of 100 different sizes (300–800 px) through one zoo model, as a folder of
+//            phone photos goes through `depthstyle stylize DIR` (compiled sizes are bounded, so memory is);
 //   train:   two steps of train-step-256-depth (batch 4, 256 px, width 32, the default losses, Adam).
 import { readFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -40,6 +42,15 @@ async function stylizeLargeArbitrary(): Promise<void> {
   await s.stylizeLarge({ width: 4000, height: 3000, data: noise(3 * 4000 * 3000) }, { tile: 1024, overlap: 128 });
 }
 
+async function stylizeManySizes(): Promise<void> {
+  const { loadTransformModel } = await import('../src/stylize/models.js');
+  const s = new Stylizer(await loadTransformModel('scream-depth'), new G.Runtime());
+  for (let i = 0; i < 100; i++) {
+    const [w, h] = [300 + ((i * 37) % 500), 300 + ((i * 53) % 500)];
+    await s.stylizeLarge({ width: w, height: h, data: noise(3 * w * h) });
+  }
+}
+
 async function trainSteps(): Promise<void> {
   const rt = new G.Runtime();
   const o = { ...TRAIN_DEFAULTS, batch: 4, size: 256, width: 32, vgg: await loadVgg19(), depthModel: await loadDepthModel() };
@@ -60,7 +71,7 @@ async function trainSteps(): Promise<void> {
 }
 
 const mode = process.argv[2] ?? 'stylize';
-const jobs: Record<string, () => Promise<void>> = { stylize: stylizeLarge, 'stylize-arbitrary': stylizeLargeArbitrary, train: trainSteps };
+const jobs: Record<string, () => Promise<void>> = { stylize: stylizeLarge, 'stylize-arbitrary': stylizeLargeArbitrary, 'stylize-sizes': stylizeManySizes, train: trainSteps };
 if (!jobs[mode]) throw new Error(`peak-memory: mode ${mode}? (stylize, train)`);
 const t0 = performance.now();
 await jobs[mode]();

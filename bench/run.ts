@@ -135,6 +135,7 @@ const memoryCases = (): BenchCase[] => [
   peakRss('peak-rss-gb-train-step-256-depth', 'train'),
   peakRss('peak-rss-gb-stylize-4000x3000', 'stylize'),
   peakRss('peak-rss-gb-stylize-arbitrary-4000x3000', 'stylize-arbitrary'),
+  peakRss('peak-rss-gb-stylize-100-sizes', 'stylize-sizes'),
 ];
 
 /** The page in Chromium (bench/page.ts, one browser session for both figures): seconds, no peer. */

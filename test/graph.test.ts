@@ -114,3 +114,16 @@ test('FLOPs are counted from the graph: a conv as 2·outputs·(Cin·kh·kw), a G
   await prog.run(new Map([[x, new Float32Array(192)]]), G.ParamStore.fromGraph(g));
   assert.equal(rt.executed.flops, 2 * prog.flops);
 });
+
+test('compiled image sizes are bounded: many sizes keep at most two native sessions, and results stay right', async () => {
+  const rt = new G.Runtime({ threads: 1 });
+  const programs = new G.ImagePrograms(rt, (x) => G.mul(x, 2));
+  for (const [w, h] of [[20, 16], [24, 18], [30, 17], [20, 16], [41, 33], [16, 16]]) {
+    const data = Float32Array.from({ length: 3 * w * h }, (_, i) => i % 7);
+    const out = await programs.run({ width: w, height: h, data });
+    assert.deepEqual(Array.from(out.data.slice(0, 7)), [0, 2, 4, 6, 8, 10, 12]);
+    assert.ok(programs.size <= 2 && rt.compiled <= 2, `after ${w}×${h}: ${programs.size} sizes, ${rt.compiled} sessions held`);
+  }
+  await programs.release();
+  assert.equal(rt.compiled, 0);
+});

@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { MIN_IMAGE_SIDE, setMaxPixels } from '../io/image.js';
 import { DEPTH_LOSS_KINDS } from '../losses/depth.js';
 import { BUILTIN_DEPTH_MODELS } from '../models/depth.js';
+import { VGG19_TAPS } from '../nn/vgg19.js';
 
 export interface OptionSpec {
   type: 'string' | 'boolean';
@@ -89,6 +90,9 @@ function joinNegativeNumbers(argv: readonly string[]): string[] {
   return out;
 }
 
+/** The largest --max-pixels accepted: far beyond what 24 GB decode (1 GP ≈ 12 GB as float32 RGB). */
+export const MAX_PIXELS_LIMIT = 1e9;
+
 /** Parses a command's arguments (its options and the common ones) and applies --max-pixels. */
 export function parseCommand(cmd: Command, argv: readonly string[]): { values: Values; positionals: string[] } {
   const options = Object.fromEntries(
@@ -104,6 +108,8 @@ export function parseCommand(cmd: Command, argv: readonly string[]): { values: V
   const maxPixels = num(values['max-pixels'], 'max-pixels');
   if (maxPixels !== undefined) {
     if (maxPixels < MIN_IMAGE_SIDE ** 2) throw new Error(`--max-pixels must be at least ${MIN_IMAGE_SIDE ** 2}, got ${maxPixels}`);
+    // libvips counts pixels in a 32-bit integer here; beyond it the limit would wrap around.
+    if (maxPixels > MAX_PIXELS_LIMIT) throw new Error(`--max-pixels must be at most ${MAX_PIXELS_LIMIT.toExponential(1).replace('+', '')} (${MAX_PIXELS_LIMIT / 1e6} MP), got ${values['max-pixels']}`);
     setMaxPixels(maxPixels);
   }
   return { values, positionals: parsed.positionals };
@@ -141,16 +147,23 @@ export function overallHelp(commands: readonly Command[]): string {
 
 // ---------------------------------------------------------------- values
 
+/** An option given with nothing in it (`--lr ''`, `--strength ' '`): Number('') is 0, which must not pass for a value. */
+function present(v: unknown, name: string): string {
+  const s = String(v);
+  if (!s.trim()) throw new Error(`--${name} needs a value, got an empty one`);
+  return s;
+}
+
 export function int(v: unknown, name: string): number | undefined {
   if (v === undefined) return undefined;
-  const n = Number(v);
+  const n = Number(present(v, name));
   if (!Number.isInteger(n) || n <= 0) throw new Error(`--${name} must be a positive integer, got "${String(v)}"`);
   return n;
 }
 
 export function num(v: unknown, name: string): number | undefined {
   if (v === undefined) return undefined;
-  const n = Number(v);
+  const n = Number(present(v, name));
   if (!Number.isFinite(n) || n < 0) throw new Error(`--${name} must be a non-negative number, got "${String(v)}"`);
   return n;
 }
@@ -186,8 +199,25 @@ export function inRange(n: number | undefined, name: string, lo: number, hi: num
   return n;
 }
 
-export function list(v: unknown): string[] | undefined {
-  return typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
+export function list(v: unknown, name?: string): string[] | undefined {
+  if (typeof v !== 'string') return undefined;
+  const items = v.split(',').map((s) => s.trim());
+  // With a name the list is checked: `--style-layers ''` or `a,,b` is a mistake, not "none".
+  if (name && (!items.length || items.some((s) => !s))) throw new Error(`--${name} needs a comma-separated list with no empty items, got "${v}"`);
+  return items.filter(Boolean);
+}
+
+/** VGG-19 layers (relu1_1 … relu5_4) for a loss option. */
+export function vggLayers(v: unknown, name: string): string[] | undefined {
+  const l = list(v, name);
+  const bad = l?.filter((x) => !VGG19_TAPS.includes(x));
+  if (bad?.length) throw new Error(`--${name}: unknown layer${bad.length > 1 ? 's' : ''} ${bad.join(', ')}; VGG-19 has ${VGG19_TAPS[0]} … ${VGG19_TAPS[VGG19_TAPS.length - 1]}`);
+  return l;
+}
+
+/** --max-size: a long side the networks can work at (reflection padding needs a few pixels, the depth net more). */
+export function maxSizeOf(v: unknown): number | undefined {
+  return atLeast(int(v, 'max-size'), 'max-size', MIN_IMAGE_SIDE, 'smaller images cannot be stylized or measured');
 }
 
 export function blendOf(parts: string[] | undefined): number[] | undefined {

@@ -36,6 +36,11 @@ export function outputPaths(inputs: readonly string[], out: string, suffix: stri
   return outs;
 }
 
+/** A secondary output beside `file`: its name without the extension, plus `suffix` (`out.jpg` → `out.depth.jpg`). */
+export function besideOutput(file: string, suffix: string): string {
+  return file.replace(/\.[^./\\]+$/, '') + suffix;
+}
+
 /** The file itself, through any symlinks, or its absolute path if it does not exist yet. */
 function identity(file: string): string {
   try {
@@ -83,14 +88,24 @@ export async function expandInputs(inputs: string[]): Promise<string[]> {
  * Returns whether all can be read.
  */
 export async function checkInputs(label: string, inputs: readonly string[]): Promise<boolean> {
-  let unreadable = 0;
+  return (await unreadableInputs(label, inputs)).length === 0;
+}
+
+/** Checks every input (each bad one gets its line) and returns the unreadable ones; says "nothing written" unless `keepGoing`. */
+async function unreadableInputs(label: string, inputs: readonly string[], keepGoing?: boolean): Promise<string[]> {
+  const bad: string[] = [];
   for (const f of inputs)
     await checkImage(f).catch((err: Error) => {
-      unreadable++;
+      bad.push(f);
       process.stderr.write(`depthstyle: ${err.message}\n`);
     });
-  if (unreadable) process.stderr.write(`${label}: ${unreadable} of ${inputs.length} inputs cannot be read; nothing written\n`);
-  return !unreadable;
+  if (bad.length && keepGoing === undefined) process.stderr.write(`${label}: ${bad.length} of ${inputs.length} inputs cannot be read; nothing written\n`);
+  if (bad.length && keepGoing === false)
+    process.stderr.write(
+      `${label}: ${bad.length} of ${inputs.length} inputs cannot be read; nothing written${bad.length < inputs.length ? ` (add --keep-going to process the ${inputs.length - bad.length} readable ones)` : ''}\n`,
+    );
+  if (bad.length && keepGoing) process.stderr.write(`${label}: ${bad.length} of ${inputs.length} inputs cannot be read; going on with the other ${inputs.length - bad.length} (--keep-going)\n`);
+  return bad;
 }
 
 /**
@@ -99,22 +114,30 @@ export async function checkInputs(label: string, inputs: readonly string[]): Pro
  * others go on, and a closing line counts the failures. Every file written (the work returns them) is listed at
  * the end. Returns the exit code.
  */
-export async function eachInput(label: string, inputs: readonly string[], prepare: () => Promise<(i: number) => Promise<string[]>>): Promise<number> {
-  if (!(await checkInputs(label, inputs))) return 1;
+export async function eachInput(
+  label: string,
+  inputs: readonly string[],
+  prepare: () => Promise<(i: number, onProgress: (fraction: number) => void) => Promise<string[]>>,
+  o: { keepGoing?: boolean } = {},
+): Promise<number> {
+  const bad = await unreadableInputs(label, inputs, o.keepGoing ?? false);
+  if (bad.length && (!o.keepGoing || bad.length === inputs.length)) return 1;
+  const todo = inputs.map((_, i) => i).filter((i) => !bad.includes(inputs[i]));
   const work = await prepare();
-  const progress = new Progress(label, inputs.length);
-  let failed = 0;
+  const progress = new Progress(label, todo.length);
+  const failed: string[] = [...bad];
   const written: string[] = [];
-  for (let i = 0; i < inputs.length; i++) {
+  for (const [k, i] of todo.entries()) {
     try {
-      written.push(...(await work(i)));
+      // Within one input (tiles of a big photo), progress moves by its fraction.
+      written.push(...(await work(i, (f) => progress.update(k + Math.min(1, Math.max(0, f))))));
     } catch (err) {
-      failed++;
+      failed.push(inputs[i]);
       process.stderr.write(`\ndepthstyle: ${(err as Error).message}\n`);
     }
-    progress.update(i + 1);
+    progress.update(k + 1);
   }
   if (written.length) process.stderr.write(`\n${written.map((f) => `wrote ${f}`).join('\n')}\n`);
-  if (failed) process.stderr.write(`${label}: ${failed} of ${inputs.length} inputs failed (see above)\n`);
-  return failed ? 1 : 0;
+  if (failed.length) process.stderr.write(`${label}: ${failed.length} of ${inputs.length} inputs failed: ${failed.join(', ')}\n`);
+  return failed.length ? 1 : 0;
 }

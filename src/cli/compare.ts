@@ -6,11 +6,11 @@ import { loadImage } from '../io/image.js';
 import { loadDepthModel, secondJudgeFor } from '../models/depth.js';
 import { ModelStore } from '../models/resolver.js';
 import { loadVgg19 } from '../models/vgg.js';
-import { compare, type Method } from '../eval/report.js';
+import { compare, reportFiles, type Method } from '../eval/report.js';
 import { optimize } from '../stylize/optimize.js';
 import { loadTransformModel } from '../stylize/models.js';
 import { Stylizer } from '../stylize/stylize.js';
-import { checkInputs, expandInputs, type CommonOptions } from './common.js';
+import { checkInputs, expandInputs, refuseInputsAsOutputs, type CommonOptions } from './common.js';
 import { Progress } from './progress.js';
 import { DEPTH_MODEL_NAMES, common, int, list, required, type Command } from './args.js';
 
@@ -29,10 +29,28 @@ export interface CompareCommandOptions extends Omit<CommonOptions, 'models'> {
   commandLine: string;
 }
 
+/** The stored outputs that --stored patterns name for these photos (inputs too: never to be overwritten). */
+async function storedInputs(stored: readonly string[], images: readonly string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const s of stored) {
+    const m = /^([^=]+)=(.+)$/.exec(s);
+    if (!m) continue;
+    for (const file of images) {
+      const stem = path.basename(file).replace(/\.[^.]+$/, '').replace(/_input$/, '');
+      const filled = m[2].replace(/\{stem\}/g, stem);
+      out.push(path.isAbsolute(filled) || filled.startsWith('.') ? filled : path.join(path.dirname(file), filled));
+    }
+  }
+  return out;
+}
+
 export async function compareCommand(o: CompareCommandOptions): Promise<number> {
   const images = await expandInputs(o.images);
   // Every photo is checked before any work: one unreadable file would otherwise end the run half-way.
   if (!(await checkInputs('compare', images))) return 1;
+  // No output may be an input (photos, the painting, stored outputs): `-o .` beside img/ once replaced the photos.
+  const names = [...o.models.map((m) => (m.endsWith('.onnx') ? path.basename(m, '.onnx') : m)), ...(o.optimize ? ['optimize (depth)', 'optimize (no depth)'] : []), ...o.stored.map((s) => s.split('=')[0])];
+  refuseInputsAsOutputs(reportFiles(images, names, o.output).files, [...images, ...(o.style ? [o.style] : []), ...(await storedInputs(o.stored, images))]);
   const store = new ModelStore(o.modelsDir);
   const runtime = new Runtime({ threads: o.threads });
   const vgg = await loadVgg19({ store });

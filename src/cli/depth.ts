@@ -4,7 +4,7 @@ import { loadImage, saveImage, saveGray16 } from '../io/image.js';
 import { colorizeDepth, normalizeDepth, type ColorMap } from '../io/colormap.js';
 import { DepthEstimator, loadDepthModel } from '../models/depth.js';
 import { ModelStore } from '../models/resolver.js';
-import { eachInput, expandInputs, outputPaths, type CommonOptions } from './common.js';
+import { besideOutput, eachInput, expandInputs, outputPaths, refuseInputsAsOutputs, type CommonOptions } from './common.js';
 import { DEPTH_MODEL_NAMES, common, oneOf, required, type Command } from './args.js';
 
 export interface DepthCommandOptions extends CommonOptions {
@@ -13,11 +13,14 @@ export interface DepthCommandOptions extends CommonOptions {
   raw: boolean;
   depthModel: string;
   colormap: ColorMap;
+  keepGoing?: boolean;
 }
 
 export async function depthCommand(o: DepthCommandOptions): Promise<number> {
   const images = await expandInputs(o.images);
   const outs = outputPaths(images, o.output, '-depth', '.png');
+  const raws = outs.map((f) => besideOutput(f, '-raw16.png'));
+  if (o.raw) refuseInputsAsOutputs(raws, images);
   return eachInput('depth', images, async () => {
     const model = await loadDepthModel(o.depthModel, { store: new ModelStore(o.models) });
     process.stderr.write(`depth model: ${model.id} — ${model.licence}\n`);
@@ -27,11 +30,10 @@ export async function depthCommand(o: DepthCommandOptions): Promise<number> {
       const d = normalizeDepth(await est.estimate(img), model.polarity);
       await saveImage(outs[i], colorizeDepth(d, img.width, img.height, o.colormap));
       if (!o.raw) return [outs[i]];
-      const raw = outs[i].replace(/\.[^./\\]+$/, '') + '-raw16.png';
-      await saveGray16(raw, d, img.width, img.height);
-      return [outs[i], raw];
+      await saveGray16(raws[i], d, img.width, img.height);
+      return [outs[i], raws[i]];
     };
-  });
+  }, { keepGoing: o.keepGoing });
 }
 
 export const command: Command = {
@@ -43,6 +45,7 @@ export const command: Command = {
     raw: { type: 'boolean', help: 'also write OUT-raw16.png' },
     'depth-model': { type: 'string', arg: DEPTH_MODEL_NAMES, help: '[pydnet-v2]' },
     colormap: { type: 'string', arg: 'turbo|viridis|gray', help: '[turbo]' },
+    'keep-going': { type: 'boolean', help: 'when some inputs cannot be read, do the others (exit status 1, the bad ones listed); by default nothing is written' },
   },
   run: async (v, positionals) => {
     if (!positionals.length) throw new Error('depth: give at least one IMAGE');
@@ -52,6 +55,7 @@ export const command: Command = {
       raw: !!v.raw,
       depthModel: (v['depth-model'] as string | undefined) ?? 'pydnet-v2',
       colormap: oneOf(v.colormap, ['turbo', 'viridis', 'gray'] as const, 'colormap') ?? 'turbo',
+      keepGoing: !!v['keep-going'],
       ...common(v),
     });
   },

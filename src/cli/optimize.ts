@@ -10,7 +10,7 @@ import { assertWritable } from '../io/atomic.js';
 import { OUTPUT_IMAGE_FILE } from '../io/files.js';
 import { interruptible, refuseInputsAsOutputs, type CommonOptions } from './common.js';
 import { Progress } from './progress.js';
-import { blendOf, common, inRange, int, list, lossOptions, lossValues, num, oneOf, required, seedOf, type Command } from './args.js';
+import { blendOf, common, inRange, int, list, lossOptions, lossValues, num, oneOf, required, seedOf, vggLayers, type Command } from './args.js';
 
 export interface OptimizeCommandOptions extends CommonOptions, Omit<OptimizeOptions, 'content' | 'styles' | 'init' | 'vgg' | 'depthModel' | 'runtime'> {
   content: string;
@@ -58,7 +58,7 @@ export async function optimizeCommand(o: OptimizeCommandOptions): Promise<number
     onFrame: o.saveEvery ? (it: number, img: RgbImage) => saveImage(path.join(frames, `${String(it).padStart(5, '0')}${ext}`), img) : undefined,
     onProgress: (p) => {
       bar ??= new Progress('optimize', p.iterations, 0, process.stderr, 120);
-      bar.update(p.iteration, p.losses);
+      bar.update(p.iteration, p.losses, p.fraction);
     },
   });
   interrupt.done();
@@ -115,8 +115,8 @@ export const command: Command = {
       lr: num(v.lr, 'lr'),
       init: v.init as string | undefined,
       ...lossValues(v),
-      contentLayers: list(v['content-layers']),
-      styleLayers: list(v['style-layers']),
+      contentLayers: vggLayers(v['content-layers'], 'content-layers'),
+      styleLayers: vggLayers(v['style-layers'], 'style-layers'),
       styleBlend: blendOf(list(v['style-blend'])),
       styleScale: num(v['style-scale'], 'style-scale'),
       preserveColor: oneOf(v['preserve-color'], ['none', 'luminance', 'histogram'] as const, 'preserve-color'),

@@ -4,7 +4,7 @@ export class Progress {
   private readonly start = performance.now();
   private lastLine = 0;
   /** The first update: the rate is measured from it on, so set-up and warm-up stay out of the ETA. */
-  private first?: { done: number; at: number };
+  private first?: { done: number; at: number; frac: number };
   private announced = false;
   constructor(
     private readonly label: string,
@@ -16,13 +16,20 @@ export class Progress {
     private readonly announceOver = Infinity,
   ) {}
 
-  update(done: number, terms: Record<string, number> = {}): void {
+  /**
+   * `fraction`, when given, is the share of the job's work done (where items differ in cost, as optimize's
+   * scales do); the ETA then follows it instead of the count.
+   */
+  update(done: number, terms: Record<string, number> = {}, fraction?: number): void {
     const now = performance.now();
     const elapsed = (now - this.start) / 1000;
-    const frac = this.total ? done / this.total : 1;
-    this.first ??= { done: Math.max(done, this.offset), at: now };
+    const frac = fraction ?? (this.total ? done / this.total : 1);
+    this.first ??= { done: Math.max(done, this.offset), at: now, frac };
     const ran = done - this.first.done;
-    const eta = ran > 0 ? ((now - this.first.at) / 1000 / ran) * (this.total - done) : NaN;
+    const eta =
+      fraction !== undefined
+        ? frac > this.first.frac ? ((now - this.first.at) / 1000 / (frac - this.first.frac)) * (1 - frac) : NaN
+        : ran > 0 ? ((now - this.first.at) / 1000 / ran) * (this.total - done) : NaN;
     // Not before a tenth of the job (at least 10 steps): L-BFGS's first iterations search longer than the rest.
     if (!this.announced && ran >= Math.max(10, this.total / 10) && Number.isFinite(eta)) {
       this.announced = true;
@@ -34,7 +41,8 @@ export class Progress {
     const loss = Object.entries(terms)
       .map(([k, v]) => `${k} ${formatNumber(v)}`)
       .join('  ');
-    const line = `${this.label} ${bar} ${done}/${this.total}  ${formatTime(elapsed)} elapsed, ETA ${Number.isFinite(eta) ? formatTime(eta) : '?'}${loss ? `  ${loss}` : ''}`;
+    const shown = Number.isInteger(done) ? String(done) : done.toFixed(2); // within one item (tiles of a big photo)
+    const line = `${this.label} ${bar} ${shown}/${this.total}  ${formatTime(elapsed)} elapsed, ETA ${Number.isFinite(eta) ? formatTime(eta) : '?'}${loss ? `  ${loss}` : ''}`;
     if (this.stream.isTTY) {
       this.stream.write(`\r\x1b[K${line}`);
       if (done >= this.total) this.stream.write('\n');

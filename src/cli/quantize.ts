@@ -7,6 +7,7 @@ import { loadImage } from '../io/image.js';
 import { ModelStore } from '../models/resolver.js';
 import { transformOnnxBytes } from '../stylize/models.js';
 import { quantizeModel, type QuantizedForm } from '../stylize/quantize.js';
+import { transformModelFromOnnx } from '../stylize/onnx-model.js';
 import { refuseInputsAsOutputs } from './common.js';
 import { common, inRange, int, oneOf, type Command } from './args.js';
 
@@ -43,6 +44,8 @@ export const command: Command = {
     const files = (await listImages(dir)).slice(0, n);
     if (!files.length) throw new Error(`--calibrate ${dir}: no images there`);
     const bytes = await transformOnnxBytes(spec, store);
+    // Only a style model is quantized: its checks (one "image" in, one RGB "stylized" out) before any work.
+    transformModelFromOnnx(bytes, spec);
     // Multiples of 4 suit every architecture (the Engstrom one needs them).
     const photos = await Promise.all(
       files.map(async (f) => {

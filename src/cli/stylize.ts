@@ -4,17 +4,17 @@ import path from 'node:path';
 import { Runtime } from '../graph/index.js';
 import { colorizeDepth, normalizeDepth } from '../io/colormap.js';
 import { loadImage, saveImage } from '../io/image.js';
-import { writeRow } from '../io/montage.js';
+import { writeGrid } from '../io/montage.js';
 import { DepthEstimator, loadDepthModel } from '../models/depth.js';
 import { ModelStore } from '../models/resolver.js';
 import type { PreserveColor } from '../stylize/color.js';
 import { loadTransformModel, loadTransformOnnx, resolveModelSpec } from '../stylize/models.js';
 import { Stylizer, finishStylization, type TransformModel } from '../stylize/stylize.js';
-import { eachInput, expandInputs, outputPaths, refuseInputsAsOutputs, type CommonOptions } from './common.js';
+import { besideOutput, eachInput, expandInputs, outputPaths, refuseInputsAsOutputs, type CommonOptions } from './common.js';
 import type { RgbImage } from '../io/rgb.js';
 import { BASELINE_STYLES } from '../models/johnson.js';
 import { parseDepthStrength, type DepthStrength } from '../stylize/depth-strength.js';
-import { atLeast, common, int, list, num, oneOf, required, type Command } from './args.js';
+import { atLeast, common, int, list, maxSizeOf, num, oneOf, required, type Command } from './args.js';
 import { Int8Stylizer } from '../stylize/quantize.js';
 import { int8PathOf } from './quantize.js';
 import { checkImage } from '../io/image.js';
@@ -36,6 +36,8 @@ export interface StylizeCommandOptions extends CommonOptions {
   /** Strength following the photo's depth (near, far). */
   depthStrength?: DepthStrength;
   margin?: number;
+  /** With unreadable inputs among several: stylize the readable ones (and exit non-zero), instead of nothing. */
+  keepGoing?: boolean;
   /** int8: run MODEL.int8.onnx from `depthstyle quantize` (fp32 by default: see the README for the measurement). */
   precision?: 'fp32' | 'int8';
 }
@@ -52,7 +54,9 @@ export async function stylizeCommand(o: StylizeCommandOptions): Promise<number> 
   const spec = o.model ? resolveModelSpec(o.model) : '';
   const label = o.model ? path.basename(o.model).replace(/\.onnx$/, '') : paintings!.map((p) => path.basename(p).replace(/\.[^.]+$/, '')).join('+');
   const outs = outputPaths(images, o.output, `-${label.replace(/[^a-z0-9_-]+/gi, '_')}`, '.jpg');
-  if (paintings) refuseInputsAsOutputs(outs, paintings);
+  const depthMaps = outs.map((f) => besideOutput(f, '.depth.jpg'));
+  refuseInputsAsOutputs(o.depthMap ? depthMaps : [], images);
+  if (paintings) refuseInputsAsOutputs([...outs, ...(o.depthMap ? depthMaps : [])], paintings);
   const tile = o.tile ?? 1024;
   const strength = o.strength ?? 1;
   if (!(strength >= 0 && strength <= 1)) throw new Error(`--strength must be between 0 and 1, got ${strength}`);
@@ -76,7 +80,7 @@ export async function stylizeCommand(o: StylizeCommandOptions): Promise<number> 
       const bytes = await readFile(file).catch(() => {
         throw new Error(`${file}: no int8 model there; make it with depthstyle quantize ${o.model}`);
       });
-      int8 = await Int8Stylizer.create(bytes, { threads: o.threads, margin: o.margin });
+      int8 = await Int8Stylizer.create(bytes, { threads: o.threads, margin: o.margin }, file);
       process.stderr.write(`model: ${file} (int8)\n`);
     } else if (spec.endsWith('.onnx')) {
       const m = await loadTransformOnnx(spec);
@@ -89,16 +93,17 @@ export async function stylizeCommand(o: StylizeCommandOptions): Promise<number> 
     const stylizer = model && new Stylizer(model, runtime, { margin: o.margin });
     const depthModel = o.depthMap || o.depthStrength ? await loadDepthModel('pydnet-v2', { store }) : undefined;
     const depth = o.depthMap ? new DepthEstimator(depthModel!, runtime) : undefined;
-    return async (i) => {
+    return async (i, onProgress) => {
       const img = await loadImage(images[i], { maxSide: o.maxSize });
+      const onTile = (done: number, total: number) => onProgress((0.9 * done) / total);
       if (int8 && Math.max(img.width, img.height) > tile) throw new Error(`${images[i]}: ${img.width}×${img.height} is larger than one tile (${tile} px); int8 models run untiled — use --max-size ${tile} or fp32`);
       let raw: RgbImage;
       if (int8) raw = await int8.stylize(img);
-      else if (stylizer) raw = await stylizer.stylizeLarge(img, { tile });
+      else if (stylizer) raw = await stylizer.stylizeLarge(img, { tile }, onTile);
       else {
         // Strength below 1 for the arbitrary network: the photo's own style vector, so one model per photo.
         const own = new Stylizer(arbitrary!.model(await arbitrary!.styleFor(paintings!, img, { weights: o.styleWeights, strength }), label), runtime, { margin: o.margin });
-        raw = await own.stylizeLarge(img, { tile });
+        raw = await own.stylizeLarge(img, { tile }, onTile);
         await own.release();
       }
       // The arbitrary network's strength acts on its style vector (above), not as a pixel blend.
@@ -107,11 +112,10 @@ export async function stylizeCommand(o: StylizeCommandOptions): Promise<number> 
       if (!depth) return [outs[i]];
       const [a, b] = [await depth.estimate(img), await depth.estimate(out)];
       const pic = (d: Float32Array) => colorizeDepth(normalizeDepth(d, depth.model.polarity), img.width, img.height);
-      const file = outs[i].replace(/\.[^./\\]+$/, '') + '.depth.jpg';
-      await writeRow(file, [img, pic(a), out, pic(b)]);
-      return [outs[i], file];
+      await writeGrid(depthMaps[i], [[img, pic(a), out, pic(b)]], ['photo', 'its depth (PyDNet v2, near = warm)', 'stylized', 'its depth'], img.width, img.height);
+      return [outs[i], depthMaps[i]];
     };
-  });
+  }, { keepGoing: o.keepGoing });
 }
 
 export const command: Command = {
@@ -131,6 +135,7 @@ export const command: Command = {
     'depth-strength': { type: 'string', arg: 'NEAR,FAR', help: "strength that follows the photo's depth, e.g. 0.4,1: near things stay crisp, the background is painted fully (times --strength)" },
     margin: { type: 'string', arg: 'N', help: 'reflected border stylized and cropped away, against border artefacts; 0: none [16]' },
     precision: { type: 'string', arg: 'fp32|int8', help: 'int8 runs MODEL.int8.onnx from depthstyle quantize, untiled [fp32]' },
+    'keep-going': { type: 'boolean', help: 'when some inputs cannot be read, stylize the others (exit status 1, the bad ones listed); by default nothing is written' },
   },
   run: async (v, positionals) => {
     if (!positionals.length) throw new Error('stylize: give at least one IMAGE');
@@ -140,7 +145,7 @@ export const command: Command = {
       model: v.model as string | undefined,
       style: list(v.style),
       styleWeights: list(v['style-weights'])?.map((w) => num(w, 'style-weights')!),
-      maxSize: int(v['max-size'], 'max-size'),
+      maxSize: maxSizeOf(v['max-size']),
       tile: atLeast(int(v.tile, 'tile'), 'tile', 64, 'smaller tiles leave the network too little context'),
       strength: num(v.strength, 'strength'),
       preserveColor: oneOf(v['preserve-color'], ['none', 'luminance', 'histogram'] as const, 'preserve-color'),
@@ -148,6 +153,7 @@ export const command: Command = {
       depthStrength: typeof v['depth-strength'] === 'string' ? parseDepthStrength(v['depth-strength']) : undefined,
       margin: num(v.margin, 'margin'),
       precision: oneOf(v.precision, ['fp32', 'int8'] as const, 'precision'),
+      keepGoing: !!v['keep-going'],
       ...common(v),
     });
   },

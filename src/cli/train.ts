@@ -13,9 +13,11 @@ import { TRAIN_DEFAULTS, train, type TrainOptions } from '../train/train.js';
 import { assertWritable, writeFileAtomic } from '../io/atomic.js';
 import { listImages } from '../io/files.js';
 import { readInitialWeights } from '../train/init.js';
-import { interruptible, type CommonOptions } from './common.js';
+import { interruptible, refuseInputsAsOutputs, type CommonOptions } from './common.js';
+import { lockRun } from '../io/lock.js';
+import { existsSync } from 'node:fs';
 import { Progress } from './progress.js';
-import { common, inRange, int, list, lossOptions, lossValues, num, required, seedOf, type Command } from './args.js';
+import { common, inRange, int, lossOptions, lossValues, num, required, seedOf, vggLayers, type Command } from './args.js';
 
 export interface TrainCommandOptions extends CommonOptions, Omit<TrainOptions, 'style' | 'styleName' | 'vgg' | 'depthModel' | 'runtime' | 'checkpoint'> {
   stylePath: string;
@@ -25,6 +27,12 @@ export interface TrainCommandOptions extends CommonOptions, Omit<TrainOptions, '
   log?: string;
   /** --init MODEL: branch from a trained network (.onnx or .ckpt). */
   initSpec?: string;
+}
+
+/** The files a run writes beside its model. */
+export function runFiles(output: string, log?: string) {
+  const base = output.replace(/\.onnx$/, '');
+  return { base, checkpoint: `${base}.ckpt`, log: log ?? `${base}.log.jsonl`, loss: `${base}.loss.png`, preview: `${base}.preview.png`, lock: `${base}.lock` };
 }
 
 export async function trainCommand(o: TrainCommandOptions): Promise<number> {
@@ -37,16 +45,34 @@ export async function trainCommand(o: TrainCommandOptions): Promise<number> {
     throw new Error(`${o.resume}: checkpoint not found`);
   });
   if (o.initSpec && o.resume) throw new Error('--init starts a branch and --resume continues a run: give one of them');
+  if (o.allowSettingsChange && !o.resume) throw new Error('--change-settings goes with --resume');
+  const files = runFiles(o.output, o.log);
+  // Nothing the run reads may be written: the painting, the photos, the base of a branch.
+  const inputs = [o.stylePath, ...(await listImages(o.data)), ...(o.initSpec && existsSync(o.initSpec) ? [o.initSpec] : [])];
+  refuseInputsAsOutputs([o.output, files.checkpoint, files.log, files.loss, files.preview], inputs);
+  if (o.log && /\.(jpe?g|png|webp|tiff?|onnx|ckpt)$/i.test(o.log)) throw new Error(`--log ${o.log}: the log is JSON lines; give it a .jsonl name`);
+  // A finished or stopped run is continued with --resume, never silently replaced.
+  if (!o.resume) for (const f of [files.checkpoint, files.log]) if (existsSync(f)) throw new Error(`${f} exists from an earlier run: continue it with --resume ${files.checkpoint}, or choose another -o (nothing was overwritten)`);
+  if (o.resume && path.resolve(o.resume) !== path.resolve(files.checkpoint) && existsSync(files.checkpoint))
+    throw new Error(`${files.checkpoint} exists: resuming ${o.resume} into -o ${o.output} would replace it; choose another -o`);
   const init = o.initSpec ? await readInitialWeights(o.initSpec, store) : undefined;
   await assertWritable(o.output);
+  const release = lockRun(files.lock, `the run ${files.base}`);
+  try {
+    return await trainLocked(o, store, init, files);
+  } finally {
+    release();
+  }
+}
+
+async function trainLocked(o: TrainCommandOptions, store: ModelStore, init: Awaited<ReturnType<typeof readInitialWeights>> | undefined, files: ReturnType<typeof runFiles>): Promise<number> {
+  const style = await loadImage(o.stylePath);
   const runtime = new Runtime({ threads: o.threads });
   const vgg = await loadVgg19({ store });
   const depthWeight = o.depthWeight ?? TRAIN_DEFAULTS.depthWeight;
   const depthModel = depthWeight > 0 ? await loadDepthModel(o.depthModelSpec ?? 'pydnet-v2', { store, featureLayers: o.depthLayers }) : undefined;
   if (depthModel) process.stderr.write(`depth model: ${depthModel.id} — ${depthModel.licence}\n`);
-  const base = o.output.replace(/\.onnx$/, '');
-  const checkpoint = `${base}.ckpt`;
-  const log = o.log ?? `${base}.log.jsonl`;
+  const { base, checkpoint, log } = files;
   const styleName = path.basename(o.stylePath).replace(/\.[^.]+$/, '');
   // A branch's log starts with the base it came from.
   if (!o.resume) await writeFileAtomic(log, init ? JSON.stringify({ step: 0, seconds: 0, branch_of: init.source, branch_steps: init.steps ?? null }) + '\n' : '');
@@ -64,6 +90,10 @@ export async function trainCommand(o: TrainCommandOptions): Promise<number> {
     runtime,
     checkpoint,
     signal: interrupt.signal,
+    onSettingsChanged: async (changes) => {
+      process.stderr.write(`resuming with changed settings: ${Object.entries(changes).map(([k, [a, b]]) => `${k} ${a} → ${b}`).join(', ')}\n`);
+      await appendFile(log, JSON.stringify({ settings_changed: Object.fromEntries(Object.entries(changes).map(([k, [a, b]]) => [k, { from: a, to: b }])) }) + '\n');
+    },
     onPreview: (step, images) => writePreview(`${base}.preview.png`, images),
     onStep: async (s) => {
       if (!bar && o.resume) secondsBefore = await continueLog(log, s.firstStep, history);
@@ -120,6 +150,7 @@ export const command: Command = {
     'checkpoint-every': { type: 'string', arg: 'N', help: `[${T.checkpointEvery}]` },
     'preview-every': { type: 'string', arg: 'N', help: 'stylize four fixed training photos into model.preview.png every N steps' },
     resume: { type: 'string', arg: 'RUN.ckpt', help: 'continue a run exactly where its checkpoint stopped' },
+    'change-settings': { type: 'boolean', help: 'with --resume: accept a changed painting, learning rate or loss setting (logged); without it a resume must keep them' },
     init: { type: 'string', arg: 'MODEL.onnx|RUN.ckpt|baseline:NAME', help: "branch: start from a trained network's weights with a fresh optimizer" },
     log: { type: 'string', arg: 'FILE', help: '[model.log.jsonl]' },
   },
@@ -136,13 +167,14 @@ export const command: Command = {
       width: int(v.width, 'width'),
       blocks: int(v.blocks, 'blocks'),
       ...lossValues(v),
-      contentLayer: v['content-layer'] as string | undefined,
-      styleLayers: list(v['style-layers']),
+      contentLayer: vggLayers(v['content-layer'], 'content-layer')?.[0],
+      styleLayers: vggLayers(v['style-layers'], 'style-layers'),
       styleSize: int(v['style-size'], 'style-size'),
       seed: seedOf(v.seed),
       checkpointEvery: int(v['checkpoint-every'], 'checkpoint-every'),
       previewEvery: int(v['preview-every'], 'preview-every'),
       resume: v.resume as string | undefined,
+      allowSettingsChange: !!v['change-settings'],
       initSpec: v.init as string | undefined,
       log: v.log as string | undefined,
       ...common(v),

@@ -88,15 +88,39 @@ export function bootstrapMean(xs: number[], seed = 0): { mean: number; lo: numbe
 const fmt = (v: number | undefined) => (v === undefined ? '–' : Math.abs(v) >= 1e4 ? v.toExponential(2) : v.toFixed(3));
 
 
+/**
+ * Every file a report writes, decided before any work: one distinct stem per photo (a/x.jpg and b/x.jpg
+ * become x and x_2), so that no two rows share files and the caller can refuse outputs that are inputs.
+ */
+export function reportFiles(images: readonly string[], methodNames: readonly string[], out: string): { stems: string[]; files: string[] } {
+  const seen = new Set<string>();
+  const stems = images.map((f) => {
+    const base = path.basename(f).replace(/\.[^.]+$/, '');
+    let stem = base;
+    for (let k = 2; seen.has(stem.toLowerCase()); k++) stem = `${base}_${k}`;
+    seen.add(stem.toLowerCase());
+    return stem;
+  });
+  const slugs = methodNames.map(methodSlug);
+  const files = [
+    ...stems.flatMap((st) => [`${st}.jpg`, `${st}-depth.png`, ...slugs.flatMap((m) => [`${st}-${m}.jpg`, `${st}-${m}-depth.png`])].map((f) => path.join(out, 'img', f))),
+    ...['grid.png', 'index.html', 'metrics.json'].map((f) => path.join(out, f)),
+  ];
+  return { stems, files };
+}
+
+const methodSlug = (name: string) => name.replace(/[^a-z0-9]+/gi, '_');
+
 export async function compare(o: CompareOptions): Promise<{ rows: Row[]; html: string; grid: string }> {
+  const { stems } = reportFiles(o.images, o.methods.map((m) => m.name), o.out);
   const est = new DepthEstimator(o.depthModel, o.runtime);
   const depthPic = async (img: RgbImage) => colorizeDepth(normalizeDepth(await est.estimate(img), o.depthModel.polarity), img.width, img.height);
   const rows: Row[] = [];
   const gridRows: RgbImage[][] = [];
   const total = o.images.length * o.methods.length;
   let done = 0;
-  for (const file of o.images) {
-    const stem = path.basename(file).replace(/\.[^.]+$/, '');
+  for (const [i, file] of o.images.entries()) {
+    const stem = stems[i];
     const photo = await resizeLongSide(await loadImage(file), o.size, { shrinkOnly: true });
     const photoFile = path.join('img', `${stem}.jpg`);
     await saveImage(path.join(o.out, photoFile), photo);
@@ -106,7 +130,7 @@ export async function compare(o: CompareOptions): Promise<{ rows: Row[]; html: s
     for (const m of o.methods) {
       let out = await m.run(photo, file);
       if (out.width !== photo.width || out.height !== photo.height) out = await resizeImage(out, photo.width, photo.height);
-      const slug = m.name.replace(/[^a-z0-9]+/gi, '_');
+      const slug = methodSlug(m.name);
       const outFile = path.join('img', `${stem}-${slug}.jpg`);
       const depthFile = path.join('img', `${stem}-${slug}-depth.png`);
       await saveImage(path.join(o.out, outFile), out);

@@ -102,26 +102,44 @@ export class Program {
  * Runs an image-to-tensor network on images of any size: one graph per size,
  * built on first use and reused (building costs far more than running).
  */
+/**
+ * One compiled program per image size, built on first use. At most `maxSizes` stay compiled (least recently
+ * used first out, its session freed): a folder of photos of many sizes would otherwise keep a native session
+ * (~90 MB for a style network) alive for every size it ever saw.
+ */
 export class ImagePrograms {
   private readonly programs = new Map<string, Promise<{ prog: Program; input: Tensor }>>();
   constructor(
     private readonly runtime: Runtime,
     private readonly build: (image: Tensor) => Tensor,
     private readonly prepare?: (g: Graph) => void,
+    private readonly maxSizes = 2,
   ) {}
+
+  /** How many sizes are compiled now. */
+  get size(): number {
+    return this.programs.size;
+  }
 
   async run(img: { width: number; height: number; data: Float32Array }): Promise<Float32Tensor> {
     const key = `${img.width}x${img.height}`;
     let p = this.programs.get(key);
-    if (!p) {
+    if (p) this.programs.delete(key); // re-inserted below: most recently used last
+    else {
+      while (this.programs.size >= this.maxSizes) {
+        const [oldest, q] = this.programs.entries().next().value!;
+        this.programs.delete(oldest);
+        await this.runtime.release((await q).prog);
+      }
       p = (async () => {
         const g = new Graph();
         this.prepare?.(g);
         const input = g.input('image', [1, 3, img.height, img.width]);
         return { prog: await this.runtime.compile([this.build(input)]), input };
       })();
-      this.programs.set(key, p);
+      p.catch(() => this.programs.delete(key));
     }
+    this.programs.set(key, p);
     const { prog, input } = await p;
     return (await prog.run(new Map([[input, img.data]])))[0];
   }
@@ -141,6 +159,11 @@ export class Runtime {
   readonly executed = { flops: 0 };
   constructor(private readonly opts: RuntimeOptions = {}) {
     this.threads = opts.threads ?? defaultThreads();
+  }
+
+  /** How many programs are compiled and held (each a native session). */
+  get compiled(): number {
+    return this.cache.size;
   }
 
   /** Compiles (once) the part of the graph that computes `outputs`. */

@@ -1,6 +1,6 @@
 // Outputs and checkpoints are written to a temporary file beside the target and
 // renamed into place, so an interrupted run never leaves a half-written file.
-import { mkdir, readdir, rename, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 function tempName(file: string): string {
@@ -10,7 +10,7 @@ function tempName(file: string): string {
 /** The error of a failed write, naming the output rather than its hidden temporary file. */
 function writeError(file: string, err: unknown): Error {
   const code = (err as NodeJS.ErrnoException).code;
-  const why = code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'ENOSPC' ? 'no space left on the disk' : code === 'ENOTDIR' || code === 'EEXIST' ? 'a parent is not a folder' : code === 'EISDIR' ? 'it is a folder' : (err as Error).message;
+  const why = code === 'EROFILE' ? 'the file is read-only; it is not replaced' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'ENOSPC' ? 'no space left on the disk' : code === 'ENOTDIR' || code === 'EEXIST' ? 'a parent is not a folder' : code === 'EISDIR' ? 'it is a folder' : (err as Error).message;
   return new Error(`${file}: cannot write (${why})`);
 }
 
@@ -23,15 +23,29 @@ function alive(pid: number): boolean {
   }
 }
 
-/** Removes temporary files of `file` left by processes that died mid-write (kill -9 during a checkpoint). */
+/** Our temporary files: `.NAME.PID.MILLISECONDS.tmp`. */
+const TEMP = /^\..+\.(\d+)\.\d+\.tmp$/;
+
+/**
+ * Removes the temporary files in `file`'s folder left by processes that died mid-write (kill -9 during a
+ * checkpoint), whichever output they were for: a folder that is written to again is cleaned, not only a file.
+ */
 async function removeStaleTemps(file: string): Promise<void> {
   const dir = path.dirname(path.resolve(file));
-  const prefix = `.${path.basename(file)}.`;
   const names = await readdir(dir).catch(() => [] as string[]);
   for (const n of names) {
-    const m = n.startsWith(prefix) ? /^(\d+)\.\d+\.tmp$/.exec(n.slice(prefix.length)) : null;
+    const m = TEMP.exec(n);
     if (m && Number(m[1]) !== process.pid && !alive(Number(m[1]))) await unlink(path.join(dir, n)).catch(() => undefined);
   }
+}
+
+/**
+ * A read-only file is not ours to replace: a rename would do it silently (for root too), so it is refused
+ * like a failed write. A missing file is fine.
+ */
+async function refuseReadOnly(file: string): Promise<void> {
+  const st = await stat(file).catch(() => undefined);
+  if (st && st.isFile() && (st.mode & 0o222) === 0) throw Object.assign(new Error('read-only'), { code: 'EROFILE' });
 }
 
 export async function writeFileAtomic(file: string, data: Uint8Array | string): Promise<void> {
@@ -39,6 +53,7 @@ export async function writeFileAtomic(file: string, data: Uint8Array | string): 
   try {
     await mkdir(path.dirname(path.resolve(file)), { recursive: true });
     await removeStaleTemps(file);
+    await refuseReadOnly(file);
     await writeFile(tmp, data);
     await rename(tmp, file);
   } catch (err) {
@@ -52,6 +67,7 @@ export async function assertWritable(file: string): Promise<void> {
   const tmp = tempName(file);
   try {
     await mkdir(path.dirname(path.resolve(file)), { recursive: true });
+    await refuseReadOnly(file);
     await writeFile(tmp, '');
   } catch (err) {
     throw writeError(file, err);

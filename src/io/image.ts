@@ -73,27 +73,42 @@ async function imageHeader(file: string | Buffer, what: string, maxPixels: numbe
   return { meta, upright };
 }
 
+/** Decoder warnings that mean data is missing: the picture would be partly or wholly made up. */
+const TRUNCATED = /premature end|truncat|unexpected end|end of (file|data|stream)|short read|read error|not enough (image )?data|out of data|missing|incomplete/i;
+
 /** Decodes an image from a file or a buffer (an upload), named `what` in errors. */
 export async function decodeImage(file: string | Buffer, what: string, opts: LoadOptions = {}): Promise<RgbImage> {
   if (typeof file !== 'string' && file.length === 0) throw new Error(`${what}: empty file (0 bytes)`);
   const maxPixels = opts.maxPixels ?? maxPixelsDefault;
   const { meta, upright: [w0, h0] } = await imageHeader(file, what, maxPixels);
   // libvips shrinks on load where the format allows when a smaller size is asked for (maxSide, size).
-  let img = sharp(file, { failOn: 'truncated', limitInputPixels: maxPixels });
   // A 16-bit source is read as 16-bit sRGB, keeping its precision; an 8-bit one as 8-bit sRGB, exactly its
   // values (libvips's conversion of 8-bit sRGB to rgb16 moves values by up to ±1 level, which a high-gain
   // style network amplifies to ±10).
   const deep = meta.depth !== undefined && meta.depth !== 'uchar' && meta.depth !== 'char';
-  img = img.rotate().toColourspace(deep ? 'rgb16' : 'srgb');
-  if (meta.hasAlpha) img = img.flatten({ background: '#ffffff' });
-  if (opts.size) img = img.resize(opts.size[0], opts.size[1], { fit: 'fill' });
-  else if (opts.maxSide && Math.max(w0, h0) > opts.maxSide) img = img.resize({ width: w0 >= h0 ? opts.maxSide : undefined, height: h0 > w0 ? opts.maxSide : undefined });
-  let raw: { data: Buffer; info: OutputInfo };
-  try {
-    raw = await img.removeAlpha().raw({ depth: deep ? 'ushort' : 'uchar' }).toBuffer({ resolveWithObject: true });
-  } catch (err) {
-    throw new Error(`${what}: cannot decode image (${(err as Error).message.split('\n')[0]})`);
+  const decode = (failOn: 'warning' | 'error' | 'truncated') => {
+    let img = sharp(file, { failOn, limitInputPixels: maxPixels }).rotate().toColourspace(deep ? 'rgb16' : 'srgb');
+    if (meta.hasAlpha) img = img.flatten({ background: '#ffffff' });
+    if (opts.size) img = img.resize(opts.size[0], opts.size[1], { fit: 'fill' });
+    else if (opts.maxSide && Math.max(w0, h0) > opts.maxSide) img = img.resize({ width: w0 >= h0 ? opts.maxSide : undefined, height: h0 > w0 ? opts.maxSide : undefined });
+    return img.removeAlpha().raw({ depth: deep ? 'ushort' : 'uchar' }).toBuffer({ resolveWithObject: true });
+  };
+  // Decoders fill missing data with one colour and only warn: a file cut short (or a tiny file whose header
+  // declares a huge image) must be refused, not turned into a flat picture. Each stricter decode that fails
+  // says why; a reason that means missing data refuses the file, any other (stray bytes in a camera JPEG, say)
+  // is harmless, and the file decodes as before. A sound file decodes once.
+  let raw: { data: Buffer; info: OutputInfo } | undefined;
+  let why = '';
+  for (const failOn of ['warning', 'error', 'truncated'] as const) {
+    try {
+      raw = await decode(failOn);
+      break;
+    } catch (err) {
+      why = (err as Error).message.split('\n')[0];
+      if (TRUNCATED.test(why)) throw new Error(`${what}: the file is truncated or damaged (${why})`);
+    }
   }
+  if (!raw) throw new Error(`${what}: cannot decode image (${why})`);
   const { width, height, channels } = raw.info;
   const px = deep ? new Uint16Array(raw.data.buffer, raw.data.byteOffset, raw.data.byteLength / 2) : raw.data;
   const scale = deep ? 1 / 257 : 1;

@@ -16,7 +16,8 @@ export interface DepthStrength {
 
 /** Parses "NEAR,FAR" (each 0..1). */
 export function parseDepthStrength(text: string, what = '--depth-strength'): DepthStrength {
-  const parts = text.split(',').map(Number);
+  const raw = text.split(',');
+  const parts = raw.map((v) => (v.trim() ? Number(v) : NaN)); // '' is not 0
   if (parts.length !== 2 || parts.some((v) => !(v >= 0 && v <= 1))) throw new Error(`${what} must be NEAR,FAR with each from 0 to 1 (e.g. 0.4,1), got "${text}"`);
   return { near: parts[0], far: parts[1] };
 }

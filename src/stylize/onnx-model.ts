@@ -9,6 +9,7 @@ import type { TransformModel } from './stylizer.js';
  * graph, so that it can be tiled with whole-image normalization statistics.
  */
 export function transformModelFromOnnx(bytes: Uint8Array, file: string): { model: TransformModel; metadata: Record<string, string> } {
+  if (!bytes.length) throw new Error(`${file}: empty file (0 bytes)`);
   const proto = readOnnx(bytes, file);
   const bad = unsupportedOnnxOps(proto);
   if (bad.length) throw new Error(`${file}: not a depthstyle transform model (ops ${bad.join(', ')})`);

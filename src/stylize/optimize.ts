@@ -57,6 +57,8 @@ export interface OptimizeProgress {
   iterations: number;
   scale: number;
   scales: number;
+  /** Share of the whole job's compute done (iterations weighted by their scale's pixels): an honest basis for an ETA. */
+  fraction: number;
   /** Weighted loss terms and their total. */
   losses: Record<string, number>;
 }
@@ -147,6 +149,9 @@ export async function optimize(opts: OptimizeOptions): Promise<OptimizeResult> {
   let done = 0;
   let stopped = false;
   let content: RgbImage = o.content;
+  // An iteration costs about its scale's pixels: coarse passes are cheap, so counting iterations misleads an ETA.
+  const cost = sides.map((side, i) => perScale[i] * (side / o.size) ** 2);
+  const totalCost = cost.reduce((a, b) => a + b, 0);
   for (let si = 0; si < sides.length && !stopped; si++) {
     content = await resizeLongSide(o.content, sides[si]);
     let styles = await Promise.all(o.styles.map((s) => resizeLongSide(s, sides[si] * o.styleScale)));
@@ -168,7 +173,8 @@ export async function optimize(opts: OptimizeOptions): Promise<OptimizeResult> {
 
     const r = await optimizeAtScale({ ...o, vgg, depthModel, rt, iterations: perScale[si] }, target, targets, init, (it, l) => {
       losses = l;
-      o.onProgress?.({ iteration: done + it, iterations: perScale.reduce((a, b) => a + b, 0), scale: si + 1, scales: sides.length, losses: l });
+      const fraction = (cost.slice(0, si).reduce((a, b) => a + b, 0) + it * (sides[si] / o.size) ** 2) / totalCost;
+      o.onProgress?.({ iteration: done + it, iterations: perScale.reduce((a, b) => a + b, 0), scale: si + 1, scales: sides.length, fraction, losses: l });
     }, async (it, img) => {
       if (o.onFrame && o.frameEvery && (done + it) % o.frameEvery === 0) await o.onFrame(done + it, img);
     });

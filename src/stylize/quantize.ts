@@ -191,8 +191,16 @@ export class Int8Stylizer {
     private readonly margin: number,
   ) {}
 
-  static async create(bytes: Uint8Array, o: { threads?: number; margin?: number } = {}): Promise<Int8Stylizer> {
-    const meta = Object.fromEntries((readOnnx(bytes, 'int8 model').metadataProps ?? []).map((p) => [p.key ?? '', p.value ?? '']));
+  static async create(bytes: Uint8Array, o: { threads?: number; margin?: number } = {}, what = 'int8 model'): Promise<Int8Stylizer> {
+    if (!bytes.length) throw new Error(`${what}: empty file (0 bytes)`);
+    const proto = readOnnx(bytes, what);
+    // The fp32 path's check: one "image" in, one RGB "stylized" out (a quantized VGG or depth net is not a style model).
+    const outs = proto.graph?.output ?? [];
+    const ins = (proto.graph?.input ?? []).filter((i) => !(proto.graph?.initializer ?? []).some((t) => t.name === i.name));
+    const channels = outs[0]?.type?.tensorType?.shape?.dim?.[1]?.dimValue;
+    if (ins.length !== 1 || ins[0].name !== 'image' || outs.length !== 1 || outs[0].name !== 'stylized' || (channels != null && Number(channels) !== 3))
+      throw new Error(`${what}: not an int8 style model (a depthstyle style model has one input "image" and one RGB output "stylized"; this one has ${outs.map((o) => `"${o.name}"`).join(', ') || 'no outputs'})`);
+    const meta = Object.fromEntries((proto.metadataProps ?? []).map((p) => [p.key ?? '', p.value ?? '']));
     const session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: o.threads ?? defaultThreads(), interOpNumThreads: 1, graphOptimizationLevel: 'all', executionProviders: ['cpu'] });
     return new Int8Stylizer(session, Number(meta.size_multiple) || 1, o.margin ?? STYLIZE_MARGIN);
   }

@@ -39,7 +39,8 @@ export async function continueLog(log: string, checkpointStep: number, history: 
     }
     if (entry.step > checkpointStep) break;
     kept.push(line);
-    if ('branch_of' in entry) continue;
+    // Notes (the base of a branch, settings changed on a resume) carry no losses.
+    if ('branch_of' in entry || typeof entry.step !== 'number') continue;
     seconds = entry.seconds;
     for (const [k, v] of Object.entries(entry)) if (k !== 'step' && k !== 'seconds') (history[k] ??= []).push(v);
   }

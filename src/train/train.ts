@@ -1,6 +1,8 @@
 // Training a feed-forward depth-preserving transform network (Johnson et al.
 // 2016 + the seed's depth loss): content (VGG relu2_2), style (Gram matrices),
 // total variation and depth losses, Adam, checkpoints that resume bit for bit.
+import { sha256 } from '../models/resolver.js';
+import path from 'node:path';
 import * as G from '../graph/index.js';
 import type { Tensor } from '../graph/index.js';
 import { loadImage, resizeLongSide, type RgbImage } from '../io/image.js';
@@ -46,6 +48,12 @@ export interface TrainOptions {
   checkpointEvery?: number;
   checkpoint?: string;
   resume?: string;
+  /**
+   * On resume, the objective's settings (style image, learning rate, loss weights and layers) must match the
+   * checkpoint's; with this, changes are accepted and reported through `onSettingsChanged` (to be logged).
+   */
+  allowSettingsChange?: boolean;
+  onSettingsChanged?: (changes: Record<string, [string, string]>) => void | Promise<void>;
   /** Start from a trained network's weights with a fresh optimizer (a branch of that base); see `readInitialWeights`. */
   init?: InitialWeights;
   vgg: Vgg19;
@@ -106,6 +114,23 @@ export interface Trainer {
   stopped: boolean;
 }
 
+/** The objective's settings, kept in each checkpoint so that a resume cannot silently change them. */
+function objectiveSettings(o: typeof TRAIN_DEFAULTS & TrainOptions): Record<string, string> {
+  const styleHash = sha256(new Uint8Array(o.style.data.buffer, o.style.data.byteOffset, o.style.data.byteLength)).slice(0, 12);
+  return {
+    style: `${o.styleName} (${o.style.width}×${o.style.height}, ${styleHash})`,
+    lr: String(o.lr),
+    contentWeight: String(o.contentWeight),
+    styleWeight: String(o.styleWeight),
+    tvWeight: String(o.tvWeight),
+    depthWeight: String(o.depthWeight),
+    depthLoss: String(o.depthLoss),
+    contentLayer: o.contentLayer,
+    styleLayers: o.styleLayers.join(','),
+    styleSize: String(o.styleSize ?? o.size),
+  };
+}
+
 /** Architecture settings that a checkpoint must match to be resumed. */
 function fingerprint(o: typeof TRAIN_DEFAULTS & { arch: Architecture }): Record<string, number> {
   // (arch is left out for our own architecture, so that checkpoints from before it existed still resume)
@@ -154,6 +179,17 @@ export async function train(opts: TrainOptions): Promise<Trainer> {
     if (ck.notes?.branch_of) branchOf = { source: ck.notes.branch_of, steps: ck.notes.branch_steps ? Number(ck.notes.branch_steps) : undefined };
     const fp = fingerprint(o);
     for (const [k, v] of Object.entries(fp)) if (ck.scalars[k] !== v) throw new Error(`${o.resume}: checkpoint has ${k} ${ck.scalars[k]}, this run ${v}`);
+    // (checkpoints from before settings were kept have none to compare)
+    const before = ck.notes?.settings ? (JSON.parse(ck.notes.settings) as Record<string, string>) : undefined;
+    if (before) {
+      const now = objectiveSettings(o);
+      const changes = Object.fromEntries(Object.keys(now).filter((k) => before[k] !== undefined && before[k] !== now[k]).map((k) => [k, [before[k], now[k]] as [string, string]]));
+      if (Object.keys(changes).length) {
+        const list = Object.entries(changes).map(([k, [a, b]]) => `${k} ${a} → ${b}`).join(', ');
+        if (!o.allowSettingsChange) throw new Error(`${o.resume}: this run would change ${list}; resume with the same settings, or add --change-settings to continue with these (the change is logged)`);
+        await o.onSettingsChanged?.(changes);
+      }
+    }
     restoreParams(params, ck, o.resume);
     adam.load(ck.children!.adam);
     data.restore({ epoch: ck.scalars.epoch, index: ck.scalars.index, rng: ck.scalars.rng, skipped: ck.scalars.skipped });
@@ -161,16 +197,24 @@ export async function train(opts: TrainOptions): Promise<Trainer> {
   }
 
   const checkpointFile = o.checkpoint ?? `${o.styleName}.ckpt`;
+  /** The step of the last checkpoint this run can go back to (the one it resumed counts). */
+  let lastGood: number | undefined = o.resume && path.resolve(o.resume) === path.resolve(checkpointFile) ? step : undefined;
   const save = async () => {
     const d = data.dataState;
     const s: SavedState = {
       scalars: { step, ...fingerprint(o), epoch: d.epoch, index: d.index, rng: d.rng, skipped: d.skipped },
-      ...(branchOf ? { notes: { branch_of: branchOf.source, ...(branchOf.steps !== undefined ? { branch_steps: String(branchOf.steps) } : {}) } } : {}),
+      notes: { settings: JSON.stringify(objectiveSettings(o)), ...(branchOf ? { branch_of: branchOf.source, ...(branchOf.steps !== undefined ? { branch_steps: String(branchOf.steps) } : {}) } : {}) },
       arrays: Object.fromEntries(params.values),
       children: { adam: adam.state() },
     };
     await saveState(checkpointFile, s);
+    lastGood = step;
   };
+  const diverged = (what: string, detail: string) =>
+    new Error(
+      `training diverged at step ${step + 1}: ${what} (${detail}). ` +
+        (lastGood !== undefined ? `The last good checkpoint is ${checkpointFile} (step ${lastGood}); lower --lr or the loss weights and --resume it.` : 'No checkpoint of this run was written; lower --lr or the loss weights and start again.'),
+    );
 
   // Fixed validation photos for previews: the first four training files, resized.
   let preview: { prog: G.Program; input: Tensor; images: RgbImage[] } | undefined;
@@ -205,10 +249,11 @@ export async function train(opts: TrainOptions): Promise<Trainer> {
     const current: Record<string, number> = Object.fromEntries(terms.map(([n], i) => [n, rest[i].data[0]]));
     current.total = tot.data[0];
     const bad = !Number.isFinite(current.total) ? 'the loss' : paramTensors.find((_, i) => gs[i].data.some((v) => !Number.isFinite(v)))?.name;
-    if (bad) {
-      throw new Error(`training diverged at step ${step + 1}: ${bad} is not finite (loss terms ${JSON.stringify(current)}). The last good checkpoint is ${checkpointFile}; lower --lr or the loss weights and --resume it.`);
-    }
+    if (bad) throw diverged(`${bad === 'the loss' ? 'the loss' : `the gradient of ${bad}`} is not finite`, `loss terms ${JSON.stringify(current)}`);
     adam.step(params.values, new Map(paramTensors.map((p, i) => [p.name, gs[i].data])));
+    // An update can overflow where loss and gradient did not (a huge --lr): such weights are never saved or exported.
+    const blown = [...params.values].find(([, v]) => v.some((x) => !Number.isFinite(x)));
+    if (blown) throw diverged(`the update made ${blown[0]} non-finite`, `lr ${o.lr}`);
     step++;
     losses = current;
     await o.onStep?.({ step, steps: o.steps, seconds: (performance.now() - start) / 1000, stepSeconds: (performance.now() - t0) / 1000, firstStep, losses });
