@@ -74,7 +74,7 @@ for (const [name, file, pattern] of [
   ['a missing file', files.missing, /nope\.jpg: no such file/],
   ['a 0-byte file', files.empty, /empty\.jpg: empty file/],
   ['a text file named .jpg', files.text, /notes\.jpg: not an image/],
-  ['a truncated JPEG', files.truncated, /truncated\.jpg: cannot decode image/],
+  ['a truncated JPEG', files.truncated, /truncated\.jpg: the file is truncated or damaged/],
   ['a 1×1 image', files.tiny, /tiny\.png: image is 1×1; depthstyle needs at least 16 px/],
 ] as const) {
   test(`depth on ${name}: one-line error naming the file, exit 1, nothing written`, async () => {
@@ -200,7 +200,7 @@ test('optimize: --json summary on a tiny run; a bad style file is a one-line err
   assert.equal(Math.max(m.width!, m.height!), 48);
   const bad = await cli('optimize', photo('tubingen.jpg'), '--style', files.truncated, '-o', path.join(tmp, 'opt-bad', 'o.png'), '--size', '48');
   assert.equal(bad.code, 1);
-  assert.match(bad.stderr, /^depthstyle: .*truncated\.jpg: cannot decode image/m);
+  assert.match(bad.stderr, /^depthstyle: .*truncated\.jpg: the file is truncated or damaged/m);
   await assertNothingWritten(path.join(tmp, 'opt-bad'));
   const badOpt = await cli('optimize', photo('tubingen.jpg'), '--style', style, '-o', path.join(tmp, 'x.png'), '--depth-loss', 'l1');
   assert.match(badOpt.stderr, /--depth-loss must be one of ssi, mse, features, eot, weighted-content, depth-edges, got "l1"/);

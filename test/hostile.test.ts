@@ -188,3 +188,171 @@ test('a temp file left by a killed writer is removed at the next write; an unusa
   }
   assert.equal(warnings.filter((w) => /cannot write the model cache.*working without it/.test(w)).length, 1, warnings.join(''));
 });
+
+// ---------------------------------------------------------------- round two (issue #21): each reported route
+
+test('no command overwrites a file it reads: compare over its photos, secondary outputs, read-only files', async () => {
+  // compare -o . beside img/: its report files would be the photos themselves.
+  const work = await emptyDir('r2-compare');
+  await mkdir(path.join(work, 'img'));
+  const photoFile = path.join(work, 'img', 'chicago.jpg');
+  await copyFile(good, photoFile);
+  const before = await readFile(photoFile);
+  let r = await cli('compare', path.join(work, 'img'), '--methods', 'baseline:wave', '-o', work, '--size', '64');
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stderr, /img\/chicago\.jpg: that is an input file/);
+  assert.deepEqual(await readFile(photoFile), before);
+  // stylize --depth-map writes OUT.depth.jpg; depth --raw writes OUT-raw16.png: neither may be an input.
+  const side = await emptyDir('r2-side');
+  const depthJpg = path.join(side, 'photo.depth.jpg');
+  await copyFile(good, depthJpg);
+  const raw = path.join(side, 'pic-raw16.png');
+  await writeFile(raw, await (await import('sharp')).default(good).resize(64).png().toBuffer());
+  const keep = [await readFile(depthJpg), await readFile(raw)];
+  r = await cli('stylize', depthJpg, '--model', 'baseline:wave', '--depth-map', '-o', path.join(side, 'photo.jpg'));
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /photo\.depth\.jpg: that is an input file/);
+  r = await cli('depth', raw, '--raw', '-o', path.join(side, 'pic.png'));
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /pic-raw16\.png: that is an input file/);
+  assert.deepEqual([await readFile(depthJpg), await readFile(raw)], keep);
+  assert.deepEqual((await readdir(side)).sort(), ['photo.depth.jpg', 'pic-raw16.png']);
+  // A read-only output is not replaced (the rename would do it silently, for root too).
+  const ro = path.join(side, 'ro.png');
+  await writeFile(ro, 'keep me');
+  await (await import('node:fs/promises')).chmod(ro, 0o444);
+  r = await cli('depth', good, '-o', ro);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /ro\.png: cannot write \(the file is read-only; it is not replaced\)/);
+  assert.equal(await readFile(ro, 'utf8'), 'keep me');
+});
+
+test('train never writes over what it reads or an earlier run; two runs cannot share a run; a resume keeps its settings', async () => {
+  const dir = await emptyDir('r2-train');
+  const data = await emptyDir('r2-train-data');
+  for (const n of ['a', 'b']) await (await import('sharp')).default(good).resize(48, 48).jpeg().toFile(path.join(data, `${n}.jpg`));
+  const paint = path.join(dir, 'style.jpg');
+  await copyFile(style, paint);
+  const before = await readFile(paint);
+  const base = ['train', '--style', paint, '--data', data, '--size', '32', '--batch', '1', '--width', '4', '--blocks', '1', '--depth-weight', '0', '--threads', '1'];
+  let r = await cli(...base, '-o', path.join(dir, 'm.onnx'), '--log', paint);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /style\.jpg: that is an input file/);
+  assert.deepEqual(await readFile(paint), before);
+  r = await cli(...base, '-o', path.join(dir, 'm.onnx'), '--steps', '2');
+  assert.equal(r.code, 0, r.stderr);
+  const log = await readFile(path.join(dir, 'm.log.jsonl'), 'utf8');
+  // The same command again: the run exists; nothing is truncated or replaced.
+  r = await cli(...base, '-o', path.join(dir, 'm.onnx'), '--steps', '2');
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /m\.ckpt exists from an earlier run: continue it with --resume/);
+  assert.equal(await readFile(path.join(dir, 'm.log.jsonl'), 'utf8'), log);
+  // A run in use by a live process (its lock) is refused.
+  await writeFile(path.join(dir, 'm.lock'), String(process.pid));
+  r = await cli(...base, '-o', path.join(dir, 'm.onnx'), '--steps', '3', '--resume', path.join(dir, 'm.ckpt'));
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /is in use by another process \(pid \d+/);
+  // A stale lock (its process is gone) is taken over; a changed learning rate needs --change-settings.
+  await writeFile(path.join(dir, 'm.lock'), String(2 ** 22 + 1));
+  r = await cli(...base, '-o', path.join(dir, 'm.onnx'), '--steps', '3', '--resume', path.join(dir, 'm.ckpt'), '--lr', '0.0005');
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /this run would change lr 0\.001 → 0\.0005; .*--change-settings/);
+  r = await cli(...base, '-o', path.join(dir, 'm.onnx'), '--steps', '3', '--resume', path.join(dir, 'm.ckpt'), '--lr', '0.0005', '--change-settings');
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(await readFile(path.join(dir, 'm.log.jsonl'), 'utf8'), /"settings_changed":\{"lr":\{"from":"0\.001","to":"0\.0005"\}\}/);
+  assert.ok(!(await readdir(dir)).includes('m.lock'), 'the lock is released');
+});
+
+test('divergence is never saved: a blown-up update writes no checkpoint and no model, and says so', async () => {
+  const dir = await emptyDir('r2-diverge');
+  const data = await emptyDir('r2-diverge-data');
+  await (await import('sharp')).default(good).resize(48, 48).jpeg().toFile(path.join(data, 'a.jpg'));
+  const r = await cli('train', '--style', style, '--data', data, '--size', '32', '--batch', '1', '--width', '4', '--blocks', '1', '--depth-weight', '0', '--steps', '1', '--lr', '1e308', '--checkpoint-every', '1', '-o', path.join(dir, 'm.onnx'));
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stderr, /training diverged at step 1: the update made .* non-finite .*No checkpoint of this run was written/);
+  const left = await readdir(dir);
+  assert.ok(!left.includes('m.ckpt') && !left.includes('m.onnx'), `left: ${left.join(', ')}`);
+});
+
+test('empty and impossible option values are refused, not read as 0; internal errors do not reach users', async () => {
+  const out = await emptyDir('r2-options');
+  const o = path.join(out, 'x.jpg');
+  const cases: [string[], RegExp][] = [
+    [['stylize', good, '--model', 'baseline:wave', '-o', o, '--strength', ''], /--strength needs a value, got an empty one/],
+    [['stylize', good, '--model', 'baseline:wave', '-o', o, '--margin', ''], /--margin needs a value/],
+    [['stylize', good, '--model', 'baseline:wave', '-o', o, '--depth-strength', ','], /--depth-strength must be NEAR,FAR/],
+    [['stylize', good, '--model', 'baseline:wave', '-o', o, '--max-size', '1'], /--max-size must be at least 16/],
+    [['stylize', good, '--model', 'baseline:wave', '-o', o, '--max-pixels', '1e20'], /--max-pixels must be at most/],
+    [['optimize', good, '--style', style, '-o', o, '--lr', ''], /--lr needs a value/],
+    [['optimize', good, '--style', style, '-o', o, '--style-scale', ''], /--style-scale needs a value/],
+    [['optimize', good, '--style', style, '-o', o, '--style-layers', ''], /--style-layers needs a comma-separated list/],
+    [['optimize', good, '--style', style, '-o', o, '--style-layers', 'relu9_9'], /--style-layers: unknown layer relu9_9/],
+    [['train', '--style', style, '--data', tmp, '-o', path.join(out, 'm.onnx'), '--lr', ''], /--lr needs a value/],
+  ];
+  for (const [args, expect] of cases) {
+    const r = await cli(...args);
+    assert.equal(r.code, 1, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, expect, args.join(' '));
+    assert.equal(r.stderr.trim().split('\n').length, 1, `one line: ${r.stderr}`);
+  }
+  await assertEmpty(out);
+});
+
+test('quantize takes only style models, and the int8 path checks its model like fp32', async () => {
+  const out = await emptyDir('r2-quantize');
+  const empty = path.join(tmp, 'empty.onnx');
+  await writeFile(empty, '');
+  const g = new G.Graph();
+  const x = g.input('image', [1, 3, 'H', 'W']);
+  const notStyle = path.join(tmp, 'features.onnx');
+  await writeFile(notStyle, G.toOnnx(g, [G.relu(x)], { outputNames: ['features'] }).bytes);
+  for (const [model, expect] of [
+    [empty, /empty\.onnx: empty file \(0 bytes\)/],
+    [notStyle, /features\.onnx: not a style model/],
+  ] as const) {
+    const r = await cli('quantize', model, '-o', path.join(out, 'q.int8.onnx'));
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, expect);
+  }
+  const int8 = path.join(tmp, 'features.int8.onnx');
+  await copyFile(notStyle, int8);
+  const r = await cli('stylize', good, '--model', int8, '--precision', 'int8', '-o', path.join(out, 's.jpg'), '--max-size', '64');
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stderr, /features\.int8\.onnx: not an int8 style model/);
+  await assertEmpty(out);
+});
+
+test('a folder with a corrupt file: nothing by default (with a hint), the readable ones with --keep-going, exit 1 naming the bad file', async () => {
+  const dir = await emptyDir('r2-batch');
+  await copyFile(good, path.join(dir, 'a.jpg'));
+  await copyFile(good, path.join(dir, 'b.jpg'));
+  await copyFile(corpus.truncated.file, path.join(dir, 'broken.jpg'));
+  const out = await emptyDir('r2-batch-out');
+  let r = await cli('stylize', dir, '--model', 'baseline:wave', '-o', out, '--max-size', '64');
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /1 of 3 inputs cannot be read; nothing written \(add --keep-going to process the 2 readable ones\)/);
+  await assertEmpty(out);
+  r = await cli('stylize', dir, '--model', 'baseline:wave', '-o', out, '--max-size', '64', '--keep-going');
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /stylize: 1 of 3 inputs failed: .*broken\.jpg/);
+  assert.deepEqual((await readdir(out)).sort(), ['a-baseline_wave.jpg', 'b-baseline_wave.jpg']);
+});
+
+test('compare keeps photos of the same name apart, and a temp file of a dead writer is cleaned from any write to its folder', async () => {
+  const { reportFiles } = await import('../src/eval/report.js');
+  const { stems, files } = reportFiles(['a/x.jpg', 'b/x.jpg', 'c/X.png'], ['m'], 'rep');
+  assert.deepEqual(stems, ['x', 'x_2', 'X_3']);
+  assert.equal(new Set(files).size, files.length);
+  const { writeFileAtomic } = await import('../src/io/atomic.js');
+  const dir = await emptyDir('r2-stale');
+  const orphan = path.join(dir, `.other-output.png.${2 ** 22 + 1}.1700000000000.tmp`);
+  await writeFile(orphan, 'half an image of another output');
+  await writeFileAtomic(path.join(dir, 'new.png'), 'x');
+  assert.deepEqual(await readdir(dir), ['new.png']);
+});
+
+test('eval refuses a ground truth that is a colour photo or of another aspect ratio', async () => {
+  const r = await cli('eval', '--content', good, '--stylized', good, '--ground-truth', style);
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stderr, /starry_night\.jpg: not a depth map/);
+});

@@ -48,7 +48,7 @@ test('bad uploads, unknown models and bad parameters get a JSON error with the r
   const cases: [string, string, Buffer | string, number, RegExp][] = [
     ['POST', '/api/stylize?model=baseline:wave', Buffer.alloc(0), 400, /empty/],
     ['POST', '/api/stylize?model=baseline:wave', 'this is not an image', 415, /not an image/],
-    ['POST', '/api/stylize?model=baseline:wave', jpg.subarray(0, jpg.length >> 1), 400, /cannot decode/],
+    ['POST', '/api/stylize?model=baseline:wave', jpg.subarray(0, jpg.length >> 1), 400, /upload: the file is truncated or damaged/],
     ['POST', '/api/stylize?model=baseline:wave', Buffer.alloc(3e6, 1), 413, /above the limit of 2000000/],
     ['POST', '/api/depth', bombPng(60000, 60000), 413, /declares 60000×60000/],
     ['POST', '/api/stylize?model=nope', small, 404, /unknown model "nope"/],

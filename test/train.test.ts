@@ -127,8 +127,8 @@ test('stylize runs a trained .onnx model on a folder, with strength, colour pres
   const a = await sharp(path.join(out, 'a-tiny.jpg')).metadata();
   const b = await sharp(path.join(out, 'b-tiny.jpg')).metadata();
   const d = await sharp(path.join(out, 'a-tiny.depth.jpg')).metadata();
-  // photo | its depth | result | its depth, 6 px apart
-  assert.deepEqual([a.width, a.height, b.width, b.height, d.width, d.height], [90, 70, 77, 51, 4 * 90 + 3 * 6, 70]);
+  // photo | its depth | result | its depth, under a header of labels (28 px)
+  assert.deepEqual([a.width, a.height, b.width, b.height, d.width, d.height], [90, 70, 77, 51, 4 * 90, 70 + 28]);
 });
 
 test('tiled stylization with whole-image instance-norm statistics agrees with untiled, without seams', async () => {

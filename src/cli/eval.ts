@@ -29,12 +29,15 @@ export async function evalCommand(o: EvalCommandOptions): Promise<number> {
     throw new Error(`${o.stylized}: ${stylized.width}×${stylized.height} has another aspect ratio than the photo ${o.content} (${content.width}×${content.height}); compare a stylization of this photo`);
   if (content.width !== stylized.width || content.height !== stylized.height)
     process.stderr.write(`note: the photo (${content.width}×${content.height}) is resized to the stylized image's ${stylized.width}×${stylized.height} for comparison\n`);
+  const truth = o.groundTruth ? await readDepthTruth(o.groundTruth) : undefined;
+  if (truth && Math.abs(truth.width / truth.height / ac - 1) > 0.02)
+    throw new Error(`${o.groundTruth}: ${truth.width}×${truth.height} has another aspect ratio than the photo ${o.content} (${content.width}×${content.height}); give the depth frame of this photo`);
   process.stderr.write('evaluating: depth maps under 2 networks and 3 resamplings, VGG features…\n');
   const r = await evaluatePair({
     content,
     stylized,
     style: o.style ? await loadImage(o.style) : undefined,
-    groundTruth: o.groundTruth ? await readDepthTruth(o.groundTruth) : undefined,
+    groundTruth: truth,
     depthModel: await loadDepthModel(o.depthModel, { store }),
     secondDepthModel: o.secondDepthModel === 'none' ? undefined : await loadDepthModel(o.secondDepthModel ?? secondJudgeFor(o.depthModel), { store }),
     vgg: await loadVgg19({ store }),
@@ -62,6 +65,11 @@ export async function evalCommand(o: EvalCommandOptions): Promise<number> {
     const g = r.depthVsGroundTruth;
     lines.push(`depth network vs ground truth: Pearson ${f(g.pearson)}   Spearman ${f(g.spearman)}   SSI-RMSE ${f(g.ssiRmse)}   WHDR ${f(g.whdr)}`);
   }
+  lines.push(
+    'how to read: every agreement is 1 for the photo against itself (the depth-edge ratios are relative to the photo: 1 = as strong); a stylization that kept the',
+    "  layering scores high on the robust judges, e.g. the zoo's depth models on held-out photos at 512 px: resampled 0.87–0.92, second network 0.3–0.6, depth-edge",
+    '  contrast 0.6–0.8 (docs: the zoo tables). Compare results of one photo and one painting with each other: the numbers are relative, not grades.',
+  );
   process.stdout.write(lines.join('\n') + '\n');
   return 0;
 }

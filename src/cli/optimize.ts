@@ -97,7 +97,7 @@ export const command: Command = {
     'style-layers': { type: 'string', arg: 'L,...', help: `[${D.styleLayers.join(',')}]` },
     'style-blend': { type: 'string', arg: 'W,...', help: 'weights of several styles [equal]' },
     'style-scale': { type: 'string', arg: 'X', help: 'style image size relative to the output [1]' },
-    'preserve-color': { type: 'string', arg: 'none|luminance|histogram', help: '[none]' },
+    'preserve-color': { type: 'string', arg: 'none|luminance|histogram', help: "keep the photo's colours: luminance-only transfer, or the painting recoloured to the photo's colour mean and covariance before optimizing (both Gatys et al. 2016) [none]" },
     multiscale: { type: 'boolean', help: 'coarse-to-fine passes (1/4, 1/2, full size)' },
     'save-every': { type: 'string', arg: 'N', help: 'write numbered frames to OUT-frames/' },
     seed: { type: 'string', arg: 'N', help: `[${D.seed}]` },

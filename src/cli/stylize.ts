@@ -130,7 +130,11 @@ export const command: Command = {
     'max-size': { type: 'string', arg: 'N', help: 'shrink inputs to at most N px on the long side first' },
     tile: { type: 'string', arg: 'N', help: 'tile size for large images, at least 64 [1024]' },
     strength: { type: 'string', arg: '0..1', help: "blend toward the photo; with --style, the painting's style vector toward the photo's own [1]" },
-    'preserve-color': { type: 'string', arg: 'none|luminance|histogram', help: "keep the photo's colours [none]" },
+    'preserve-color': {
+      type: 'string',
+      arg: 'none|luminance|histogram',
+      help: "keep the photo's colours: luminance keeps them exactly (the result's brightness over the photo's colour, the safe choice); histogram recolours the result to the photo's colour mean and covariance (Gatys et al. 2016), which can move single objects far, e.g. a red tower darkens in a mostly blue result [none]",
+    },
     'depth-map': { type: 'boolean', help: 'also write OUT.depth.jpg: photo | its depth | result | its depth (PyDNet v2, near = warm)' },
     'depth-strength': { type: 'string', arg: 'NEAR,FAR', help: "strength that follows the photo's depth, e.g. 0.4,1: near things stay crisp, the background is painted fully (times --strength)" },
     margin: { type: 'string', arg: 'N', help: 'reflected border stylized and cropped away, against border artefacts; 0: none [16]' },

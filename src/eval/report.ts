@@ -186,7 +186,7 @@ export async function compare(o: CompareOptions): Promise<{ rows: Row[]; html: s
 <p>Depth network: ${escapeXml(o.depthModel.id)} (${escapeXml(o.depthModel.licence)})${o.secondDepthModel ? `; second judge: ${escapeXml(o.secondDepthModel.id)}` : ''}. Metrics compare each output with its photo; depth maps: near = warm.
 The first three columns are the robust judges: agreement under a second depth network, agreement of ${escapeXml(o.depthModel.id)} after fixed resampling of both images (½ and back, ×0.7 and back, a 3 px shift; averaged), and how strongly the photo's depth edges stay visible as luminance edges.
 The plain score is what ${escapeXml(o.depthModel.id)} answers on the two images as they are: a depth loss on that network can raise it with invisible patterns.
-Summary: mean over ${o.images.length} photos, 95 % bootstrap interval below.</p>
+Summary: mean over ${o.images.length} photos, 95 % bootstrap interval below.${o.images.length < 10 ? ` With ${o.images.length} photo${o.images.length === 1 ? '' : 's'} the intervals are rough (a bootstrap over so few values understates the uncertainty): read them as a first look, and use 10 or more photos before drawing a conclusion.` : ''}</p>
 <table><tr><th>method</th>${METRICS.map(([n, , dir]) => `<th>${n} ${dir}</th>`).join('')}</tr>${summary.join('')}</table>
 ${paired.length ? `<h2>Paired differences: each model minus its no-depth twin</h2><p>Mean over photos of the per-photo difference, 95 % bootstrap interval below; bold where the interval excludes 0.</p>
 <table><tr><th>pair</th>${METRICS.map(([n, , dir]) => `<th>${n} ${dir}</th>`).join('')}</tr>${paired.join('')}</table>` : ''}

@@ -213,7 +213,7 @@ export async function serve(o: ServeOptions = {}): Promise<Server> {
     // A painting: by name (?style=wave[,udnie]&styleWeights=…) or uploaded (multipart field "painting").
     const styleNames = isStylize ? url.searchParams.get('style') : null;
     if (isStylize && modelName && (styleNames || multipart)) throw new HttpError(400, 'give model or a painting (style=NAME or a multipart "painting"), not both');
-    if (isStylize && !modelName && !styleNames && !multipart) throw new HttpError(400, 'model or style is required (GET /api/models lists models and paintings), or POST multipart/form-data with "photo" and "painting"');
+    if (isStylize && !modelName && !styleNames && !multipart) throw new HttpError(400, 'model is required (GET /api/models lists them), or a painting: style=NAME, or multipart/form-data with "photo" and "painting"');
     const names = styleNames?.split(',') ?? [];
     for (const n of names) if (!paintingNames(store).includes(n)) throw new HttpError(404, `unknown painting "${n}" (GET /api/models lists them under arbitrary.paintings)`);
     const weights = url.searchParams.get('styleWeights')?.split(',').map(Number);
