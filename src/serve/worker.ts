@@ -1,0 +1,95 @@
+// The server's inference thread: every network runs here, never on the HTTP thread, so the page, the health
+// probe and the model files are answered while a job runs. One job at a time (ONNX Runtime already uses every
+// core); the main thread queues, admits and cancels. Models load on first use and a failed load is retried.
+import { parentPort, workerData } from 'node:worker_threads';
+import * as G from '../graph/index.js';
+import { colorizeDepth, normalizeDepth } from '../io/colormap.js';
+import type { RgbImage } from '../io/rgb.js';
+import { DepthEstimator, loadDepthModel, type DepthModel } from '../models/depth.js';
+import { ModelStore } from '../models/resolver.js';
+import { ArbitraryStylist, resolvePainting } from '../stylize/arbitrary.node.js';
+import { mixStyles, styleAtStrength } from '../stylize/arbitrary.js';
+import type { DepthStrength } from '../stylize/depth-strength.js';
+import { loadTransformModel } from '../stylize/models.js';
+import { Stylizer, finishStylization, type TransformModel } from '../stylize/stylize.js';
+import type { PreserveColor } from '../stylize/color.js';
+
+export interface WorkerInit {
+  storeDir: string;
+  threads?: number;
+}
+
+/** A job: stylize with a model spec (a zoo file or baseline:NAME) or paintings, or measure depth. */
+export interface Job {
+  id: number;
+  kind: 'stylize' | 'depth';
+  photo: RgbImage;
+  /** What `loadTransformModel` takes: a zoo model's file or `baseline:NAME`. */
+  modelSpec?: string;
+  /** Bundled paintings by name, or one uploaded painting as the predictor's 256-px square. */
+  paintings?: { names?: string[]; upload?: RgbImage; weights?: number[] };
+  strength: number;
+  depthStrength?: DepthStrength;
+  preserveColor?: PreserveColor;
+}
+
+export type JobReply = { id: number; ok: true; image: RgbImage } | { id: number; ok: false; error: string };
+
+function start(init: WorkerInit): void {
+  const store = new ModelStore(init.storeDir);
+  const runtime = new G.Runtime({ threads: init.threads });
+  const models = new Map<string, Promise<TransformModel>>();
+  let depthModel: Promise<DepthModel> | undefined;
+  let stylist: Promise<ArbitraryStylist> | undefined;
+  /** A promise kept for the next job, unless it failed: a failed load is tried again. */
+  const keep = <T>(p: Promise<T>, forget: () => void): Promise<T> => (p.catch(forget), p);
+
+  const modelOf = (spec: string) => {
+    let m = models.get(spec);
+    if (!m) models.set(spec, (m = keep(loadTransformModel(spec, store), () => models.delete(spec))));
+    return m;
+  };
+  const depth = () => (depthModel ??= keep(loadDepthModel('pydnet-v2', { store }), () => (depthModel = undefined)));
+  const arbitrary = () => (stylist ??= keep(ArbitraryStylist.load(store, runtime), () => (stylist = undefined)));
+
+  const run = async (job: Job): Promise<RgbImage> => {
+    const { photo } = job;
+    if (job.kind === 'depth') {
+      const dm = await depth();
+      const est = new DepthEstimator(dm, runtime);
+      try {
+        return colorizeDepth(normalizeDepth(await est.estimate(photo), dm.polarity), photo.width, photo.height);
+      } finally {
+        await est.release();
+      }
+    }
+    let net: TransformModel;
+    if (job.paintings) {
+      const s = await arbitrary();
+      const p = job.paintings;
+      const vectors = p.upload ? [await s.predictor.predict(p.upload)] : await Promise.all((p.names ?? []).map((n) => s.styleOfFile(resolvePainting(n, store))));
+      let style = mixStyles(vectors, p.weights);
+      if (job.strength < 1) style = styleAtStrength(style, await s.styleOf(photo), job.strength);
+      net = s.model(style, p.upload ? 'uploaded painting' : (p.names ?? []).join('+'));
+    } else net = await modelOf(job.modelSpec!);
+    // A stylizer per job: its sessions (one per image size) are freed when it is done.
+    const stylizer = new Stylizer(net, runtime);
+    try {
+      const out = await stylizer.stylizeLarge(photo);
+      const dm = job.depthStrength ? await depth() : undefined;
+      // A painting's strength already acted on its style vector.
+      return await finishStylization(out, photo, { strength: job.paintings ? 1 : job.strength, depthStrength: job.depthStrength, depthModel: dm, preserveColor: job.preserveColor, runtime });
+    } finally {
+      await stylizer.release();
+    }
+  };
+
+  parentPort!.on('message', (job: Job) => {
+    run(job).then(
+      (image) => parentPort!.postMessage({ id: job.id, ok: true, image } satisfies JobReply, [image.data.buffer as ArrayBuffer]),
+      (err: unknown) => parentPort!.postMessage({ id: job.id, ok: false, error: err instanceof Error ? err.message : String(err) } satisfies JobReply),
+    );
+  });
+}
+
+if (parentPort) start(workerData as WorkerInit);
