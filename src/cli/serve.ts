@@ -1,8 +1,7 @@
 // depthstyle serve: the page (stylizes in the browser) and the HTTP API, on loopback (or, by explicit choice, another address).
 import { serve } from '../serve/server.js';
 import { ModelStore } from '../models/resolver.js';
-import { Runtime } from '../graph/index.js';
-import { common, int, type Command } from './args.js';
+import { common, int, list, num, type Command } from './args.js';
 
 export const command: Command = {
   name: 'serve',
@@ -13,14 +12,31 @@ export const command: Command = {
     host: { type: 'string', arg: 'ADDRESS', help: 'where to listen [127.0.0.1]; another address lets other machines use this one' },
     zoo: { type: 'string', arg: 'DIR', help: 'folder of the model zoo (NAME.onnx) [the repository models/]' },
     'max-queue': { type: 'string', arg: 'N', help: 'requests that may wait behind the running one; more get 503 [4]' },
+    'allow-host': { type: 'string', arg: 'NAME,...', help: 'further host names to answer to, for a deployment behind a name (loopback names and --host always are); any other Host header gets 403' },
+    'max-side': { type: 'string', arg: 'N', help: 'photos are shrunk to this long side [1024]' },
+    timeout: { type: 'string', arg: 'SECONDS', help: 'a request not done this long after it arrived gets 504, and its job is stopped [120]' },
   },
   run: async (v, positionals) => {
     if (positionals.length) throw new Error(`serve: unexpected argument "${positionals[0]}"`);
     const port = v.port === undefined ? 8080 : Number(v.port);
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be from 0 to 65535, got "${String(v.port)}"`);
     const host = (v.host as string | undefined) ?? '127.0.0.1';
+    if (!host.trim()) throw new Error('--host needs an address (127.0.0.1, ::1, 0.0.0.0, …); an empty one would listen everywhere');
     const { models, threads } = common(v);
-    const s = await serve({ port, host, zoo: v.zoo as string | undefined, store: new ModelStore(models), runtime: new Runtime({ threads }), maxQueue: int(v['max-queue'], 'max-queue') });
+    const timeout = num(v.timeout, 'timeout');
+    if (timeout !== undefined && !(timeout >= 1)) throw new Error(`--timeout must be at least 1 second, got ${timeout}`);
+    const s = await serve({
+      port,
+      host,
+      allowHosts: list(v['allow-host'], 'allow-host'),
+      zoo: v.zoo as string | undefined,
+      store: new ModelStore(models),
+      threads,
+      maxQueue: int(v['max-queue'], 'max-queue'),
+      maxPixels: num(v['max-pixels'], 'max-pixels'),
+      maxSide: int(v['max-side'], 'max-side'),
+      timeoutMs: timeout === undefined ? undefined : timeout * 1000,
+    });
     if (!['127.0.0.1', '::1', 'localhost'].includes(host)) process.stderr.write(`warning: listening on ${host}: anyone who can reach it can use this machine to stylize\n`);
     process.stderr.write(`depthstyle serve: open ${s.url}/ in a browser; API: GET /api/models, POST /api/stylize?model=NAME, POST /api/depth. Ctrl-C stops\n`);
     await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));

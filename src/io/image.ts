@@ -28,6 +28,8 @@ export interface LoadOptions {
   size?: readonly [number, number];
   /** Refuse images with more pixels than this (default `DEFAULT_MAX_PIXELS`). */
   maxPixels?: number;
+  /** Accept only these formats (sharp's names, from the header; the server takes raster photos only, no SVG). */
+  formats?: readonly string[];
 }
 
 /** Reads an image file; throws a one-line error naming the file and the problem. */
@@ -57,13 +59,14 @@ async function checkFile(file: string): Promise<void> {
 }
 
 /** The header only (nothing is decoded): its metadata and upright size, or a one-line error. */
-async function imageHeader(file: string | Buffer, what: string, maxPixels: number): Promise<{ meta: Metadata; upright: [number, number] }> {
+async function imageHeader(file: string | Buffer, what: string, maxPixels: number, formats?: readonly string[]): Promise<{ meta: Metadata; upright: [number, number] }> {
   let meta;
   try {
     meta = await sharp(file, { limitInputPixels: false }).metadata();
   } catch {
     throw new Error(`${what}: not an image sharp can read`);
   }
+  if (formats && !formats.includes(meta.format ?? '')) throw new Error(`${what}: not an image accepted here (${meta.format ?? 'unknown'}; accepted: ${formats.join(', ')})`);
   if (!meta.width || !meta.height) throw new Error(`${what}: image has no size`);
   if (meta.width * meta.height > maxPixels)
     throw new Error(`${what}: image declares ${meta.width}×${meta.height} = ${((meta.width * meta.height) / 1e6).toFixed(0)} MP, above the limit of ${(maxPixels / 1e6).toFixed(0)} MP (--max-pixels)`);
@@ -80,7 +83,7 @@ const TRUNCATED = /premature end|truncat|unexpected end|end of (file|data|stream
 export async function decodeImage(file: string | Buffer, what: string, opts: LoadOptions = {}): Promise<RgbImage> {
   if (typeof file !== 'string' && file.length === 0) throw new Error(`${what}: empty file (0 bytes)`);
   const maxPixels = opts.maxPixels ?? maxPixelsDefault;
-  const { meta, upright: [w0, h0] } = await imageHeader(file, what, maxPixels);
+  const { meta, upright: [w0, h0] } = await imageHeader(file, what, maxPixels, opts.formats);
   // libvips shrinks on load where the format allows when a smaller size is asked for (maxSide, size).
   // A 16-bit source is read as 16-bit sRGB, keeping its precision; an 8-bit one as 8-bit sRGB, exactly its
   // values (libvips's conversion of 8-bit sRGB to rgb16 moves values by up to ±1 level, which a high-gain

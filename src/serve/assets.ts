@@ -125,7 +125,7 @@ export async function pageAssets(zoo: string, store: ModelStore): Promise<Assets
       }
       if (!matched) return false;
       if (!body) {
-        res.writeHead(404, { ...ISOLATION_HEADERS, 'Content-Type': 'application/json' }).end(JSON.stringify({ error: `not found: ${pathname}` }));
+        res.writeHead(404, { ...ISOLATION_HEADERS, 'Content-Type': 'application/json' }).end(JSON.stringify({ error: 'no such file on this server' }));
         return true;
       }
       send(req, res, body, p === '/' ? 'index.html' : p);

@@ -33,7 +33,14 @@ export interface Job {
   preserveColor?: PreserveColor;
 }
 
-export type JobReply = { id: number; ok: true; image: RgbImage } | { id: number; ok: false; error: string };
+export type JobReply = { id: number; ok: true; image: RgbImage } | { id: number; ok: false; error: string; cancelled?: boolean };
+
+/** The main thread's word that a job's request is gone. */
+export interface CancelMessage {
+  cancel: number;
+}
+
+class Cancelled extends Error {}
 
 function start(init: WorkerInit): void {
   const store = new ModelStore(init.storeDir);
@@ -52,8 +59,15 @@ function start(init: WorkerInit): void {
   const depth = () => (depthModel ??= keep(loadDepthModel('pydnet-v2', { store }), () => (depthModel = undefined)));
   const arbitrary = () => (stylist ??= keep(ArbitraryStylist.load(store, runtime), () => (stylist = undefined)));
 
+  const cancelled = new Set<number>();
+  /** ONNX Runtime cannot be interrupted mid-run (ending the thread then aborts the process), so a job stops between steps. */
+  const check = (job: Job) => {
+    if (cancelled.has(job.id)) throw new Cancelled('cancelled');
+  };
+
   const run = async (job: Job): Promise<RgbImage> => {
     const { photo } = job;
+    check(job);
     if (job.kind === 'depth') {
       const dm = await depth();
       const est = new DepthEstimator(dm, runtime);
@@ -72,10 +86,12 @@ function start(init: WorkerInit): void {
       if (job.strength < 1) style = styleAtStrength(style, await s.styleOf(photo), job.strength);
       net = s.model(style, p.upload ? 'uploaded painting' : (p.names ?? []).join('+'));
     } else net = await modelOf(job.modelSpec!);
+    check(job);
     // A stylizer per job: its sessions (one per image size) are freed when it is done.
     const stylizer = new Stylizer(net, runtime);
     try {
-      const out = await stylizer.stylizeLarge(photo);
+      const out = await stylizer.stylizeLarge(photo, {}, () => check(job));
+      check(job);
       const dm = job.depthStrength ? await depth() : undefined;
       // A painting's strength already acted on its style vector.
       return await finishStylization(out, photo, { strength: job.paintings ? 1 : job.strength, depthStrength: job.depthStrength, depthModel: dm, preserveColor: job.preserveColor, runtime });
@@ -84,11 +100,15 @@ function start(init: WorkerInit): void {
     }
   };
 
-  parentPort!.on('message', (job: Job) => {
-    run(job).then(
-      (image) => parentPort!.postMessage({ id: job.id, ok: true, image } satisfies JobReply, [image.data.buffer as ArrayBuffer]),
-      (err: unknown) => parentPort!.postMessage({ id: job.id, ok: false, error: err instanceof Error ? err.message : String(err) } satisfies JobReply),
-    );
+  parentPort!.on('message', (m: Job | CancelMessage) => {
+    if ('cancel' in m) return void cancelled.add(m.cancel);
+    const job = m;
+    run(job)
+      .then(
+        (image) => parentPort!.postMessage({ id: job.id, ok: true, image } satisfies JobReply, [image.data.buffer as ArrayBuffer]),
+        (err: unknown) => parentPort!.postMessage({ id: job.id, ok: false, error: err instanceof Error ? err.message : String(err), cancelled: err instanceof Cancelled } satisfies JobReply),
+      )
+      .finally(() => cancelled.delete(job.id));
   });
 }
 

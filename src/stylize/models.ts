@@ -7,7 +7,7 @@ import { BASELINE_STYLES, baselineParams, johnsonBaselineNet, loadBaseline, type
 import { ModelStore, cached, packageRoot, sha256 } from '../models/resolver.js';
 import { exportCheckpoint, exportTransformNet, licenceOf } from '../nn/export.js';
 import { styleNetwork } from '../nn/networks.js';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { transformModelFromOnnx } from './onnx-model.js';
@@ -28,7 +28,13 @@ export function zooDir(): string {
   return path.join(packageRoot(), 'models');
 }
 export function zooNames(dir = zooDir()): string[] {
-  return existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.onnx') && !f.endsWith('.int8.onnx')).map((f) => f.slice(0, -5)).sort() : [];
+  // Regular files only: a FIFO or device named .onnx would block the reader for ever.
+  return existsSync(dir)
+    ? readdirSync(dir)
+        .filter((f) => f.endsWith('.onnx') && !f.endsWith('.int8.onnx') && statSync(path.join(dir, f), { throwIfNoEntry: false })?.isFile())
+        .map((f) => f.slice(0, -5))
+        .sort()
+    : [];
 }
 
 export interface ZooModel {

@@ -1,0 +1,110 @@
+// HTTP building blocks of `serve`: errors with a status, answers without internals, uploads read under a
+// per-request and a global byte budget (refused from Content-Length before a byte is read), and the Host and
+// Origin checks that keep other web sites (and DNS rebinding) away from the API.
+import type http from 'node:http';
+import path from 'node:path';
+import { ISOLATION_HEADERS } from './assets.js';
+
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly headers: Record<string, string> = {},
+    /** Close the connection after answering (an upload refused unread is not drained). */
+    readonly close = false,
+  ) {
+    super(message);
+  }
+}
+
+/** Error text for a client: absolute paths (model files, folders) become their last part. */
+export function publicMessage(message: string): string {
+  return message.replace(/(?:[A-Za-z]:)?(?:[/\\][\w.@+-]+){2,}[/\\]?/g, (p) => path.basename(p));
+}
+
+export function sendJson(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { ...ISOLATION_HEADERS, 'Content-Type': 'application/json', 'Cache-Control': 'no-store', ...headers }).end(JSON.stringify(body));
+}
+
+/** Bytes held by uploads being read, across all requests: a flood of large uploads is refused, not buffered. */
+export class ByteBudget {
+  private used = 0;
+  constructor(readonly limit: number) {}
+  get inUse(): number {
+    return this.used;
+  }
+  take(n: number): boolean {
+    if (this.used + n > this.limit) return false;
+    this.used += n;
+    return true;
+  }
+  give(n: number): void {
+    this.used = Math.max(0, this.used - n);
+  }
+}
+
+/**
+ * Reads a request body of at most `limit` bytes within the shared `budget`. A declared length over either is
+ * refused before reading; an undeclared one is counted as it arrives. The bytes stay charged to the budget
+ * until `release` (after decoding).
+ */
+export async function readBody(req: http.IncomingMessage, limit: number, budget: ByteBudget): Promise<{ body: Buffer; release: () => void }> {
+  const declared = req.headers['content-length'] === undefined ? undefined : Number(req.headers['content-length']);
+  if (declared !== undefined && !(declared >= 0)) throw new HttpError(400, 'bad Content-Length', {}, true);
+  if (declared !== undefined && declared > limit) throw new HttpError(413, `upload of ${declared} bytes is above the limit of ${limit}`, {}, true);
+  let charged = 0;
+  const charge = (n: number) => {
+    if (!budget.take(n)) throw new HttpError(503, 'busy: too many uploads at once; retry in a few seconds', { 'Retry-After': '5' }, true);
+    charged += n;
+  };
+  const release = () => {
+    budget.give(charged);
+    charged = 0;
+  };
+  try {
+    if (declared !== undefined) charge(declared);
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const c of req) {
+      size += (c as Buffer).length;
+      if (size > limit) throw new HttpError(413, `upload is above the limit of ${limit} bytes`, {}, true);
+      if (declared === undefined) charge((c as Buffer).length);
+      chunks.push(c as Buffer);
+    }
+    return { body: Buffer.concat(chunks), release };
+  } catch (err) {
+    release();
+    throw err;
+  }
+}
+
+/** Hostnames the server answers to: loopback names, the address it listens on, and any the user allowed. */
+export function allowedHosts(listenHost: string, extra: readonly string[] = []): Set<string> {
+  const bare = (h: string) => h.replace(/^\[|\]$/g, '').toLowerCase();
+  return new Set(['localhost', '127.0.0.1', '::1', bare(listenHost), ...extra.map(bare)].filter((h) => h && h !== '0.0.0.0' && h !== '::'));
+}
+
+/**
+ * Refuses (403) a request for another host name (DNS rebinding: evil.example resolving to 127.0.0.1) and, for
+ * the API, one sent by another web site (its Origin, or the browser's Sec-Fetch-Site): the page at this
+ * server's own origin works, curl and scripts (no Origin) work, nothing else drives this machine's CPU.
+ */
+export function checkOrigin(req: http.IncomingMessage, hosts: ReadonlySet<string>, port: number, api: boolean): void {
+  const host = req.headers.host ?? '';
+  const m = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(host);
+  const name = m?.[1].replace(/^\[|\]$/g, '').toLowerCase();
+  if (!m || !name || !hosts.has(name) || (m[2] !== undefined && Number(m[2]) !== port)) throw new HttpError(403, `this server does not answer for host "${host.slice(0, 100)}" (serve --allow-host adds names)`);
+  if (!api) return;
+  const origin = req.headers.origin;
+  if (origin !== undefined) {
+    let ok = false;
+    try {
+      const u = new URL(origin);
+      ok = u.protocol === 'http:' && hosts.has(u.hostname.replace(/^\[|\]$/g, '').toLowerCase()) && Number(u.port || 80) === port;
+    } catch {
+      ok = false;
+    }
+    if (!ok) throw new HttpError(403, 'cross-origin requests are refused: use the page this server serves, or call the API without a browser');
+  }
+  if (req.headers['sec-fetch-site'] === 'cross-site') throw new HttpError(403, 'cross-site requests are refused');
+}

@@ -1,0 +1,204 @@
+// The server against slow, greedy and hostile clients, on loopback only, each loop bounded in count and time:
+// it answers its health probe and page while a big job runs, refuses work before spending it, answers only its
+// own host names and origin, leaks no paths, stops the jobs of clients that left, and keeps a well-behaved
+// client served through a slowloris and an upload flood. (The minute-long load test is a benchmark:
+// npm run bench -- serve.)
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import sharp from 'sharp';
+import { bombPng } from './support/bad-inputs.js';
+import { packageRoot } from '../src/models/resolver.js';
+import { serve, type Server } from '../src/serve/server.js';
+import { photo, store } from './support/fixtures.js';
+
+let server: Server;
+let port: number;
+let big: Buffer;
+let small: Buffer;
+const logged: string[] = [];
+
+before(async () => {
+  server = await serve({ port: 0, zoo: path.join(packageRoot(), 'models'), store, threads: 2, maxBodyBytes: 4e6, uploadBudgetBytes: 40e6, maxQueue: 3, timeoutMs: 60_000, log: (l) => logged.push(l) });
+  port = Number(new URL(server.url).port);
+  big = await sharp(photo('chicago.jpg')).resize(1024, 768, { fit: 'fill' }).jpeg().toBuffer();
+  small = await sharp(photo('tubingen.jpg')).resize(64, 48).png().toBuffer();
+});
+after(() => server.close());
+
+/** A raw request with any headers (fetch will not send a foreign Host). */
+function request(method: string, url: string, headers: Record<string, string>, body?: Buffer): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, method, path: url, headers }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (text += c));
+      res.on('end', () => resolve({ status: res.statusCode!, body: text }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+async function timed<T>(f: () => Promise<T>): Promise<[T, number]> {
+  const t0 = performance.now();
+  const r = await f();
+  return [r, performance.now() - t0];
+}
+
+test('while a 1024-px stylize runs, /api/health and the page answer within 100 ms', async () => {
+  const job = fetch(`${server.url}/api/stylize?model=baseline:wave`, { method: 'POST', body: new Uint8Array(big) });
+  const lat: number[] = [];
+  let busySeen = false;
+  let done = false;
+  void job.then(() => (done = true));
+  for (let i = 0; i < 200 && !done; i++) {
+    const [h, ms] = await timed(() => fetch(`${server.url}/api/health`).then((r) => r.json() as Promise<{ queue: number }>));
+    busySeen ||= h.queue > 0;
+    lat.push(ms);
+    const [page, ms2] = await timed(() => fetch(`${server.url}/`));
+    assert.equal(page.status, 200);
+    await page.arrayBuffer();
+    lat.push(ms2);
+    await new Promise((r) => setTimeout(r, 30));
+  }
+  const r = await job;
+  assert.equal(r.status, 200, await r.clone().text());
+  assert.ok(busySeen && lat.length >= 6, `probes while the job ran: ${lat.length}`);
+  const worst = Math.max(...lat);
+  console.log(`  ${lat.length} probes during the job, slowest ${worst.toFixed(1)} ms`);
+  assert.ok(worst < 100, `slowest probe ${worst} ms`);
+});
+
+test('a foreign Host header or another origin gets 403, before any work', async () => {
+  const cases: [string, string, Record<string, string>, Buffer | undefined][] = [
+    ['GET', '/api/models', { Host: `evil.example:${port}` }, undefined],
+    ['GET', '/', { Host: `evil.example:${port}` }, undefined],
+    ['GET', '/api/models', { Host: `localhost:${port + 1}` }, undefined],
+    ['POST', '/api/stylize?model=baseline:wave', { Host: `127.0.0.1:${port}`, Origin: 'http://evil.example', 'Content-Type': 'text/plain' }, small],
+    ['POST', '/api/stylize?model=baseline:wave', { Host: `127.0.0.1:${port}`, Origin: `http://127.0.0.1:${port + 1}` }, small],
+    ['POST', '/api/stylize?model=baseline:wave', { Host: `127.0.0.1:${port}`, 'Sec-Fetch-Site': 'cross-site' }, small],
+  ];
+  for (const [method, url, headers, body] of cases) {
+    const r = await request(method, url, headers, body);
+    assert.equal(r.status, 403, `${method} ${url} ${JSON.stringify(headers)}: ${r.body}`);
+  }
+  // The page's own origin and loopback names are fine; so is a script without an Origin.
+  for (const host of [`127.0.0.1:${port}`, `localhost:${port}`]) {
+    const r = await request('POST', '/api/stylize?model=baseline:wave', { Host: host, Origin: `http://${host}` }, small);
+    assert.equal(r.status, 200, r.body);
+  }
+});
+
+test('no error body and no /api/models entry holds an absolute path or an internal message', async () => {
+  const thin = await sharp({ create: { width: 16, height: 10000, channels: 3, background: '#777' } }).png().toBuffer();
+  const svg = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64"><rect width="64" height="64"/></svg>');
+  const cases: [string, string, Buffer | undefined, number][] = [
+    ['POST', '/api/stylize?model=baseline:wave', thin, 400],
+    ['POST', '/api/stylize?model=baseline:wave', svg, 415],
+    ['POST', '/api/stylize?model=baseline:wave', Buffer.from('not an image'), 415],
+    ['POST', '/api/stylize?model=baseline:wave', bombPng(30000, 30000), 413],
+    ['POST', '/api/stylize?model=nope', small, 404],
+    ['POST', '/api/stylize?style=nope', small, 404],
+    ['POST', '/api/stylize', small, 400],
+    ['POST', '/api/stylize?model=baseline:wave&strength=', small, 400],
+    ['GET', '/api/stylize', undefined, 405],
+    ['GET', '/models/no-such.onnx', undefined, 404],
+    ['GET', '/nope/at/all', undefined, 404],
+  ];
+  // The server's own folders, and any path under a filesystem root (URLs of the page's files are fine).
+  const folders = [packageRoot(), store.dir, path.dirname(store.dir), os.homedir(), os.tmpdir()].map((f) => f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  const absolute = new RegExp(`${folders.join('|')}|(?:^|[\\s"'(=])/(?:home|root|tmp|usr|var|work|etc|opt|mnt|srv|proc)/`);
+  for (const [method, url, body, status] of cases) {
+    const r = await request(method, url, { Host: `127.0.0.1:${port}` }, body);
+    assert.equal(r.status, status, `${method} ${url}: ${r.body}`);
+    assert.doesNotMatch(r.body, absolute, `${method} ${url}: ${r.body}`);
+    assert.doesNotMatch(r.body, /onnxruntime|node [A-Z]\w+_\d+|\bat [\w.]+ \(/, `${method} ${url}: ${r.body}`);
+  }
+  const models = await (await fetch(`${server.url}/api/models`)).text();
+  assert.doesNotMatch(models, /stylePath|"settings"|"data":|"output":/);
+  assert.doesNotMatch(models, absolute);
+});
+
+test('work is refused before it is spent: a declared terabyte is answered and cut off, a full queue is 503 at once', async () => {
+  // 1 TB declared: 413 at once, and the server closes the connection instead of reading.
+  const sock = net.connect(port, '127.0.0.1');
+  await new Promise((r) => sock.once('connect', r));
+  let answer = '';
+  const closed = new Promise<number>((resolve) => {
+    const t0 = performance.now();
+    sock.on('data', (c) => (answer += c.toString()));
+    sock.on('close', () => resolve(performance.now() - t0));
+    sock.on('error', () => undefined);
+  });
+  sock.write(`POST /api/stylize?model=baseline:wave HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Length: 1000000000000\r\n\r\n`);
+  const feed = setInterval(() => sock.writable && sock.write(Buffer.alloc(65536)), 5);
+  const ms = await Promise.race([closed, new Promise<number>((r) => setTimeout(() => r(Infinity), 5000))]);
+  clearInterval(feed);
+  sock.destroy();
+  assert.match(answer, /^HTTP\/1\.1 413/);
+  assert.ok(ms < 5000, 'the connection was closed, not drained');
+  // Eight requests at once against one running + three waiting places: the rest get 503 with Retry-After at once.
+  const t0 = performance.now();
+  const all = await Promise.all(
+    Array.from({ length: 8 }, async () => {
+      const r = await fetch(`${server.url}/api/stylize?model=baseline:wave`, { method: 'POST', body: new Uint8Array(big) });
+      await r.arrayBuffer();
+      return { status: r.status, retry: r.headers.get('retry-after'), ms: performance.now() - t0 };
+    }),
+  );
+  const refused = all.filter((a) => a.status === 503);
+  assert.ok(refused.length >= 4 && refused.every((a) => a.retry && a.ms < 1000), JSON.stringify(all));
+  assert.ok(all.every((a) => a.status === 200 || a.status === 503), JSON.stringify(all));
+});
+
+test('a client that leaves stops its job; a slowloris and an upload flood do not lock out a well-behaved client', async () => {
+  // Two clients leave while waiting behind a 1024-px job: their jobs never start, and the queue empties.
+  const ranBefore = server.stats.ran;
+  const first = fetch(`${server.url}/api/stylize?model=baseline:wave`, { method: 'POST', body: new Uint8Array(big) });
+  await new Promise((r) => setTimeout(r, 200));
+  const leaving = [new AbortController(), new AbortController()];
+  const left = leaving.map((c) => fetch(`${server.url}/api/stylize?model=baseline:wave`, { method: 'POST', body: new Uint8Array(big), signal: c.signal }).catch(() => undefined));
+  await new Promise((r) => setTimeout(r, 300));
+  for (const c of leaving) c.abort();
+  await Promise.all(left);
+  assert.equal((await first).status, 200);
+  let queue = -1;
+  for (let i = 0; i < 40 && queue !== 0; i++) {
+    queue = ((await (await fetch(`${server.url}/api/health`)).json()) as { queue: number }).queue;
+    if (queue) await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.equal(queue, 0, 'the queue is empty');
+  assert.equal(server.stats.ran - ranBefore, 1, 'only the job whose client stayed ran');
+
+  // 150 slowloris connections (headers never finished) and 40 uploads trickling 3 MB each.
+  const sockets: net.Socket[] = [];
+  for (let i = 0; i < 150; i++) {
+    const s = net.connect(port, '127.0.0.1');
+    s.on('error', () => undefined);
+    s.write(`GET /api/health HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nX-Slow: `);
+    sockets.push(s);
+  }
+  for (let i = 0; i < 40; i++) {
+    const s = net.connect(port, '127.0.0.1');
+    s.on('error', () => undefined);
+    s.write(`POST /api/stylize?model=baseline:wave HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Length: 3000000\r\n\r\n`);
+    s.write(Buffer.alloc(1000));
+    sockets.push(s);
+  }
+  await new Promise((r) => setTimeout(r, 300));
+  try {
+    const [h, ms] = await timed(() => fetch(`${server.url}/api/health`));
+    assert.equal(h.status, 200);
+    const [r, ms2] = await timed(() => fetch(`${server.url}/api/stylize?model=baseline:wave`, { method: 'POST', body: new Uint8Array(small) }));
+    console.log(`  under 150 slow + 40 flooding connections: health ${ms.toFixed(0)} ms, a small stylize ${r.status} in ${ms2.toFixed(0)} ms`);
+    assert.ok(ms < 1000, `health took ${ms} ms`);
+    assert.ok(r.status === 200 || r.status === 503, `stylize: ${r.status}`);
+  } finally {
+    for (const s of sockets) s.destroy();
+  }
+  assert.deepEqual(logged, [], 'no internal errors');
+});
