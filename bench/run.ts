@@ -156,13 +156,21 @@ function pageCases(): BenchCase[] {
 
 const suites: Record<string, (rt: Runtime) => BenchCase[]> = { engine: engineCases, models: modelCases, optimize: optimizeCases, train: trainCases, memory: memoryCases, page: pageCases };
 
+/** Suites that are scripts of their own, writing bench/results/NAME.json themselves. */
+const scriptSuites: Record<string, string> = { serve: 'serve-load.ts' };
+
 async function main() {
   const args = process.argv.slice(2);
+  for (const name of args.filter((a) => scriptSuites[a])) {
+    const r = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', path.join(here, scriptSuites[name])], { stdio: 'inherit' });
+    if (r.status !== 0) throw new Error(`${name}: exit ${r.status}`);
+  }
+  if (args.length && args.every((a) => scriptSuites[a])) return;
   const runs = Number(args.find((a) => a.startsWith('--runs='))?.slice(7) ?? 7);
   const only = args.find((a) => a.startsWith('--case='))?.slice(7);
   const names = args.filter((a) => !a.startsWith('--'));
-  const chosen = names.length ? names : Object.keys(suites);
-  for (const s of chosen) if (!suites[s]) throw new Error(`unknown bench suite "${s}"; have: ${Object.keys(suites).join(', ')}`);
+  const chosen = (names.length ? names : Object.keys(suites)).filter((n) => !scriptSuites[n]);
+  for (const s of chosen) if (!suites[s] && !scriptSuites[s]) throw new Error(`unknown bench suite "${s}"; have: ${Object.keys(suites).join(', ')}`);
   const rt = new Runtime();
   const havePeer = ensurePeer();
   let peak = storedPeak();

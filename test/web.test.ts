@@ -110,6 +110,7 @@ test('the page stylizes an uploaded photo on WebAssembly like the Node stylizer,
   await page.click(`#gallery button[data-model="${model.name}"]`);
   await page.setInputFiles('#photo', photoFile);
   await page.waitForSelector('body[data-renders="1"]', { timeout: 180_000 });
+  await page.waitForSelector('body[data-depth-for="1"]', { timeout: 60_000 });
 
   const shown = await resultPixels();
   const photoImg = await loadImage(photoFile);
@@ -139,11 +140,48 @@ test('the page stylizes an uploaded photo on WebAssembly like the Node stylizer,
   assert.ok(diff(weaker, node).mean > 5, 'the slider changed the output');
   assert.deepEqual(errors, []);
 
+  // The zoo twin beside the chosen model, at the same strength.
+  const twinName = model.name.endsWith('-nodepth') ? model.name.replace(/-nodepth$/, '-depth') : model.name.replace(/-depth$/, '-nodepth');
+  assert.equal(await page.evaluate(() => (document.getElementById('twins') as HTMLElement).hidden), false, 'the twins are shown');
+  assert.equal(await page.textContent('#twin-other-name'), twinName);
+  const twinPixels = await page.evaluate(() => {
+    const c = document.getElementById('twin-other') as HTMLCanvasElement;
+    return { w: c.width, h: c.height, rgba: Array.from(c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data) };
+  });
+  const twinImg = { width: twinPixels.w, height: twinPixels.h, data: new Float32Array(3 * twinPixels.w * twinPixels.h) };
+  for (let i = 0; i < twinPixels.w * twinPixels.h; i++) for (let c = 0; c < 3; c++) twinImg.data[c * twinPixels.w * twinPixels.h + i] = twinPixels.rgba[4 * i + c];
+  const twinNode = blendToward(await stylize(photoImg, (await loadTransformOnnx(path.join(zoo, `${twinName}.onnx`))).model, { runtime }), photoImg, 0.3);
+  const dt = diff(twinImg, twinNode);
+  assert.ok(dt.mean < 0.5 && dt.max <= 4, `twin vs Node: mean ${dt.mean.toFixed(3)}, max ${dt.max}`);
+
+  // Quick slider moves: each gives a result, the depth panel is measured once, for the last.
+  await page.waitForSelector('body[data-depth-for="2"]', { timeout: 60_000 });
+  const runsBefore = Number(await page.evaluate(() => document.body.dataset.depthRuns));
+  await page.$eval('#strength', (el) => {
+    for (const v of ['0.5', '0.6', '0.7']) {
+      (el as HTMLInputElement).value = v;
+      el.dispatchEvent(new Event('change'));
+    }
+  });
+  await page.waitForSelector('body[data-depth-for="5"]', { timeout: 60_000 });
+  assert.equal(Number(await page.evaluate(() => document.body.dataset.depthRuns)) - runsBefore, 1, 'one depth measurement for three quick moves');
+
+  // Another style chosen after the photo stylizes again at once, at the same strength.
+  await page.click('#gallery button[data-model="baseline:wave"]');
+  await page.waitForSelector('body[data-renders="6"]', { timeout: 120_000 });
+  // (the Node side runs the very ONNX file the page was sent)
+  const waveOnnx = new Uint8Array(await (await fetch(`${server.url}/models/baseline/wave.onnx`)).arrayBuffer());
+  const waveNode = blendToward(await stylize(photoImg, transformModelFromOnnx(waveOnnx, 'baseline:wave').model, { runtime }), photoImg, 0.7);
+  const dwv = diff(await resultPixels(), waveNode);
+  assert.ok(dwv.mean < 0.5 && dwv.max <= 4, `restyled with baseline:wave vs Node: mean ${dwv.mean.toFixed(3)}, max ${dwv.max}`);
+  assert.match((await page.getAttribute('#download-png', 'download')) ?? '', /^photo-baseline_wave\.png$/);
+  assert.equal(await page.$eval('#max-side', (el) => (el as HTMLSelectElement).value), '512', 'the page works at 512 px by default');
+
   // A file that is not an image: a one-line error in the page, nothing thrown, the last result kept.
   await page.setInputFiles('#photo', { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('not a photo') });
   await page.waitForSelector('body[data-status="error"]', { timeout: 30_000 });
   assert.match((await page.textContent('#message')) ?? '', /notes\.txt: not an image/);
-  assert.equal(await page.evaluate(() => document.body.dataset.renders), '2');
+  assert.equal(await page.evaluate(() => document.body.dataset.renders), '6');
   assert.deepEqual(errors, []);
 });
 

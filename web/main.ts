@@ -63,6 +63,11 @@ const ui = {
   split: $<HTMLInputElement>('split'),
   png: $<HTMLAnchorElement>('download-png'),
   jpeg: $<HTMLAnchorElement>('download-jpeg'),
+  twins: $<HTMLDivElement>('twins'),
+  twinChosen: $<HTMLCanvasElement>('twin-chosen'),
+  twinOther: $<HTMLCanvasElement>('twin-other'),
+  twinChosenName: $<HTMLElement>('twin-chosen-name'),
+  twinOtherName: $<HTMLElement>('twin-other-name'),
   depthPhoto: $<HTMLCanvasElement>('depth-photo'),
   depthResult: $<HTMLCanvasElement>('depth-result'),
   scores: $<HTMLTableSectionElement>('scores').querySelector('tbody')!,
@@ -86,9 +91,19 @@ const state: {
   runtime?: G.Runtime;
   depthModel?: Promise<DepthModel>;
   loaded: Map<string, Promise<TransformModel>>;
+  /** The zoo twin of the chosen model (NAME-depth ↔ NAME-nodepth), stylized beside it. */
+  twin?: { entry: ModelEntry; stylized: RgbImage };
+  /** The photo's depth map, measured once per photo. */
+  photoDepth?: { photo: RgbImage; depth: Promise<Float32Array> };
   /** Finished renders, for scripts and tests: each slider change that completes adds one. */
   renders: number;
 } = { models: [], paintings: [], vectors: new Map(), loaded: new Map(), renders: 0 };
+
+/** The zoo twin of a model: scream-depth ↔ scream-nodepth, when both are in the zoo. */
+function twinOf(m: ModelEntry | undefined): ModelEntry | undefined {
+  const k = m?.kind === 'zoo' ? /^(.*)-(depth|nodepth)$/.exec(m.name) : null;
+  return k ? state.models.find((x) => x.kind === 'zoo' && x.name === `${k[1]}-${k[2] === 'depth' ? 'nodepth' : 'depth'}`) : undefined;
+}
 
 function say(message: string, progress?: number, error = false): void {
   ui.message.textContent = message;
@@ -207,7 +222,8 @@ async function showDepth(photo: RgbImage, result: RgbImage, runtime: G.Runtime):
   const model = await state.depthModel!;
   const est = new DepthEstimator(model, runtime);
   try {
-    const [dp, dr] = [await est.estimate(photo), await est.estimate(result)];
+    if (state.photoDepth?.photo !== photo) state.photoDepth = { photo, depth: est.estimate(photo) };
+    const [dp, dr] = [await state.photoDepth.depth, await est.estimate(result)];
     draw(ui.depthPhoto, colorizeDepth(normalizeDepth(dp, model.polarity), photo.width, photo.height));
     draw(ui.depthResult, colorizeDepth(normalizeDepth(dr, model.polarity), result.width, result.height));
     // The page's robust judges need no resize: the 3 px shift (eval's shift3) and the network-free edge cue.
@@ -233,6 +249,31 @@ async function showDepth(photo: RgbImage, result: RgbImage, runtime: G.Runtime):
   }
 }
 
+/**
+ * The depth panel, measured once per result: after a slider settles (not for every step of a drag), for the
+ * latest render only; the photo's own depth is kept per photo.
+ */
+let depthTimer: ReturnType<typeof setTimeout> | undefined;
+let depthRun: Promise<void> = Promise.resolve();
+function scheduleDepth(render: number, photo: RgbImage, result: RgbImage, runtime: G.Runtime): void {
+  clearTimeout(depthTimer);
+  depthTimer = setTimeout(() => {
+    depthRun = depthRun.then(async () => {
+      if (render !== state.renders) return; // a newer result is on its way
+      say('Measuring depth…', 0.9);
+      try {
+        document.body.dataset.depthRuns = String(Number(document.body.dataset.depthRuns ?? 0) + 1);
+        await showDepth(photo, result, runtime);
+        if (render !== state.renders) return;
+        document.body.dataset.depthFor = String(render);
+        say('Done', 1);
+      } catch (err) {
+        say((err as Error).message, undefined, true);
+      }
+    });
+  }, 400);
+}
+
 let finishing: Promise<void> = Promise.resolve();
 /** Strength, depth-guided strength and colour over the network's output, then the result, downloads and depth panel. */
 function refinish(): Promise<void> {
@@ -251,11 +292,18 @@ function refinish(): Promise<void> {
           if (a.href) URL.revokeObjectURL(a.href);
           a.href = URL.createObjectURL(b);
         }, type, 0.92);
-      say('Measuring depth…', 0.85);
-      await showDepth(photo, result, runtime);
+      if (state.twin && state.chosen) {
+        draw(ui.twinChosen, result);
+        draw(ui.twinOther, await finishStylization(state.twin.stylized, photo, { ...o, depthModel, runtime }));
+        ui.twinChosenName.textContent = state.chosen.name;
+        ui.twinOtherName.textContent = state.twin.entry.name;
+      }
+      ui.twins.hidden = !state.twin;
       state.renders++;
-      document.body.dataset.renders = String(state.renders);
+      const render = state.renders;
+      document.body.dataset.renders = String(render);
       say('Done', 1);
+      scheduleDepth(render, photo, result, runtime);
     } catch (err) {
       say((err as Error).message, undefined, true);
     }
@@ -308,6 +356,18 @@ async function runNetworkNow(photo: RgbImage): Promise<void> {
     } finally {
       await stylizer.release();
     }
+    // The zoo twin, through the same stylizer settings, for the side-by-side view.
+    const twin = state.chosenPainting ? undefined : twinOf(state.chosen);
+    state.twin = undefined;
+    if (twin) {
+      say(`Stylizing with its twin ${twin.name}…`, 0.6);
+      const ts = new Stylizer(await modelFor(twin), state.runtime);
+      try {
+        state.twin = { entry: twin, stylized: await ts.stylizeLarge(photo) };
+      } finally {
+        await ts.release();
+      }
+    }
     state.photo = photo;
     draw(ui.before, photo);
     ui.result.hidden = false;
@@ -322,10 +382,13 @@ async function runNetworkNow(photo: RgbImage): Promise<void> {
 }
 
 function choose(button: HTMLElement, model?: ModelEntry, painting?: PaintingEntry): void {
+  const changed = state.chosen !== model || state.chosenPainting !== painting;
   state.chosen = model;
   state.chosenPainting = painting;
   for (const o of ui.gallery.children) o.setAttribute('aria-checked', String(o === button));
   ui.run.disabled = !ui.photo.files?.length;
+  // A style chosen after the photo: stylize again at once.
+  if (changed && state.photo) void runNetwork(state.photo);
 }
 
 function paintingButton(p: PaintingEntry): HTMLButtonElement {
@@ -386,6 +449,8 @@ async function main(): Promise<void> {
     void stylizeNow();
   };
   ui.run.onclick = () => void stylizeNow();
+  // Another size: the photo is read again at it and stylized.
+  ui.maxSide.addEventListener('change', () => ui.photo.files?.length && void stylizeNow());
   for (const ev of ['dragover', 'dragenter'] as const)
     ui.drop.addEventListener(ev, (e) => {
       e.preventDefault();
@@ -419,9 +484,8 @@ async function main(): Promise<void> {
         const b = paintingButton(own);
         ui.gallery.prepend(b);
         renderMixOptions();
-        choose(b, undefined, own);
-        if (state.photo) void runNetwork(state.photo);
-        else say('Choose a photo', 0);
+        choose(b, undefined, own); // stylizes again when a photo is there
+        if (!state.photo) say('Choose a photo', 0);
       },
       (err: Error) => say(err.message, undefined, true),
     );

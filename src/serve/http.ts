@@ -48,7 +48,7 @@ export class ByteBudget {
  * refused before reading; an undeclared one is counted as it arrives. The bytes stay charged to the budget
  * until `release` (after decoding).
  */
-export async function readBody(req: http.IncomingMessage, limit: number, budget: ByteBudget): Promise<{ body: Buffer; release: () => void }> {
+export async function readBody(req: http.IncomingMessage, limit: number, budget: ByteBudget, timeoutMs = 30_000): Promise<{ body: Buffer; release: () => void }> {
   const declared = req.headers['content-length'] === undefined ? undefined : Number(req.headers['content-length']);
   if (declared !== undefined && !(declared >= 0)) throw new HttpError(400, 'bad Content-Length', {}, true);
   if (declared !== undefined && declared > limit) throw new HttpError(413, `upload of ${declared} bytes is above the limit of ${limit}`, {}, true);
@@ -61,6 +61,11 @@ export async function readBody(req: http.IncomingMessage, limit: number, budget:
     budget.give(charged);
     charged = 0;
   };
+  let late = false;
+  const timer = setTimeout(() => {
+    late = true;
+    req.destroy(new Error('upload too slow'));
+  }, timeoutMs);
   try {
     if (declared !== undefined) charge(declared);
     const chunks: Buffer[] = [];
@@ -74,7 +79,10 @@ export async function readBody(req: http.IncomingMessage, limit: number, budget:
     return { body: Buffer.concat(chunks), release };
   } catch (err) {
     release();
+    if (late) throw new HttpError(408, `the upload did not arrive within ${timeoutMs / 1000} s`, {}, true);
     throw err;
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -1,11 +1,14 @@
-// The server's work queue: a request takes its place when it arrives (before its upload is read or decoded),
-// so that a full queue is refused at once with 503 and Retry-After, and jobs run one at a time in the order
-// their requests arrived. A place whose request is gone (client closed, deadline passed, bad upload) is given
-// back and never runs.
+// The server's work queue. A request is refused at once (503, Retry-After) when it arrives at a full queue,
+// before its upload is read; it takes its place once its upload is in (so a slow uploader holds bytes of the
+// upload budget, never a place), and is refused then, before decoding, if the queue filled meanwhile. Jobs run
+// one at a time in the order they took their places. A place whose request is gone (client closed, deadline
+// passed, bad upload) is given back and never runs.
 import { HttpError } from './http.js';
 
 export class Place {
   ready = false;
+  /** Its number in the order places were taken (the X-Queue-Ticket header). */
+  ticket = 0;
   cancelled = false;
   /** Set while waiting: its turn came, or its request is gone. */
   go?: () => void;
@@ -24,13 +27,21 @@ export class WorkQueue {
     return this.places.length + (this.running ? 1 : 0);
   }
 
-  /** Takes a place, or refuses with 503 when `maxWaiting` requests already wait. */
-  admit(): Place {
+  private tickets = 0;
+
+  /** Refuses with 503 when `maxWaiting` requests already wait (checked on arrival and again by `take`). */
+  admit(): void {
     if (this.places.length >= this.maxWaiting) {
       const retry = Math.max(1, Math.ceil(((this.places.length + 1) * this.lastJobMs) / 1000));
       throw new HttpError(503, `busy: ${this.length} jobs ahead; retry in about ${retry} s`, { 'Retry-After': String(retry) });
     }
+  }
+
+  /** Takes a place (its upload is in), or refuses with 503. */
+  take(): Place {
+    this.admit();
     const p = new Place(performance.now());
+    p.ticket = ++this.tickets;
     this.places.push(p);
     return p;
   }

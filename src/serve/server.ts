@@ -21,7 +21,7 @@ import { zooDir, zooModels } from '../stylize/models.js';
 import { BASELINE_LICENCE, ISOLATION_HEADERS, pageAssets, type Assets } from './assets.js';
 import { ByteBudget, HttpError, allowedHosts, checkOrigin, publicMessage, readBody, sendJson } from './http.js';
 import { InferenceThread } from './inference.js';
-import { WorkQueue } from './queue.js';
+import { WorkQueue, type Place } from './queue.js';
 import type { Job } from './worker.js';
 import type { ModelInfo, ModelList } from './api-types.js';
 
@@ -53,6 +53,8 @@ export interface ServeOptions {
   maxQueue?: number;
   /** A request that has not finished this long after it arrived gets 504 and its job is stopped [120 s]. */
   timeoutMs?: number;
+  /** An upload must arrive whole within this [30 s]: 408 otherwise. */
+  uploadTimeoutMs?: number;
   /** Open connections at most (idle ones included) [256]. */
   maxConnections?: number;
   /** Serve the page and the files it needs besides the API [true]. */
@@ -128,6 +130,8 @@ export async function serve(o: ServeOptions = {}): Promise<Server> {
   const maxPixels = o.maxPixels ?? 40e6;
   const maxSide = o.maxSide ?? 1024;
   const timeoutMs = o.timeoutMs ?? 120_000;
+  // An upload must be in within this (a trickling client holds upload budget, so it gets a bound of its own).
+  const uploadMs = Math.min(timeoutMs, o.uploadTimeoutMs ?? 30_000);
   const log = o.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const queue = new WorkQueue(o.maxQueue ?? 4);
   const inference = new InferenceThread({ storeDir: store.dir, threads: o.threads ?? o.runtime?.threads });
@@ -207,21 +211,30 @@ export async function serve(o: ServeOptions = {}): Promise<Server> {
   /** A POST: admitted, read, decoded, queued, run in the inference thread, answered — or stopped when its request is gone. */
   const work = async (req: http.IncomingMessage, res: http.ServerResponse, url: URL, arrived: number): Promise<void> => {
     const r = parse(req, url);
-    const place = queue.admit();
+    queue.admit();
+    let place: Place | undefined;
     const cancel = new AbortController();
     let finished = false;
     const gone = (why: 'closed' | 'timeout') => {
       if (finished) return;
       finished = true;
-      queue.cancel(place);
+      if (place) queue.cancel(place);
       cancel.abort(); // its job never starts, or stops at its next step: not finished for nobody
       if (why === 'timeout' && !res.headersSent) sendJson(res, 504, { error: `not done within ${timeoutMs / 1000} s of arrival` }, { Connection: 'close' });
     };
     const timer = setTimeout(() => gone('timeout'), Math.max(0, timeoutMs - (performance.now() - arrived)));
     res.once('close', () => gone('closed'));
     try {
-      const { body, release } = await readBody(req, maxBody, budget);
+      const { body, release } = await readBody(req, maxBody, budget, uploadMs);
       let job: Omit<Job, 'id'>;
+      if (finished) return release();
+      try {
+        place = queue.take();
+      } catch (err) {
+        release();
+        throw err;
+      }
+      const myPlace = place;
       try {
         const base = { kind: r.kind, strength: r.strength, depthStrength: r.depthStrength, preserveColor: r.preserveColor };
         if (r.multipart) {
@@ -250,7 +263,7 @@ export async function serve(o: ServeOptions = {}): Promise<Server> {
         release();
       }
       if (finished) return;
-      const img = await queue.run(place, async () => {
+      const img = await queue.run(myPlace, async () => {
         if (finished) throw new HttpError(499, 'gone');
         stats.ran++;
         return inference.run(job, cancel.signal);
@@ -259,13 +272,13 @@ export async function serve(o: ServeOptions = {}): Promise<Server> {
       const bytes = await encode(img, r.format);
       if (finished) return;
       finished = true;
-      res.writeHead(200, { ...ISOLATION_HEADERS, 'Content-Type': `image/${r.format}`, 'Cache-Control': 'no-store' }).end(bytes);
+      res.writeHead(200, { ...ISOLATION_HEADERS, 'Content-Type': `image/${r.format}`, 'Cache-Control': 'no-store', 'X-Queue-Ticket': String(myPlace.ticket) }).end(bytes);
     } catch (err) {
       if (finished) return; // already answered (504) or the client is gone
       throw err;
     } finally {
       clearTimeout(timer);
-      if (!finished) queue.cancel(place);
+      if (!finished && place) queue.cancel(place);
     }
   };
 
