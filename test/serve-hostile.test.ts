@@ -4,6 +4,7 @@
 // client served through a slowloris and an upload flood. (The minute-long load test is a benchmark:
 // npm run bench -- serve.)
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
@@ -201,4 +202,27 @@ test('a client that leaves stops its job; a slowloris and an upload flood do not
     for (const s of sockets) s.destroy();
   }
   assert.deepEqual(logged, [], 'no internal errors');
+});
+
+test('a FIFO named .onnx in the zoo folder is skipped, not read (it would block every request); --host "" is refused', async () => {
+  const { execFileSync } = await import('node:child_process');
+  const { mkdtemp, copyFile } = await import('node:fs/promises');
+  const zoo = await mkdtemp(path.join(os.tmpdir(), 'depthstyle-fifo-zoo-'));
+  await copyFile(path.join(packageRoot(), 'models', 'scream-depth.onnx'), path.join(zoo, 'scream-depth.onnx'));
+  execFileSync('mkfifo', [path.join(zoo, 'stuck.onnx')]);
+  const s = await Promise.race([serve({ port: 0, zoo, store, page: false }), new Promise<never>((_, reject) => setTimeout(() => reject(new Error('serve blocked on the FIFO')), 20_000))]);
+  try {
+    const list = (await (await fetch(`${s.url}/api/models`)).json()) as { models: { name: string }[] };
+    assert.deepEqual(list.models.filter((m) => !m.name.startsWith('baseline:')).map((m) => m.name), ['scream-depth']);
+  } finally {
+    await s.close();
+  }
+  const { promisify } = await import('node:util');
+  const bin = path.join(packageRoot(), 'bin', 'depthstyle.js');
+  const r = await promisify(execFile)(process.execPath, [bin, 'serve', '--host', '', '--port', '0']).then(
+    () => ({ code: 0, stderr: '' }),
+    (e: { code: number; stderr: string }) => e,
+  );
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /--host needs an address/);
 });
