@@ -9,12 +9,9 @@ import { transformOnnxBytes } from '../stylize/models.js';
 import { quantizeModel, type QuantizedForm } from '../stylize/quantize.js';
 import { transformModelFromOnnx } from '../stylize/onnx-model.js';
 import { refuseInputsAsOutputs } from './common.js';
+import { int8FileOf, modelFile, resolveModel } from '../models/model-spec.js';
 import { common, inRange, int, oneOf, type Command } from './args.js';
 
-/** MODEL.onnx → MODEL.int8.onnx; a baseline or checkpoint needs -o. */
-export function int8PathOf(model: string): string | undefined {
-  return model.endsWith('.onnx') && !model.endsWith('.int8.onnx') ? model.replace(/\.onnx$/, '.int8.onnx') : undefined;
-}
 
 export const command: Command = {
   name: 'quantize',
@@ -31,10 +28,13 @@ export const command: Command = {
   run: async (v, positionals) => {
     if (positionals.length !== 1) throw new Error('quantize: give one MODEL (.onnx, .ckpt or baseline:NAME)');
     const spec = positionals[0];
-    const out = (v.output as string | undefined) ?? int8PathOf(spec);
+    const ref = resolveModel(spec);
+    if (ref.kind === 'int8') throw new Error(`quantize: ${ref.file} is already an int8 model`);
+    // MODEL.onnx → MODEL.int8.onnx beside it; a baseline or checkpoint needs -o.
+    const out = (v.output as string | undefined) ?? int8FileOf(ref);
     if (!out) throw new Error(`quantize: give -o OUT.onnx for ${spec}`);
     if (!out.endsWith('.onnx')) throw new Error(`-o ${out}: the output must be a .onnx file`);
-    refuseInputsAsOutputs([out], [spec]);
+    refuseInputsAsOutputs([out], [modelFile(ref) ?? spec]);
     const { models, threads } = common(v);
     const n = inRange(int(v.photos, 'photos'), 'photos', 1, 64) ?? 8;
     const side = inRange(int(v.size, 'size'), 'size', 64, 2048) ?? 384;

@@ -8,7 +8,8 @@ import { writeGrid } from '../io/montage.js';
 import { DepthEstimator, loadDepthModel } from '../models/depth.js';
 import { ModelStore } from '../models/resolver.js';
 import type { PreserveColor } from '../stylize/color.js';
-import { loadTransformModel, loadTransformOnnx, resolveModelSpec } from '../stylize/models.js';
+import { loadTransformModel, loadTransformOnnx } from '../stylize/models.js';
+import { int8FileOf, resolveModel } from '../models/model-spec.js';
 import { Stylizer, finishStylization, type TransformModel } from '../stylize/stylize.js';
 import { besideOutput, eachInput, expandInputs, outputPaths, refuseInputsAsOutputs, type CommonOptions } from './common.js';
 import type { RgbImage } from '../io/rgb.js';
@@ -16,7 +17,6 @@ import { BASELINE_STYLES } from '../models/johnson.js';
 import { parseDepthStrength, type DepthStrength } from '../stylize/depth-strength.js';
 import { atLeast, common, int, list, maxSizeOf, num, oneOf, required, type Command } from './args.js';
 import { Int8Stylizer } from '../stylize/quantize.js';
-import { int8PathOf } from './quantize.js';
 import { checkImage } from '../io/image.js';
 import { ArbitraryStylist, resolvePainting } from '../stylize/arbitrary.node.js';
 
@@ -51,7 +51,8 @@ export async function stylizeCommand(o: StylizeCommandOptions): Promise<number> 
   const images = await expandInputs(o.images);
   const store = new ModelStore(o.models);
   const paintings = o.style?.map((p) => resolvePainting(p, store));
-  const spec = o.model ? resolveModelSpec(o.model) : '';
+  const ref = o.model ? resolveModel(o.model) : undefined;
+  if (ref?.kind === 'int8' && o.precision !== 'int8') throw new Error(`${ref.file}: an int8 model; add --precision int8`);
   const label = o.model ? path.basename(o.model).replace(/\.onnx$/, '') : paintings!.map((p) => path.basename(p).replace(/\.[^.]+$/, '')).join('+');
   const outs = outputPaths(images, o.output, `-${label.replace(/[^a-z0-9_-]+/gi, '_')}`, '.jpg');
   const depthMaps = outs.map((f) => besideOutput(f, '.depth.jpg'));
@@ -75,19 +76,19 @@ export async function stylizeCommand(o: StylizeCommandOptions): Promise<number> 
       if (strength >= 1) model = arbitrary.model(await arbitrary.styleFor(paintings, undefined, { weights: o.styleWeights }), label);
       process.stderr.write(`style: ${paintings.join(', ')}${o.styleWeights ? ` (weights ${o.styleWeights.join(', ')})` : ''} — arbitrary-style network, ${arbitrary.licence}\n`);
     } else if (o.precision === 'int8') {
-      const file = spec.endsWith('.int8.onnx') ? spec : int8PathOf(spec);
+      const file = int8FileOf(ref!);
       if (!file) throw new Error(`--precision int8 needs a quantized model: run depthstyle quantize ${o.model} -o MODEL.int8.onnx and pass that`);
       const bytes = await readFile(file).catch(() => {
         throw new Error(`${file}: no int8 model there; make it with depthstyle quantize ${o.model}`);
       });
       int8 = await Int8Stylizer.create(bytes, { threads: o.threads, margin: o.margin }, file);
       process.stderr.write(`model: ${file} (int8)\n`);
-    } else if (spec.endsWith('.onnx')) {
-      const m = await loadTransformOnnx(spec);
+    } else if (ref!.kind === 'onnx' || ref!.kind === 'zoo') {
+      const m = await loadTransformOnnx(ref!.file);
       model = m.model;
-      process.stderr.write(`model: ${spec}${m.metadata.style ? ` (style ${m.metadata.style}, ${m.metadata.steps} steps, depth weight ${m.metadata.depth_weight})` : ''}\n`);
+      process.stderr.write(`model: ${ref!.file}${m.metadata.style ? ` (style ${m.metadata.style}, ${m.metadata.steps} steps, depth weight ${m.metadata.depth_weight})` : ''}\n`);
     } else {
-      model = await loadTransformModel(spec, store);
+      model = await loadTransformModel(o.model!, store);
       process.stderr.write(`model: ${model.id} — ${model.licence}\n`);
     }
     const stylizer = model && new Stylizer(model, runtime, { margin: o.margin });

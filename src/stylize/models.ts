@@ -1,13 +1,11 @@
-// Transform models by name: a `.onnx` file from `depthstyle train`, a `.ckpt`
-// checkpoint of a run (still going or not), `baseline:STYLE` for a
-// Johnson/Engstrom baseline, or a zoo name (`scream-depth`: the repository's
-// models/scream-depth.onnx).
+// Transform models loaded by spec (what a spec means is decided in models/model-spec.ts): a zoo name, a
+// `.onnx` file from `depthstyle train`, a `.ckpt` checkpoint of a run, or `baseline:STYLE`.
 import * as G from '../graph/index.js';
-import { BASELINE_STYLES, baselineParams, johnsonBaselineNet, loadBaseline, type BaselineStyle } from '../models/johnson.js';
+import { baselineParams, johnsonBaselineNet, loadBaseline, type BaselineStyle } from '../models/johnson.js';
+import { resolveModel, zooDir, zooNames } from '../models/model-spec.js';
 import { ModelStore, cached, packageRoot, sha256 } from '../models/resolver.js';
 import { exportCheckpoint, exportTransformNet, licenceOf } from '../nn/export.js';
 import { styleNetwork } from '../nn/networks.js';
-import { existsSync, readdirSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { transformModelFromOnnx } from './onnx-model.js';
@@ -23,19 +21,7 @@ export async function loadTransformOnnx(file: string, bytes?: Uint8Array): Promi
   return transformModelFromOnnx(bytes, file);
 }
 
-/** The zoo: the trained models shipped in the repository's models/ folder, by name. */
-export function zooDir(): string {
-  return path.join(packageRoot(), 'models');
-}
-export function zooNames(dir = zooDir()): string[] {
-  // Regular files only: a FIFO or device named .onnx would block the reader for ever.
-  return existsSync(dir)
-    ? readdirSync(dir)
-        .filter((f) => f.endsWith('.onnx') && !f.endsWith('.int8.onnx') && statSync(path.join(dir, f), { throwIfNoEntry: false })?.isFile())
-        .map((f) => f.slice(0, -5))
-        .sort()
-    : [];
-}
+export { zooDir, zooNames } from '../models/model-spec.js';
 
 export interface ZooModel {
   name: string;
@@ -56,25 +42,27 @@ export async function zooModels(dir = zooDir()): Promise<ZooModel[]> {
   return out;
 }
 
-/** A bare name (no extension, no `baseline:`) is a zoo model: its file; any other spec is returned as it is. */
+/** A model spec as its file where it names one (resolveModel decides what a spec means), else the spec itself. */
 export function resolveModelSpec(spec: string): string {
-  if (!/^[\w-]+$/.test(spec)) return spec;
-  const file = path.join(zooDir(), `${spec}.onnx`);
-  if (existsSync(file)) return file;
-  const names = zooNames();
-  throw new Error(`unknown model "${spec}": the zoo has ${names.length ? names.join(', ') : 'no models'}; or give a .onnx model, a .ckpt checkpoint or baseline:${BASELINE_STYLES.join('|baseline:')}`);
+  const ref = resolveModel(spec);
+  return ref.kind === 'baseline' ? ref.spec : ref.file;
 }
 
 export async function loadTransformModel(spec: string, store = new ModelStore()): Promise<TransformModel> {
-  spec = resolveModelSpec(spec);
-  if (spec.endsWith('.onnx')) return (await loadTransformOnnx(spec)).model;
-  if (spec.endsWith('.ckpt')) return (await loadTransformOnnx(spec, await exportCheckpoint(spec))).model;
-  const m = /^baseline:(.+)$/.exec(spec);
-  if (m) {
-    const ckpt = await loadBaseline(m[1], store);
-    return { id: spec, licence: 'Johnson/Engstrom baseline (ml5): free for research use only', build: (x) => johnsonBaselineNet(x, ckpt, `baseline_${m[1]}`) };
+  const ref = resolveModel(spec);
+  switch (ref.kind) {
+    case 'zoo':
+    case 'onnx':
+      return (await loadTransformOnnx(ref.file)).model;
+    case 'checkpoint':
+      return (await loadTransformOnnx(ref.file, await exportCheckpoint(ref.file))).model;
+    case 'int8':
+      throw new Error(`${ref.file}: an int8 model runs with stylize --precision int8`);
+    case 'baseline': {
+      const ckpt = await loadBaseline(ref.style, store);
+      return { id: ref.spec, licence: 'Johnson/Engstrom baseline (ml5): free for research use only', build: (x) => johnsonBaselineNet(x, ckpt, `baseline_${ref.style}`) };
+    }
   }
-  throw new Error(`unknown model "${spec}": use a .onnx model or .ckpt checkpoint from depthstyle train, or baseline:${BASELINE_STYLES.join('|baseline:')}`);
 }
 
 /** A released baseline as one ONNX file (the trainable Engstrom network with its weights), converted once and cached. */
@@ -91,18 +79,22 @@ export async function baselineOnnx(style: BaselineStyle, store = new ModelStore(
   return bytes;
 }
 
-/** Any model spec (`.onnx`, `.ckpt`, `baseline:NAME`) as the bytes of one self-contained ONNX stylizer. */
+/** Any model spec (a zoo name, `.onnx`, `.ckpt`, `baseline:NAME`) as the bytes of one self-contained ONNX stylizer. */
 export async function transformOnnxBytes(spec: string, store = new ModelStore()): Promise<Uint8Array> {
-  spec = resolveModelSpec(spec);
-  if (spec.endsWith('.onnx')) {
-    try {
-      return await readFile(spec);
-    } catch {
-      throw new Error(`${spec}: model not found`);
-    }
+  const ref = resolveModel(spec);
+  switch (ref.kind) {
+    case 'zoo':
+    case 'onnx':
+      try {
+        return await readFile(ref.file);
+      } catch {
+        throw new Error(`${ref.file}: model not found`);
+      }
+    case 'checkpoint':
+      return exportCheckpoint(ref.file);
+    case 'int8':
+      throw new Error(`${ref.file}: already an int8 model`);
+    case 'baseline':
+      return baselineOnnx(ref.style, store);
   }
-  if (spec.endsWith('.ckpt')) return exportCheckpoint(spec);
-  const m = /^baseline:(.+)$/.exec(spec);
-  if (m && (BASELINE_STYLES as readonly string[]).includes(m[1])) return baselineOnnx(m[1] as BaselineStyle, store);
-  throw new Error(`unknown model "${spec}": use a .onnx model or .ckpt checkpoint from depthstyle train, or baseline:${BASELINE_STYLES.join('|baseline:')}`);
 }

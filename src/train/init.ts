@@ -1,6 +1,7 @@
 // Branch training: a run that starts from a trained network's weights (our
 // exported .onnx or a training checkpoint) with a fresh optimizer, so that two
 // twins can branch from one base and differ only in what they learn after it.
+import { resolveModel } from '../models/model-spec.js';
 import { readFile } from 'node:fs/promises';
 import { baselineParams } from '../models/johnson.js';
 import { readOnnx, tensorValues } from '../models/onnx-import.js';
@@ -33,16 +34,18 @@ function architecture(arrays: Record<string, Float32Array>, what: string): { arc
 /** Reads the weights of a trained transform network: `.onnx` (as exported by train) or `.ckpt`. */
 export async function readInitialWeights(spec: string, store?: ModelStore): Promise<InitialWeights> {
   const ours = (k: string) => k.startsWith('transform/') || k.startsWith(`${ENGSTROM_SCOPE}/`);
-  if (spec.startsWith('baseline:')) {
-    const arrays = await baselineParams(spec.slice('baseline:'.length), store);
+  const ref = resolveModel(spec);
+  if (ref.kind === 'baseline') {
+    const arrays = await baselineParams(ref.style, store);
     return { source: spec, arrays, ...architecture(arrays, spec) };
   }
-  if (spec.endsWith('.ckpt')) {
-    const ck = await loadState(spec);
+  if (ref.kind === 'checkpoint') {
+    const ck = await loadState(ref.file);
     const arrays = Object.fromEntries(Object.entries(ck.arrays).filter(([k]) => ours(k)));
     return { source: spec, arrays, ...architecture(arrays, spec), steps: ck.scalars.step };
   }
-  if (!spec.endsWith('.onnx')) throw new Error(`--init ${spec}: give a model .onnx, a training checkpoint .ckpt or baseline:wave|udnie|scream|la_muse`);
+  if (ref.kind === 'int8') throw new Error(`--init ${spec}: an int8 model cannot be trained; give its fp32 .onnx`);
+  spec = ref.file; // a zoo name branches from its file
   let bytes: Uint8Array;
   try {
     bytes = await readFile(spec);
