@@ -226,3 +226,32 @@ test('a FIFO named .onnx in the zoo folder is skipped, not read (it would block 
   assert.equal(r.code, 1);
   assert.match(r.stderr, /--host needs an address/);
 });
+
+test('a stylize request reads no model file it does not run: the catalogue is built once, at start', async () => {
+  const { mkdtemp, copyFile } = await import('node:fs/promises');
+  const { createRequire, syncBuiltinESMExports } = await import('node:module');
+  const fs = createRequire(import.meta.url)('node:fs') as typeof import('node:fs');
+  const zoo = await mkdtemp(path.join(os.tmpdir(), 'depthstyle-catalogue-'));
+  for (const m of ['starry-depth', 'starry-nodepth', 'composition-depth']) await copyFile(path.join(packageRoot(), 'models', `${m}.onnx`), path.join(zoo, `${m}.onnx`));
+  const s = await serve({ port: 0, zoo, store, page: false });
+  // Count the HTTP thread's reads of zoo files from here on (the inference thread loads the one model it runs).
+  const reads: string[] = [];
+  const original = fs.promises.readFile;
+  fs.promises.readFile = ((file: Parameters<typeof original>[0], ...rest: unknown[]) => {
+    if (String(file).startsWith(zoo)) reads.push(String(file));
+    return (original as (...a: unknown[]) => ReturnType<typeof original>)(file, ...rest);
+  }) as typeof original;
+  syncBuiltinESMExports();
+  try {
+    for (let i = 0; i < 2; i++) {
+      const r = await fetch(`${s.url}/api/stylize?model=starry-depth`, { method: 'POST', body: new Uint8Array(small) });
+      assert.equal(r.status, 200, await r.clone().text());
+      await fetch(`${s.url}/api/models`).then((x) => x.json());
+    }
+    assert.deepEqual(reads, [], 'the HTTP thread read model files per request');
+  } finally {
+    fs.promises.readFile = original;
+    syncBuiltinESMExports();
+    await s.close();
+  }
+});
