@@ -21,7 +21,7 @@ export { loadVgg19, Vgg19 } from './models/vgg.js';
 export { loadBaseline, johnsonBaselineNet, BASELINE_STYLES } from './models/johnson.js';
 export { ModelStore, cacheDir } from './models/resolver.js';
 export { LICENCES } from './models/licences.js';
-export { depthLoss, depthLossOf, depthSignals, DEPTH_LOSS_KINDS, type DepthLossKind } from './losses/depth.js';
+export { depthLoss, featureDepthLoss, DEPTH_LOSSES, DEPTH_LOSS_KINDS, type DepthLossKind, type DepthLossDef } from './losses/depth.js';
 export { gram, mse, styleLoss, tvLoss } from './losses/perceptual.js';
 export { loadImage, saveImage, saveGray16, resizeImage, type RgbImage } from './io/image.js';
 export { colorizeDepth, normalizeDepth, type ColorMap } from './io/colormap.js';

@@ -5,7 +5,7 @@
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { MIN_IMAGE_SIDE, setMaxPixels } from '../io/image.js';
-import { DEPTH_LOSS_KINDS } from '../losses/depth.js';
+import { DEPTH_LOSS_KINDS, depthLossHelp } from '../losses/depth.js';
 import { BUILTIN_DEPTH_MODELS } from '../models/depth.js';
 import { VGG19_TAPS } from '../nn/vgg19.js';
 
@@ -50,7 +50,7 @@ export function lossOptions(defaults: { content: string; style: string; tv: stri
     'depth-loss': {
       type: 'string',
       arg: DEPTH_LOSS_KINDS.join('|'),
-      help: `ssi/mse: the depth maps (scale-and-shift-invariant or plain); features: the seed paper's, on the depth net's layers; eot: ssi over random blur, shift, noise and rescaling; weighted-content: content loss weighted by nearness; depth-edges: image gradients kept at depth edges [${defaults.loss}]`,
+      help: `${depthLossHelp()} [${defaults.loss}]`,
     },
     'depth-model': { type: 'string', arg: DEPTH_MODEL_NAMES, help: 'the depth network of the loss [pydnet-v2]' },
     'depth-layers': { type: 'string', arg: 'L,...', help: "feature layers for --depth-loss features (TFLite tensor names) [the model's]" },

@@ -6,7 +6,7 @@ import * as G from '../graph/index.js';
 import type { Tensor } from '../graph/index.js';
 import { resizeImage, resizeLongSide, type RgbImage } from '../io/image.js';
 import type { DepthLossKind } from '../losses/depth.js';
-import { GATYS_CONTENT_LAYERS, GATYS_STYLE_LAYERS, buildObjective, objectiveTargets, targetInputs, type LossWeights } from '../losses/objective.js';
+import { GATYS_CONTENT_LAYERS, GATYS_STYLE_LAYERS, buildObjective, flattenTargets, objectiveTargets, targetInputs, unflattenTargets, type LossWeights, type ObjectiveTargets } from '../losses/objective.js';
 import { gram } from '../losses/perceptual.js';
 import { loadDepthModel, type DepthModel } from '../models/depth.js';
 import { loadVgg19, type Vgg19 } from '../models/vgg.js';
@@ -99,20 +99,16 @@ class Stopped extends Error {}
 export interface Targets {
   /** Gram matrices of the blended style images, one per style layer. */
   grams: G.Float32Tensor[];
-  /** The objective's constants of the photo (`objectiveTargets`), by name. */
-  photo: Map<string, G.Float32Tensor>;
+  /** The objective's constants of the photo (`objectiveTargets`), evaluated. */
+  photo: ObjectiveTargets<G.Float32Tensor>;
 }
 
 type TargetOptions = Required<Pick<OptimizeOptions, 'contentLayers' | 'styleLayers'>> & LossWeights & { vgg: Vgg19; depthModel?: DepthModel; depthLoss: DepthLossKind; rt: G.Runtime };
 
 /** The objective's constants: the photo's targets and the styles' blended Gram matrices, each computed once. */
 export async function computeTargets(o: TargetOptions, content: RgbImage, styles: RgbImage[], blend: number[]): Promise<Targets> {
-  let keys: string[] = [];
-  const values = await o.rt.runOnce(content, (x) => {
-    const t = objectiveTargets(o, x);
-    keys = [...t.keys()];
-    return [...t.values()];
-  });
+  let layout: ObjectiveTargets | undefined;
+  const values = await o.rt.runOnce(content, (x) => flattenTargets((layout = objectiveTargets(o, x))));
   const grams: G.Float32Tensor[] = [];
   for (let s = 0; s < styles.length; s++) {
     const sOut = await o.rt.runOnce(styles[s], (x) => {
@@ -125,7 +121,7 @@ export async function computeTargets(o: TargetOptions, content: RgbImage, styles
       grams[i] = { data: d, shape: t.shape };
     });
   }
-  return { grams, photo: new Map(keys.map((k, i) => [k, values[i]])) };
+  return { grams, photo: unflattenTargets(layout!, values) };
 }
 
 export async function optimize(opts: OptimizeOptions): Promise<OptimizeResult> {
