@@ -3,11 +3,9 @@
 // style-vector space; and the command line with good and bad paintings.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import sharp from 'sharp';
 import * as G from '../src/graph/index.js';
 import { loadImage } from '../src/io/image.js';
@@ -16,8 +14,8 @@ import { importOnnx, readOnnx } from '../src/models/onnx-import.js';
 import { pearson } from '../src/eval/stats.js';
 import { StylePredictor, arbitraryTransformModel, centerSquare, mixStyles, styleAtStrength } from '../src/stylize/arbitrary.js';
 import { Stylizer } from '../src/stylize/stylizer.js';
-import { packageRoot } from '../src/models/resolver.js';
 import { runTfliteReference } from './support/tflite-reference.js';
+import { cli } from './support/cli.js';
 import { SHARED, loadPhoto, maxAbs, maxAbsDiff, photo, runtime, store, toNhwc } from './support/fixtures.js';
 
 const painting = (name: string) => path.join(SHARED, 'images', 'styles', name);
@@ -116,16 +114,6 @@ test('library: stylizeWithPainting mixes paintings by name or file in one call, 
 
 // ---------------------------------------------------------------- the command line
 
-const BIN = path.join(packageRoot(), 'bin', 'depthstyle.js');
-async function cli(...args: string[]): Promise<{ code: number; stderr: string }> {
-  try {
-    const { stderr } = await promisify(execFile)(process.execPath, [BIN, ...args], { maxBuffer: 1 << 24 });
-    return { code: 0, stderr };
-  } catch (err) {
-    const e = err as { code: number; stderr: string };
-    return { code: e.code, stderr: e.stderr };
-  }
-}
 const tmp = await mkdtemp(path.join(os.tmpdir(), 'depthstyle-arbitrary-'));
 
 test('stylize --style: a painting file, or two bundled ones mixed, in one command; licence shown', async () => {

@@ -1,26 +1,13 @@
 // Hostile and mistaken input through every command: one clear line, a non-zero exit, nothing written or lost.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, readdir, symlink, writeFile, copyFile, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { promisify } from 'node:util';
 import * as G from '../src/graph/index.js';
-import { packageRoot } from '../src/models/resolver.js';
 import { writeBadInputs } from './support/bad-inputs.js';
+import { assertRefused, cli } from './support/cli.js';
 import { photo, SHARED } from './support/fixtures.js';
-
-const BIN = path.join(packageRoot(), 'bin', 'depthstyle.js');
-async function cli(...args: string[]): Promise<{ code: number; stderr: string }> {
-  try {
-    const { stderr } = await promisify(execFile)(process.execPath, [BIN, ...args], { maxBuffer: 1 << 24 });
-    return { code: 0, stderr };
-  } catch (err) {
-    const e = err as { code: number; stderr: string };
-    return { code: e.code, stderr: e.stderr };
-  }
-}
 
 const tmp = await mkdtemp(path.join(os.tmpdir(), 'depthstyle-hostile-'));
 const corpus = await writeBadInputs(tmp, await readFile(photo('chicago.jpg')));
@@ -84,12 +71,7 @@ test('bad options name the option and its valid range; nothing is written', asyn
     [['optimize', good, '--style', style, '-o', path.join(out, 'o.xyz')], /give an image file name/],
     [['optimize', good, '--style', style, '-o', path.join(good, 'under-a-file.jpg'), '--size', '32'], /under-a-file\.jpg: cannot write \(a parent is not a folder\)/],
   ];
-  for (const [args, expect] of cases) {
-    const r = await cli(...args);
-    assert.equal(r.code, 1, `${args.join(' ')}: ${r.stderr}`);
-    assert.match(r.stderr, expect, args.join(' '));
-    assert.equal(r.stderr.trim().split('\n').length, 1, `one line: ${r.stderr}`);
-  }
+  await assertRefused(cases);
   await assertEmpty(out);
 });
 
@@ -289,12 +271,7 @@ test('empty and impossible option values are refused, not read as 0; internal er
     [['optimize', good, '--style', style, '-o', o, '--style-layers', 'relu9_9'], /--style-layers: unknown layer relu9_9/],
     [['train', '--style', style, '--data', tmp, '-o', path.join(out, 'm.onnx'), '--lr', ''], /--lr needs a value/],
   ];
-  for (const [args, expect] of cases) {
-    const r = await cli(...args);
-    assert.equal(r.code, 1, `${args.join(' ')}: ${r.stderr}`);
-    assert.match(r.stderr, expect, args.join(' '));
-    assert.equal(r.stderr.trim().split('\n').length, 1, `one line: ${r.stderr}`);
-  }
+  await assertRefused(cases);
   await assertEmpty(out);
 });
 

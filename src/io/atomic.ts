@@ -2,6 +2,7 @@
 // renamed into place, so an interrupted run never leaves a half-written file.
 import { mkdir, readdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { processAlive as alive } from './lock.js';
 
 function tempName(file: string): string {
   return path.join(path.dirname(path.resolve(file)), `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
@@ -12,15 +13,6 @@ function writeError(file: string, err: unknown): Error {
   const code = (err as NodeJS.ErrnoException).code;
   const why = code === 'EROFILE' ? 'the file is read-only; it is not replaced' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'ENOSPC' ? 'no space left on the disk' : code === 'ENOTDIR' || code === 'EEXIST' ? 'a parent is not a folder' : code === 'EISDIR' ? 'it is a folder' : (err as Error).message;
   return new Error(`${file}: cannot write (${why})`);
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** Our temporary files: `.NAME.PID.MILLISECONDS.tmp`. */

@@ -2,7 +2,8 @@
 // checkpoint and log would interleave them. A lock whose process is gone (kill -9) is taken over.
 import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 
-function alive(pid: number): boolean {
+/** Whether a process with this pid exists (EPERM: it does, owned by someone else). */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -28,7 +29,7 @@ export function lockRun(file: string, what: string): () => void {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new Error(`${file}: cannot create the lock (${(err as Error).message})`);
       const pid = Number(readFileSync(file, 'utf8').trim());
-      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) throw new Error(`${what} is in use by another process (pid ${pid}, ${file}); wait for it or stop it first`);
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && processAlive(pid)) throw new Error(`${what} is in use by another process (pid ${pid}, ${file}); wait for it or stop it first`);
       unlinkSync(file); // stale: its process is gone
     }
   }

@@ -3,7 +3,7 @@
 import * as G from '../graph/index.js';
 import { baselineParams, johnsonBaselineNet, loadBaseline, type BaselineStyle } from '../models/johnson.js';
 import { resolveModel, zooDir, zooNames } from '../models/model-spec.js';
-import { ModelStore, cached, packageRoot, sha256 } from '../models/resolver.js';
+import { ModelStore, cached, sha256 } from '../models/resolver.js';
 import { exportCheckpoint, exportTransformNet, licenceOf } from '../nn/export.js';
 import { styleNetwork } from '../nn/networks.js';
 import { readFile } from 'node:fs/promises';
