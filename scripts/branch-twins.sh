@@ -6,10 +6,9 @@
 #   scripts/branch-twins.sh BASE STYLE_IMAGE NAME [train options for both branches...]
 #   e.g. scripts/branch-twins.sh baseline:wave ../shared/images/styles/wave.jpg wave --steps 300 --lr 1e-4
 #
-# A branch of a released Johnson/Engstrom net (baseline:NAME) continues the objective it was trained with —
-# Engstrom's layers and weights (content relu4_2 ×7.5, style relu1_1…relu5_1 ×100, TV ×200, the painting at
-# full size) — so that the no-depth branch stays at the released net's operating point and the twins differ
-# only by what the depth term does. Later options override these.
+# The recipe is a preset in code (src/train/presets.ts): a branch of a released Johnson/Engstrom net
+# (baseline:NAME) takes `engstrom-branch` — the objective it was trained with, so the no-depth branch stays at
+# the released operating point — and a branch of one of our own bases `own-branch`. Later options override it.
 #
 # Environment: DEPTH_LOSS (weighted-content), DEPTH_WEIGHT (1e6), OUT (models), REPORT (report/NAME),
 # SIZE (evaluation size, 512), THREADS (all cores), REUSE_NODEPTH=1 (keep an existing OUT/NAME-nodepth.onnx:
@@ -21,14 +20,9 @@ shift 3
 shared=${DEPTHSTYLE_SHARED:-../shared}
 out=${OUT:-models}
 report=${REPORT:-report/$name}
-point=()
-if [[ $base == baseline:* ]]; then
-  long=$(node -e "require('sharp')(process.argv[1]).metadata().then(m=>console.log(Math.max(m.width,m.height)))" "$style")
-  point=(--content-layer relu4_2 --style-layers relu1_1,relu2_1,relu3_1,relu4_1,relu5_1
-    --content-weight 7.5 --style-weight 100 --tv-weight 200 --style-size "$long")
-fi
-common=(--style "$style" --data "$shared/images/train" --init "$base" --size 192 --batch 2 --seed 7
-  --checkpoint-every 50 --preview-every 50 ${THREADS:+--threads "$THREADS"} "${point[@]}" "$@")
+preset=own-branch
+[[ $base == baseline:* ]] && preset=engstrom-branch
+common=(--style "$style" --data "$shared/images/train" --init "$base" --preset "$preset" ${THREADS:+--threads "$THREADS"} "$@")
 mkdir -p "$out"
 if [[ ${REUSE_NODEPTH:-} == 1 && -f $out/$name-nodepth.onnx ]]; then echo "reusing $out/$name-nodepth.onnx"
 else node bin/depthstyle.js train "${common[@]}" --depth-weight 0 -o "$out/$name-nodepth.onnx"; fi

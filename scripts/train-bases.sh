@@ -5,9 +5,9 @@
 #
 #   nohup scripts/train-bases.sh > runs/bases.log 2>&1 &
 #
-# Each stage writes models/bases/NAME.{onnx,ckpt,log.jsonl,loss.png,preview.png}. Settings: width 16, 192 px
-# crops, batch 2, seed 7, lr 1e-3, content relu4_2, style relu1_1…relu5_1 × 100, TV × 200, the painting at
-# 512 px, no depth loss.
+# Each stage writes models/bases/NAME.{onnx,ckpt,log.jsonl,loss.png,preview.png}. The recipe is the preset
+# `own-base` (src/train/presets.ts: width 16, 192 px crops, batch 2, seed 7, lr 1e-3, Engstrom's layers with
+# content × 100, the painting at 512 px, no depth loss); stage 1 ran at content × 7.5.
 #
 # Starry Night, from scratch, in two stages. Stage 1 (starry-base.stage1) is Engstrom's objective as released
 # (content × 7.5). At width 16 and our 2-core budget it learns the painting's texture and never the photo: it ran
@@ -36,13 +36,11 @@ stage() {
   elif [[ -n $init ]]; then
     set -- "$@" --init "$init"
   fi
-  node bin/depthstyle.js train --style "$shared/images/styles/$painting" --data "$shared/images/train" --size 192 --batch 2 --width 16 \
-    --seed 7 --steps "$steps" --lr 1e-3 --content-layer relu4_2 --style-layers relu1_1,relu2_1,relu3_1,relu4_1,relu5_1 \
-    --style-weight 100 --tv-weight 200 --style-size 512 --depth-weight 0 \
-    --checkpoint-every 100 --preview-every 100 ${THREADS:+--threads "$THREADS"} "$@" -o "$out"
+  node bin/depthstyle.js train --style "$shared/images/styles/$painting" --data "$shared/images/train" --preset own-base \
+    --steps "$steps" ${THREADS:+--threads "$THREADS"} "$@" -o "$out"
 }
 painting=starry_night.jpg
 stage models/bases/starry-base.stage1.onnx "${STAGE1:-2469}" "" --content-weight 7.5
-stage models/bases/starry-base.onnx "${STEPS:-4000}" models/bases/starry-base.stage1.ckpt --content-weight 100
+stage models/bases/starry-base.onnx "${STEPS:-4000}" models/bases/starry-base.stage1.ckpt
 painting=composition_vii.jpg
-stage models/bases/composition-base.onnx "${COMPOSITION_STEPS:-2500}" models/bases/starry-base.ckpt --content-weight 100
+stage models/bases/composition-base.onnx "${COMPOSITION_STEPS:-2500}" models/bases/starry-base.ckpt

@@ -247,3 +247,39 @@ test('a user-supplied ONNX depth model plugs in and is differentiable; unsupport
   await write(bad, onnxProto.onnx.ModelProto.encode(m).finish());
   await assert.rejects(loadOnnxDepthModel(bad), /bad\.onnx: this depth model uses ONNX ops depthstyle cannot differentiate: Erf/);
 });
+
+test('every shipped model records the settings it was made with: architecture, width, depth weight and loss agree', async () => {
+  const { readdir } = await import('node:fs/promises');
+  const { readOnnx } = await import('../src/models/onnx-import.js');
+  const models = path.join(path.dirname(path.dirname(new URL(import.meta.url).pathname)), 'models');
+  let checked = 0;
+  for (const dir of [models, path.join(models, 'experiments'), path.join(models, 'bases')])
+    for (const f of (await readdir(dir)).filter((n) => n.endsWith('.onnx') && !n.endsWith('.int8.onnx'))) {
+      const proto = readOnnx(await readFile(path.join(dir, f)), f);
+      const meta = Object.fromEntries((proto.metadataProps ?? []).map((p) => [p.key ?? '', p.value ?? '']));
+      if (!meta.settings) continue;
+      const s = JSON.parse(meta.settings) as { arch?: string; width?: number; depthWeight?: number; depthLoss?: string };
+      assert.equal(s.arch ?? 'upsample', meta.architecture ?? 'upsample', `${f}: architecture`);
+      assert.equal(Number(s.depthWeight), Number(meta.depth_weight), `${f}: depth weight`);
+      assert.equal(s.depthLoss, meta.depth_loss, `${f}: depth loss`);
+      // The first RGB convolution's output channels are the network's width.
+      const first = (proto.graph?.initializer ?? []).find((t) => t.dims?.length === 4 && Number(t.dims[1]) === 3);
+      assert.equal(Number(first?.dims?.[0]), s.width, `${f}: width`);
+      checked++;
+    }
+  assert.ok(checked >= 12, `checked ${checked} models`);
+});
+
+test('training options are resolved once: defaults, then a preset, then what is given; a branch takes its base network', async () => {
+  const { resolveTrainOptions } = await import('../src/train/options.js');
+  const { TRAIN_DEFAULTS } = await import('../src/train/train.js');
+  const style = { width: 1024, height: 640, data: new Float32Array(3) };
+  const base = { style, styleName: 's', data: 'x' };
+  assert.equal(resolveTrainOptions(base).contentWeight, TRAIN_DEFAULTS.contentWeight);
+  const own = resolveTrainOptions({ ...base, preset: 'own-base', contentWeight: 50 });
+  assert.deepEqual([own.width, own.contentWeight, own.styleSize, own.depthWeight, own.styleLayers[0]], [16, 50, 512, 0, 'relu1_1']);
+  const branch = resolveTrainOptions({ ...base, preset: 'engstrom-branch', init: { source: 'baseline:wave', arrays: {}, arch: 'engstrom', width: 32, blocks: 5 } });
+  assert.deepEqual([branch.styleSize, branch.contentWeight, branch.arch, branch.width], [1024, 7.5, 'engstrom', 32]);
+  assert.throws(() => resolveTrainOptions({ ...base, preset: 'nope' as 'own-base' }), /unknown preset "nope"/);
+  assert.throws(() => resolveTrainOptions({ ...base, width: 16, init: { source: 'b', arrays: {}, arch: 'engstrom', width: 32, blocks: 5 } }), /the base has width 32, this run asks for 16/);
+});

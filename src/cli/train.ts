@@ -10,6 +10,8 @@ import { ModelStore } from '../models/resolver.js';
 import { loadVgg19 } from '../models/vgg.js';
 import { licenceOf, writeModel } from '../nn/export.js';
 import { TRAIN_DEFAULTS, train, type TrainOptions } from '../train/train.js';
+import { resolveTrainOptions } from '../train/options.js';
+import { TRAIN_PRESETS, TRAIN_PRESET_NAMES } from '../train/presets.js';
 import { assertWritable, writeFileAtomic } from '../io/atomic.js';
 import { listImages } from '../io/files.js';
 import { readInitialWeights } from '../train/init.js';
@@ -17,7 +19,7 @@ import { interruptible, refuseInputsAsOutputs, type CommonOptions } from './comm
 import { lockRun } from '../io/lock.js';
 import { existsSync } from 'node:fs';
 import { Progress } from './progress.js';
-import { common, inRange, int, lossOptions, lossValues, num, required, seedOf, vggLayers, type Command } from './args.js';
+import { common, inRange, int, lossOptions, lossValues, num, oneOf, required, seedOf, vggLayers, type Command } from './args.js';
 
 export interface TrainCommandOptions extends CommonOptions, Omit<TrainOptions, 'style' | 'styleName' | 'vgg' | 'depthModel' | 'runtime' | 'checkpoint'> {
   stylePath: string;
@@ -69,7 +71,8 @@ async function trainLocked(o: TrainCommandOptions, store: ModelStore, init: Awai
   const style = await loadImage(o.stylePath);
   const runtime = new Runtime({ threads: o.threads });
   const vgg = await loadVgg19({ store });
-  const depthWeight = o.depthWeight ?? TRAIN_DEFAULTS.depthWeight;
+  // The options resolved once (defaults, preset, given): the depth model is loaded only when the run has a depth term.
+  const { depthWeight } = resolveTrainOptions({ ...o, style, styleName: '', init });
   const depthModel = depthWeight > 0 ? await loadDepthModel(o.depthModelSpec ?? 'pydnet-v2', { store, featureLayers: o.depthLayers }) : undefined;
   if (depthModel) process.stderr.write(`depth model: ${depthModel.id} — ${depthModel.licence}\n`);
   const { base, checkpoint, log } = files;
@@ -110,9 +113,9 @@ async function trainLocked(o: TrainCommandOptions, store: ModelStore, init: Awai
   await writeModel(o.output, r.params, r.net, {
     style: styleName,
     steps: String(r.step),
-    depth_weight: String(depthWeight),
-    depth_loss: o.depthLoss ?? TRAIN_DEFAULTS.depthLoss,
-    settings: JSON.stringify({ ...TRAIN_DEFAULTS, ...Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)), width, blocks }),
+    depth_weight: String(r.settings.depthWeight),
+    depth_loss: String(r.settings.depthLoss),
+    settings: JSON.stringify(r.settings),
     ...(r.branchOf ? { branch_of: r.branchOf.source, branch_steps: String(r.branchOf.steps ?? 'unknown') } : {}),
     licence: licenceOf(r.net.arch),
     input: 'image: float32 [N, 3, H, W], RGB 0–255',
@@ -149,6 +152,7 @@ export const command: Command = {
     seed: { type: 'string', arg: 'N', help: `[${T.seed}]` },
     'checkpoint-every': { type: 'string', arg: 'N', help: `[${T.checkpointEvery}]` },
     'preview-every': { type: 'string', arg: 'N', help: 'stylize four fixed training photos into model.preview.png every N steps' },
+    preset: { type: 'string', arg: TRAIN_PRESET_NAMES.join('|'), help: `a recipe the zoo was made with, under the options given here: ${TRAIN_PRESET_NAMES.map((n) => `${n}: ${TRAIN_PRESETS[n].summary}`).join('; ')}` },
     resume: { type: 'string', arg: 'RUN.ckpt', help: 'continue a run exactly where its checkpoint stopped' },
     'change-settings': { type: 'boolean', help: 'with --resume: accept a changed painting, learning rate or loss setting (logged); without it a resume must keep them' },
     init: { type: 'string', arg: 'MODEL.onnx|RUN.ckpt|baseline:NAME', help: "branch: start from a trained network's weights with a fresh optimizer" },
@@ -174,6 +178,7 @@ export const command: Command = {
       checkpointEvery: int(v['checkpoint-every'], 'checkpoint-every'),
       previewEvery: int(v['preview-every'], 'preview-every'),
       resume: v.resume as string | undefined,
+      preset: oneOf(v.preset, TRAIN_PRESET_NAMES, 'preset'),
       allowSettingsChange: !!v['change-settings'],
       initSpec: v.init as string | undefined,
       log: v.log as string | undefined,

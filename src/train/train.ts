@@ -18,6 +18,8 @@ import { ImageFolder } from './data.js';
 import { listImages } from '../io/files.js';
 import { Adam } from '../optim/optimizers.js';
 import type { InitialWeights } from './init.js';
+import { recordedSettings, resolveTrainOptions } from './options.js';
+import type { TrainPresetName } from './presets.js';
 import { loadState, saveState, type SavedState } from '../io/state.js';
 
 export interface TrainOptions {
@@ -54,6 +56,8 @@ export interface TrainOptions {
    */
   allowSettingsChange?: boolean;
   onSettingsChanged?: (changes: Record<string, [string, string]>) => void | Promise<void>;
+  /** A named recipe (`TRAIN_PRESETS`) laid over the defaults, under the options given here. */
+  preset?: TrainPresetName;
   /** Start from a trained network's weights with a fresh optimizer (a branch of that base); see `readInitialWeights`. */
   init?: InitialWeights;
   vgg: Vgg19;
@@ -106,6 +110,8 @@ export const TRAIN_DEFAULTS = {
 export interface Trainer {
   params: G.ParamStore;
   step: number;
+  /** The options this run resolved to (defaults, preset, given, base or checkpoint): what its model records. */
+  settings: Record<string, unknown>;
   /** The network trained. */
   net: NetworkShape;
   /** The base this run branched from (`init`, kept across resumes), if any. */
@@ -138,22 +144,8 @@ function fingerprint(o: typeof TRAIN_DEFAULTS & { arch: Architecture }): Record<
 }
 
 export async function train(opts: TrainOptions): Promise<Trainer> {
-  const o = { ...TRAIN_DEFAULTS, ...Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)) } as typeof TRAIN_DEFAULTS & TrainOptions;
-  if (o.init) {
-    // A branch has its base's architecture.
-    for (const k of ['width', 'blocks', 'arch'] as const)
-      if (opts[k] !== undefined && opts[k] !== o.init[k]) throw new Error(`--init ${o.init.source}: the base has ${k} ${o.init[k]}, this run asks for ${opts[k]}`);
-    o.width = o.init.width;
-    o.blocks = o.init.blocks;
-    o.arch = o.init.arch;
-  }
-  // A resumed run has its checkpoint's network unless told otherwise (a mismatch is refused below).
-  const resumed = o.resume ? await loadState(o.resume) : undefined;
-  if (resumed) {
-    o.width = opts.width ?? resumed.scalars.width ?? o.width;
-    o.blocks = opts.blocks ?? resumed.scalars.blocks ?? o.blocks;
-    o.arch = opts.arch ?? archOfCode(resumed.scalars.arch);
-  }
+  const resumed = opts.resume ? await loadState(opts.resume) : undefined;
+  const o = resolveTrainOptions(opts, resumed && { width: resumed.scalars.width, blocks: resumed.scalars.blocks, arch: archOfCode(resumed.scalars.arch) });
   const rt = o.runtime ?? new G.Runtime();
   const files = await listImages(o.data);
   const data = new ImageFolder(files, o.size, o.seed);
@@ -268,7 +260,7 @@ export async function train(opts: TrainOptions): Promise<Trainer> {
     }
   }
   await save();
-  return { params, step, losses, stopped, branchOf, net: { arch: o.arch, width: o.width, blocks: o.blocks } };
+  return { params, step, losses, stopped, branchOf, net: { arch: o.arch, width: o.width, blocks: o.blocks }, settings: recordedSettings(o) };
 }
 
 export interface TrainGraph {

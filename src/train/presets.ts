@@ -1,0 +1,59 @@
+// The recipes the zoo was made with, as named presets (`train --preset NAME`): each is a set of options that
+// `resolveTrainOptions` lays over the defaults, under what the user gives explicitly. The shell scripts in
+// scripts/ only loop over them.
+import type { DepthLossKind } from '../losses/depth.js';
+
+/** Options a preset may set; `styleSize: 'painting'` means the painting's own long side (its full size). */
+export interface PresetOptions {
+  size?: number;
+  batch?: number;
+  lr?: number;
+  width?: number;
+  seed?: number;
+  contentWeight?: number;
+  styleWeight?: number;
+  tvWeight?: number;
+  depthWeight?: number;
+  depthLoss?: DepthLossKind;
+  contentLayer?: string;
+  styleLayers?: string[];
+  styleSize?: number | 'painting';
+  checkpointEvery?: number;
+  previewEvery?: number;
+}
+
+export interface TrainPreset {
+  summary: string;
+  options: PresetOptions;
+}
+
+/** Engstrom's objective as the released Johnson/Engstrom networks were trained with it. */
+const ENGSTROM_OBJECTIVE: PresetOptions = {
+  contentLayer: 'relu4_2',
+  styleLayers: ['relu1_1', 'relu2_1', 'relu3_1', 'relu4_1', 'relu5_1'],
+  contentWeight: 7.5,
+  styleWeight: 100,
+  tvWeight: 200,
+};
+
+/** The crops, batch and seed every zoo branch trained with (192 px, batch 2, seed 7), checkpoints every 50 steps. */
+const ZOO_RUN: PresetOptions = { size: 192, batch: 2, seed: 7, checkpointEvery: 50, previewEvery: 50 };
+
+export const TRAIN_PRESETS = {
+  'engstrom-branch': {
+    summary:
+      "a twin branched from a released Johnson/Engstrom network (--init baseline:NAME): Engstrom's objective at the painting's full size, so the no-depth twin stays at the released operating point (the Scream twins)",
+    options: { ...ZOO_RUN, ...ENGSTROM_OBJECTIVE, styleSize: 'painting' },
+  },
+  'own-base': {
+    summary: "one of our own bases from scratch: width 16, Engstrom's layers with content × 100 (× 7.5 taught only texture at this width), the painting at 512 px, no depth loss (models/bases/)",
+    options: { ...ZOO_RUN, ...ENGSTROM_OBJECTIVE, width: 16, lr: 1e-3, contentWeight: 100, styleSize: 512, depthWeight: 0, checkpointEvery: 100, previewEvery: 100 },
+  },
+  'own-branch': {
+    summary: 'a twin branched from one of our own bases (--init models/bases/NAME-base.ckpt): its objective, content × 100, the painting at 512 px (the Starry and Composition twins)',
+    options: { ...ZOO_RUN, ...ENGSTROM_OBJECTIVE, contentWeight: 100, styleSize: 512 },
+  },
+} satisfies Record<string, TrainPreset>;
+
+export type TrainPresetName = keyof typeof TRAIN_PRESETS;
+export const TRAIN_PRESET_NAMES = Object.keys(TRAIN_PRESETS) as TrainPresetName[];
