@@ -5,7 +5,7 @@
 import path from 'node:path';
 import * as G from '../src/graph/index.js';
 import { loadDepthModel } from '../src/models/depth.js';
-import { johnsonBaselineNet, loadBaseline } from '../src/models/johnson.js';
+import { baselineNet, baselineParams } from '../src/models/johnson.js';
 import { Rng } from '../src/nn/random.js';
 import { writeSpec } from './spec.js';
 import { arbitraryOnnx } from '../src/models/magenta.js';
@@ -53,9 +53,9 @@ export function modelCases(rt: G.Runtime): BenchCase[] {
     }),
     ...[512, 1024].map((s) =>
       graphCase(`baseline-stylize-${s}`, rt, async (g) => {
-        const ckpt = await loadBaseline('wave');
+        const weights = await baselineParams('wave');
         const x = g.input('x', [1, 3, s, s]);
-        return { outputs: [johnsonBaselineNet(x, ckpt, 'b')], feeds: new Map([[x, image(s, s, 4)]]), mode: 'forward' };
+        return { outputs: [baselineNet(x, weights, 'b')], feeds: new Map([[x, image(s, s, 4)]]), mode: 'forward' };
       }),
     ),
     ...[512, 1024].map((s) =>

@@ -18,7 +18,7 @@ export { compare, type Method } from './eval/report.js';
 export { combineLuminance, luminanceImage, matchHistogram, type PreserveColor } from './stylize/color.js';
 export { DepthEstimator, loadDepthModel, loadOnnxDepthModel, type DepthModel, type DepthPolarity } from './models/depth.js';
 export { loadVgg19, Vgg19 } from './models/vgg.js';
-export { loadBaseline, johnsonBaselineNet, BASELINE_STYLES } from './models/johnson.js';
+export { loadBaseline, baselineNet, baselineParams, BASELINE_STYLES } from './models/johnson.js';
 export { ModelStore, cacheDir } from './models/resolver.js';
 export { LICENCES } from './models/licences.js';
 export { depthLoss, featureDepthLoss, DEPTH_LOSSES, DEPTH_LOSS_KINDS, type DepthLossKind, type DepthLossDef } from './losses/depth.js';

@@ -133,9 +133,9 @@ test('stylize runs a trained .onnx model on a folder, with strength, colour pres
 
 test('tiled stylization with whole-image instance-norm statistics agrees with untiled, without seams', async () => {
   const { Stylizer } = await import('../src/stylize/stylize.js');
-  const { johnsonBaselineNet, loadBaseline } = await import('../src/models/johnson.js');
-  const ckpt = await loadBaseline('wave', store);
-  const s = new Stylizer({ id: 'wave', licence: '', build: (x) => johnsonBaselineNet(x, ckpt, 'b') }, runtime);
+  const { baselineNet, baselineParams } = await import('../src/models/johnson.js');
+  const ckpt = await baselineParams('wave', store);
+  const s = new Stylizer({ id: 'wave', licence: '', build: (x) => baselineNet(x, ckpt, 'b') }, runtime);
   const [W, H] = [400, 300];
   const img = await loadPhoto('tubingen.jpg', [W, H]);
   const whole = await s.stylize(img);
@@ -158,9 +158,9 @@ test('tiled stylization with whole-image instance-norm statistics agrees with un
 
 test('stylize margin: the model runs on the reflect-padded image and the border is cropped away', async () => {
   const { Stylizer } = await import('../src/stylize/stylize.js');
-  const { johnsonBaselineNet, loadBaseline } = await import('../src/models/johnson.js');
-  const ckpt = await loadBaseline('wave', store);
-  const model = { id: 'wave', licence: '', build: (x: G.Tensor) => johnsonBaselineNet(x, ckpt, 'b') };
+  const { baselineNet, baselineParams } = await import('../src/models/johnson.js');
+  const ckpt = await baselineParams('wave', store);
+  const model = { id: 'wave', licence: '', build: (x: G.Tensor) => baselineNet(x, ckpt, 'b') };
   const [W, H, m] = [40, 30, 8];
   const img = await loadPhoto('stata.jpg', [W, H]);
   // Reflect padding by hand (edge pixel not repeated, as ONNX 'reflect').
@@ -262,14 +262,14 @@ test('branch training: --init starts from a trained model (.onnx or .ckpt) with 
 
 test('the baselines branch as trainable Engstrom networks: start as the released net, export to one ONNX for any size', async () => {
   const { readInitialWeights } = await import('../src/train/init.js');
-  const { johnsonBaselineNet, loadBaseline } = await import('../src/models/johnson.js');
+  const { baselineNet, baselineParams } = await import('../src/models/johnson.js');
   const { engstromNet } = await import('../src/nn/engstrom.js');
   const { stylize } = await import('../src/stylize/stylize.js');
   const { loadTransformModel } = await import('../src/stylize/models.js');
   const init = await readInitialWeights('baseline:wave', store);
   assert.deepEqual([init.arch, init.width, init.blocks], ['engstrom', 32, 5]);
   const img = await loadPhoto('tubingen.jpg', [96, 72]);
-  const ckpt = await loadBaseline('wave', store);
+  const ckpt = await baselineParams('wave', store);
   const run = async (build: (x: G.Tensor) => G.Tensor) => {
     const g = new G.Graph();
     const x = g.input('image', [1, 3, img.height, img.width]);
@@ -280,7 +280,7 @@ test('the baselines branch as trainable Engstrom networks: start as the released
     await runtime.releaseGraph(g);
     return out.data;
   };
-  const released = await run((x) => johnsonBaselineNet(x, ckpt, 'b'));
+  const released = await run((x) => baselineNet(x, ckpt, 'b'));
   const branch = await run((x) => engstromNet(x));
   let diff = 0;
   for (let i = 0; i < released.length; i++) diff += Math.abs(Math.min(255, Math.max(0, branch[i])) - Math.min(255, Math.max(0, released[i])));

@@ -3,10 +3,8 @@
 // every comparison. Architecture per lengstrom/fast-style-transfer: TF 'SAME'
 // zero padding, instance norm (ε = 1e-3) without conv biases, transposed-conv
 // decoder, output 150·tanh(y) + 127.5.
-import * as G from '../graph/index.js';
 import type { Tensor } from '../graph/index.js';
-import { samePads } from '../graph/ops/conv.js';
-import { ENGSTROM_LAYERS, ENGSTROM_SCOPE, engstromWeightShape } from '../nn/engstrom.js';
+import { ENGSTROM_LAYERS, ENGSTROM_SCOPE, engstromNet, engstromWeightShape } from '../nn/engstrom.js';
 import { ModelStore } from './resolver.js';
 
 export const BASELINE_STYLES = ['wave', 'udnie', 'scream', 'la_muse'] as const;
@@ -62,45 +60,12 @@ function permute4(data: Float32Array, shape: number[], perm: number[]): { data: 
 
 const varName = (i: number) => (i === 0 ? 'Variable' : `Variable_${i}`);
 
-/** The baseline transform network over an RGB 0–255 NCHW image; output is cropped to the input size. */
-export function johnsonBaselineNet(x: Tensor, ckpt: Checkpoint, scope: string): Tensor {
-  const g = x.graph;
-  const [, , H, W] = x.staticShape('baseline stylization');
-  const norm = (h: Tensor, i: number) => {
-    const shift = ckpt.get(varName(i + 1));
-    const scale = ckpt.get(varName(i + 2));
-    return G.instanceNorm(h, g.constant(scale.data, [scale.shape[0]], { name: `${varName(i)}/scale` }), g.constant(shift.data, [shift.shape[0]], { name: `${varName(i)}/shift` }), 1e-3);
-  };
-  const conv = (h: Tensor, i: number, stride: number, relu: boolean) => {
-    const k = ckpt.get(varName(i)); // HWIO
-    const w = permute4(k.data, k.shape, [3, 2, 0, 1]);
-    const [, , hh, ww] = h.staticShape('baseline conv');
-    const [pt, pb] = samePads(hh, k.shape[0], stride);
-    const [pl, pr] = samePads(ww, k.shape[1], stride);
-    const y = norm(G.conv2d(h, g.constant(w.data, w.shape, { name: `${varName(i)}/oihw` }), undefined, { strides: stride, pads: [pt, pl, pb, pr] }), i);
-    return relu ? G.relu(y) : y;
-  };
-  const up = (h: Tensor, i: number) => {
-    const k = ckpt.get(varName(i)); // [kh, kw, out, in]
-    const w = permute4(k.data, k.shape, [3, 2, 0, 1]); // → [in, out, kh, kw]
-    const [, , hh, ww] = h.staticShape('baseline transposed conv');
-    const [pt, pb] = samePads(2 * hh, k.shape[0], 2);
-    const [pl, pr] = samePads(2 * ww, k.shape[1], 2);
-    const outputPadding: [number, number] = [2 * hh - ((hh - 1) * 2 + k.shape[0] - pt - pb), 2 * ww - ((ww - 1) * 2 + k.shape[1] - pl - pr)];
-    return G.relu(norm(G.convTranspose2d(h, g.constant(w.data, w.shape, { name: `${varName(i)}/iohw` }), undefined, { strides: 2, pads: [pt, pl, pb, pr], outputPadding }), i));
-  };
-  return g.scope(scope, () => {
-    let h = conv(x, 0, 1, true);
-    h = conv(h, 3, 2, true);
-    h = conv(h, 6, 2, true);
-    for (const b of [9, 15, 21, 27, 33]) h = G.add(h, conv(conv(h, b, 1, true), b + 3, 1, false));
-    h = up(h, 39);
-    h = up(h, 42);
-    h = conv(h, 45, 1, false);
-    const y = G.add(G.mul(G.tanh(h), 150), 127.5);
-    const [, , oh, ow] = y.staticShape('baseline output');
-    return oh === H && ow === W ? y : G.slice(y, [0, 0], [H, W], [2, 3]);
-  });
+/**
+ * A released baseline over an RGB 0–255 NCHW image: the Engstrom network (nn/engstrom.ts, the one build of
+ * this architecture) with the weights `baselineParams` reads, as constants under `scope`.
+ */
+export function baselineNet(x: Tensor, weights: Readonly<Record<string, Float32Array>>, scope: string): Tensor {
+  return engstromNet(x, { weights, scope });
 }
 
 export async function loadBaseline(style: string, store = new ModelStore()): Promise<Checkpoint> {

@@ -38,13 +38,25 @@ export function engstromWeightShape(l: (typeof ENGSTROM_LAYERS)[number]): number
 /** The exported network needs sizes that are multiples of this (two stride-2 levels, TF padding). */
 export const ENGSTROM_SIZE_MULTIPLE = 4;
 
-export function engstromNet(x: Tensor, opts: { seed?: number } = {}): Tensor {
+/**
+ * The network over an RGB 0–255 NCHW image. Trainable (its weights are parameters) unless `weights` are given
+ * (`engstrom/LAYER/{weight,in_scale,in_shift}`, as `baselineParams` reads them from a released checkpoint):
+ * then they are constants, under `scope`, and this is the one build of the baselines for stylizing too.
+ */
+export function engstromNet(x: Tensor, opts: { seed?: number; weights?: Readonly<Record<string, Float32Array>>; scope?: string } = {}): Tensor {
   const g = x.graph;
   const rng = new Rng(opts.seed ?? 0);
-  return g.scope(ENGSTROM_SCOPE, () => {
+  const given = opts.weights;
+  const value = (l: string, name: string, shape: number[], init: () => Float32Array): Tensor => {
+    if (!given) return g.param(name, shape, init());
+    const v = given[`${ENGSTROM_SCOPE}/${l}/${name}`];
+    if (!v) throw new Error(`engstrom network: no weights for ${l}/${name}`);
+    return g.constant(v, shape, { name });
+  };
+  return g.scope(opts.scope ?? ENGSTROM_SCOPE, () => {
     const layer = (h: Tensor, l: (typeof ENGSTROM_LAYERS)[number]) =>
       g.scope(l.name, () => {
-        const w = g.param('weight', engstromWeightShape(l), convInit(rng, l.cout, l.cin, l.k).weight);
+        const w = value(l.name, 'weight', engstromWeightShape(l), () => convInit(rng, l.cout, l.cin, l.k).weight);
         const [, , hh, ww] = h.shape;
         let y: Tensor;
         if (l.kind === 'conv') {
@@ -58,8 +70,8 @@ export function engstromNet(x: Tensor, opts: { seed?: number } = {}): Tensor {
           const extra = (n: number | string, a: number, b: number) => (typeof n === 'number' ? 2 * n - ((n - 1) * 2 + l.k - a - b) : 2 - l.k + a + b);
           y = G.convTranspose2d(h, w, undefined, { strides: 2, pads: [pt, pl, pb, pr], outputPadding: [extra(hh, pt, pb), extra(ww, pl, pr)] });
         }
-        const scale = g.param('in_scale', [l.cout], new Float32Array(l.cout).fill(1));
-        const shift = g.param('in_shift', [l.cout], new Float32Array(l.cout));
+        const scale = value(l.name, 'in_scale', [l.cout], () => new Float32Array(l.cout).fill(1));
+        const shift = value(l.name, 'in_shift', [l.cout], () => new Float32Array(l.cout));
         const n = G.instanceNorm(y, scale, shift, 1e-3);
         return l.relu ? G.relu(n) : n;
       });

@@ -1,7 +1,7 @@
 // Transform models loaded by spec (what a spec means is decided in models/model-spec.ts): a zoo name, a
 // `.onnx` file from `depthstyle train`, a `.ckpt` checkpoint of a run, or `baseline:STYLE`.
 import * as G from '../graph/index.js';
-import { baselineParams, johnsonBaselineNet, loadBaseline, type BaselineStyle } from '../models/johnson.js';
+import { baselineNet, baselineParams, type BaselineStyle } from '../models/johnson.js';
 import { resolveModel, zooDir, zooNames } from '../models/model-spec.js';
 import { ModelStore, cached, sha256 } from '../models/resolver.js';
 import { exportCheckpoint, exportTransformNet, licenceOf } from '../nn/export.js';
@@ -59,8 +59,8 @@ export async function loadTransformModel(spec: string, store = new ModelStore())
     case 'int8':
       throw new Error(`${ref.file}: an int8 model runs with stylize --precision int8`);
     case 'baseline': {
-      const ckpt = await loadBaseline(ref.style, store);
-      return { id: ref.spec, licence: 'Johnson/Engstrom baseline (ml5): free for research use only', build: (x) => johnsonBaselineNet(x, ckpt, `baseline_${ref.style}`) };
+      const weights = await baselineParams(ref.style, store);
+      return { id: ref.spec, licence: 'Johnson/Engstrom baseline (ml5): free for research use only', build: (x) => baselineNet(x, weights, `baseline_${ref.style}`) };
     }
   }
 }
