@@ -10,7 +10,7 @@ import * as G from '../graph/index.js';
 import type { Tensor } from '../graph/index.js';
 import { BUILTIN, BUILTIN_NAMES, type TfliteModel, type TfliteOperator, type TfliteTensor } from './tflite.js';
 
-import { samePads } from '../graph/ops/conv.js';
+import { samePads, sameTransposePads } from '../graph/ops/conv.js';
 
 const NHWC_TO_NCHW_AXIS = [0, 2, 3, 1];
 
@@ -236,10 +236,18 @@ export function buildTfliteGraph(m: TfliteModel, input: Tensor, scope: string, t
         const [Hi, Wi] = spatial(op.inputs[2]);
         const [Ho, Wo] = o.anySize && op.optByte(0) === 0 ? [Hi * sh, Wi * sw] : spatial(out);
         const same = op.optByte(0) === 0;
-        const [pt, pb] = same ? samePads(Ho, kh, sh, 1) : [0, 0];
-        const [pl, pr] = same ? samePads(Wo, kw, sw, 1) : [0, 0];
         const w = kernel(op.inputs[1], [3, 0, 1, 2], `${t(op.inputs[1]).name}/iohw`);
-        const outputPadding: [number, number] = [Ho - ((Hi - 1) * sh + kh - pt - pb), Wo - ((Wi - 1) * sw + kw - pl - pr)];
+        let pt = 0, pb = 0, pl = 0, pr = 0;
+        let outputPadding: [number, number];
+        if (same && Ho === Hi * sh && Wo === Wi * sw) {
+          // TF 'SAME': the one helper the Engstrom network uses too.
+          const [v, u] = [sameTransposePads(Hi, kh, sh), sameTransposePads(Wi, kw, sw)];
+          [pt, pb, pl, pr] = [...v.pads, ...u.pads];
+          outputPadding = [v.outputPadding, u.outputPadding];
+        } else {
+          if (same) [[pt, pb], [pl, pr]] = [samePads(Ho, kh, sh, 1), samePads(Wo, kw, sw, 1)];
+          outputPadding = [Ho - ((Hi - 1) * sh + kh - pt - pb), Wo - ((Wi - 1) * sw + kw - pl - pr)];
+        }
         y = G.convTranspose2d(x, w, bias(op, 3), { strides: [sh, sw], pads: [pt, pl, pb, pr], outputPadding });
         break;
       }

@@ -10,7 +10,7 @@
 // are multiples of 4: its metadata says so and the stylizer pads to that.
 import * as G from '../graph/index.js';
 import type { Tensor } from '../graph/index.js';
-import { samePads } from '../graph/ops/conv.js';
+import { samePads, sameTransposePads } from '../graph/ops/conv.js';
 import { convInit } from './layers.js';
 import { Rng } from './random.js';
 
@@ -65,10 +65,8 @@ export function engstromNet(x: Tensor, opts: { seed?: number; weights?: Readonly
           y = G.conv2d(h, w, undefined, { strides: l.stride, pads: [pt, pl, pb, pr] });
         } else {
           // Output exactly 2× the input, as TF's conv2d_transpose with 'SAME'.
-          const [pt, pb] = samePads(typeof hh === 'number' ? 2 * hh : 'even', l.k, 2);
-          const [pl, pr] = samePads(typeof ww === 'number' ? 2 * ww : 'even', l.k, 2);
-          const extra = (n: number | string, a: number, b: number) => (typeof n === 'number' ? 2 * n - ((n - 1) * 2 + l.k - a - b) : 2 - l.k + a + b);
-          y = G.convTranspose2d(h, w, undefined, { strides: 2, pads: [pt, pl, pb, pr], outputPadding: [extra(hh, pt, pb), extra(ww, pl, pr)] });
+          const [v, u] = [sameTransposePads(hh, l.k, 2), sameTransposePads(ww, l.k, 2)];
+          y = G.convTranspose2d(h, w, undefined, { strides: 2, pads: [v.pads[0], u.pads[0], v.pads[1], u.pads[1]], outputPadding: [v.outputPadding, u.outputPadding] });
         }
         const scale = value(l.name, 'in_scale', [l.cout], () => new Float32Array(l.cout).fill(1));
         const shift = value(l.name, 'in_shift', [l.cout], () => new Float32Array(l.cout));

@@ -41,6 +41,17 @@ export function samePads(size: number | string, k: number, s: number, d = 1): [n
   return [Math.floor(total / 2), total - Math.floor(total / 2)];
 }
 
+/**
+ * TensorFlow's 'SAME' transposed convolution along one axis: the output is exactly `stride`× the input; returns the
+ * pads [before, after] of the output and the output padding that makes up the rest. A symbolic size is taken as even.
+ */
+export function sameTransposePads(inSize: number | string, k: number, stride: number): { pads: [number, number]; outputPadding: number } {
+  const out = typeof inSize === 'number' ? stride * inSize : 'even';
+  const [a, b] = samePads(out, k, stride);
+  const outputPadding = typeof inSize === 'number' ? stride * inSize - ((inSize - 1) * stride + k - a - b) : stride - k + a + b;
+  return { pads: [a, b], outputPadding };
+}
+
 export function convAttrs(o: ConvOptions = {}): Conv2dAttrs {
   const p = o.pads ?? 0;
   return {
