@@ -12,6 +12,7 @@ export * from './ops/pad.js';
 export * from './ops/like.js';
 export * from './ops/reduce.js';
 export * from './ops/conv.js';
+export * from './ops/conv-weight-grad.js';
 export * from './ops/pool.js';
 export * from './ops/resize.js';
 export * from './ops/norm.js';
