@@ -7,7 +7,7 @@ import { vgg19, randomVggWeights } from '../src/nn/vgg19.js';
 import { transformNet } from '../src/nn/transform.js';
 import { gram, mse, styleLoss, tvLoss } from '../src/losses/perceptual.js';
 import { Adam } from '../src/optim/optimizers.js';
-import { Rng } from '../src/nn/random.js';
+import { Rng } from '../src/optim/random.js';
 import type { BenchCase } from './run.js';
 
 export const STYLE_LAYERS = ['relu1_1', 'relu2_1', 'relu3_1', 'relu4_1'];

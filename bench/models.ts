@@ -6,7 +6,7 @@ import path from 'node:path';
 import * as G from '../src/graph/index.js';
 import { loadDepthModel } from '../src/models/depth.js';
 import { baselineNet, baselineParams } from '../src/models/johnson.js';
-import { Rng } from '../src/nn/random.js';
+import { Rng } from '../src/optim/random.js';
 import { writeSpec } from './spec.js';
 import { arbitraryOnnx } from '../src/models/magenta.js';
 import { loadImage } from '../src/io/image.js';

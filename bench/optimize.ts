@@ -7,7 +7,7 @@ import { loadImage, resizeImage } from '../src/io/image.js';
 import { loadDepthModel } from '../src/models/depth.js';
 import { packageRoot } from '../src/models/resolver.js';
 import { loadVgg19 } from '../src/models/vgg.js';
-import { buildLossGraph, computeTargets, OPTIMIZE_DEFAULTS as D } from '../src/stylize/optimize.js';
+import { buildLossGraph, computeTargets, OPTIMIZE_DEFAULTS as D } from '../src/optimize/optimize.js';
 import { LBFGS } from '../src/optim/optimizers.js';
 import { writeSpec } from './spec.js';
 import type { BenchCase } from './run.js';

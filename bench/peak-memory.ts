@@ -14,7 +14,7 @@ import { gram } from '../src/losses/perceptual.js';
 import { loadDepthModel } from '../src/models/depth.js';
 import { loadVgg19 } from '../src/models/vgg.js';
 import { exportTransformNet } from '../src/nn/export.js';
-import { Rng } from '../src/nn/random.js';
+import { Rng } from '../src/optim/random.js';
 import { transformNet } from '../src/nn/transform.js';
 import { Adam } from '../src/optim/optimizers.js';
 import { loadTransformOnnx } from '../src/stylize/models.js';

@@ -5,7 +5,7 @@ import * as G from '../src/graph/index.js';
 import { loadDepthModel } from '../src/models/depth.js';
 import { loadVgg19 } from '../src/models/vgg.js';
 import { transformNet } from '../src/nn/transform.js';
-import { Rng } from '../src/nn/random.js';
+import { Rng } from '../src/optim/random.js';
 import { gram } from '../src/losses/perceptual.js';
 import { Adam } from '../src/optim/optimizers.js';
 import { TRAIN_DEFAULTS, buildTrainGraph } from '../src/train/train.js';

@@ -16,7 +16,7 @@ import { loadImage, saveImage, toInterleaved8, type RgbImage } from '../src/io/i
 import type { DepthLossKind } from '../src/losses/depth.js';
 import { loadDepthModel } from '../src/models/depth.js';
 import { loadVgg19 } from '../src/models/vgg.js';
-import { optimize } from '../src/stylize/optimize.js';
+import { optimize } from '../src/optimize/optimize.js';
 
 const { values: a } = parseArgs({
   options: {

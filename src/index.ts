@@ -5,7 +5,7 @@
 //   train({ style, data, ... })              train a depth-preserving transform network
 //   new DepthEstimator(model, runtime).estimate(img)
 // The graph engine (IR, autodiff, ONNX emission, ORT runtime) is under `engine`.
-export { optimize, OPTIMIZE_DEFAULTS, type OptimizeOptions, type OptimizeResult, type OptimizeProgress } from './stylize/optimize.js';
+export { optimize, OPTIMIZE_DEFAULTS, type OptimizeOptions, type OptimizeResult, type OptimizeProgress } from './optimize/optimize.js';
 export { Stylizer, stylize, type TransformModel, type StylizeOptions } from './stylize/stylize.js';
 export { loadTransformModel } from './stylize/models.js';
 export { stylizeWithPainting, ArbitraryStylist, resolvePainting, paintingNames, type PaintingStylizeOptions } from './stylize/arbitrary.node.js';

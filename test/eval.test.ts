@@ -7,7 +7,7 @@ import { ssim } from '../src/eval/ssim.js';
 import { toGray } from '../src/io/image.js';
 import { pearson, spearman, ranks } from '../src/eval/stats.js';
 import { loadImage, resizeImage } from '../src/io/image.js';
-import { Rng } from '../src/nn/random.js';
+import { Rng } from '../src/optim/random.js';
 import { SHARED, loadPhoto } from './support/fixtures.js';
 
 test('SSIM: identical images score 1, a blurred copy scores lower, noise lower still', async () => {

@@ -2,7 +2,7 @@
 // central finite differences of the float64 reference evaluator.
 import assert from 'node:assert/strict';
 import { Graph, Tensor, NDArray, evaluate, grad, Runtime, mul, reduceSum } from '../src/graph/index.js';
-import { Rng } from '../src/nn/random.js';
+import { Rng } from '../src/optim/random.js';
 
 export const runtime = new Runtime({ threads: 1 });
 

@@ -16,7 +16,7 @@ import { baselineNet, baselineParams, loadBaseline } from '../src/models/johnson
 import { readDepthTruth } from '../src/io/depth-truth.js';
 import { loadImage } from '../src/io/image.js';
 import { pearson, spearman } from '../src/eval/stats.js';
-import { Rng } from '../src/nn/random.js';
+import { Rng } from '../src/optim/random.js';
 import { runTfliteReference } from './support/tflite-reference.js';
 import { johnsonTfjs } from './support/johnson-tfjs.js';
 import { SHARED, loadPhoto, maxAbs, maxAbsDiff, runtime, store, toNhwc } from './support/fixtures.js';

@@ -2,7 +2,7 @@
 // against central finite differences (see gradcheck.ts).
 import { test } from 'node:test';
 import * as G from '../src/graph/index.js';
-import type { Rng } from '../src/nn/random.js';
+import type { Rng } from '../src/optim/random.js';
 import { checkGradients, type InputSpec } from './gradcheck.js';
 
 const pos = (r: Rng) => r.uniform(0.5, 2);

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import * as G from '../src/graph/index.js';
 import { Adam, LBFGS } from '../src/optim/optimizers.js';
 import { decodeState, encodeState } from '../src/io/state.js';
-import { Rng } from '../src/nn/random.js';
+import { Rng } from '../src/optim/random.js';
 import { runtime } from './gradcheck.js';
 
 const M = 30;

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { loadVgg19 } from '../src/models/vgg.js';
 import { DepthEstimator, loadDepthModel } from '../src/models/depth.js';
-import { optimize, type OptimizeOptions } from '../src/stylize/optimize.js';
+import { optimize, type OptimizeOptions } from '../src/optimize/optimize.js';
 import { loadImage, resizeImage, type RgbImage } from '../src/io/image.js';
 import { pearson } from '../src/eval/stats.js';
 import { SHARED, loadPhoto, runtime, store } from './support/fixtures.js';

@@ -7,7 +7,7 @@ import { depthEdgeCue } from '../src/eval/robust.js';
 import { loadImage, type RgbImage } from '../src/io/image.js';
 import { loadDepthModel } from '../src/models/depth.js';
 import { loadVgg19 } from '../src/models/vgg.js';
-import { optimize } from '../src/stylize/optimize.js';
+import { optimize } from '../src/optimize/optimize.js';
 import { runtime, SHARED as shared } from './support/fixtures.js';
 
 /** A 64×64 scene: a near square (depth 1) on a far wall (depth 5); the photo shows it as a bright square on grey. */

@@ -11,28 +11,13 @@ import { depthEdgeCue, resampledAgreement } from '../src/eval/robust.js';
 import { transformModelFromOnnx } from '../src/stylize/onnx-model.js';
 import { Stylizer, finishStylization, type StylizeOptions, type TransformModel } from '../src/stylize/stylizer.js';
 import { StylePredictor, arbitraryTransformModel, mixStyles, styleAtStrength, type StyleVector } from '../src/stylize/arbitrary.js';
+import type { ModelInfo, ModelList as ApiModelList, PaintingInfo } from '../src/serve/api-types.js';
 
-/** One entry of GET /api/models. */
-interface ModelEntry {
-  name: string;
-  kind: 'zoo' | 'baseline';
-  metadata: Record<string, string>;
-  onnx: string;
-  thumbnail: string | null;
-  licence: string;
-}
+/** One entry of GET /api/models (the server's own types: src/serve/api-types.ts). */
+type ModelEntry = ModelInfo & { onnx: string; thumbnail: string | null };
 /** A painting for the arbitrary-style network: bundled (its 256-px square from the server) or the user's own file. */
-interface PaintingEntry {
-  name: string;
-  thumbnail: string | null;
-  square?: string;
-  file?: Blob;
-}
-interface ModelList {
-  models: ModelEntry[];
-  depth: { name: 'pydnet-v2'; onnx: string; licence: string };
-  arbitrary: { licence: string; predictor: string; transfer: string; paintings: PaintingEntry[] };
-}
+type PaintingEntry = PaintingInfo & { file?: Blob };
+type ModelList = Omit<ApiModelList, 'models'> & { models: ModelEntry[] };
 /** Uploaded paintings are decoded at most this large (as Node does), then their central square goes to the predictor. */
 const PAINTING_SIDE = 768;
 

@@ -7,7 +7,7 @@ import { loadDepthModel, secondJudgeFor } from '../models/depth.js';
 import { ModelStore } from '../models/resolver.js';
 import { loadVgg19 } from '../models/vgg.js';
 import { compare, reportFiles, type Method } from '../eval/report.js';
-import { optimize } from '../stylize/optimize.js';
+import { optimize } from '../optimize/optimize.js';
 import { loadTransformModel } from '../stylize/models.js';
 import { Stylizer } from '../stylize/stylize.js';
 import { checkInputs, expandInputs, refuseInputsAsOutputs, type CommonOptions } from './common.js';

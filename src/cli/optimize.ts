@@ -5,7 +5,7 @@ import { loadImage, saveImage, type RgbImage } from '../io/image.js';
 import { loadDepthModel } from '../models/depth.js';
 import { ModelStore } from '../models/resolver.js';
 import { loadVgg19 } from '../models/vgg.js';
-import { OPTIMIZE_DEFAULTS, optimize, type OptimizeOptions } from '../stylize/optimize.js';
+import { OPTIMIZE_DEFAULTS, optimize, type OptimizeOptions } from '../optimize/optimize.js';
 import { assertWritable } from '../io/atomic.js';
 import { OUTPUT_IMAGE_FILE } from '../io/files.js';
 import { interruptible, refuseInputsAsOutputs, type CommonOptions } from './common.js';

@@ -1,6 +1,6 @@
 // Depth-preservation and structure metrics between a content image and its
 // stylization (or between a depth prediction and ground truth).
-import { Rng } from '../nn/random.js';
+import { Rng } from '../optim/random.js';
 import type { RgbImage } from '../io/rgb.js';
 import { pearson, spearman } from './stats.js';
 import { ssim } from './ssim.js';

@@ -9,7 +9,7 @@ import { colorizeDepth, normalizeDepth } from '../io/colormap.js';
 import { loadImage, resizeImage, resizeLongSide, saveImage, type RgbImage } from '../io/image.js';
 import { DepthEstimator, type DepthModel } from '../models/depth.js';
 import type { Vgg19 } from '../models/vgg.js';
-import { Rng } from '../nn/random.js';
+import { Rng } from '../optim/random.js';
 import { evaluatePair, type EvalReport } from './evaluate.js';
 
 export interface Method {

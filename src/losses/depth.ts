@@ -5,7 +5,7 @@
 import * as G from '../graph/index.js';
 import { Tensor, add, div, mul, reduceMean, square, sub } from '../graph/index.js';
 import type { DepthModel } from '../models/depth.js';
-import type { Rng } from '../nn/random.js';
+import type { Rng } from '../optim/random.js';
 
 /** What a depth term is built from. */
 export interface DepthTermContext {

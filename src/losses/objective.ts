@@ -10,7 +10,7 @@ import * as G from '../graph/index.js';
 import type { Tensor } from '../graph/index.js';
 import type { DepthModel } from '../models/depth.js';
 import type { Vgg19 } from '../models/vgg.js';
-import type { Rng } from '../nn/random.js';
+import type { Rng } from '../optim/random.js';
 import { DEPTH_LOSSES, type DepthLossKind } from './depth.js';
 import { gram, mse, tvLoss } from './perceptual.js';
 

@@ -12,7 +12,7 @@ import * as G from '../graph/index.js';
 import type { Tensor } from '../graph/index.js';
 import { samePads, sameTransposePads } from '../graph/ops/conv.js';
 import { convInit } from './layers.js';
-import { Rng } from './random.js';
+import { Rng } from '../optim/random.js';
 
 export const ENGSTROM_SCOPE = 'engstrom';
 

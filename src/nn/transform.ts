@@ -3,7 +3,7 @@
 // nearest-upsample + conv decoder. Input and output are RGB in [0, 255].
 import { Tensor, add, cropLike, relu } from '../graph/index.js';
 import { convLayer, instanceNormLayer, upsampleNearest } from './layers.js';
-import { Rng } from './random.js';
+import { Rng } from '../optim/random.js';
 
 export interface TransformNetOptions {
   /** Channels of the first layer: 32 is the paper's c9s1-32; 16 is the light CPU variant. */

@@ -3,7 +3,7 @@
 // loader (src/models) or random for benchmarks; preprocessing (Keras "caffe":
 // RGB 0–255 → BGR minus the ImageNet mean) happens inside the graph.
 import { Tensor, conv2d, flip, maxPool2d, relu, sub } from '../graph/index.js';
-import { Rng, heNormal } from './random.js';
+import { Rng, heNormal } from '../optim/random.js';
 
 export const VGG19_BLOCKS = [2, 2, 4, 4, 4] as const;
 export const VGG19_CHANNELS = [64, 128, 256, 512, 512] as const;

@@ -3,7 +3,7 @@
 // (COCO-sized folders are never loaded whole). Unreadable files are skipped
 // with one warning each and counted, so a multi-hour run never dies on one.
 import sharp from 'sharp';
-import { Rng } from '../nn/random.js';
+import { Rng } from '../optim/random.js';
 
 export interface DataState {
   epoch: number;

@@ -9,7 +9,7 @@ import { loadImage, resizeLongSide, type RgbImage } from '../io/image.js';
 import type { DepthLossKind } from '../losses/depth.js';
 import { buildObjective, objectiveTargets } from '../losses/objective.js';
 import { gram } from '../losses/perceptual.js';
-import { Rng } from '../nn/random.js';
+import { Rng } from '../optim/random.js';
 import type { DepthModel } from '../models/depth.js';
 import type { Vgg19 } from '../models/vgg.js';
 import { restoreParams } from '../nn/export.js';

@@ -10,9 +10,9 @@ import { GATYS_CONTENT_LAYERS, GATYS_STYLE_LAYERS, buildObjective, flattenTarget
 import { gram } from '../losses/perceptual.js';
 import { loadDepthModel, type DepthModel } from '../models/depth.js';
 import { loadVgg19, type Vgg19 } from '../models/vgg.js';
-import { Rng } from '../nn/random.js';
+import { Rng } from '../optim/random.js';
 import { Adam, LBFGS } from '../optim/optimizers.js';
-import { combineLuminance, luminanceImage, matchHistogram, type PreserveColor } from './color.js';
+import { combineLuminance, luminanceImage, matchHistogram, type PreserveColor } from '../stylize/color.js';
 
 export interface OptimizeOptions {
   content: RgbImage;
