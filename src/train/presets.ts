@@ -1,26 +1,12 @@
 // The recipes the zoo was made with, as named presets (`train --preset NAME`): each is a set of options that
 // `resolveTrainOptions` lays over the defaults, under what the user gives explicitly. The shell scripts in
 // scripts/ only loop over them.
-import type { DepthLossKind } from '../losses/depth.js';
+import type { TrainOptions } from './train.js';
 
 /** Options a preset may set; `styleSize: 'painting'` means the painting's own long side (its full size). */
-export interface PresetOptions {
-  size?: number;
-  batch?: number;
-  lr?: number;
-  width?: number;
-  seed?: number;
-  contentWeight?: number;
-  styleWeight?: number;
-  tvWeight?: number;
-  depthWeight?: number;
-  depthLoss?: DepthLossKind;
-  contentLayer?: string;
-  styleLayers?: string[];
-  styleSize?: number | 'painting';
-  checkpointEvery?: number;
-  previewEvery?: number;
-}
+export type PresetOptions = Partial<
+  Pick<TrainOptions, 'size' | 'batch' | 'lr' | 'width' | 'seed' | 'contentWeight' | 'styleWeight' | 'tvWeight' | 'depthWeight' | 'depthLoss' | 'contentLayer' | 'styleLayers' | 'checkpointEvery' | 'previewEvery'>
+> & { styleSize?: number | 'painting' };
 
 export interface TrainPreset {
   summary: string;
