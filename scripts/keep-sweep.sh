@@ -15,6 +15,6 @@ for f in log.jsonl loss.png preview.png; do [[ -f $src/n-A/$name-nodepth.$f ]] &
 for arm in "$@"; do
   cp "$src/$arm/report/metrics.json" "$dst/$arm-metrics.json"
   for f in log.jsonl loss.png preview.png; do cp "$src/$arm/$name-depth.$f" "$dst/$arm-$name-depth.$f"; done
-  node -e "require('sharp')(process.argv[1]).jpeg({quality:82}).toFile(process.argv[2])" "$src/$arm/report/grid.png" "$dst/$arm-grid.jpg"
+  node --import tsx scripts/run-tools.ts jpeg "$src/$arm/report/grid.png" "$dst/$arm-grid.jpg" 82
 done
 ls "$dst"

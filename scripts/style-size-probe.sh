@@ -16,9 +16,8 @@ sizes=("$@")
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 for s in "${sizes[@]}"; do
-  node bin/depthstyle.js train --style "$style" --data "${DEPTHSTYLE_SHARED:-../shared}/images/train" --init "$base" --size 192 --batch 2 --seed 7 \
-    --content-layer relu4_2 --style-layers relu1_1,relu2_1,relu3_1,relu4_1,relu5_1 --content-weight 7.5 --style-weight 100 --tv-weight 200 \
+  node bin/depthstyle.js train --style "$style" --data "${DEPTHSTYLE_SHARED:-../shared}/images/train" --init "$base" --preset engstrom-branch \
     --style-size "$s" --depth-weight 0 --steps 1 --lr 1e-4 ${THREADS:+--threads "$THREADS"} -o "$tmp/probe.onnx" >/dev/null 2>&1
-  node -e "const l=require('fs').readFileSync(process.argv[1],'utf8').trim().split('\n').map(JSON.parse).find(e=>e.step===1);console.log(process.argv[2], 'style', l.style.toExponential(3), 'content', l.content.toExponential(3))" "$tmp/probe.log.jsonl" "$s"
+  node --import tsx scripts/run-tools.ts first-step "$tmp/probe.log.jsonl" "$s"
   rm -f "$tmp"/probe.*
 done

@@ -23,7 +23,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 shared=${DEPTHSTYLE_SHARED:-../shared}
 mkdir -p models/bases
-last_step() { node -e "const l=require('fs').readFileSync(process.argv[1],'utf8').trim().split('\n');console.log(JSON.parse(l[l.length-1]).step)" "$1"; }
+last_step() { node --import tsx scripts/run-tools.ts last-step "$1"; }
 # stage OUT TARGET_STEPS INIT [train options]: train OUT to TARGET_STEPS, branching from INIT (a checkpoint;
 # empty: from scratch) or resuming from OUT's own checkpoint; skip when done (a finished stage needs no checkpoint).
 stage() {

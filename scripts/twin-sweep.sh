@@ -7,7 +7,7 @@
 #   scripts/twin-sweep.sh BASE STYLE_IMAGE NAME ARM...     e.g. scripts/twin-sweep.sh baseline:wave ../shared/images/styles/wave.jpg wave A B E
 #
 # BASE: baseline:NAME, or a checkpoint of our own base (trained at the same objective; give its STYLE_SIZE).
-# Arms (all: 192 px crops, batch 2, seed 7, Engstrom's loss weights — see branch-twins.sh):
+# Arms (all from the base's preset: 192 px crops, batch 2, seed 7, its objective — src/train/presets.ts):
 #   A  weighted-content 1e6, lr 1e-4, 300 steps         B  as A, depth weight 3e6        G  as A, depth weight 1e7
 #   H  as A, depth weight 5e6                          I  as A, depth weight 4e6
 #   J  as A, depth weight 2e6                          K  as A, depth weight 1.5e6
@@ -35,8 +35,8 @@ train_branch() {
   shift 2
   [[ -f $dir/$file.onnx ]] && return
   mkdir -p "$dir"
-  node bin/depthstyle.js train --style "$style" --data "${DEPTHSTYLE_SHARED:-../shared}/images/train" --size 192 --batch 2 --seed 7 \
-    --checkpoint-every 50 --preview-every 50 ${THREADS:+--threads "$THREADS"} "${point[@]}" "$@" -o "$dir/$file.onnx"
+  node bin/depthstyle.js train --style "$style" --data "${DEPTHSTYLE_SHARED:-../shared}/images/train" \
+    ${THREADS:+--threads "$THREADS"} "${point[@]}" "$@" -o "$dir/$file.onnx"
 }
 # resume FROM_DIR TO_DIR FILE STEPS [options]: continue FROM's run to STEPS in TO.
 resume_branch() {
@@ -45,8 +45,8 @@ resume_branch() {
   [[ -f $to/$file.onnx ]] && return
   mkdir -p "$to"
   cp "$from/$file.ckpt" "$from/$file.log.jsonl" "$to/"
-  node bin/depthstyle.js train --style "$style" --data "${DEPTHSTYLE_SHARED:-../shared}/images/train" --size 192 --batch 2 --seed 7 \
-    --checkpoint-every 50 --preview-every 50 ${THREADS:+--threads "$THREADS"} "${point[@]}" "$@" --steps "$steps" --resume "$to/$file.ckpt" -o "$to/$file.onnx"
+  node bin/depthstyle.js train --style "$style" --data "${DEPTHSTYLE_SHARED:-../shared}/images/train" \
+    ${THREADS:+--threads "$THREADS"} "${point[@]}" "$@" --steps "$steps" --resume "$to/$file.ckpt" -o "$to/$file.onnx"
 }
 compare_arm() {
   local dir=$1 nodepth=$2
@@ -56,10 +56,11 @@ compare_arm() {
     --methods "$dir/$name-depth.onnx,$dir/$name-nodepth.onnx" --size "${SIZE:-512}" -o "$dir/report" ${THREADS:+--threads "$THREADS"}
 }
 
-# Every branch continues its base's objective: Engstrom's (a released baseline's, and the one our own bases
-# train with — see README, The model zoo).
-long=${STYLE_SIZE:-$(node -e "require('sharp')(process.argv[1]).metadata().then(m=>console.log(Math.max(m.width,m.height)))" "$style")}
-point=(--content-layer relu4_2 --style-layers relu1_1,relu2_1,relu3_1,relu4_1,relu5_1 --content-weight "${CONTENT_WEIGHT:-7.5}" --style-weight 100 --tv-weight 200 --style-size "$long")
+# Every branch continues its base's objective, a preset in code (src/train/presets.ts): engstrom-branch for a
+# released baseline, own-branch for one of our own bases; CONTENT_WEIGHT and STYLE_SIZE override it.
+preset=own-branch
+[[ $base == baseline:* ]] && preset=engstrom-branch
+point=(--preset "$preset" ${CONTENT_WEIGHT:+--content-weight "$CONTENT_WEIGHT"} ${STYLE_SIZE:+--style-size "$STYLE_SIZE"})
 A=(--init "$base" --lr 1e-4 --steps 300)
 # An arm that differs from A only in its depth term: A's no-depth twin, a depth branch, the comparison.
 # w WEIGHT: an arm's depth weight times DEPTH_SCALE.

@@ -18,4 +18,4 @@ node bin/depthstyle.js compare "${photos[@]}" --style "$style" --methods "${MODE
   --size "${SIZE:-512}" -o "$out" ${THREADS:+--threads "$THREADS"}
 mkdir -p docs/zoo
 cp "$out/metrics.json" "docs/zoo/$name-holdout-metrics.json"
-node -e "require('sharp')(process.argv[1]).jpeg({quality:85}).toFile(process.argv[2])" "$out/grid.png" "docs/zoo/$name-holdout-grid.jpg"
+node --import tsx scripts/run-tools.ts jpeg "$out/grid.png" "docs/zoo/$name-holdout-grid.jpg"

@@ -228,6 +228,7 @@ test('any painting in the page: a bundled one, strength in style-vector space, a
   await page.waitForSelector('body[data-renders="4"]', { timeout: 60_000 });
   await near('uploaded + udnie 70/30', stylizeWithPainting(photoImg, [own, 'udnie'], { store, runtime, weights: [0.7, 0.3] }));
 
+  await page.waitForSelector('body[data-depth-for="4"]', { timeout: 60_000 });
   // A painting that is not an image: one line in the page, the gallery unchanged.
   await page.setInputFiles('#painting', { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('not a painting') });
   await page.waitForSelector('body[data-status="error"]', { timeout: 30_000 });

@@ -245,13 +245,15 @@ function scheduleDepth(render: number, photo: RgbImage, result: RgbImage, runtim
   depthTimer = setTimeout(() => {
     depthRun = depthRun.then(async () => {
       if (render !== state.renders) return; // a newer result is on its way
-      say('Measuring depth…', 0.9);
+      // The depth panel's progress never hides an error shown meanwhile (a bad painting, say).
+      const quiet = () => ui.message.className === 'error';
+      if (!quiet()) say('Measuring depth…', 0.9);
       try {
         document.body.dataset.depthRuns = String(Number(document.body.dataset.depthRuns ?? 0) + 1);
         await showDepth(photo, result, runtime);
         if (render !== state.renders) return;
         document.body.dataset.depthFor = String(render);
-        say('Done', 1);
+        if (!quiet()) say('Done', 1);
       } catch (err) {
         say((err as Error).message, undefined, true);
       }

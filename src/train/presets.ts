@@ -28,7 +28,7 @@ const ZOO_RUN: PresetOptions = { size: 192, batch: 2, seed: 7, checkpointEvery: 
 export const TRAIN_PRESETS = {
   'engstrom-branch': {
     summary:
-      "a twin branched from a released Johnson/Engstrom network (--init baseline:NAME): Engstrom's objective at the painting's full size, so the no-depth twin stays at the released operating point (the Scream twins)",
+      "a twin branched from a released Johnson/Engstrom network (--init baseline:NAME): Engstrom's objective, so the no-depth twin stays at the released operating point; the painting at its full size unless --style-size says otherwise (the Scream twins gave 640, the size its released network trained at: scripts/style-size-probe.sh)",
     options: { ...ZOO_RUN, ...ENGSTROM_OBJECTIVE, styleSize: 'painting' },
   },
   'own-base': {
