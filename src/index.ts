@@ -15,6 +15,7 @@ export { train, TRAIN_DEFAULTS, type TrainOptions, type TrainStep } from './trai
 export { exportTransformNet } from './nn/export.js';
 export { evaluatePair, type EvalReport } from './eval/evaluate.js';
 export { compare, type Method } from './eval/report.js';
+export { atStrokeScale, stylizeDepthStrokes, strokeScales, strokeWeights, parseDepthStrokes, type DepthStrokes } from './stylize/strokes.js';
 export { combineLuminance, luminanceImage, matchHistogram, type PreserveColor } from './stylize/color.js';
 export { DepthEstimator, loadDepthModel, loadOnnxDepthModel, type DepthModel, type DepthPolarity } from './models/depth.js';
 export { loadVgg19, Vgg19 } from './models/vgg.js';

@@ -106,6 +106,8 @@ test('no error body and no /api/models entry holds an absolute path or an intern
     ['POST', '/api/stylize?style=nope', small, 404],
     ['POST', '/api/stylize', small, 400],
     ['POST', '/api/stylize?model=baseline:wave&strength=', small, 400],
+    ['POST', '/api/stylize?model=baseline:wave&strokeScale=9', small, 400],
+    ['POST', '/api/stylize?model=baseline:wave&depthStrokes=2', small, 400],
     ['GET', '/api/stylize', undefined, 405],
     ['GET', '/models/no-such.onnx', undefined, 404],
     ['GET', '/nope/at/all', undefined, 404],

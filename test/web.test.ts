@@ -177,11 +177,23 @@ test('the page stylizes an uploaded photo on WebAssembly like the Node stylizer,
   assert.match((await page.getAttribute('#download-png', 'download')) ?? '', /^photo-baseline_wave\.png$/);
   assert.equal(await page.$eval('#max-side', (el) => (el as HTMLSelectElement).value), '512', 'the page works at 512 px by default');
 
+  // Depth strokes in the page: the network runs again, as stylize --depth-strokes 2,0.5 does in Node.
+  await page.$eval('#depth-strokes', (el) => {
+    (el as HTMLInputElement).checked = true;
+    el.dispatchEvent(new Event('change'));
+  });
+  await page.waitForSelector('body[data-renders="7"]', { timeout: 120_000 });
+  const strokesNode = await stylize(photoImg, transformModelFromOnnx(waveOnnx, 'baseline:wave').model, { runtime, depthStrokes: { near: 2, far: 0.5 }, strength: 0.7 });
+  const dsk = diff(await resultPixels(), strokesNode);
+  console.log(`  depth strokes, page vs Node: mean ${dsk.mean.toFixed(3)}, max ${dsk.max}`);
+  assert.ok(dsk.mean < 0.5 && dsk.max <= 4, `depth strokes, page vs Node: mean ${dsk.mean.toFixed(3)}, max ${dsk.max}`);
+  assert.ok(diff(await resultPixels(), waveNode).mean > 2, 'the strokes changed the picture');
+
   // A file that is not an image: a one-line error in the page, nothing thrown, the last result kept.
   await page.setInputFiles('#photo', { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('not a photo') });
   await page.waitForSelector('body[data-status="error"]', { timeout: 30_000 });
   assert.match((await page.textContent('#message')) ?? '', /notes\.txt: not an image/);
-  assert.equal(await page.evaluate(() => document.body.dataset.renders), '6');
+  assert.equal(await page.evaluate(() => document.body.dataset.renders), '7');
   assert.deepEqual(errors, []);
 });
 

@@ -9,7 +9,8 @@ import { builtinDepthModelFromOnnx, DepthEstimator, type DepthModel } from '../s
 import { depthAgreement } from '../src/eval/metrics.js';
 import { depthEdgeCue, resampledAgreement } from '../src/eval/robust.js';
 import { transformModelFromOnnx } from '../src/stylize/onnx-model.js';
-import { Stylizer, finishStylization, type StylizeOptions, type TransformModel } from '../src/stylize/stylizer.js';
+import { Stylizer, finishStylization, stylizeStrokes, type StylizeOptions, type TransformModel } from '../src/stylize/stylizer.js';
+import { parseDepthStrokes } from '../src/stylize/strokes.js';
 import { StylePredictor, arbitraryTransformModel, mixStyles, styleAtStrength, type StyleVector } from '../src/stylize/arbitrary.js';
 import type { ModelInfo, ModelList as ApiModelList, PaintingInfo } from '../src/serve/api-types.js';
 
@@ -38,6 +39,11 @@ const ui = {
   far: $<HTMLInputElement>('far'),
   preserveColor: $<HTMLSelectElement>('preserve-color'),
   maxSide: $<HTMLSelectElement>('max-side'),
+  strokeScale: $<HTMLInputElement>('stroke-scale'),
+  strokeValue: $<HTMLOutputElement>('stroke-value'),
+  depthStrokes: $<HTMLInputElement>('depth-strokes'),
+  strokesNear: $<HTMLInputElement>('strokes-near'),
+  strokesFar: $<HTMLInputElement>('strokes-far'),
   run: $<HTMLButtonElement>('run'),
   progress: $<HTMLProgressElement>('progress'),
   message: $<HTMLSpanElement>('message'),
@@ -186,6 +192,12 @@ async function paintingStyle(p: PaintingEntry, photo: RgbImage): Promise<StyleVe
   if (k >= 1) return v;
   state.photoVector ??= networks().then((n) => n.predictor.predict(photo));
   return styleAtStrength(v, await state.photoVector, k);
+}
+
+/** Brush size and depth-guided strokes, as the CLI's --stroke-scale and --depth-strokes. */
+async function strokeOptions(): Promise<Parameters<typeof stylizeStrokes>[2]> {
+  const depthStrokes = ui.depthStrokes.checked ? parseDepthStrokes(`${ui.strokesNear.value},${ui.strokesFar.value}`, 'depth strokes') : undefined;
+  return { strokeScale: Number(ui.strokeScale.value), depthStrokes, depthModel: depthStrokes ? await state.depthModel : undefined, runtime: state.runtime! };
 }
 
 function finishOptions(): Pick<StylizeOptions, 'strength' | 'depthStrength' | 'preserveColor'> {
@@ -337,7 +349,7 @@ async function runNetworkNow(photo: RgbImage): Promise<void> {
     const stylizer = new Stylizer(model, state.runtime);
     try {
       const t0 = performance.now();
-      state.stylized = await stylizer.stylizeLarge(photo, {}, (done, total) => say(`Stylizing tile ${done} of ${total}…`, 0.1 + (0.6 * done) / total));
+      state.stylized = await stylizeStrokes(stylizer, photo, await strokeOptions(), (done, total) => say(`Stylizing tile ${done} of ${total}…`, 0.1 + (0.6 * done) / total));
       // The network's time (graph build, session and run), for the benchmark (bench/page.ts).
       document.body.dataset.networkMs = (performance.now() - t0).toFixed(1);
     } finally {
@@ -350,7 +362,7 @@ async function runNetworkNow(photo: RgbImage): Promise<void> {
       say(`Stylizing with its twin ${twin.name}…`, 0.6);
       const ts = new Stylizer(await modelFor(twin), state.runtime);
       try {
-        state.twin = { entry: twin, stylized: await ts.stylizeLarge(photo) };
+        state.twin = { entry: twin, stylized: await stylizeStrokes(ts, photo, await strokeOptions()) };
       } finally {
         await ts.release();
       }
@@ -454,6 +466,9 @@ async function main(): Promise<void> {
   });
   ui.strength.oninput = () => (ui.strengthValue.textContent = Number(ui.strength.value).toFixed(2));
   ui.mixWeight.oninput = () => (ui.mixValue.textContent = Number(ui.mixWeight.value).toFixed(2));
+  ui.strokeScale.oninput = () => (ui.strokeValue.textContent = Number(ui.strokeScale.value).toFixed(2));
+  // Stroke size changes what the network paints: it runs again.
+  for (const el of [ui.strokeScale, ui.depthStrokes, ui.strokesNear, ui.strokesFar]) el.addEventListener('change', () => state.photo && void runNetwork(state.photo));
   // With a painting, strength and mixing change its style vector: only the transfer network runs again.
   const again = () => (state.chosenPainting && state.photo ? void runNetwork(state.photo) : void refinish());
   ui.strength.addEventListener('change', again);

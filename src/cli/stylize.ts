@@ -10,7 +10,8 @@ import { ModelStore } from '../models/resolver.js';
 import type { PreserveColor } from '../stylize/color.js';
 import { loadTransformModel, loadTransformOnnx } from '../stylize/models.js';
 import { int8FileOf, resolveModel } from '../models/model-spec.js';
-import { Stylizer, finishStylization, type TransformModel } from '../stylize/stylize.js';
+import { Stylizer, finishStylization, stylizeStrokes, type TransformModel } from '../stylize/stylize.js';
+import { STROKE_SCALE_RANGE, parseDepthStrokes, type DepthStrokes } from '../stylize/strokes.js';
 import { besideOutput, eachInput, expandInputs, outputPaths, refuseInputsAsOutputs, type CommonOptions } from './common.js';
 import type { RgbImage } from '../io/rgb.js';
 import { BASELINE_STYLES } from '../models/johnson.js';
@@ -35,6 +36,9 @@ export interface StylizeCommandOptions extends CommonOptions {
   depthMap?: boolean;
   /** Strength following the photo's depth (near, far). */
   depthStrength?: DepthStrength;
+  /** Brush size (0.25–4), and a stroke size that follows the photo's depth (near, far). */
+  strokeScale?: number;
+  depthStrokes?: DepthStrokes;
   margin?: number;
   /** With unreadable inputs among several: stylize the readable ones (and exit non-zero), instead of nothing. */
   keepGoing?: boolean;
@@ -48,6 +52,9 @@ export async function stylizeCommand(o: StylizeCommandOptions): Promise<number> 
   if (o.styleWeights && !o.style) throw new Error('--style-weights needs --style A,B,...');
   if (o.style && o.styleWeights && o.styleWeights.length !== o.style.length) throw new Error(`--style-weights has ${o.styleWeights.length} weights for ${o.style.length} paintings`);
   if (o.style && o.precision === 'int8') throw new Error('--precision int8 is for quantized trained models; the arbitrary-style network runs in fp32');
+  if (o.precision === 'int8' && (o.strokeScale !== undefined || o.depthStrokes)) throw new Error('--stroke-scale and --depth-strokes run the fp32 network; leave out --precision int8');
+  const [slo, shi] = STROKE_SCALE_RANGE;
+  if (o.strokeScale !== undefined && !(o.strokeScale >= slo && o.strokeScale <= shi)) throw new Error(`--stroke-scale must be from ${slo} to ${shi}, got ${o.strokeScale}`);
   const images = await expandInputs(o.images);
   const store = new ModelStore(o.models);
   const paintings = o.style?.map((p) => resolvePainting(p, store));
@@ -92,7 +99,8 @@ export async function stylizeCommand(o: StylizeCommandOptions): Promise<number> 
       process.stderr.write(`model: ${model.id} — ${model.licence}\n`);
     }
     const stylizer = model && new Stylizer(model, runtime, { margin: o.margin });
-    const depthModel = o.depthMap || o.depthStrength ? await loadDepthModel('pydnet-v2', { store }) : undefined;
+    const depthModel = o.depthMap || o.depthStrength || o.depthStrokes ? await loadDepthModel('pydnet-v2', { store }) : undefined;
+    const strokes = { strokeScale: o.strokeScale, depthStrokes: o.depthStrokes, depthModel, runtime, tile };
     const depth = o.depthMap ? new DepthEstimator(depthModel!, runtime) : undefined;
     return async (i, onProgress) => {
       const img = await loadImage(images[i], { maxSide: o.maxSize });
@@ -100,11 +108,11 @@ export async function stylizeCommand(o: StylizeCommandOptions): Promise<number> 
       if (int8 && Math.max(img.width, img.height) > tile) throw new Error(`${images[i]}: ${img.width}×${img.height} is larger than one tile (${tile} px); int8 models run untiled — use --max-size ${tile} or fp32`);
       let raw: RgbImage;
       if (int8) raw = await int8.stylize(img);
-      else if (stylizer) raw = await stylizer.stylizeLarge(img, { tile }, onTile);
+      else if (stylizer) raw = await stylizeStrokes(stylizer, img, strokes, onTile);
       else {
         // Strength below 1 for the arbitrary network: the photo's own style vector, so one model per photo.
         const own = new Stylizer(arbitrary!.model(await arbitrary!.styleFor(paintings!, img, { weights: o.styleWeights, strength }), label), runtime, { margin: o.margin });
-        raw = await own.stylizeLarge(img, { tile }, onTile);
+        raw = await stylizeStrokes(own, img, strokes, onTile);
         await own.release();
       }
       // The arbitrary network's strength acts on its style vector (above), not as a pixel blend.
@@ -138,6 +146,8 @@ export const command: Command = {
     },
     'depth-map': { type: 'boolean', help: 'also write OUT.depth.jpg: photo | its depth | result | its depth (PyDNet v2, near = warm)' },
     'depth-strength': { type: 'string', arg: 'NEAR,FAR', help: "strength that follows the photo's depth, e.g. 0.4,1: near things stay crisp, the background is painted fully (times --strength)" },
+    'stroke-scale': { type: 'string', arg: 'S', help: "brush size: strokes S times the network's own, 0.25–4 (the network's strokes are fixed in pixels, so a big photo otherwise gets a fine ripple) [1]" },
+    'depth-strokes': { type: 'string', arg: 'NEAR,FAR', help: "stroke size that follows the photo's depth, like a painter's texture gradient, e.g. 2,0.5: large strokes near the camera, small far away (times --stroke-scale)" },
     margin: { type: 'string', arg: 'N', help: 'reflected border stylized and cropped away, against border artefacts; 0: none [16]' },
     precision: { type: 'string', arg: 'fp32|int8', help: 'int8 runs MODEL.int8.onnx from depthstyle quantize, untiled [fp32]' },
     'keep-going': { type: 'boolean', help: 'when some inputs cannot be read, stylize the others (exit status 1, the bad ones listed); by default nothing is written' },
@@ -156,6 +166,8 @@ export const command: Command = {
       preserveColor: oneOf(v['preserve-color'], ['none', 'luminance', 'histogram'] as const, 'preserve-color'),
       depthMap: !!v['depth-map'],
       depthStrength: typeof v['depth-strength'] === 'string' ? parseDepthStrength(v['depth-strength']) : undefined,
+      strokeScale: num(v['stroke-scale'], 'stroke-scale'),
+      depthStrokes: typeof v['depth-strokes'] === 'string' ? parseDepthStrokes(v['depth-strokes']) : undefined,
       margin: num(v.margin, 'margin'),
       precision: oneOf(v.precision, ['fp32', 'int8'] as const, 'precision'),
       keepGoing: !!v['keep-going'],

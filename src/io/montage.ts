@@ -23,8 +23,10 @@ export async function writeGrid(file: string, rows: RgbImage[][], labels: string
   const scaled = await Promise.all(
     rows.map((r) => Promise.all(r.map((img) => sharp(toInterleaved8(img), { raw: { width: img.width, height: img.height, channels: 3 } }).resize(cell, cellHeight, { fit: 'contain', background: '#ffffff' }).png().toBuffer()))),
   );
-  const header = 28;
-  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${cols * cell}" height="${header}"><rect width="100%" height="100%" fill="white"/>${labels.map((l, i) => `<text x="${i * cell + cell / 2}" y="19" text-anchor="middle" font-size="${Math.max(12, Math.round(cell / 14))}" font-family="sans-serif">${escapeXml(l)}</text>`).join('')}</svg>`;
+  // Labels scale with the cells, up to a size that fits; the header grows with them.
+  const font = Math.max(12, Math.min(24, Math.round(cell / 14)));
+  const header = Math.max(28, font + 12);
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${cols * cell}" height="${header}"><rect width="100%" height="100%" fill="white"/>${labels.map((l, i) => `<text x="${i * cell + cell / 2}" y="${Math.round(header / 2 + font / 3)}" text-anchor="middle" font-size="${font}" font-family="sans-serif">${escapeXml(l)}</text>`).join('')}</svg>`;
   const canvas = sharp({ create: { width: cols * cell, height: header + rows.length * cellHeight, channels: 3, background: '#ffffff' } }).composite([
     { input: Buffer.from(svg), left: 0, top: 0 },
     ...scaled.flatMap((r, y) => r.map((input, x) => ({ input, left: x * cell, top: header + y * cellHeight }))),

@@ -16,6 +16,7 @@ import { ARBITRARY } from '../models/magenta.js';
 import { ModelStore } from '../models/resolver.js';
 import { paintingNames, paintingSquare } from '../stylize/arbitrary.node.js';
 import { parseDepthStrength, type DepthStrength } from '../stylize/depth-strength.js';
+import { STROKE_SCALE_RANGE, parseDepthStrokes, type DepthStrokes } from '../stylize/strokes.js';
 import type { PreserveColor } from '../stylize/color.js';
 import { zooDir, zooModels } from '../stylize/models.js';
 import { BASELINE_LICENCE, ISOLATION_HEADERS, pageAssets, type Assets } from './assets.js';
@@ -120,6 +121,8 @@ interface Request {
   paintingNames?: string[];
   styleWeights?: number[];
   multipart: boolean;
+  strokeScale: number;
+  depthStrokes?: DepthStrokes;
 }
 
 export async function serve(o: ServeOptions = {}): Promise<Server> {
@@ -166,10 +169,18 @@ export async function serve(o: ServeOptions = {}): Promise<Server> {
     } catch (err) {
       throw new HttpError(400, (err as Error).message);
     }
+    const strokeScale = param(url, 'strokeScale', (v) => (v.trim() && Number(v) >= STROKE_SCALE_RANGE[0] && Number(v) <= STROKE_SCALE_RANGE[1] ? Number(v) : undefined), 1);
+    const dk = url.searchParams.get('depthStrokes');
+    let depthStrokes: DepthStrokes | undefined;
+    try {
+      depthStrokes = dk === null ? undefined : parseDepthStrokes(dk, 'depthStrokes');
+    } catch (err) {
+      throw new HttpError(400, (err as Error).message);
+    }
     const preserveColor = (url.searchParams.get('preserveColor') ?? 'none') as PreserveColor;
     if (!['none', 'luminance', 'histogram'].includes(preserveColor)) throw new HttpError(400, `bad parameter preserveColor="${preserveColor.slice(0, 20)}" (none, luminance or histogram)`);
     const multipart = /^multipart\/form-data/i.test(req.headers['content-type'] ?? '');
-    const r: Request = { kind, format, strength, depthStrength, preserveColor, multipart };
+    const r: Request = { kind, format, strength, depthStrength, preserveColor, multipart, strokeScale, depthStrokes };
     if (kind === 'depth') {
       if (multipart) throw new HttpError(415, '/api/depth takes the image itself as the body, not a form');
       return r;
@@ -236,7 +247,7 @@ export async function serve(o: ServeOptions = {}): Promise<Server> {
       }
       const myPlace = place;
       try {
-        const base = { kind: r.kind, strength: r.strength, depthStrength: r.depthStrength, preserveColor: r.preserveColor };
+        const base = { kind: r.kind, strength: r.strength, depthStrength: r.depthStrength, preserveColor: r.preserveColor, strokeScale: r.strokeScale, depthStrokes: r.depthStrokes };
         if (r.multipart) {
           const form = await new Response(new Uint8Array(body), { headers: { 'content-type': req.headers['content-type']! } }).formData().catch(() => {
             throw new HttpError(400, 'malformed multipart/form-data body');

@@ -11,7 +11,8 @@ import { ArbitraryStylist, resolvePainting } from '../stylize/arbitrary.node.js'
 import { mixStyles, styleAtStrength } from '../stylize/arbitrary.js';
 import type { DepthStrength } from '../stylize/depth-strength.js';
 import { loadTransformModel } from '../stylize/models.js';
-import { Stylizer, finishStylization, type TransformModel } from '../stylize/stylize.js';
+import { Stylizer, finishStylization, stylizeStrokes, type TransformModel } from '../stylize/stylize.js';
+import type { DepthStrokes } from '../stylize/strokes.js';
 import type { PreserveColor } from '../stylize/color.js';
 
 export interface WorkerInit {
@@ -31,6 +32,8 @@ export interface Job {
   strength: number;
   depthStrength?: DepthStrength;
   preserveColor?: PreserveColor;
+  strokeScale?: number;
+  depthStrokes?: DepthStrokes;
 }
 
 export type JobReply = { id: number; ok: true; image: RgbImage } | { id: number; ok: false; error: string; cancelled?: boolean };
@@ -90,9 +93,9 @@ function start(init: WorkerInit): void {
     // A stylizer per job: its sessions (one per image size) are freed when it is done.
     const stylizer = new Stylizer(net, runtime);
     try {
-      const out = await stylizer.stylizeLarge(photo, {}, () => check(job));
+      const dm = job.depthStrength || job.depthStrokes ? await depth() : undefined;
+      const out = await stylizeStrokes(stylizer, photo, { strokeScale: job.strokeScale, depthStrokes: job.depthStrokes, depthModel: dm, runtime }, () => check(job));
       check(job);
-      const dm = job.depthStrength ? await depth() : undefined;
       // A painting's strength already acted on its style vector.
       return await finishStylization(out, photo, { strength: job.paintings ? 1 : job.strength, depthStrength: job.depthStrength, depthModel: dm, preserveColor: job.preserveColor, runtime });
     } finally {

@@ -9,7 +9,7 @@ import { decodeImage, loadImage, type RgbImage } from '../io/image.js';
 import { ARBITRARY, arbitraryOnnx } from '../models/magenta.js';
 import { ModelStore, cached, sha256 } from '../models/resolver.js';
 import { StylePredictor, arbitraryTransformModel, centerSquare, mixStyles, styleAtStrength, type StyleVector } from './arbitrary.js';
-import { Stylizer, finishStylization, type StylizeOptions, type TransformModel } from './stylizer.js';
+import { Stylizer, finishStylization, stylizeStrokes, type StylizeOptions, type TransformModel } from './stylizer.js';
 import { loadDepthModel } from '../models/depth.js';
 
 /** Paintings decode at most this large: the predictor sees a 256-px square, and a huge painting should cost little. */
@@ -129,9 +129,10 @@ export async function stylizeWithPainting(image: RgbImage, paintings: string | r
   try {
     const style = await stylist.styleFor(files, image, { weights: o.weights, strength: o.strength });
     const s = new Stylizer(stylist.model(style, files.map((f) => path.basename(f)).join('+')), runtime, { margin: o.margin });
-    const out = await s.stylizeLarge(image, { tile: o.tile });
+    const depthModel = o.depthStrength || o.depthStrokes ? (o.depthModel ?? (await loadDepthModel('pydnet-v2', { store }))) : undefined;
+    const out = await stylizeStrokes(s, image, { ...o, depthModel, runtime });
     await s.release();
-    return finishStylization(out, image, { ...o, strength: 1, runtime, depthModel: o.depthStrength ? (o.depthModel ?? (await loadDepthModel('pydnet-v2', { store }))) : undefined });
+    return finishStylization(out, image, { ...o, strength: 1, runtime, depthModel });
   } finally {
     await stylist.release();
   }

@@ -3,7 +3,7 @@
 import * as G from '../graph/index.js';
 import type { RgbImage } from '../io/rgb.js';
 import { loadDepthModel } from '../models/depth.js';
-import { Stylizer, finishStylization, type StylizeOptions, type TransformModel } from './stylizer.js';
+import { Stylizer, finishStylization, stylizeStrokes, type StylizeOptions, type TransformModel } from './stylizer.js';
 
 export * from './stylizer.js';
 
@@ -14,7 +14,9 @@ export * from './stylizer.js';
 export async function stylize(image: RgbImage, model: TransformModel, o: StylizeOptions = {}): Promise<RgbImage> {
   const runtime = o.runtime ?? new G.Runtime();
   const s = new Stylizer(model, runtime, { margin: o.margin });
-  const out = await s.stylizeLarge(image, { tile: o.tile });
-  return finishStylization(out, image, { ...o, runtime, depthModel: o.depthStrength ? (o.depthModel ?? (await loadDepthModel())) : undefined });
+  const depthModel = o.depthStrength || o.depthStrokes ? (o.depthModel ?? (await loadDepthModel())) : undefined;
+  const out = await stylizeStrokes(s, image, { ...o, depthModel, runtime });
+  await s.release();
+  return finishStylization(out, image, { ...o, runtime, depthModel });
 }
 

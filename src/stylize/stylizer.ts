@@ -9,6 +9,7 @@ import { DepthEstimator, type DepthModel } from '../models/depth-model.js';
 import { combineLuminance, matchHistogram, type PreserveColor } from './color.js';
 import { blendByMap, strengthMap, type DepthStrength } from './depth-strength.js';
 import { stylizeTiled, type TileOptions } from './tiles.js';
+import { STROKE_SCALE_RANGE, atStrokeScale, stylizeDepthStrokes, type DepthStrokes } from './strokes.js';
 
 /** A feed-forward stylizer: RGB 0–255 NCHW in, RGB 0–255 out, same size. */
 export interface TransformModel {
@@ -98,7 +99,38 @@ export interface StylizeOptions {
   depthModel?: DepthModel;
   /** Keep the photo's colours: its chroma with the result's luminance, or the result matched to its colour statistics. */
   preserveColor?: PreserveColor;
+  /** Brush size: strokes this many times the network's own (0.25–4; default 1). */
+  strokeScale?: number;
+  /** Stroke size that follows the photo's depth: `near` at the nearest, `far` at the farthest (times `strokeScale`). */
+  depthStrokes?: DepthStrokes;
   runtime?: G.Runtime;
+}
+
+/**
+ * The network's output at the stroke size asked for: `strokeScale` everywhere, or following the photo's depth
+ * (`depthStrokes`, which needs `depthModel`). Tiles as `stylizeLarge` does; `onTile` sees every tile.
+ */
+export async function stylizeStrokes(
+  stylizer: Stylizer,
+  img: RgbImage,
+  o: Pick<StylizeOptions, 'strokeScale' | 'depthStrokes' | 'depthModel' | 'tile'> & { runtime: G.Runtime },
+  onTile?: (done: number, total: number) => void,
+): Promise<RgbImage> {
+  const k = o.strokeScale ?? 1;
+  const [lo, hi] = STROKE_SCALE_RANGE;
+  if (!(k >= lo && k <= hi)) throw new Error(`stroke scale must be from ${lo} to ${hi}, got ${k}`);
+  const run = (x: RgbImage) => stylizer.stylizeLarge(x, { tile: o.tile }, onTile);
+  if (!o.depthStrokes) return atStrokeScale(img, k, run);
+  if (!o.depthModel) throw new Error('depth-guided strokes need a depth model');
+  const est = new DepthEstimator(o.depthModel, o.runtime);
+  let farness: Float32Array;
+  try {
+    farness = normalizeDepth(await est.estimate(img), o.depthModel.polarity);
+  } finally {
+    await est.release();
+  }
+  const scaled = { near: o.depthStrokes.near * k, far: o.depthStrokes.far * k };
+  return stylizeDepthStrokes(img, farness, scaled, run);
 }
 
 /**

@@ -1,0 +1,81 @@
+// Brush size for any network: strokes are fixed in the network's pixels, so the photo is stylized at another
+// size and brought back (`strokeScale` 2: strokes twice as large). With depth (`depthStrokes` NEAR,FAR), as a
+// painter's texture gradient: large strokes near the camera, small far away — the photo is stylized at the
+// scales between NEAR and FAR (neighbours at most 2× apart) and each pixel takes the scales around the one its
+// depth asks for. The per-pixel scale is the depth-guided map of depth-strength.ts (smooth ramp, refined along
+// the photo's own edges by a guided filter), so no halo of the wrong stroke size rings a near object.
+import { resizeRgb, type RgbImage } from '../io/rgb.js';
+import { strengthMap } from './depth-strength.js';
+
+export interface DepthStrokes {
+  /** Stroke scale at the nearest depth (2: twice the network's own stroke size). */
+  near: number;
+  /** Stroke scale at the farthest depth. */
+  far: number;
+}
+
+export const STROKE_SCALE_RANGE = [0.25, 4] as const;
+
+/** Parses "NEAR,FAR", each a stroke scale from 0.25 to 4. */
+export function parseDepthStrokes(text: string, what = '--depth-strokes'): DepthStrokes {
+  const parts = text.split(',').map((v) => (v.trim() ? Number(v) : NaN));
+  const [lo, hi] = STROKE_SCALE_RANGE;
+  if (parts.length !== 2 || parts.some((v) => !(v >= lo && v <= hi))) throw new Error(`${what} must be NEAR,FAR with each a stroke scale from ${lo} to ${hi} (e.g. 2,0.5), got "${text}"`);
+  return { near: parts[0], far: parts[1] };
+}
+
+/** The stylization of `img` with strokes `scale`× the network's own: stylized at 1/scale of its size, brought back. */
+export async function atStrokeScale(img: RgbImage, scale: number, run: (img: RgbImage) => Promise<RgbImage>): Promise<RgbImage> {
+  if (Math.abs(scale - 1) < 1e-6) return run(img);
+  const [w, h] = [Math.max(16, Math.round(img.width / scale)), Math.max(16, Math.round(img.height / scale))];
+  return resizeRgb(await run(resizeRgb(img, w, h)), img.width, img.height);
+}
+
+/** The scales to stylize at, from NEAR to FAR, neighbours at most 2× apart (log-spaced). */
+export function strokeScales(d: DepthStrokes): number[] {
+  const steps = Math.max(1, Math.ceil(Math.abs(Math.log2(d.near / d.far))));
+  if (d.near === d.far) return [d.near];
+  return Array.from({ length: steps + 1 }, (_, i) => d.near * (d.far / d.near) ** (i / steps));
+}
+
+/**
+ * Per-pixel weights of each of `scales` (they sum to 1): the log stroke scale the pixel's depth asks for, as a
+ * depth-guided map (`farness01`: 0 nearest, 1 farthest), shared linearly between the two nearest scales.
+ */
+export function strokeWeights(farness01: ArrayLike<number>, photo: RgbImage, d: DepthStrokes, scales: readonly number[]): Float32Array[] {
+  const want = strengthMap(farness01, photo, { near: Math.log(d.near), far: Math.log(d.far) });
+  const logs = scales.map(Math.log);
+  const weights = scales.map(() => new Float32Array(want.length));
+  for (let p = 0; p < want.length; p++) {
+    if (logs.length === 1) {
+      weights[0][p] = 1;
+      continue;
+    }
+    // logs run from near to far, increasing or decreasing: find the segment holding want[p].
+    let k = 0;
+    while (k < logs.length - 2 && (want[p] - logs[k + 1]) * (logs[k + 1] - logs[k]) > 0) k++;
+    const t = Math.min(1, Math.max(0, (want[p] - logs[k]) / (logs[k + 1] - logs[k])));
+    weights[k][p] = 1 - t;
+    weights[k + 1][p] = t;
+  }
+  return weights;
+}
+
+/** Σ_k weights[k](p)·images[k](p). */
+export function blendByWeights(images: readonly RgbImage[], weights: readonly Float32Array[]): RgbImage {
+  const { width, height } = images[0];
+  const n = width * height;
+  const data = new Float32Array(3 * n);
+  images.forEach((img, k) => {
+    for (let c = 0; c < 3; c++) for (let p = 0; p < n; p++) data[c * n + p] += weights[k][p] * img.data[c * n + p];
+  });
+  return { width, height, data };
+}
+
+/** Stylizes at the stroke scales depth asks for and blends them: `run` stylizes an image at the network's own strokes. */
+export async function stylizeDepthStrokes(img: RgbImage, farness01: ArrayLike<number>, d: DepthStrokes, run: (img: RgbImage) => Promise<RgbImage>): Promise<RgbImage> {
+  const scales = strokeScales(d);
+  const images: RgbImage[] = [];
+  for (const s of scales) images.push(await atStrokeScale(img, s, run));
+  return blendByWeights(images, strokeWeights(farness01, img, d, scales));
+}
