@@ -257,3 +257,32 @@ test('a stylize request reads no model file it does not run: the catalogue is bu
     await s.close();
   }
 });
+
+test('serve --max-pixels is honoured, and a model that failed to load is tried again by the next request', async () => {
+  const { mkdtemp, mkdir, readdir, symlink, rename } = await import('node:fs/promises');
+  // A models folder whose Wave baseline is missing at first (the other networks linked from the real one).
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'depthstyle-retry-'));
+  const models = path.join(dir, 'models');
+  await mkdir(path.join(models, 'baselines', 'johnson-engstrom'), { recursive: true });
+  for (const f of await readdir(store.dir)) if (f !== 'baselines') await symlink(path.join(store.dir, f), path.join(models, f));
+  const real = path.join(store.dir, 'baselines', 'johnson-engstrom', 'wave');
+  const parked = path.join(dir, 'wave-later');
+  await symlink(real, parked);
+  const { ModelStore } = await import('../src/models/resolver.js');
+  const s = await serve({ port: 0, zoo: path.join(packageRoot(), 'models'), store: new ModelStore(models), page: false, maxPixels: 64 * 64, log: () => undefined });
+  try {
+    const big = await sharp({ create: { width: 80, height: 80, channels: 3, background: '#777' } }).png().toBuffer();
+    const r1 = await fetch(`${s.url}/api/stylize?model=baseline:wave`, { method: 'POST', body: new Uint8Array(big) });
+    assert.equal(r1.status, 413, 'above --max-pixels');
+    assert.match(((await r1.json()) as { error: string }).error, /above the limit of 0 MP|declares 80×80/);
+    const fits = await sharp({ create: { width: 48, height: 40, channels: 3, background: '#777' } }).png().toBuffer();
+    const r2 = await fetch(`${s.url}/api/stylize?model=baseline:wave`, { method: 'POST', body: new Uint8Array(fits) });
+    assert.equal(r2.status, 500, 'the baseline is not there yet');
+    await r2.arrayBuffer();
+    await rename(parked, path.join(models, 'baselines', 'johnson-engstrom', 'wave'));
+    const r3 = await fetch(`${s.url}/api/stylize?model=baseline:wave`, { method: 'POST', body: new Uint8Array(fits) });
+    assert.equal(r3.status, 200, 'the failed load was not kept: the next request loads it');
+  } finally {
+    await s.close();
+  }
+});
