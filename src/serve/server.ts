@@ -102,6 +102,17 @@ function param(url: URL, name: string, parse: (v: string) => number | undefined,
   return n;
 }
 
+/** A NEAR,FAR parameter through its CLI parser (whose message names it), or 400. */
+function pair<T>(url: URL, name: string, parse: (text: string, what: string) => T): T | undefined {
+  const v = url.searchParams.get(name);
+  if (v === null) return undefined;
+  try {
+    return parse(v, name);
+  } catch (err) {
+    throw new HttpError(400, (err as Error).message);
+  }
+}
+
 export interface Server {
   url: string;
   close(): Promise<void>;
@@ -162,21 +173,9 @@ export async function serve(o: ServeOptions = {}): Promise<Server> {
     const format = url.searchParams.get('format') ?? 'png';
     if (format !== 'png' && format !== 'jpeg') throw new HttpError(400, `bad parameter format="${format.slice(0, 20)}" (png or jpeg)`);
     const strength = param(url, 'strength', (v) => (v.trim() && Number(v) >= 0 && Number(v) <= 1 ? Number(v) : undefined), 1);
-    const ds = url.searchParams.get('depthStrength');
-    let depthStrength: DepthStrength | undefined;
-    try {
-      depthStrength = ds === null ? undefined : parseDepthStrength(ds, 'depthStrength');
-    } catch (err) {
-      throw new HttpError(400, (err as Error).message);
-    }
+    const depthStrength = pair(url, 'depthStrength', parseDepthStrength);
     const strokeScale = param(url, 'strokeScale', (v) => (v.trim() && Number(v) >= STROKE_SCALE_RANGE[0] && Number(v) <= STROKE_SCALE_RANGE[1] ? Number(v) : undefined), 1);
-    const dk = url.searchParams.get('depthStrokes');
-    let depthStrokes: DepthStrokes | undefined;
-    try {
-      depthStrokes = dk === null ? undefined : parseDepthStrokes(dk, 'depthStrokes');
-    } catch (err) {
-      throw new HttpError(400, (err as Error).message);
-    }
+    const depthStrokes = pair(url, 'depthStrokes', parseDepthStrokes);
     const preserveColor = (url.searchParams.get('preserveColor') ?? 'none') as PreserveColor;
     if (!['none', 'luminance', 'histogram'].includes(preserveColor)) throw new HttpError(400, `bad parameter preserveColor="${preserveColor.slice(0, 20)}" (none, luminance or histogram)`);
     const multipart = /^multipart\/form-data/i.test(req.headers['content-type'] ?? '');
