@@ -36,7 +36,9 @@ const ui = {
   strengthValue: $<HTMLOutputElement>('strength-value'),
   depthGuided: $<HTMLInputElement>('depth-guided'),
   near: $<HTMLInputElement>('near'),
+  nearValue: $<HTMLOutputElement>('near-value'),
   far: $<HTMLInputElement>('far'),
+  farValue: $<HTMLOutputElement>('far-value'),
   preserveColor: $<HTMLSelectElement>('preserve-color'),
   maxSide: $<HTMLSelectElement>('max-side'),
   strokeScale: $<HTMLInputElement>('stroke-scale'),
@@ -44,6 +46,8 @@ const ui = {
   depthStrokes: $<HTMLInputElement>('depth-strokes'),
   strokesNear: $<HTMLInputElement>('strokes-near'),
   strokesFar: $<HTMLInputElement>('strokes-far'),
+  strokesNearValue: $<HTMLOutputElement>('strokes-near-value'),
+  strokesFarValue: $<HTMLOutputElement>('strokes-far-value'),
   run: $<HTMLButtonElement>('run'),
   progress: $<HTMLProgressElement>('progress'),
   message: $<HTMLSpanElement>('message'),
@@ -79,6 +83,8 @@ const state: {
   photo?: RgbImage;
   /** The network's output before strength and colour: sliders only redo what follows it. */
   stylized?: RgbImage;
+  /** The network that made `stylized` (one with strength in its features has applied depth-guided strength). */
+  stylizedBy?: TransformModel;
   runtime?: G.Runtime;
   depthModel?: Promise<DepthModel>;
   loaded: Map<string, Promise<TransformModel>>;
@@ -190,14 +196,21 @@ async function paintingStyle(p: PaintingEntry, photo: RgbImage): Promise<StyleVe
   }
   const k = Number(ui.strength.value);
   if (k >= 1) return v;
+  return styleAtStrength(v, await photoVector(photo), k);
+}
+
+/** The photo's own style vector (strength, and depth-guided strength in the features), predicted once per photo. */
+function photoVector(photo: RgbImage): Promise<StyleVector> {
   state.photoVector ??= networks().then((n) => n.predictor.predict(photo));
-  return styleAtStrength(v, await state.photoVector, k);
+  return state.photoVector;
 }
 
 /** Brush size and depth-guided strokes, as the CLI's --stroke-scale and --depth-strokes. */
 async function strokeOptions(): Promise<Parameters<typeof stylizeStrokes>[2]> {
   const depthStrokes = ui.depthStrokes.checked ? parseDepthStrokes(`${ui.strokesNear.value},${ui.strokesFar.value}`, 'depth strokes') : undefined;
-  return { strokeScale: Number(ui.strokeScale.value), depthStrokes, depthModel: depthStrokes ? await state.depthModel : undefined, runtime: state.runtime! };
+  // For a painting, depth-guided strength is the network's (a strength plane mixing its norms); for the zoo, a blend after it.
+  const depthStrength = state.chosenPainting ? finishOptions().depthStrength : undefined;
+  return { strokeScale: Number(ui.strokeScale.value), depthStrokes, depthStrength, depthModel: depthStrokes || depthStrength ? await state.depthModel : undefined, runtime: state.runtime! };
 }
 
 function finishOptions(): Pick<StylizeOptions, 'strength' | 'depthStrength' | 'preserveColor'> {
@@ -283,7 +296,7 @@ function refinish(): Promise<void> {
       const o = finishOptions();
       say('Blending…', 0.75);
       const depthModel = o.depthStrength ? await state.depthModel : undefined;
-      const result = await finishStylization(stylized, photo, { ...o, depthModel, runtime });
+      const result = await finishStylization(stylized, photo, { ...o, depthModel, runtime, model: state.stylizedBy });
       draw(ui.after, result);
       for (const [a, type] of [[ui.png, 'image/png'], [ui.jpeg, 'image/jpeg']] as const)
         ui.after.toBlob((b) => {
@@ -340,7 +353,7 @@ async function runNetworkNow(photo: RgbImage): Promise<void> {
     if (state.chosenPainting) {
       say(`Reading the style of ${state.chosenPainting.name}…`, 0.05);
       const style = await paintingStyle(state.chosenPainting, photo);
-      model = arbitraryTransformModel((await networks()).transfer, style, state.chosenPainting.name);
+      model = arbitraryTransformModel((await networks()).transfer, style, state.chosenPainting.name, { photoStyle: ui.depthGuided.checked ? await photoVector(photo) : undefined });
     } else {
       say(`Loading ${state.chosen!.name}…`, 0.05);
       model = await modelFor(state.chosen!);
@@ -349,6 +362,7 @@ async function runNetworkNow(photo: RgbImage): Promise<void> {
     const stylizer = new Stylizer(model, state.runtime);
     try {
       const t0 = performance.now();
+      state.stylizedBy = model;
       state.stylized = await stylizeStrokes(stylizer, photo, await strokeOptions(), (done, total) => say(`Stylizing tile ${done} of ${total}…`, 0.1 + (0.6 * done) / total));
       // The network's time (graph build, session and run), for the benchmark (bench/page.ts).
       document.body.dataset.networkMs = (performance.now() - t0).toFixed(1);
@@ -467,13 +481,17 @@ async function main(): Promise<void> {
   ui.strength.oninput = () => (ui.strengthValue.textContent = Number(ui.strength.value).toFixed(2));
   ui.mixWeight.oninput = () => (ui.mixValue.textContent = Number(ui.mixWeight.value).toFixed(2));
   ui.strokeScale.oninput = () => (ui.strokeValue.textContent = Number(ui.strokeScale.value).toFixed(2));
+  for (const [input, shown] of [[ui.near, ui.nearValue], [ui.far, ui.farValue], [ui.strokesNear, ui.strokesNearValue], [ui.strokesFar, ui.strokesFarValue]] as const)
+    input.oninput = () => (shown.textContent = Number(input.value).toFixed(2));
   // Stroke size changes what the network paints: it runs again.
   for (const el of [ui.strokeScale, ui.depthStrokes, ui.strokesNear, ui.strokesFar]) el.addEventListener('change', () => state.photo && void runNetwork(state.photo));
   // With a painting, strength and mixing change its style vector: only the transfer network runs again.
   const again = () => (state.chosenPainting && state.photo ? void runNetwork(state.photo) : void refinish());
   ui.strength.addEventListener('change', again);
   for (const el of [ui.mix, ui.mixWeight]) el.addEventListener('change', () => state.chosenPainting && state.photo && void runNetwork(state.photo));
-  for (const el of [ui.depthGuided, ui.near, ui.far, ui.preserveColor]) el.addEventListener('change', () => void refinish());
+  ui.preserveColor.addEventListener('change', () => void refinish());
+  // Depth-guided strength: in a painting's features (its network runs again), else the blend after the network.
+  for (const el of [ui.depthGuided, ui.near, ui.far]) el.addEventListener('change', again);
   ui.painting.onchange = () => {
     const file = ui.painting.files?.[0];
     if (!file) return;

@@ -80,7 +80,7 @@ export async function stylizeCommand(o: StylizeCommandOptions): Promise<number> 
     let arbitrary: ArbitraryStylist | undefined;
     if (paintings) {
       arbitrary = await ArbitraryStylist.load(store, runtime);
-      if (strength >= 1) model = arbitrary.model(await arbitrary.styleFor(paintings, undefined, { weights: o.styleWeights }), label);
+      if (strength >= 1 && !o.depthStrength) model = arbitrary.model(await arbitrary.styleFor(paintings, undefined, { weights: o.styleWeights }), label);
       process.stderr.write(`style: ${paintings.join(', ')}${o.styleWeights ? ` (weights ${o.styleWeights.join(', ')})` : ''} — arbitrary-style network, ${arbitrary.licence}\n`);
     } else if (o.precision === 'int8') {
       const file = int8FileOf(ref!);
@@ -100,23 +100,27 @@ export async function stylizeCommand(o: StylizeCommandOptions): Promise<number> 
     }
     const stylizer = model && new Stylizer(model, runtime, { margin: o.margin });
     const depthModel = o.depthMap || o.depthStrength || o.depthStrokes ? await loadDepthModel('pydnet-v2', { store }) : undefined;
-    const strokes = { strokeScale: o.strokeScale, depthStrokes: o.depthStrokes, depthModel, runtime, tile };
+    const strokes = { strokeScale: o.strokeScale, depthStrokes: o.depthStrokes, depthStrength: o.depthStrength, depthModel, runtime, tile };
     const depth = o.depthMap ? new DepthEstimator(depthModel!, runtime) : undefined;
     return async (i, onProgress) => {
       const img = await loadImage(images[i], { maxSide: o.maxSize });
       const onTile = (done: number, total: number) => onProgress((0.9 * done) / total);
       if (int8 && Math.max(img.width, img.height) > tile) throw new Error(`${images[i]}: ${img.width}×${img.height} is larger than one tile (${tile} px); int8 models run untiled — use --max-size ${tile} or fp32`);
       let raw: RgbImage;
+      let used = model;
       if (int8) raw = await int8.stylize(img);
       else if (stylizer) raw = await stylizeStrokes(stylizer, img, strokes, onTile);
       else {
-        // Strength below 1 for the arbitrary network: the photo's own style vector, so one model per photo.
-        const own = new Stylizer(arbitrary!.model(await arbitrary!.styleFor(paintings!, img, { weights: o.styleWeights, strength }), label), runtime, { margin: o.margin });
+        // Strength below 1, or depth-guided strength, for the arbitrary network: the photo's own style vector, so
+        // one model per photo (with depth, strength acts in the features: each pixel's style between the two).
+        const style = await arbitrary!.styleFor(paintings!, img, { weights: o.styleWeights, strength });
+        used = arbitrary!.model(style, label, o.depthStrength ? await arbitrary!.styleOf(img) : undefined);
+        const own = new Stylizer(used, runtime, { margin: o.margin });
         raw = await stylizeStrokes(own, img, strokes, onTile);
         await own.release();
       }
       // The arbitrary network's strength acts on its style vector (above), not as a pixel blend.
-      const out = await finishStylization(raw, img, { strength: arbitrary ? 1 : strength, depthStrength: o.depthStrength, depthModel, preserveColor: o.preserveColor, runtime });
+      const out = await finishStylization(raw, img, { strength: arbitrary ? 1 : strength, depthStrength: o.depthStrength, depthModel, preserveColor: o.preserveColor, runtime, model: used });
       await saveImage(outs[i], out);
       if (!depth) return [outs[i]];
       const [a, b] = [await depth.estimate(img), await depth.estimate(out)];

@@ -122,7 +122,7 @@ export class ImagePrograms {
   }
 
   async run(img: { width: number; height: number; data: Float32Array }): Promise<Float32Tensor> {
-    const key = `${img.width}x${img.height}`;
+    const key = `${img.width}x${img.height}x${img.data.length / (img.width * img.height)}`;
     let p = this.programs.get(key);
     if (p) this.programs.delete(key); // re-inserted below: most recently used last
     else {
@@ -134,7 +134,7 @@ export class ImagePrograms {
       p = (async () => {
         const g = new Graph();
         this.prepare?.(g);
-        const input = g.input('image', [1, 3, img.height, img.width]);
+        const input = g.input('image', [1, img.data.length / (img.width * img.height), img.height, img.width]);
         return { prog: await this.runtime.compile([this.build(input)]), input };
       })();
       p.catch(() => this.programs.delete(key));

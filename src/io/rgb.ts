@@ -49,9 +49,10 @@ export function resizeRgb(img: RgbImage, width: number, height: number): RgbImag
   const tx = taps(img.width, width);
   const ty = taps(img.height, height);
   const [n0, n1] = [img.width * img.height, width * height];
+  const planes = img.data.length / n0; // 3, or more where a guide plane rides along (feature-level strength)
   const rows = new Float32Array(img.height * width);
-  const data = new Float32Array(3 * n1);
-  for (let c = 0; c < 3; c++) {
+  const data = new Float32Array(planes * n1);
+  for (let c = 0; c < planes; c++) {
     const src = img.data.subarray(c * n0, (c + 1) * n0);
     for (let y = 0; y < img.height; y++)
       for (let x = 0; x < width; x++) {

@@ -185,12 +185,20 @@ export function onnxInputs(model: P.IModelProto): { name: string; shape: (number
     .map((i) => ({ name: i.name ?? '', shape: (i.type?.tensorType?.shape?.dim ?? []).map((d) => (d.dimParam ? d.dimParam : Number(d.dimValue ?? 0))) }));
 }
 
+export interface ImportOptions {
+  /**
+   * Builds each conditional instance norm, `InstanceNormalization → Mul(scale) → Add(shift)`, in place of
+   * the two nodes (Magenta's conditioning on a style vector): how feature-level strength mixes two styles per pixel.
+   */
+  conditionalNorm?: (normed: Tensor, scale: Tensor, shift: Tensor) => Tensor;
+}
+
 /**
  * Adds the model's nodes to the graph of `inputs[0]`, feeding its runtime
  * inputs (in order) with `inputs`; weights become named constants under
  * `scope`, so importing the same model twice into one graph shares them.
  */
-export function importOnnx(model: P.IModelProto, inputs: readonly Tensor[], scope: string, what: string): Tensor[] {
+export function importOnnx(model: P.IModelProto, inputs: readonly Tensor[], scope: string, what: string, o: ImportOptions = {}): Tensor[] {
   const bad = unsupportedOnnxOps(model);
   if (bad.length) throw new Error(`${what}: unsupported ONNX ops: ${bad.join(', ')}`);
   const g = inputs[0].graph;
@@ -213,8 +221,28 @@ export function importOnnx(model: P.IModelProto, inputs: readonly Tensor[], scop
     return t;
   };
 
+  // Conditional norms: the Add of `normed × scale + shift`, by its output, with its three operands' names.
+  const condNorms = new Map<string, [string, string, string]>();
+  if (o.conditionalNorm) {
+    const producer = new Map((graph.node ?? []).flatMap((n) => (n.output ?? []).map((out) => [out, n] as const)));
+    const uses = new Map<string, number>();
+    for (const n of graph.node ?? []) for (const i of n.input ?? []) uses.set(i, (uses.get(i) ?? 0) + 1);
+    for (const add of graph.node ?? []) {
+      if (add.opType !== 'Add') continue;
+      const mul = producer.get(add.input![0]);
+      const norm = mul?.opType === 'Mul' ? producer.get(mul.input![0]) : undefined;
+      if (!mul || norm?.opType !== 'InstanceNormalization' || uses.get(mul.output![0]) !== 1 || uses.get(norm.output![0]) !== 1) continue;
+      condNorms.set(add.output![0], [norm.output![0], mul.input![1], add.input![1]]);
+    }
+  }
+
   for (const node of graph.node ?? []) {
     const type = node.opType ?? '';
+    const cond = condNorms.get(node.output?.[0] ?? '');
+    if (cond && o.conditionalNorm) {
+      values.set(node.output![0], o.conditionalNorm(...(cond.map(tensorFor) as [Tensor, Tensor, Tensor])));
+      continue;
+    }
     const attrs: Attrs = new Map((node.attribute ?? []).map((a) => [a.name ?? '', a]));
     if (type === 'Constant') {
       const v = attrs.get('value')?.t;

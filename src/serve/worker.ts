@@ -86,18 +86,20 @@ function start(init: WorkerInit): void {
       const p = job.paintings;
       const vectors = p.upload ? [await s.predictor.predict(p.upload)] : await Promise.all((p.names ?? []).map((n) => s.styleOfFile(resolvePainting(n, store))));
       let style = mixStyles(vectors, p.weights);
-      if (job.strength < 1) style = styleAtStrength(style, await s.styleOf(photo), job.strength);
-      net = s.model(style, p.upload ? 'uploaded painting' : (p.names ?? []).join('+'));
+      const own = job.strength < 1 || job.depthStrength ? await s.styleOf(photo) : undefined;
+      if (job.strength < 1) style = styleAtStrength(style, own!, job.strength);
+      // Depth-guided strength acts in the network's features: each pixel's style between the painting's and the photo's.
+      net = s.model(style, p.upload ? 'uploaded painting' : (p.names ?? []).join('+'), job.depthStrength ? own : undefined);
     } else net = await modelOf(job.modelSpec!);
     check(job);
     // A stylizer per job: its sessions (one per image size) are freed when it is done.
     const stylizer = new Stylizer(net, runtime);
     try {
       const dm = job.depthStrength || job.depthStrokes ? await depth() : undefined;
-      const out = await stylizeStrokes(stylizer, photo, { strokeScale: job.strokeScale, depthStrokes: job.depthStrokes, depthModel: dm, runtime }, () => check(job));
+      const out = await stylizeStrokes(stylizer, photo, { strokeScale: job.strokeScale, depthStrokes: job.depthStrokes, depthStrength: job.depthStrength, depthModel: dm, runtime }, () => check(job));
       check(job);
       // A painting's strength already acted on its style vector.
-      return await finishStylization(out, photo, { strength: job.paintings ? 1 : job.strength, depthStrength: job.depthStrength, depthModel: dm, preserveColor: job.preserveColor, runtime });
+      return await finishStylization(out, photo, { strength: job.paintings ? 1 : job.strength, depthStrength: job.depthStrength, depthModel: dm, preserveColor: job.preserveColor, runtime, model: net });
     } finally {
       await stylizer.release();
     }

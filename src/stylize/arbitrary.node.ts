@@ -99,8 +99,9 @@ export class ArbitraryStylist {
 
   readonly licence = ARBITRARY.licence;
 
-  model(style: StyleVector, name: string): TransformModel {
-    return arbitraryTransformModel(this.transfer, style, name);
+  /** The network at `style`; with `photoStyle`, strength in the features (a strength plane mixes the two per pixel). */
+  model(style: StyleVector, name: string, photoStyle?: StyleVector): TransformModel {
+    return arbitraryTransformModel(this.transfer, style, name, { photoStyle });
   }
 
   release(): Promise<void> {
@@ -128,11 +129,13 @@ export async function stylizeWithPainting(image: RgbImage, paintings: string | r
   const stylist = await ArbitraryStylist.load(store, runtime);
   try {
     const style = await stylist.styleFor(files, image, { weights: o.weights, strength: o.strength });
-    const s = new Stylizer(stylist.model(style, files.map((f) => path.basename(f)).join('+')), runtime, { margin: o.margin });
+    // Depth-guided strength acts in the features: each pixel's style between the painting's and the photo's own.
+    const photoStyle = o.depthStrength ? await stylist.styleOf(image) : undefined;
+    const s = new Stylizer(stylist.model(style, files.map((f) => path.basename(f)).join('+'), photoStyle), runtime, { margin: o.margin });
     const depthModel = o.depthStrength || o.depthStrokes ? (o.depthModel ?? (await loadDepthModel('pydnet-v2', { store }))) : undefined;
     const out = await stylizeStrokes(s, image, { ...o, depthModel, runtime });
     await s.release();
-    return finishStylization(out, image, { ...o, strength: 1, runtime, depthModel });
+    return finishStylization(out, image, { ...o, strength: 1, runtime, depthModel, model: s.model });
   } finally {
     await stylist.release();
   }

@@ -69,17 +69,43 @@ export function styleAtStrength(painting: StyleVector, photo: StyleVector, stren
   return painting.map((v, i) => strength * v + (1 - strength) * photo[i]);
 }
 
-/** The transfer network conditioned on one style vector, as a TransformModel (RGB 0–255 in and out, any size). */
-export function arbitraryTransformModel(transferOnnx: Uint8Array, style: StyleVector, name = 'painting'): TransformModel {
-  if (style.length !== ARBITRARY.styleSize) throw new Error(`a style vector has ${ARBITRARY.styleSize} numbers, got ${style.length}`);
+/**
+ * The transfer network conditioned on one style vector, as a TransformModel (RGB 0–255 in and out, any size).
+ * With `photoStyle`, strength acts in the features: the model reads a fourth plane, a per-pixel strength map
+ * (1: `style`, 0: `photoStyle`), and every conditional instance norm takes each pixel's scale and shift between
+ * the two styles' (they are affine in the style vector, so this is the network conditioned on each pixel's own
+ * interpolated vector). Near objects keep more of the photo without the washed-out look of a pixel blend.
+ */
+export function arbitraryTransformModel(transferOnnx: Uint8Array, style: StyleVector, name = 'painting', o: { photoStyle?: StyleVector } = {}): TransformModel {
+  for (const v of [style, ...(o.photoStyle ? [o.photoStyle] : [])])
+    if (v.length !== ARBITRARY.styleSize) throw new Error(`a style vector has ${ARBITRARY.styleSize} numbers, got ${v.length}`);
   const proto = readOnnx(transferOnnx, 'style transfer network');
+  const photoStyle = o.photoStyle;
   return {
     id: `arbitrary (${name})`,
     licence: ARBITRARY.licence,
     sizeMultiple: ARBITRARY.sizeMultiple,
+    guidePlanes: photoStyle ? 1 : 0,
     build: (x) => {
-      const s = x.graph.constant(style, [1, ARBITRARY.styleSize, 1, 1]);
-      const [y] = importOnnx(proto, [G.mul(x, 1 / 255), s], 'transfer', 'style transfer network');
+      const n = ARBITRARY.styleSize;
+      if (!photoStyle) {
+        const [y] = importOnnx(proto, [G.mul(x, 1 / 255), x.graph.constant(style, [1, n, 1, 1])], 'transfer', 'style transfer network');
+        return G.mul(y, 255);
+      }
+      const [, , h, w] = x.staticShape('arbitrary input');
+      const rgb = G.slice(x, [0], [3], [1]);
+      const strength = G.slice(x, [3], [4], [1]);
+      // Both styles as a batch of two: each norm's scale and shift come out [2, C, 1, 1], mixed per pixel below.
+      const both = new Float32Array(2 * n);
+      both.set(style);
+      both.set(photoStyle, n);
+      const conditionalNorm = (normed: G.Tensor, scale: G.Tensor, shift: G.Tensor) => {
+        const [, , hl, wl] = normed.staticShape('conditional norm');
+        const [a, b] = [0, 1].map((k) => G.add(G.mul(normed, G.slice(scale, [k], [k + 1], [0])), G.slice(shift, [k], [k + 1], [0])));
+        const s = hl === h && wl === w ? strength : G.resize(strength, [hl, wl], 'bilinear', 'half_pixel');
+        return G.add(b, G.mul(s, G.sub(a, b)));
+      };
+      const [y] = importOnnx(proto, [G.mul(rgb, 1 / 255), x.graph.constant(both, [2, n, 1, 1])], 'transfer', 'style transfer network', { conditionalNorm });
       return G.mul(y, 255);
     },
   };

@@ -17,7 +17,27 @@ export interface TransformModel {
   readonly licence: string;
   /** Input sizes must be multiples of this (the Engstrom architecture: 4); the stylizer pads to it. */
   readonly sizeMultiple?: number;
+  /**
+   * Planes the network reads after RGB (default 0). One: a per-pixel strength map in [0, 1], which the
+   * stylizer appends from `depthStrength` (all 1 without it): strength in the features (the arbitrary network).
+   */
+  readonly guidePlanes?: number;
   build(x: Tensor): Tensor;
+}
+
+/** Whether `depthStrength` acts in this network's features (it reads a strength plane) rather than as a pixel blend. */
+export function strengthInFeatures(model: TransformModel): boolean {
+  return (model.guidePlanes ?? 0) > 0;
+}
+
+/** The image with a further plane after its own (a per-pixel strength map for `guidePlanes` networks). */
+export function withPlane(img: RgbImage, plane: ArrayLike<number>): RgbImage {
+  const n = img.width * img.height;
+  if (plane.length !== n) throw new Error('a guide plane and its image differ in size');
+  const data = new Float32Array(img.data.length + n);
+  data.set(img.data);
+  data.set(plane, img.data.length);
+  return { width: img.width, height: img.height, data };
 }
 
 /** Default reflected border (px) stylized around each image or tile and cropped away. */
@@ -73,7 +93,7 @@ export class Stylizer {
     const small = shrinkLongSide(img, o.statsSide ?? 1024);
     const g = new G.Graph();
     g.normStats = { mode: 'capture', captured: [] };
-    const x = g.input('image', [1, 3, small.height, small.width]);
+    const x = g.input('image', [1, small.data.length / (small.width * small.height), small.height, small.width]);
     this.build(x);
     const statsProgram = await this.runtime.compile(g.normStats.captured);
     const captured = await statsProgram.run(new Map([[x, small.data]]));
@@ -113,34 +133,48 @@ export interface StylizeOptions {
 export async function stylizeStrokes(
   stylizer: Stylizer,
   img: RgbImage,
-  o: Pick<StylizeOptions, 'strokeScale' | 'depthStrokes' | 'depthModel' | 'tile'> & { runtime: G.Runtime },
+  o: Pick<StylizeOptions, 'strokeScale' | 'depthStrokes' | 'depthStrength' | 'depthModel' | 'tile'> & { runtime: G.Runtime },
   onTile?: (done: number, total: number) => void,
 ): Promise<RgbImage> {
   const k = o.strokeScale ?? 1;
   const [lo, hi] = STROKE_SCALE_RANGE;
   if (!(k >= lo && k <= hi)) throw new Error(`stroke scale must be from ${lo} to ${hi}, got ${k}`);
-  const run = (x: RgbImage) => stylizer.stylizeLarge(x, { tile: o.tile }, onTile);
-  if (!o.depthStrokes) return atStrokeScale(img, k, run);
-  if (!o.depthModel) throw new Error('depth-guided strokes need a depth model');
-  const est = new DepthEstimator(o.depthModel, o.runtime);
-  let farness: Float32Array;
-  try {
-    farness = normalizeDepth(await est.estimate(img), o.depthModel.polarity);
-  } finally {
-    await est.release();
+  const guided = strengthInFeatures(stylizer.model);
+  const strengthHere = guided && o.depthStrength;
+  let farness: Float32Array | undefined;
+  if (o.depthStrokes || strengthHere) {
+    if (!o.depthModel) throw new Error(`depth-guided ${o.depthStrokes ? 'strokes' : 'strength'} need a depth model`);
+    const est = new DepthEstimator(o.depthModel, o.runtime);
+    try {
+      farness = normalizeDepth(await est.estimate(img), o.depthModel.polarity);
+    } finally {
+      await est.release();
+    }
   }
+  // A network with strength in its features gets the strength map as a plane that rides along through resizes and tiles.
+  const input = !guided ? img : withPlane(img, strengthHere ? strengthMap(farness!, img, o.depthStrength!) : new Float32Array(img.width * img.height).fill(1));
+  const run = (x: RgbImage) => stylizer.stylizeLarge(x, { tile: o.tile }, onTile);
+  if (!o.depthStrokes) return atStrokeScale(input, k, run);
   const scaled = { near: o.depthStrokes.near * k, far: o.depthStrokes.far * k };
-  return stylizeDepthStrokes(img, farness, scaled, run);
+  return stylizeDepthStrokes(input, farness!, scaled, run);
 }
 
 /**
  * What follows the network, for the library, the CLI and the page alike: the blend toward the photo (uniform
  * `strength`, or following its depth) and colour preservation.
  */
-export async function finishStylization(stylized: RgbImage, photo: RgbImage, o: Pick<StylizeOptions, 'strength' | 'depthStrength' | 'depthModel' | 'preserveColor'> & { runtime: G.Runtime }): Promise<RgbImage> {
+export async function finishStylization(
+  stylized: RgbImage,
+  photo: RgbImage,
+  o: Pick<StylizeOptions, 'strength' | 'depthStrength' | 'depthModel' | 'preserveColor'> & {
+    runtime: G.Runtime;
+    /** The network that made `stylized`: one with strength in its features has applied `depthStrength` already. */
+    model?: TransformModel;
+  },
+): Promise<RgbImage> {
   const k = o.strength ?? 1;
   let out: RgbImage;
-  if (o.depthStrength) {
+  if (o.depthStrength && !(o.model && strengthInFeatures(o.model))) {
     if (!o.depthModel) throw new Error('depth-guided strength needs a depth model');
     const map = await depthStrengthMap(photo, o.depthStrength, o.depthModel, o.runtime);
     out = blendByMap(stylized, photo, k === 1 ? map : map.map((v) => v * k));

@@ -22,8 +22,9 @@ function starts(size: number, tile: number, overlap: number): number[] {
 
 function crop(img: RgbImage, x0: number, y0: number, w: number, h: number): RgbImage {
   const n = img.width * img.height;
-  const data = new Float32Array(3 * w * h);
-  for (let c = 0; c < 3; c++) for (let y = 0; y < h; y++) data.set(img.data.subarray(c * n + (y0 + y) * img.width + x0, c * n + (y0 + y) * img.width + x0 + w), c * w * h + y * w);
+  const planes = img.data.length / n; // RGB, and any guide planes after it
+  const data = new Float32Array(planes * w * h);
+  for (let c = 0; c < planes; c++) for (let y = 0; y < h; y++) data.set(img.data.subarray(c * n + (y0 + y) * img.width + x0, c * n + (y0 + y) * img.width + x0 + w), c * w * h + y * w);
   return { width: w, height: h, data };
 }
 
