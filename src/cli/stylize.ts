@@ -20,8 +20,11 @@ import { atLeast, common, int, list, maxSizeOf, num, oneOf, required, type Comma
 import { Int8Stylizer } from '../stylize/quantize.js';
 import { checkImage } from '../io/image.js';
 import { ArbitraryStylist, resolvePainting } from '../stylize/arbitrary.node.js';
+import { isVideoFile } from '../io/video.js';
+import { STABILIZATIONS } from '../stylize/video.js';
+import { stylizeVideoCommand, type VideoCommandOptions } from './stylize-video.js';
 
-export interface StylizeCommandOptions extends CommonOptions {
+export interface StylizeCommandOptions extends CommonOptions, VideoCommandOptions {
   images: string[];
   output: string;
   /** A transform network (zoo name, file, checkpoint, baseline) — or else `style`. */
@@ -55,6 +58,8 @@ export async function stylizeCommand(o: StylizeCommandOptions): Promise<number> 
   if (o.precision === 'int8' && (o.strokeScale !== undefined || o.depthStrokes)) throw new Error('--stroke-scale and --depth-strokes run the fp32 network; leave out --precision int8');
   const [slo, shi] = STROKE_SCALE_RANGE;
   if (o.strokeScale !== undefined && !(o.strokeScale >= slo && o.strokeScale <= shi)) throw new Error(`--stroke-scale must be from ${slo} to ${shi}, got ${o.strokeScale}`);
+  if (o.images.some(isVideoFile)) return stylizeVideoCommand(o, o.style?.map((p) => resolvePainting(p, new ModelStore(o.models))));
+  if (o.start !== undefined || o.duration !== undefined || o.stabilize) throw new Error('--start, --duration and --stabilize are for a video input (CLIP.mp4)');
   const images = await expandInputs(o.images);
   const store = new ModelStore(o.models);
   const paintings = o.style?.map((p) => resolvePainting(p, store));
@@ -133,7 +138,7 @@ export async function stylizeCommand(o: StylizeCommandOptions): Promise<number> 
 
 export const command: Command = {
   name: 'stylize',
-  usage: 'IMAGE|DIR... (--model MODEL | --style PAINTING) -o OUT [options]',
+  usage: 'IMAGE|DIR...|CLIP.mp4 (--model MODEL | --style PAINTING) -o OUT [options]',
   summary: 'one pass of a trained network, or of the arbitrary-style network with any painting (any size, in tiles for large images)',
   options: {
     model: { type: 'string', short: 'm', arg: `NAME|MODEL.onnx|RUN.ckpt|baseline:${BASELINE_STYLES.join('|')}`, help: 'a zoo model (depthstyle models), a model from depthstyle train, a training checkpoint, or a Johnson/Engstrom baseline' },
@@ -154,6 +159,9 @@ export const command: Command = {
     'depth-strokes': { type: 'string', arg: 'NEAR,FAR', help: "stroke size that follows the photo's depth, like a painter's texture gradient, e.g. 2,0.5: large strokes near the camera, small far away (times --stroke-scale)" },
     margin: { type: 'string', arg: 'N', help: 'reflected border stylized and cropped away, against border artefacts; 0: none [16]' },
     precision: { type: 'string', arg: 'fp32|int8', help: 'int8 runs MODEL.int8.onnx from depthstyle quantize, untiled [fp32]' },
+    start: { type: 'string', arg: 'SECONDS', help: 'a clip: start this far in [0]' },
+    duration: { type: 'string', arg: 'SECONDS', help: 'a clip: stylize this much of it [all]' },
+    stabilize: { type: 'string', arg: STABILIZATIONS.join('|'), help: 'a clip: against flicker, norm statistics smoothed across frames and/or the previous frame carried along the optical flow (docs/video.md) [both]' },
     'keep-going': { type: 'boolean', help: 'when some inputs cannot be read, stylize the others (exit status 1, the bad ones listed); by default nothing is written' },
   },
   run: async (v, positionals) => {
@@ -175,6 +183,9 @@ export const command: Command = {
       margin: num(v.margin, 'margin'),
       precision: oneOf(v.precision, ['fp32', 'int8'] as const, 'precision'),
       keepGoing: !!v['keep-going'],
+      start: num(v.start, 'start'),
+      duration: num(v.duration, 'duration'),
+      stabilize: oneOf(v.stabilize, STABILIZATIONS, 'stabilize'),
       ...common(v),
     });
   },

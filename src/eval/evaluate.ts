@@ -9,7 +9,7 @@ import { DepthEstimator, type DepthModel } from '../models/depth.js';
 import type { Vgg19 } from '../models/vgg.js';
 import { GATYS_CONTENT_LAYERS, GATYS_STYLE_LAYERS } from '../losses/objective.js';
 import { depthAgreement, edgeAgreement, structureSsim, type DepthAgreement } from './metrics.js';
-import { RESAMPLINGS, depthEdgeCue, resampledAgreement, type DepthEdgeCue, type Resampling } from './robust.js';
+import { RESAMPLINGS, depthEdgeCue, resample, resampledAgreement, type DepthEdgeCue, type Resampling } from './robust.js';
 
 /** Judges that a depth loss cannot satisfy by fooling one network (see robust.ts). */
 export interface RobustDepth {
@@ -130,3 +130,67 @@ function truthAtSize(gt: DepthFrame, w: number, h: number): { metres: Float32Arr
     }
   return { metres, valid };
 }
+
+/** The dial's judges of one result: style loss and the three robust depth judges (see `DialJudge`). */
+export interface DialScores {
+  /** Gram distance to the painting, as `evaluatePair`'s styleLoss. */
+  style: number;
+  /** Depth-edge contrast ratio (network-free). */
+  edges: number;
+  /** Depth Spearman under the depth net after both images are halved and restored. */
+  resampled: number;
+  /** Depth Spearman under a second depth network. */
+  second: number;
+}
+
+/**
+ * The headline judges of many results of one photo, for sweeps: what `evaluatePair` reports as styleLoss,
+ * robust.edges.contrastRatio, robust.resampled.half and robust.second, with the photo's and the painting's
+ * side computed once (a sweep judges twenty results per photo).
+ */
+export class DialJudge {
+  private photoSide?: { photo: RgbImage; depth: Float32Array; second: Float32Array; halfDepth: Float32Array };
+  private styleGrams = new Map<number, G.Float32Tensor[]>();
+  private readonly est: DepthEstimator;
+  private readonly est2: DepthEstimator;
+  constructor(private readonly i: Pick<EvalInputs, 'depthModel' | 'vgg' | 'runtime'> & { style: RgbImage; secondDepthModel: DepthModel }) {
+    this.est = new DepthEstimator(i.depthModel, i.runtime);
+    this.est2 = new DepthEstimator(i.secondDepthModel, i.runtime);
+  }
+
+  private grams(img: RgbImage): Promise<G.Float32Tensor[]> {
+    return this.i.runtime.runOnce(img, (x) => {
+      const f = this.i.vgg.features(x, GATYS_STYLE_LAYERS);
+      return GATYS_STYLE_LAYERS.map((l) => gram(f.get(l)!));
+    });
+  }
+
+  async judge(photo: RgbImage, result: RgbImage): Promise<DialScores> {
+    const side = Math.max(result.width, result.height);
+    if (!this.styleGrams.has(side)) this.styleGrams.set(side, await this.grams(await resizeLongSide(this.i.style, side)));
+    if (this.photoSide?.photo !== photo) {
+      const half = await resample(photo, 'half', resizeImage);
+      this.photoSide = { photo, depth: await this.est.estimate(photo), second: await this.est2.estimate(photo), halfDepth: await this.est.estimate(half) };
+    }
+    const p = this.photoSide;
+    const [fs, fst] = [await this.grams(result), this.styleGrams.get(side)!];
+    let style = 0;
+    fs.forEach((a, l) => {
+      let s = 0;
+      for (let k = 0; k < a.data.length; k++) s += (a.data[k] - fst[l].data[k]) ** 2;
+      style += s / a.data.length;
+    });
+    return {
+      style,
+      edges: depthEdgeCue(p.depth, photo, result).contrastRatio,
+      resampled: depthAgreement(p.halfDepth, await this.est.estimate(await resample(result, 'half', resizeImage))).spearman,
+      second: depthAgreement(p.second, await this.est2.estimate(result)).spearman,
+    };
+  }
+
+  async release(): Promise<void> {
+    await this.est.release();
+    await this.est2.release();
+  }
+}
+

@@ -28,7 +28,8 @@ export const RESAMPLINGS = {
 } as const;
 export type Resampling = keyof typeof RESAMPLINGS;
 
-async function resample(img: RgbImage, kind: Resampling, resize: Resize): Promise<RgbImage> {
+/** One of the fixed resamplings of an image. */
+export async function resample(img: RgbImage, kind: Resampling, resize: Resize): Promise<RgbImage> {
   const r: { scale?: number; shift?: number } = RESAMPLINGS[kind];
   if (r.shift) {
     const s = r.shift;

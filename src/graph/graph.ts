@@ -110,7 +110,11 @@ let graphCounter = 0;
  * were whole: 'capture' records each instance norm's per-channel input mean
  * and variance (in build order); 'fixed' normalizes with given statistics.
  */
-export type NormStatsHook = { mode: 'capture'; captured: Tensor[] } | { mode: 'fixed'; stats: { mean: Float32Array; variance: Float32Array }[]; next: number };
+export type NormStatsHook =
+  | { mode: 'capture'; captured: Tensor[] }
+  | { mode: 'fixed'; stats: { mean: Float32Array; variance: Float32Array }[]; next: number }
+  /** Every norm's mean and variance are graph inputs, fed per run (video: statistics carried across frames). */
+  | { mode: 'inputs'; inputs: Tensor[] };
 
 export class Graph {
   readonly id = ++graphCounter;

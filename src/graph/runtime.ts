@@ -108,7 +108,7 @@ export class Program {
  * (~90 MB for a style network) alive for every size it ever saw.
  */
 export class ImagePrograms {
-  private readonly programs = new Map<string, Promise<{ prog: Program; input: Tensor }>>();
+  private readonly programs = new Map<string, Promise<{ prog: Program; input: Tensor; extra: Tensor[] }>>();
   constructor(
     private readonly runtime: Runtime,
     private readonly build: (image: Tensor) => Tensor,
@@ -121,7 +121,8 @@ export class ImagePrograms {
     return this.programs.size;
   }
 
-  async run(img: { width: number; height: number; data: Float32Array }): Promise<Float32Tensor> {
+  /** `extra`: values for the graph's further inputs, in order (each norm's statistics under `normStats` 'inputs'). */
+  async run(img: { width: number; height: number; data: Float32Array }, extra: readonly Float32Array[] = []): Promise<Float32Tensor> {
     const key = `${img.width}x${img.height}x${img.data.length / (img.width * img.height)}`;
     let p = this.programs.get(key);
     if (p) this.programs.delete(key); // re-inserted below: most recently used last
@@ -135,13 +136,15 @@ export class ImagePrograms {
         const g = new Graph();
         this.prepare?.(g);
         const input = g.input('image', [1, img.data.length / (img.width * img.height), img.height, img.width]);
-        return { prog: await this.runtime.compile([this.build(input)]), input };
+        const out = this.build(input);
+        return { prog: await this.runtime.compile([out]), input, extra: g.normStats?.mode === 'inputs' ? g.normStats.inputs : [] };
       })();
       p.catch(() => this.programs.delete(key));
     }
     this.programs.set(key, p);
-    const { prog, input } = await p;
-    return (await prog.run(new Map([[input, img.data]])))[0];
+    const { prog, input, extra: more } = await p;
+    if (more.length !== extra.length) throw new Error(`the program takes ${more.length} further inputs, ${extra.length} given`);
+    return (await prog.run(new Map([[input, img.data], ...more.map((t, i) => [t, extra[i]] as const)])))[0];
   }
 
   /** Frees every compiled size. */

@@ -67,3 +67,25 @@ export async function assertWritable(file: string): Promise<void> {
     await unlink(tmp).catch(() => undefined);
   }
 }
+
+/**
+ * For outputs written by another program (ffmpeg): `write` fills a temporary file beside `file`, which is renamed
+ * into place when it succeeds and removed when it fails or throws (an interrupted job leaves nothing).
+ */
+export async function writeAtomicWith(file: string, write: (tmp: string) => Promise<void>): Promise<void> {
+  const tmp = tempName(file);
+  try {
+    await mkdir(path.dirname(path.resolve(file)), { recursive: true });
+    await removeStaleTemps(file);
+    await refuseReadOnly(file);
+  } catch (err) {
+    throw writeError(file, err);
+  }
+  try {
+    await write(tmp);
+    await rename(tmp, file);
+  } catch (err) {
+    await unlink(tmp).catch(() => undefined);
+    throw (err as NodeJS.ErrnoException).code ? writeError(file, err) : err;
+  }
+}

@@ -191,6 +191,8 @@ export interface ImportOptions {
    * the two nodes (Magenta's conditioning on a style vector): how feature-level strength mixes two styles per pixel.
    */
   conditionalNorm?: (normed: Tensor, scale: Tensor, shift: Tensor) => Tensor;
+  /** Convolution weights and biases become parameters (initialized from the file) under `scope`, for fine-tuning. */
+  trainable?: boolean;
 }
 
 /**
@@ -211,11 +213,19 @@ export function importOnnx(model: P.IModelProto, inputs: readonly Tensor[], scop
   if (runtimeInputs.length !== inputs.length) throw new Error(`${what}: model has ${runtimeInputs.length} inputs, ${inputs.length} given`);
   runtimeInputs.forEach((inp, i) => values.set(inp.name, inputs[i]));
 
+  const convWeights = new Set(
+    o.trainable ? (graph.node ?? []).filter((n) => n.opType === 'Conv' || n.opType === 'ConvTranspose').flatMap((n) => (n.input ?? []).slice(1).filter((i) => initializers.has(i))) : [],
+  );
   const tensorFor = (name: string): Tensor => {
     const v = values.get(name);
     if (v) return v;
     const c = constants.get(name);
     if (!c) throw new Error(`${what}: value ${name} is used before it is computed`);
+    if (convWeights.has(name)) {
+      const p = g.param(`${scope}/${name}`, c.dims, Float32Array.from(c.values));
+      values.set(name, p);
+      return p;
+    }
     const t = g.constant(c.values, c.dims, { name: `${scope}/${name}`, dtype: c.dtype === onnx.TensorProto.DataType.FLOAT ? 'float32' : 'int64' });
     values.set(name, t);
     return t;

@@ -60,25 +60,79 @@ function withMargin(model: TransformModel, margin: number): (x: Tensor) => Tenso
   };
 }
 
+/** One instance norm's statistics over an image: a mean and a variance per channel. */
+export interface NormStatistics {
+  mean: Float32Array;
+  variance: Float32Array;
+}
+
+export interface StylizerOptions {
+  /** Reflected border stylized around the image and cropped away (default STYLIZE_MARGIN). */
+  margin?: number;
+  /**
+   * Statistics carried from image to image (video): each norm's statistics measured on an image (on a copy at
+   * most `statsSide` px long) are passed through this, and the network normalizes with what it returns.
+   */
+  carryStatistics?: (measured: NormStatistics[]) => NormStatistics[];
+  /** Long side of the copy statistics are measured on (default 1024). */
+  statsSide?: number;
+}
+
 export class Stylizer {
   private readonly whole: G.ImagePrograms;
+  private readonly fed?: G.ImagePrograms;
   private readonly build: (x: Tensor) => Tensor;
+  private readonly stats: G.ImagePrograms;
   constructor(
     readonly model: TransformModel,
     private readonly runtime: G.Runtime,
-    opts: { margin?: number } = {},
+    private readonly opts: StylizerOptions = {},
   ) {
     this.build = withMargin(model, opts.margin ?? STYLIZE_MARGIN);
     this.whole = new G.ImagePrograms(runtime, this.build);
+    if (opts.carryStatistics) this.fed = new G.ImagePrograms(runtime, this.build, (g) => (g.normStats = { mode: 'inputs', inputs: [] }));
+    // Each norm's statistics as outputs, [mean, variance] per norm, concatenated into one tensor per image.
+    this.stats = new G.ImagePrograms(runtime, (x) => {
+      const g = x.graph;
+      g.normStats = { mode: 'capture', captured: [] };
+      this.build(x);
+      const flat = g.normStats.captured.map((t) => G.reshape(t, [-1]));
+      return G.concat(flat, 0);
+    }, undefined, 1);
   }
 
   async stylize(img: RgbImage): Promise<RgbImage> {
-    return { width: img.width, height: img.height, data: (await this.whole.run(img)).data };
+    if (!this.fed) return { width: img.width, height: img.height, data: (await this.whole.run(img)).data };
+    const stats = this.opts.carryStatistics!(await this.statistics(img));
+    return { width: img.width, height: img.height, data: (await this.fed.run(img, stats.flatMap((s) => [s.mean, s.variance]))).data };
+  }
+
+  /** Every instance norm's statistics over `img`, measured on a copy at most `statsSide` px long. */
+  async statistics(img: RgbImage): Promise<NormStatistics[]> {
+    const small = shrinkLongSide(img, this.opts.statsSide ?? 1024);
+    const flat = (await this.stats.run(small)).data;
+    const sizes = this.normChannels ??= await this.channelsOf(small);
+    const out: NormStatistics[] = [];
+    let k = 0;
+    for (const c of sizes) {
+      out.push({ mean: flat.slice(k, k + c), variance: flat.slice(k + c, k + 2 * c) });
+      k += 2 * c;
+    }
+    return out;
+  }
+  private normChannels?: number[];
+  private async channelsOf(img: RgbImage): Promise<number[]> {
+    const g = new G.Graph();
+    g.normStats = { mode: 'capture', captured: [] };
+    this.build(g.input('image', [1, img.data.length / (img.width * img.height), img.height, img.width]));
+    return g.normStats.captured.filter((_, i) => i % 2 === 0).map((t) => t.staticShape('norm statistics')[1]);
   }
 
   /** Frees the compiled programs (one per image size seen). */
-  release(): Promise<void> {
-    return this.whole.release();
+  async release(): Promise<void> {
+    await this.whole.release();
+    await this.fed?.release();
+    await this.stats.release();
   }
 
   /**
@@ -90,15 +144,8 @@ export class Stylizer {
   async stylizeLarge(img: RgbImage, o: TileOptions & { statsSide?: number } = {}, onTile?: (done: number, total: number) => void): Promise<RgbImage> {
     const tile = o.tile ?? 1024;
     if (img.width <= tile && img.height <= tile) return this.stylize(img);
-    const small = shrinkLongSide(img, o.statsSide ?? 1024);
-    const g = new G.Graph();
-    g.normStats = { mode: 'capture', captured: [] };
-    const x = g.input('image', [1, small.data.length / (small.width * small.height), small.height, small.width]);
-    this.build(x);
-    const statsProgram = await this.runtime.compile(g.normStats.captured);
-    const captured = await statsProgram.run(new Map([[x, small.data]]));
-    await this.runtime.release(statsProgram);
-    const stats = Array.from({ length: captured.length / 2 }, (_, i) => ({ mean: captured[2 * i].data, variance: captured[2 * i + 1].data }));
+    let stats = await this.statistics(shrinkLongSide(img, o.statsSide ?? 1024));
+    if (this.opts.carryStatistics) stats = this.opts.carryStatistics(stats);
     const tiles = new G.ImagePrograms(this.runtime, this.build, (g) => (g.normStats = { mode: 'fixed', stats, next: 0 }));
     const out = await stylizeTiled(img, async (t) => ({ width: t.width, height: t.height, data: (await tiles.run(t)).data }), o, onTile);
     await tiles.release();

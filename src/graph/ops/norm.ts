@@ -69,6 +69,14 @@ export function instanceNorm(x: Tensor, scale: Tensor, bias: Tensor, epsilon = 1
     const normed = mul(sub(x, g.constant(s.mean, [1, C, 1, 1])), g.constant(inv, [1, C, 1, 1]));
     return add(mul(normed, reshape(scale, [1, C, 1, 1])), reshape(bias, [1, C, 1, 1]));
   }
+  if (hook?.mode === 'inputs') {
+    const C = x.staticShape('instance norm')[1];
+    const k = hook.inputs.length / 2;
+    const [mean, variance] = [g.input(`normstats/${k}/mean`, [1, C, 1, 1]), g.input(`normstats/${k}/variance`, [1, C, 1, 1])];
+    hook.inputs.push(mean, variance);
+    const normed = div(sub(x, mean), sqrt(add(variance, epsilon)));
+    return add(mul(normed, reshape(scale, [1, C, 1, 1])), reshape(bias, [1, C, 1, 1]));
+  }
   if (hook?.mode === 'capture') {
     const mean = reduceMean(x, [2, 3], true);
     hook.captured.push(mean, reduceMean(mul(sub(x, mean), sub(x, mean)), [2, 3], true));

@@ -1,0 +1,52 @@
+// The depth dial, measured: for one painting, every depth control at each of its settings, on the held-out photos
+// at 512 px, judged by the three robust judges (depth-edge contrast, network-free; PyDNet v2 after resampling;
+// PyDNet++, a network no loss used) against the style loss, each relative to "no depth handling" of the same
+// network, with blending toward the photo as the reference curve. One JSON per painting (docs/dial/NAME.json);
+// `scripts/depth-dial-figure.ts` draws them.
+//   node --import tsx scripts/depth-dial.ts NAME [--threads N]      NAME: scream | composition | starry
+import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { Runtime } from '../src/graph/index.js';
+import { writeFileAtomic } from '../src/io/atomic.js';
+import { loadImage, type RgbImage } from '../src/io/image.js';
+import { DialJudge, type DialScores } from '../src/eval/evaluate.js';
+import { loadDepthModel, secondJudgeFor } from '../src/models/depth.js';
+import { ModelStore } from '../src/models/resolver.js';
+import { loadVgg19 } from '../src/models/vgg.js';
+import { DIAL_METHODS, DIAL_PAINTINGS, dialRenderer, type DialPainting } from './depth-dial-methods.js';
+
+const name = process.argv[2] as DialPainting;
+if (!(name in DIAL_PAINTINGS)) throw new Error(`usage: depth-dial.ts ${Object.keys(DIAL_PAINTINGS).join('|')} [--threads N]`);
+const threads = process.argv.includes('--threads') ? Number(process.argv[process.argv.indexOf('--threads') + 1]) : undefined;
+const out = `docs/dial/${name}.json`;
+const store = new ModelStore();
+const shared = path.join(store.dir, '..');
+const content = path.join(shared, 'images', 'content');
+// The held-out photos of the zoo (scripts/zoo-holdout.sh): no setting of any control was chosen on them.
+const photos = [
+  ...readdirSync(content).filter((f) => f.endsWith('.jpg')).sort().map((f) => path.join(content, f)),
+  ...['rgbd/open3d/color/00000.jpg', 'rgbd/tum/TUM_color.png', 'rgbd/sun/SUN_color.jpg'].map((f) => path.join(shared, 'images', f)),
+];
+const runtime = new Runtime({ threads });
+const depthModel = await loadDepthModel('pydnet-v2', { store });
+const renderer = await dialRenderer(name, store, runtime, depthModel);
+const [vgg, secondDepthModel] = [await loadVgg19({ store }), await loadDepthModel(secondJudgeFor('pydnet-v2'), { store })];
+const style = renderer.painting;
+
+type Judged = DialScores;
+const judges = new DialJudge({ depthModel, secondDepthModel, vgg, style, runtime });
+const judge = (photo: RgbImage, img: RgbImage) => judges.judge(photo, img);
+
+const rows: { photo: string; results: Record<string, Judged> }[] = [];
+for (const file of photos) {
+  const t0 = performance.now();
+  const photo = await loadImage(file, { maxSide: 512 });
+  const results: Record<string, Judged> = {};
+  for (const m of DIAL_METHODS) for (const setting of m.settings) results[`${m.id}@${setting.label}`] = await judge(photo, await renderer.render(m, setting, photo));
+  rows.push({ photo: path.basename(file), results });
+  process.stderr.write(`${name}: ${path.basename(file)} done in ${((performance.now() - t0) / 1000).toFixed(0)} s (${rows.length}/${photos.length})\n`);
+  await writeFileAtomic(out, JSON.stringify({ painting: name, size: 512, photos: photos.map((f) => path.basename(f)), partial: rows.length < photos.length, rows }, null, 2) + '\n');
+}
+if (!existsSync(out)) throw new Error('nothing written');
+await renderer.release();
+await judges.release();

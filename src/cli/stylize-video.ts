@@ -1,0 +1,90 @@
+// depthstyle stylize CLIP.mp4 (--model M | --style P) -o OUT.mp4: frames streamed from ffmpeg through the
+// network (stabilized against flicker) into ffmpeg, the frame rate and the audio of the span kept.
+import path from 'node:path';
+import { Runtime } from '../graph/index.js';
+import { isVideoFile, probeVideo, readFrames, requireFfmpeg, videoFrameSize, writeVideo } from '../io/video.js';
+import { loadDepthModel } from '../models/depth.js';
+import { resolveModel } from '../models/model-spec.js';
+import { ModelStore } from '../models/resolver.js';
+import { ArbitraryStylist } from '../stylize/arbitrary.node.js';
+import { loadTransformModel } from '../stylize/models.js';
+import { DEFAULT_STABILIZATION, stylizeFrames, type Stabilization } from '../stylize/video.js';
+import type { TransformModel } from '../stylize/stylizer.js';
+import type { RgbImage } from '../io/rgb.js';
+import { interruptible } from './common.js';
+import { Progress } from './progress.js';
+import type { StylizeCommandOptions } from './stylize.js';
+
+export interface VideoCommandOptions {
+  /** Seconds into the clip to start at, and how many seconds to stylize (default: all). */
+  start?: number;
+  duration?: number;
+  stabilize?: Stabilization;
+}
+
+export async function stylizeVideoCommand(o: StylizeCommandOptions & VideoCommandOptions, paintings: string[] | undefined): Promise<number> {
+  if (o.images.length !== 1) throw new Error('stylize: give one clip at a time (a video input cannot be mixed with other inputs)');
+  const clip = o.images[0];
+  if (!isVideoFile(o.output)) throw new Error(`${o.output}: a clip is written as a video; name the output OUT.mp4`);
+  if (path.resolve(o.output) === path.resolve(clip)) throw new Error(`${o.output}: the output would replace the input clip; choose another name`);
+  if (o.precision === 'int8') throw new Error('--precision int8 is for images; clips run the fp32 network');
+  if (o.depthMap) throw new Error('--depth-map is for images; for a clip, depthstyle eval --content CLIP --stylized OUT gives the depth judges per frame');
+  requireFfmpeg();
+  const info = probeVideo(clip);
+  const start = o.start ?? 0;
+  if (!(start >= 0) || start >= info.duration) throw new Error(`--start ${start}: the clip ${clip} is ${info.duration.toFixed(2)} s long`);
+  if (o.duration !== undefined && !(o.duration > 0)) throw new Error(`--duration must be above 0 seconds, got ${o.duration}`);
+  const span = { start, duration: o.duration };
+  const [width, height] = videoFrameSize(info, o.maxSize);
+  const seconds = Math.min(info.duration - start, o.duration ?? Infinity);
+  const total = Math.max(1, Math.round(seconds * info.fps));
+  const store = new ModelStore(o.models);
+  const runtime = new Runtime({ threads: o.threads });
+  const frames = readFrames(clip, [width, height], span);
+  // The first frame is read ahead: a painting's strength (its style vector toward the clip's own) is set from it, once.
+  const it = frames[Symbol.asyncIterator]();
+  const first = await it.next();
+  if (first.done) throw new Error(`${clip}: no frames from ${start} s on`);
+  let model: TransformModel;
+  if (paintings) {
+    const stylist = await ArbitraryStylist.load(store, runtime);
+    const strength = o.strength ?? 1;
+    const style = await stylist.styleFor(paintings, first.value, { weights: o.styleWeights, strength });
+    model = stylist.model(style, paintings.map((p) => path.basename(p)).join('+'), o.depthStrength ? await stylist.styleOf(first.value) : undefined);
+    process.stderr.write(`style: ${paintings.join(', ')} — arbitrary-style network, ${stylist.licence}\n`);
+    await stylist.release();
+  } else {
+    resolveModel(o.model!);
+    model = await loadTransformModel(o.model!, store);
+    process.stderr.write(`model: ${model.id}\n`);
+  }
+  const depthModel = o.depthStrength || o.depthStrokes ? await loadDepthModel('pydnet-v2', { store }) : undefined;
+  const stabilize = o.stabilize ?? DEFAULT_STABILIZATION;
+  process.stderr.write(`${clip}: ${info.width}×${info.height} at ${info.rate} fps → ${width}×${height}, ${total} frames, stabilization ${stabilize}${info.hasAudio ? ', audio kept' : ''}\n`);
+  const { signal, done } = interruptible('the clip is not written');
+  const progress = new Progress('stylize', total);
+  const t0 = performance.now();
+  let n = 0;
+  async function* source(): AsyncGenerator<RgbImage> {
+    yield first.value!;
+    for (let r = await it.next(); !r.done; r = await it.next()) {
+      if (signal.aborted) throw new Error(`interrupted: ${o.output} was not written`);
+      yield r.value;
+    }
+  }
+  async function* counted(): AsyncGenerator<RgbImage> {
+    for await (const f of stylizeFrames(source(), model, { ...o, runtime, depthModel, stabilize, strength: paintings ? 1 : o.strength })) {
+      n++;
+      progress.update(Math.min(n, total), { fps: n / ((performance.now() - t0) / 1000) });
+      yield f;
+    }
+  }
+  try {
+    const written = await writeVideo(o.output, counted(), { rate: info.rate, audioFrom: info.hasAudio ? { file: clip, span } : undefined });
+    process.stderr.write(`\nwrote ${o.output} (${written} frames, ${(written / ((performance.now() - t0) / 1000)).toFixed(2)} fps)\n`);
+  } finally {
+    done();
+    await frames.return(undefined);
+  }
+  return 0;
+}

@@ -1,0 +1,120 @@
+// Optical flow between video frames, and what video judges and stabilization build on it: dense flow by
+// Farnebäck's method (OpenCV's implementation, through @techstark/opencv-js, Apache-2.0, WebAssembly in Node),
+// occlusions by forward–backward consistency (Sundaram et al. 2010, as Ruder et al. 2016 use for video style
+// transfer), and backward warping with bilinear sampling.
+import { toGray, type RgbImage } from '../io/rgb.js';
+
+/** Dense flow: pixel (x, y) of the first frame moves to (x + u, y + v) in the second. */
+export interface Flow {
+  width: number;
+  height: number;
+  u: Float32Array;
+  v: Float32Array;
+}
+
+interface CvMat {
+  data: Uint8Array;
+  data32F: Float32Array;
+  delete(): void;
+}
+interface OpenCv {
+  Mat: new (rows?: number, cols?: number, type?: number) => CvMat;
+  CV_8UC1: number;
+  calcOpticalFlowFarneback(prev: CvMat, next: CvMat, flow: CvMat, pyrScale: number, levels: number, winsize: number, iterations: number, polyN: number, polySigma: number, flags: number): void;
+}
+
+let cvReady: Promise<OpenCv> | undefined;
+/** OpenCV, loaded once (about half a second). Its module is a thenable that resolves to itself: wrapped so it settles. */
+function openCv(): Promise<OpenCv> {
+  cvReady ??= import('@techstark/opencv-js').then(
+    (mod) =>
+      new Promise<OpenCv>((resolve) => {
+        const cv = (mod as { default?: unknown }).default ?? mod;
+        (cv as { then: (f: (m: OpenCv) => void) => void }).then((m) => resolve(Object.assign(Object.create(m) as OpenCv, { then: undefined })));
+      }),
+  );
+  return cvReady;
+}
+
+/**
+ * Farnebäck flow from `a` to `b` (same size), on luminance. Pyramid of 5 levels at scale 0.5 (motions of tens of
+ * pixels at 540p), 15 px windows, 3 iterations, polynomial neighbourhood 5 (σ 1.1): OpenCV's suggested settings.
+ */
+export async function opticalFlow(a: RgbImage, b: RgbImage): Promise<Flow> {
+  if (a.width !== b.width || a.height !== b.height) throw new Error('optical flow: the frames differ in size');
+  const cv = await openCv();
+  const { width: w, height: h } = a;
+  const [ma, mb, flow] = [new cv.Mat(h, w, cv.CV_8UC1), new cv.Mat(h, w, cv.CV_8UC1), new cv.Mat()];
+  try {
+    ma.data.set(Uint8Array.from(toGray(a), (v) => Math.min(255, Math.max(0, v))));
+    mb.data.set(Uint8Array.from(toGray(b), (v) => Math.min(255, Math.max(0, v))));
+    cv.calcOpticalFlowFarneback(ma, mb, flow, 0.5, 5, 15, 3, 5, 1.1, 0);
+    const f = flow.data32F;
+    const [u, v] = [new Float32Array(w * h), new Float32Array(w * h)];
+    for (let i = 0; i < w * h; i++) {
+      u[i] = f[2 * i];
+      v[i] = f[2 * i + 1];
+    }
+    return { width: w, height: h, u, v };
+  } finally {
+    ma.delete();
+    mb.delete();
+    flow.delete();
+  }
+}
+
+/** Bilinear sample of plane `p` (w × h) at (x, y), clamped at the borders. */
+function sample(p: ArrayLike<number>, w: number, h: number, x: number, y: number): number {
+  const cx = Math.min(w - 1, Math.max(0, x));
+  const cy = Math.min(h - 1, Math.max(0, y));
+  const [x0, y0] = [Math.floor(cx), Math.floor(cy)];
+  const [x1, y1] = [Math.min(w - 1, x0 + 1), Math.min(h - 1, y0 + 1)];
+  const [fx, fy] = [cx - x0, cy - y0];
+  return (1 - fy) * ((1 - fx) * p[y0 * w + x0] + fx * p[y0 * w + x1]) + fy * ((1 - fx) * p[y1 * w + x0] + fx * p[y1 * w + x1]);
+}
+
+/** `img` warped by `flow` (backward): out(x) = img(x + flow(x)). With the flow from t+1 to t, frame t moved onto t+1. */
+export function warp(img: RgbImage, flow: Flow): RgbImage {
+  const { width: w, height: h } = img;
+  const n = w * h;
+  const planes = img.data.length / n;
+  const data = new Float32Array(img.data.length);
+  for (let c = 0; c < planes; c++) {
+    const src = img.data.subarray(c * n, (c + 1) * n);
+    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) data[c * n + y * w + x] = sample(src, w, h, x + flow.u[y * w + x], y + flow.v[y * w + x]);
+  }
+  return { width: w, height: h, data };
+}
+
+/**
+ * 1 where the flow `f` (a → b) is trusted: the flow back (`back`, b → a) at the point it lands on returns it
+ * (|f + back(x + f)|² ≤ 0.01 (|f|² + |back(x + f)|²) + 0.5) and it lands inside the frame; 0 at occlusions.
+ */
+export function consistentMask(f: Flow, back: Flow): Uint8Array {
+  const { width: w, height: h } = f;
+  const m = new Uint8Array(w * h);
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++) {
+      const i = y * w + x;
+      const [tx, ty] = [x + f.u[i], y + f.v[i]];
+      if (tx < 0 || ty < 0 || tx > w - 1 || ty > h - 1) continue;
+      const [bu, bv] = [sample(back.u, w, h, tx, ty), sample(back.v, w, h, tx, ty)];
+      const [su, sv] = [f.u[i] + bu, f.v[i] + bv];
+      m[i] = su * su + sv * sv <= 0.01 * (f.u[i] ** 2 + f.v[i] ** 2 + bu * bu + bv * bv) + 0.5 ? 1 : 0;
+    }
+  return m;
+}
+
+/** Mean |a − b| over the pixels of `mask` (all channels, 0–255). */
+export function maskedMeanAbs(a: RgbImage, b: RgbImage, mask: Uint8Array): number {
+  const n = a.width * a.height;
+  let s = 0;
+  let k = 0;
+  for (let c = 0; c < 3; c++)
+    for (let i = 0; i < n; i++)
+      if (mask[i]) {
+        s += Math.abs(a.data[c * n + i] - b.data[c * n + i]);
+        k++;
+      }
+  return k ? s / k : 0;
+}
