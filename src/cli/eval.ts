@@ -7,7 +7,10 @@ import { ModelStore } from '../models/resolver.js';
 import { loadVgg19 } from '../models/vgg.js';
 import { evaluatePair } from '../eval/evaluate.js';
 import type { CommonOptions } from './common.js';
-import { DEPTH_MODEL_NAMES, common, required, type Command } from './args.js';
+import { Progress } from './progress.js';
+import { VIDEO_EXTENSIONS, isVideoFile, probeVideo, readFrames, requireFfmpeg } from '../io/video.js';
+import { evaluateClip } from '../eval/video.js';
+import { DEPTH_MODEL_NAMES, common, num, required, type Command } from './args.js';
 
 export interface EvalCommandOptions extends CommonOptions {
   content: string;
@@ -18,9 +21,12 @@ export interface EvalCommandOptions extends CommonOptions {
   /** Second judge ('none': skip); default the other built-in depth network. */
   secondDepthModel?: string;
   json: boolean;
+  /** Clips: where in the source clip the stylized one starts (seconds; stylize --start). */
+  start?: number;
 }
 
 export async function evalCommand(o: EvalCommandOptions): Promise<number> {
+  if (isVideoFile(o.content) || isVideoFile(o.stylized)) return evalClipCommand(o);
   const store = new ModelStore(o.models);
   const content = await loadImage(o.content);
   const stylized = await loadImage(o.stylized);
@@ -74,9 +80,51 @@ export async function evalCommand(o: EvalCommandOptions): Promise<number> {
   return 0;
 }
 
+/** A photo clip and its stylization: flicker (temporal warping error over the source's floor) and depth per frame. */
+async function evalClipCommand(o: EvalCommandOptions): Promise<number> {
+  for (const f of [o.content, o.stylized]) if (!isVideoFile(f)) throw new Error(`${f}: compare a clip with a clip (a video file: ${VIDEO_EXTENSIONS.join(' ')})`);
+  requireFfmpeg();
+  const [a, b] = [probeVideo(o.content), probeVideo(o.stylized)];
+  if (Math.abs(a.width / a.height / (b.width / b.height) - 1) > 0.02) throw new Error(`${o.stylized}: ${b.width}×${b.height} has another aspect ratio than ${o.content} (${a.width}×${a.height})`);
+  const size: [number, number] = [b.width, b.height];
+  const start = o.start ?? 0;
+  const total = Math.round(Math.min(b.duration, a.duration - start) * b.fps);
+  process.stderr.write(`evaluating ${total} frames at ${b.width}×${b.height}: optical flow (Farnebäck, OpenCV) between source frames, depth per frame…\n`);
+  const src = readFrames(o.content, size, { start, duration: b.duration })[Symbol.asyncIterator]();
+  async function* pairs() {
+    for await (const stylized of readFrames(o.stylized, size)) {
+      const s = await src.next();
+      if (s.done) break;
+      yield { source: s.value, stylized };
+    }
+  }
+  const store = new ModelStore(o.models);
+  const progress = new Progress('eval', total);
+  const r = await evaluateClip(pairs(), { depthModel: await loadDepthModel(o.depthModel, { store }), runtime: new Runtime({ threads: o.threads }), onFrame: (n) => progress.update(Math.min(n, total)) });
+  await src.return?.(undefined);
+  if (o.json) {
+    process.stdout.write(JSON.stringify(r, null, 2) + '\n');
+    return 0;
+  }
+  const f = (v: number) => v.toFixed(3);
+  process.stdout.write(
+    [
+      `flicker over ${r.frames} frames (temporal warping error, mean |colour difference| 0–255 over the ${(100 * r.trustedShare).toFixed(0)} % of pixels the flow is sure of):`,
+      `  stylized ${f(r.warping.stylized)}   source (the floor) ${f(r.warping.source)}   excess ${f(r.warping.excess)} ↓`,
+      ...(r.depth
+        ? [
+            `depth per frame (${o.depthModel}): depth-edge contrast ${f(r.depth.edgeContrast.mean)} ± ${f(r.depth.edgeContrast.std)}   Spearman ${f(r.depth.spearman.mean)} ± ${f(r.depth.spearman.std)}`,
+            `  depth maps' own warping error: stylized ${f(r.depth.warping.stylized)}   source ${f(r.depth.warping.source)} ↓ (steadier layering is lower)`,
+          ]
+        : []),
+    ].join('\n') + '\n',
+  );
+  return 0;
+}
+
 export const command: Command = {
   name: 'eval',
-  usage: '--content PHOTO --stylized RESULT [options]',
+  usage: '--content PHOTO|CLIP --stylized RESULT|CLIP [options]',
   summary: "how well a result keeps the photo's depth (robust judges first), its structure, and how strongly it is stylized",
   options: {
     content: { type: 'string', arg: 'PHOTO', help: 'the photo' },
@@ -86,6 +134,7 @@ export const command: Command = {
     'depth-model': { type: 'string', arg: DEPTH_MODEL_NAMES, help: 'the judge [pydnet-v2]' },
     'second-depth-model': { type: 'string', arg: `${DEPTH_MODEL_NAMES}|none`, help: 'the second judge [the other built-in network]' },
     json: { type: 'boolean', help: 'print every number as JSON' },
+    start: { type: 'string', arg: 'SECONDS', help: 'clips: where in the source the stylized clip starts (as given to stylize --start) [0]' },
   },
   run: async (v, positionals) => {
     if (positionals.length) throw new Error(`eval: unexpected argument "${positionals[0]}"`);
@@ -97,6 +146,7 @@ export const command: Command = {
       depthModel: (v['depth-model'] as string | undefined) ?? 'pydnet-v2',
       secondDepthModel: v['second-depth-model'] as string | undefined,
       json: !!v.json,
+      start: num(v.start, 'start'),
       ...common(v),
     });
   },

@@ -78,7 +78,8 @@ export async function evaluateClip(frames: AsyncIterable<ClipFrame>, o: { depthM
         }
       }
       prev = { ...f, depth };
-      o.onFrame?.(++n);
+      n++;
+      o.onFrame?.(n);
     }
   } finally {
     await est?.release();

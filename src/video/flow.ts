@@ -36,11 +36,20 @@ function openCv(): Promise<OpenCv> {
   return cvReady;
 }
 
-/**
- * Farnebäck flow from `a` to `b` (same size), on luminance. Pyramid of 5 levels at scale 0.5 (motions of tens of
- * pixels at 540p), 15 px windows, 3 iterations, polynomial neighbourhood 5 (σ 1.1): OpenCV's suggested settings.
- */
-export async function opticalFlow(a: RgbImage, b: RgbImage): Promise<Flow> {
+/** Farnebäck's settings: pyramid scale and levels, window, iterations, polynomial neighbourhood and its σ. */
+export interface FlowSettings {
+  pyrScale: number;
+  levels: number;
+  window: number;
+  iterations: number;
+  polyN: number;
+  polySigma: number;
+}
+/** The judge's flow (eval): 5 levels at scale 0.5 (motions of tens of pixels at 540p), 15 px windows, OpenCV's suggested rest. */
+export const JUDGE_FLOW: FlowSettings = { pyrScale: 0.5, levels: 5, window: 15, iterations: 3, polyN: 5, polySigma: 1.1 };
+
+/** Farnebäck flow from `a` to `b` (same size), on luminance. */
+export async function opticalFlow(a: RgbImage, b: RgbImage, s: FlowSettings = JUDGE_FLOW): Promise<Flow> {
   if (a.width !== b.width || a.height !== b.height) throw new Error('optical flow: the frames differ in size');
   const cv = await openCv();
   const { width: w, height: h } = a;
@@ -48,7 +57,7 @@ export async function opticalFlow(a: RgbImage, b: RgbImage): Promise<Flow> {
   try {
     ma.data.set(Uint8Array.from(toGray(a), (v) => Math.min(255, Math.max(0, v))));
     mb.data.set(Uint8Array.from(toGray(b), (v) => Math.min(255, Math.max(0, v))));
-    cv.calcOpticalFlowFarneback(ma, mb, flow, 0.5, 5, 15, 3, 5, 1.1, 0);
+    cv.calcOpticalFlowFarneback(ma, mb, flow, s.pyrScale, s.levels, s.window, s.iterations, s.polyN, s.polySigma, 0);
     const f = flow.data32F;
     const [u, v] = [new Float32Array(w * h), new Float32Array(w * h)];
     for (let i = 0; i < w * h; i++) {
@@ -117,4 +126,17 @@ export function maskedMeanAbs(a: RgbImage, b: RgbImage, mask: Uint8Array): numbe
         k++;
       }
   return k ? s / k : 0;
+}
+
+/** `flow` at another size: vectors scaled with the image, sampled bilinearly. */
+export function resizeFlow(flow: Flow, width: number, height: number): Flow {
+  const [sx, sy] = [width / flow.width, height / flow.height];
+  const [u, v] = [new Float32Array(width * height), new Float32Array(width * height)];
+  for (let y = 0; y < height; y++)
+    for (let x = 0; x < width; x++) {
+      const [fx, fy] = [(x + 0.5) / sx - 0.5, (y + 0.5) / sy - 0.5];
+      u[y * width + x] = sx * sample(flow.u, flow.width, flow.height, fx, fy);
+      v[y * width + x] = sy * sample(flow.v, flow.width, flow.height, fx, fy);
+    }
+  return { width, height, u, v };
 }
