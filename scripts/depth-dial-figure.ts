@@ -14,9 +14,9 @@ import { DIAL_METHODS, baselineKey, type DialMethod } from './depth-dial-methods
 /** The style budget a depth control may spend, in % of the network's style loss without depth handling. */
 export const STYLE_BUDGET_PCT = 10;
 const JUDGES = [
-  ['edges', 'depth-edge contrast (network-free)'],
-  ['resampled', 'PyDNet v2 Spearman, halved and restored'],
-  ['second', 'PyDNet++ Spearman (a second network)'],
+  ['edges', 'depth-edge contrast'],
+  ['resampled', 'PyDNet v2, halved'],
+  ['second', 'PyDNet++ (2nd net)'],
 ] as const;
 type Judge = (typeof JUDGES)[number][0];
 type Row = { photo: string; results: Record<string, DialScores> };
@@ -46,18 +46,22 @@ for (const name of names) {
     if (hits.length) return Math.max(...hits);
     return curve.reduce((best, c) => (Math.abs(c.style - target) < Math.abs(best.style - target) ? c : best)).v;
   };
-  const panels: ScatterPanel[] = JUDGES.map(([j, title]) => ({ title, xLabel: 'style loss vs no depth handling (%)', yLabel: `gain in ${j}`, series: [] }));
-  const points: Record<string, { cost: Interval; gains: Record<Judge, Interval>; vsBlend: Interval; vsZooTwin: Interval }> = {};
+  // A row per network (their style costs differ by an order of magnitude), a column per judge.
+  const NETWORKS = ['zoo', 'arbitrary'] as const;
+  const panels: ScatterPanel[] = NETWORKS.flatMap((net) => JUDGES.map(([j, title]) => ({ title: `${net === 'zoo' ? 'zoo' : 'arbitrary'} · ${title}`, xLabel: 'style loss vs no depth handling (%)', yLabel: `gain in ${j}`, series: [] as ScatterPanel['series'] })));
+  const points: Record<string, { cost: Interval; gains: Record<Judge, Interval>; vsBlend: Interval; vsZooTwin: Interval; vsOwnTwin?: { cost: Interval; gains: Record<Judge, Interval> } }> = {};
+  const measured = (m: DialMethod) => rows.every((r) => m.settings.every((s) => r.results[`${m.id}@${s.label}`]));
   for (const m of DIAL_METHODS) {
-    if (m.id.endsWith('-none')) continue;
-    JUDGES.forEach(([j], p) => {
+    if (m.id.endsWith('-none') || !measured(m)) continue;
+    JUDGES.forEach(([j], jk) => {
+      const p = NETWORKS.indexOf(m.network) * JUDGES.length + jk;
       const pts = m.settings.map((s) => {
         const key = `${m.id}@${s.label}`;
         const g = bootstrapMean(rows.map((r) => gain(r, key, m.network, j)));
         return { x: bootstrapMean(rows.map((r) => cost(r, key, m.network))).mean, y: g.mean, lo: g.lo, hi: g.hi, label: s.label === '-' ? undefined : s.label };
       });
       // Every curve starts at its network without depth handling.
-      panels[p].series.push({ name: m.title, reference: m.reference, points: m.id === 'zoo-twin' ? [{ x: 0, y: 0 }, ...pts] : [{ x: 0, y: 0 }, ...pts] });
+      panels[p].series.push({ name: m.title, reference: m.reference, points: [{ x: 0, y: 0 }, ...pts] });
     });
     for (const s of m.settings) {
       const key = `${m.id}@${s.label}`;
@@ -66,23 +70,31 @@ for (const name of names) {
         gains: Object.fromEntries(JUDGES.map(([j]) => [j, bootstrapMean(rows.map((r) => gain(r, key, m.network, j)))])) as Record<Judge, Interval>,
         vsBlend: bootstrapMean(rows.map((r) => r.results[key].edges - blendAt(r, key, m.network, 'edges'))),
         vsZooTwin: bootstrapMean(rows.map((r) => gain(r, key, m.network, 'edges') - gain(r, 'zoo-twin@-', 'zoo', 'edges'))),
+        vsOwnTwin: m.twin
+          ? {
+              cost: bootstrapMean(rows.map((r) => 100 * (r.results[key].style / r.results[m.twin!].style - 1))),
+              gains: Object.fromEntries(JUDGES.map(([j]) => [j, bootstrapMean(rows.map((r) => r.results[key][j] - r.results[m.twin!][j]))])) as Record<Judge, Interval>,
+            }
+          : undefined,
       };
     }
   }
   // Recommended setting per control: the largest mean edge gain within the style budget.
   const recommended: Record<string, string | null> = {};
-  for (const m of DIAL_METHODS.filter((m) => !m.id.endsWith('-none') && !m.reference)) {
+  for (const m of DIAL_METHODS.filter((m) => !m.id.endsWith('-none') && !m.reference && measured(m) && !m.id.endsWith('-twin'))) {
     const within = m.settings.map((s) => `${m.id}@${s.label}`).filter((k) => points[k].cost.mean <= STYLE_BUDGET_PCT);
     recommended[m.id] = within.sort((a, b) => points[b].gains.edges.mean - points[a].gains.edges.mean)[0] ?? null;
   }
   summary[name] = { photos: rows.length, partial, styleBudgetPct: STYLE_BUDGET_PCT, recommended, points };
-  await writeScatterPanels(`docs/dial/${name}.png`, panels, `${name}: depth gained against style lost, ${rows.length} held-out photos, 512 px (mean, 95 % intervals; dashed: blend toward the photo)`);
+  await writeScatterPanels(`docs/dial/${name}.png`, panels, `${name}: depth gained against style lost, ${rows.length} held-out photos, 512 px (mean, 95 % intervals; dashed: blend toward the photo)`, JUDGES.length);
   const f = (i: Interval, d = 3) => `${i.mean >= 0 ? '+' : ''}${i.mean.toFixed(d)} [${i.lo.toFixed(d)}, ${i.hi.toFixed(d)}]`;
   md.push(`### ${name} (${rows.length} photos${partial ? ', partial' : ''})`, '', '| control @ setting | style loss | edge-contrast gain | PyDNet v2 (halved) gain | PyDNet++ gain | − blend at the same style | − zoo twin’s gain |', '|---|---|---|---|---|---|---|');
   for (const [key, p] of Object.entries(points)) {
     const rec = Object.values(recommended).includes(key) ? ' **(recommended)**' : '';
     md.push(`| ${key}${rec} | ${f(p.cost, 1)} % | ${f(p.gains.edges)} | ${f(p.gains.resampled)} | ${f(p.gains.second)} | ${f(p.vsBlend)} | ${f(p.vsZooTwin)} |`);
   }
+  for (const [key, p] of Object.entries(points))
+    if (p.vsOwnTwin) md.push('', `${key} against its twin (the same fine-tune without the depth term): style ${f(p.vsOwnTwin.cost, 1)} %, edge contrast ${f(p.vsOwnTwin.gains.edges)}, PyDNet v2 halved ${f(p.vsOwnTwin.gains.resampled)}, PyDNet++ ${f(p.vsOwnTwin.gains.second)}.`);
   md.push('');
 }
 await writeFileAtomic('docs/dial/summary.json', JSON.stringify(summary, null, 2) + '\n');

@@ -1,6 +1,8 @@
 // The depth controls the dial measures, each with the settings of its curve: one table for the measurement
 // (depth-dial.ts) and the figures (depth-dial-figure.ts). The first setting of each network is "no depth handling".
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { arbitraryTransformModel } from '../src/stylize/arbitrary.js';
 import type { Runtime } from '../src/graph/index.js';
 import { loadImage, type RgbImage } from '../src/io/image.js';
 import type { DepthModel } from '../src/models/depth.js';
@@ -17,6 +19,8 @@ export interface DialSetting {
   options: Pick<StylizeOptions, 'strength' | 'depthStrength' | 'depthStrokes'>;
   /** For the zoo: which twin (default the no-depth one). */
   twin?: 'depth' | 'nodepth';
+  /** For the arbitrary network: a fine-tuned transfer network (scripts/finetune-arbitrary.ts) instead of the original. */
+  transfer?: string;
 }
 export interface DialMethod {
   id: string;
@@ -24,6 +28,8 @@ export interface DialMethod {
   network: 'zoo' | 'arbitrary';
   /** The reference curve: what the cheapest alternative buys at each style cost. */
   reference?: boolean;
+  /** Its twin trained without the depth term (`id@label`): also judged against it, paired. */
+  twin?: string;
   settings: DialSetting[];
 }
 
@@ -44,6 +50,8 @@ export const DIAL_METHODS: DialMethod[] = [
   { id: 'arb-blend', title: 'arbitrary: blend toward the photo (reference)', network: 'arbitrary', reference: true, settings: blend([0.9, 0.8, 0.7, 0.6]) },
   { id: 'arb-feature-strength', title: 'arbitrary: --depth-strength NEAR,1 (in the features)', network: 'arbitrary', settings: near([0.75, 0.5, 0.25, 0]) },
   { id: 'arb-depth-strokes', title: 'arbitrary: --depth-strokes NEAR,FAR', network: 'arbitrary', settings: strokes },
+  { id: 'arb-finetuned-twin', title: 'arbitrary fine-tuned without the depth term (twin)', network: 'arbitrary', settings: [{ label: '-', options: {}, transfer: 'models/magenta-nodepth.onnx' }] },
+  { id: 'arb-finetuned', title: 'arbitrary fine-tuned with the depth loss (magenta-depth)', network: 'arbitrary', twin: 'arb-finetuned-twin@-', settings: [{ label: '-', options: {}, transfer: 'models/magenta-depth.onnx' }] },
 ];
 
 /** "No depth handling" for a network: what every gain and style cost is measured from. */
@@ -56,12 +64,16 @@ export async function dialRenderer(name: DialPainting, store: ModelStore, runtim
   const stylist = await ArbitraryStylist.load(store, runtime);
   const paintingVector = await stylist.styleOfFile(paintingFile);
   let own: { photo: RgbImage; vector: Promise<Float32Array> } | undefined;
+  const tuned = new Map<string, Uint8Array>();
   return {
     painting: await loadImage(paintingFile),
     async render(m: DialMethod, setting: DialSetting, photo: RgbImage): Promise<RgbImage> {
       let model: TransformModel;
       if (m.network === 'zoo') model = setting.twin === 'depth' ? zoo.depth : zoo.nodepth;
-      else {
+      else if (setting.transfer) {
+        tuned.set(setting.transfer, tuned.get(setting.transfer) ?? new Uint8Array(await readFile(setting.transfer)));
+        model = arbitraryTransformModel(tuned.get(setting.transfer)!, paintingVector, `${name} (${setting.transfer})`);
+      } else {
         if (own?.photo !== photo) own = { photo, vector: stylist.styleOf(photo) };
         model = stylist.model(paintingVector, name, setting.options.depthStrength ? await own.vector : undefined);
       }

@@ -12,6 +12,7 @@ import { transformModelFromOnnx } from '../src/stylize/onnx-model.js';
 import { Stylizer, finishStylization, stylizeStrokes, type StylizeOptions, type TransformModel } from '../src/stylize/stylizer.js';
 import { parseDepthStrokes } from '../src/stylize/strokes.js';
 import { StylePredictor, arbitraryTransformModel, mixStyles, styleAtStrength, type StyleVector } from '../src/stylize/arbitrary.js';
+import { statisticsAverager } from '../src/stylize/stabilize.js';
 import type { ModelInfo, ModelList as ApiModelList, PaintingInfo } from '../src/serve/api-types.js';
 
 /** One entry of GET /api/models (the server's own types: src/serve/api-types.ts). */
@@ -49,6 +50,13 @@ const ui = {
   strokesNearValue: $<HTMLOutputElement>('strokes-near-value'),
   strokesFarValue: $<HTMLOutputElement>('strokes-far-value'),
   run: $<HTMLButtonElement>('run'),
+  webcamStart: $<HTMLButtonElement>('webcam-start'),
+  webcamStop: $<HTMLButtonElement>('webcam-stop'),
+  webcamSide: $<HTMLSelectElement>('webcam-side'),
+  webcamFps: $<HTMLOutputElement>('webcam-fps'),
+  webcamSnapshot: $<HTMLAnchorElement>('webcam-snapshot'),
+  webcamVideo: $<HTMLVideoElement>('webcam-video'),
+  webcamOut: $<HTMLCanvasElement>('webcam-out'),
   progress: $<HTMLProgressElement>('progress'),
   message: $<HTMLSpanElement>('message'),
   backend: $<HTMLParagraphElement>('backend'),
@@ -441,6 +449,69 @@ function renderGallery(): void {
   (ui.gallery.querySelector('button[data-model]') as HTMLButtonElement | null)?.click();
 }
 
+/**
+ * The webcam, stylized live with the chosen style: frames grabbed from the camera at the chosen long side, each
+ * through one stylizer whose norm statistics are averaged across frames (the 'norm' stabilization of
+ * `stylize CLIP.mp4`), frames per second shown (as a moving average), a snapshot to download.
+ */
+let webcam: { stream: MediaStream; running: boolean } | undefined;
+async function startWebcam(): Promise<void> {
+  if (webcam || !state.runtime) return;
+  let stream: MediaStream;
+  try {
+    stream = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 480 }, audio: false });
+  } catch (err) {
+    say(`the webcam is not available: ${(err as Error).message}`, undefined, true);
+    return;
+  }
+  webcam = { stream, running: true };
+  ui.webcamStart.disabled = true;
+  ui.webcamStop.disabled = false;
+  const video = ui.webcamVideo;
+  video.srcObject = stream;
+  await video.play();
+  try {
+    // The chosen style, or the first painting: a painting at full strength (its vector), or the zoo model.
+    const painting = state.chosenPainting ?? (state.chosen ? undefined : state.paintings[0]);
+    const model = painting ? arbitraryTransformModel((await networks()).transfer, await vectorOf(painting), painting.name) : await modelFor(state.chosen!);
+    const stylizer = new Stylizer(model, state.runtime, { carryStatistics: statisticsAverager(0.9), statsSide: 192 });
+    const side = Number(ui.webcamSide.value);
+    let fps = 0;
+    let last = performance.now();
+    ui.webcamOut.hidden = false;
+    ui.webcamSnapshot.hidden = false;
+    while (webcam?.running) {
+      const k = side / Math.max(video.videoWidth, video.videoHeight);
+      const [w, h] = [Math.max(16, 4 * Math.round((video.videoWidth * k) / 4)), Math.max(16, 4 * Math.round((video.videoHeight * k) / 4))];
+      const grab = new OffscreenCanvas(w, h);
+      const ctx = grab.getContext('2d')!;
+      ctx.drawImage(video, 0, 0, w, h);
+      const frame = fromRgba8(ctx.getImageData(0, 0, w, h).data, w, h);
+      draw(ui.webcamOut, await stylizer.stylize(frame));
+      const now = performance.now();
+      fps = fps ? 0.8 * fps + 0.2 * (1000 / (now - last)) : 1000 / (now - last);
+      last = now;
+      ui.webcamFps.textContent = `${fps.toFixed(1)} frames per second at ${w}×${h}`;
+      document.body.dataset.webcamFrames = String(Number(document.body.dataset.webcamFrames ?? 0) + 1);
+      document.body.dataset.webcamFps = fps.toFixed(2);
+    }
+    await stylizer.release();
+  } catch (err) {
+    say((err as Error).message, undefined, true);
+  } finally {
+    stopWebcam();
+  }
+}
+
+function stopWebcam(): void {
+  if (!webcam) return;
+  webcam.running = false;
+  for (const t of webcam.stream.getTracks()) t.stop();
+  webcam = undefined;
+  ui.webcamStart.disabled = false;
+  ui.webcamStop.disabled = true;
+}
+
 async function main(): Promise<void> {
   try {
     const list = (await (await fetch('/api/models')).json()) as ModelList;
@@ -462,6 +533,12 @@ async function main(): Promise<void> {
     void stylizeNow();
   };
   ui.run.onclick = () => void stylizeNow();
+  ui.webcamStart.onclick = () => void startWebcam();
+  ui.webcamStop.onclick = () => stopWebcam();
+  ui.webcamSnapshot.onclick = () => {
+    if (ui.webcamSnapshot.href) URL.revokeObjectURL(ui.webcamSnapshot.href);
+    ui.webcamSnapshot.href = ui.webcamOut.toDataURL('image/png');
+  };
   // Another size: the photo is read again at it and stylized.
   ui.maxSide.addEventListener('change', () => ui.photo.files?.length && void stylizeNow());
   for (const ev of ['dragover', 'dragenter'] as const)

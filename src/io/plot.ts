@@ -51,18 +51,20 @@ export interface ScatterPanel {
   series: ScatterSeries[];
 }
 
-/** Panels of connected points with whiskers (a Pareto plot per judge), side by side, one legend below. */
-export function scatterPanelsSvg(panels: readonly ScatterPanel[], title: string, panelWidth = 380, panelHeight = 320): string {
+/** Panels of connected points with whiskers (a Pareto plot per judge), `columns` to a row, one legend below. */
+export function scatterPanelsSvg(panels: readonly ScatterPanel[], title: string, columns = panels.length, panelWidth = 380, panelHeight = 320): string {
   const m = { l: 58, r: 14, t: 46, b: 44 };
   const names = [...new Set(panels.flatMap((p) => p.series.map((s) => s.name)))];
   const colorOf = (n: string) => COLORS[names.indexOf(n) % COLORS.length];
   const legendRows = Math.ceil(names.length / 2);
-  const width = panels.length * panelWidth;
-  const height = panelHeight + 22 * legendRows + 30;
+  const rows = Math.ceil(panels.length / columns);
+  const width = columns * panelWidth;
+  const height = rows * panelHeight + 22 * legendRows + 30;
   const parts: string[] = [];
   const nice = (v: number) => (Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 1 ? v.toFixed(1) : v.toFixed(3));
   panels.forEach((p, k) => {
-    const x0 = k * panelWidth;
+    const x0 = (k % columns) * panelWidth;
+    const top = Math.floor(k / columns) * panelHeight;
     const pts = p.series.flatMap((s) => s.points);
     const xs = pts.map((q) => q.x);
     const ys = pts.flatMap((q) => [q.y, q.lo ?? q.y, q.hi ?? q.y]);
@@ -70,16 +72,16 @@ export function scatterPanelsSvg(panels: readonly ScatterPanel[], title: string,
     const [px, py] = [(xhi - xlo || 1) * 0.06, (yhi - ylo || 1) * 0.08];
     [xlo, xhi, ylo, yhi] = [xlo - px, xhi + px, ylo - py, yhi + py];
     const X = (v: number) => x0 + m.l + ((panelWidth - m.l - m.r) * (v - xlo)) / (xhi - xlo);
-    const Y = (v: number) => panelHeight - m.b - ((panelHeight - m.t - m.b) * (v - ylo)) / (yhi - ylo);
-    parts.push(`<text x="${x0 + m.l}" y="${m.t - 10}" font-size="13" font-family="sans-serif">${p.title}</text>`);
+    const Y = (v: number) => top + panelHeight - m.b - ((panelHeight - m.t - m.b) * (v - ylo)) / (yhi - ylo);
+    parts.push(`<text x="${x0 + m.l}" y="${top + m.t - 10}" font-size="13" font-family="sans-serif">${p.title}</text>`);
     for (let i = 0; i <= 4; i++) {
       const [vx, vy] = [xlo + ((xhi - xlo) * i) / 4, ylo + ((yhi - ylo) * i) / 4];
-      parts.push(`<line x1="${X(vx)}" x2="${X(vx)}" y1="${m.t}" y2="${panelHeight - m.b}" stroke="#eee"/><text x="${X(vx)}" y="${panelHeight - m.b + 14}" text-anchor="middle" font-size="10" font-family="sans-serif">${nice(vx)}</text>`);
+      parts.push(`<line x1="${X(vx)}" x2="${X(vx)}" y1="${top + m.t}" y2="${top + panelHeight - m.b}" stroke="#eee"/><text x="${X(vx)}" y="${top + panelHeight - m.b + 14}" text-anchor="middle" font-size="10" font-family="sans-serif">${nice(vx)}</text>`);
       parts.push(`<line x1="${x0 + m.l}" x2="${x0 + panelWidth - m.r}" y1="${Y(vy)}" y2="${Y(vy)}" stroke="#eee"/><text x="${x0 + m.l - 4}" y="${Y(vy) + 3}" text-anchor="end" font-size="10" font-family="sans-serif">${nice(vy)}</text>`);
     }
-    parts.push(`<line x1="${x0 + m.l}" x2="${x0 + panelWidth - m.r}" y1="${Y(0)}" y2="${Y(0)}" stroke="#999"/><line x1="${X(0)}" x2="${X(0)}" y1="${m.t}" y2="${panelHeight - m.b}" stroke="#999"/>`);
-    parts.push(`<text x="${x0 + (panelWidth + m.l) / 2}" y="${panelHeight - 10}" text-anchor="middle" font-size="11" font-family="sans-serif">${p.xLabel}</text>`);
-    parts.push(`<text transform="translate(${x0 + 13},${(panelHeight + m.t - m.b) / 2}) rotate(-90)" text-anchor="middle" font-size="11" font-family="sans-serif">${p.yLabel}</text>`);
+    parts.push(`<line x1="${x0 + m.l}" x2="${x0 + panelWidth - m.r}" y1="${Y(0)}" y2="${Y(0)}" stroke="#999"/><line x1="${X(0)}" x2="${X(0)}" y1="${top + m.t}" y2="${top + panelHeight - m.b}" stroke="#999"/>`);
+    parts.push(`<text x="${x0 + (panelWidth + m.l) / 2}" y="${top + panelHeight - 10}" text-anchor="middle" font-size="11" font-family="sans-serif">${p.xLabel}</text>`);
+    parts.push(`<text transform="translate(${x0 + 13},${top + (panelHeight + m.t - m.b) / 2}) rotate(-90)" text-anchor="middle" font-size="11" font-family="sans-serif">${p.yLabel}</text>`);
     for (const s of p.series) {
       const c = s.reference ? '#777' : colorOf(s.name);
       const line = s.points.map((q) => `${X(q.x).toFixed(1)},${Y(q.y).toFixed(1)}`).join(' ');
@@ -92,13 +94,13 @@ export function scatterPanelsSvg(panels: readonly ScatterPanel[], title: string,
     }
   });
   names.forEach((n, i) => {
-    const [lx, ly] = [10 + (i % 2) * (width / 2), panelHeight + 18 + 22 * Math.floor(i / 2)];
+    const [lx, ly] = [10 + (i % 2) * (width / 2), rows * panelHeight + 18 + 22 * Math.floor(i / 2)];
     const ref = panels.some((p) => p.series.some((s) => s.name === n && s.reference));
     parts.push(`<line x1="${lx}" x2="${lx + 24}" y1="${ly - 4}" y2="${ly - 4}" stroke="${ref ? '#777' : colorOf(n)}" stroke-width="2"${ref ? ' stroke-dasharray="5,4"' : ''}/><text x="${lx + 30}" y="${ly}" font-size="12" font-family="sans-serif">${n}</text>`);
   });
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"><rect width="100%" height="100%" fill="white"/><text x="10" y="18" font-size="15" font-family="sans-serif" font-weight="bold">${title}</text>${parts.join('')}</svg>`;
 }
 
-export async function writeScatterPanels(file: string, panels: readonly ScatterPanel[], title: string): Promise<void> {
-  await writeFileAtomic(file, await sharp(Buffer.from(scatterPanelsSvg(panels, title))).png().toBuffer());
+export async function writeScatterPanels(file: string, panels: readonly ScatterPanel[], title: string, columns = panels.length): Promise<void> {
+  await writeFileAtomic(file, await sharp(Buffer.from(scatterPanelsSvg(panels, title, columns))).png().toBuffer());
 }

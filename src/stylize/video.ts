@@ -8,12 +8,10 @@
 // The default is chosen by measurement (docs/video.md).
 import type * as G from '../graph/index.js';
 import { resizeRgb, type RgbImage } from '../io/rgb.js';
-import { Stylizer, finishStylization, stylizeStrokes, type NormStatistics, type StylizeOptions, type TransformModel } from './stylizer.js';
+import { Stylizer, finishStylization, stylizeStrokes, type StylizeOptions, type TransformModel } from './stylizer.js';
+import { DEFAULT_STABILIZATION, STABILIZATIONS, statisticsAverager, type Stabilization } from './stabilize.js';
 
-export const STABILIZATIONS = ['none', 'norm', 'flow', 'both'] as const;
-export type Stabilization = (typeof STABILIZATIONS)[number];
-/** The default, from the measurement on both shared clips (docs/video.md). */
-export const DEFAULT_STABILIZATION: Stabilization = 'both';
+export { DEFAULT_STABILIZATION, STABILIZATIONS, statisticsAverager, type Stabilization } from './stabilize.js';
 
 export interface VideoStylizeOptions extends Pick<StylizeOptions, 'strength' | 'depthStrength' | 'depthModel' | 'preserveColor' | 'strokeScale' | 'depthStrokes' | 'margin' | 'tile'> {
   runtime: G.Runtime;
@@ -22,15 +20,6 @@ export interface VideoStylizeOptions extends Pick<StylizeOptions, 'strength' | '
   normMomentum?: number;
   /** 'flow': weight of the carried previous output where the flow is sure (default 0.6). */
   flowBlend?: number;
-}
-
-/** Exponential moving average of norm statistics across frames. */
-export function statisticsAverager(momentum: number): (measured: NormStatistics[]) => NormStatistics[] {
-  let avg: NormStatistics[] | undefined;
-  return (m) => {
-    avg = avg ? avg.map((a, i) => ({ mean: a.mean.map((v, k) => momentum * v + (1 - momentum) * m[i].mean[k]), variance: a.variance.map((v, k) => momentum * v + (1 - momentum) * m[i].variance[k]) })) : m;
-    return avg;
-  };
 }
 
 /**
