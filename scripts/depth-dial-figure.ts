@@ -1,7 +1,8 @@
 // The dial's figures and summary from docs/dial/NAME.json (scripts/depth-dial.ts): for each painting, one Pareto
 // plot per robust judge (gain over "no depth handling" of the same network against the style loss it costs, mean
 // over the held-out photos with 95 % bootstrap intervals), blending toward the photo as the dashed reference;
-// and per control its recommended setting: the largest depth-edge gain at ≤ +10 % style loss, set against the zoo
+// and per control its recommended setting: the largest depth-edge gain at ≤ +10 % style loss that no judge finds
+// worse, set against the zoo
 // twins' gain and against the blend at the same style cost (paired per photo).
 //   node --import tsx scripts/depth-dial-figure.ts [NAME ...]     (default: every docs/dial/*.json)
 import { readFileSync, readdirSync } from 'node:fs';
@@ -70,7 +71,7 @@ for (const name of names) {
         gains: Object.fromEntries(JUDGES.map(([j]) => [j, bootstrapMean(rows.map((r) => gain(r, key, m.network, j)))])) as Record<Judge, Interval>,
         vsBlend: bootstrapMean(rows.map((r) => r.results[key].edges - blendAt(r, key, m.network, 'edges'))),
         vsZooTwin: bootstrapMean(rows.map((r) => gain(r, key, m.network, 'edges') - gain(r, 'zoo-twin@-', 'zoo', 'edges'))),
-        vsOwnTwin: m.twin
+        vsOwnTwin: m.twin && rows.every((r) => r.results[m.twin!])
           ? {
               cost: bootstrapMean(rows.map((r) => 100 * (r.results[key].style / r.results[m.twin!].style - 1))),
               gains: Object.fromEntries(JUDGES.map(([j]) => [j, bootstrapMean(rows.map((r) => r.results[key][j] - r.results[m.twin!][j]))])) as Record<Judge, Interval>,
@@ -79,10 +80,11 @@ for (const name of names) {
       };
     }
   }
-  // Recommended setting per control: the largest mean edge gain within the style budget.
+  // Recommended setting per control: the largest mean edge gain within the style budget among the settings no
+  // judge finds worse (a 95 % interval wholly below 0).
   const recommended: Record<string, string | null> = {};
-  for (const m of DIAL_METHODS.filter((m) => !m.id.endsWith('-none') && !m.reference && measured(m) && !m.id.endsWith('-twin'))) {
-    const within = m.settings.map((s) => `${m.id}@${s.label}`).filter((k) => points[k].cost.mean <= STYLE_BUDGET_PCT);
+  for (const m of DIAL_METHODS.filter((m) => !m.id.endsWith('-none') && !m.reference && measured(m) && !DIAL_METHODS.some((x) => x.twin?.startsWith(`${m.id}@`)))) {
+    const within = m.settings.map((s) => `${m.id}@${s.label}`).filter((k) => points[k].cost.mean <= STYLE_BUDGET_PCT && JUDGES.every(([j]) => points[k].gains[j].hi >= 0));
     recommended[m.id] = within.sort((a, b) => points[b].gains.edges.mean - points[a].gains.edges.mean)[0] ?? null;
   }
   summary[name] = { photos: rows.length, partial, styleBudgetPct: STYLE_BUDGET_PCT, recommended, points };

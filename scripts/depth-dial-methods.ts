@@ -48,10 +48,10 @@ export const DIAL_METHODS: DialMethod[] = [
   { id: 'zoo-depth-strokes', title: 'zoo: --depth-strokes NEAR,FAR', network: 'zoo', settings: strokes },
   { id: 'arb-none', title: 'arbitrary: no depth handling', network: 'arbitrary', settings: [{ label: '-', options: {} }] },
   { id: 'arb-blend', title: 'arbitrary: blend toward the photo (reference)', network: 'arbitrary', reference: true, settings: blend([0.9, 0.8, 0.7, 0.6]) },
-  { id: 'arb-feature-strength', title: 'arbitrary: --depth-strength NEAR,1 (in the features)', network: 'arbitrary', settings: near([0.75, 0.5, 0.25, 0]) },
+  { id: 'arb-feature-strength', title: 'arbitrary: --depth-strength NEAR,1 (in the features)', network: 'arbitrary', settings: near([0.75, 0.6, 0.5, 0.25, 0]) },
   { id: 'arb-depth-strokes', title: 'arbitrary: --depth-strokes NEAR,FAR', network: 'arbitrary', settings: strokes },
-  { id: 'arb-finetuned-twin', title: 'arbitrary fine-tuned without the depth term (twin)', network: 'arbitrary', settings: [{ label: '-', options: {}, transfer: 'models/magenta-nodepth.onnx' }] },
-  { id: 'arb-finetuned', title: 'arbitrary fine-tuned with the depth loss (magenta-depth)', network: 'arbitrary', twin: 'arb-finetuned-twin@-', settings: [{ label: '-', options: {}, transfer: 'models/magenta-depth.onnx' }] },
+  { id: 'arb-finetuned-twin', title: 'arbitrary fine-tuned without the depth term (twin)', network: 'arbitrary', settings: [{ label: '-', options: {}, transfer: 'models/arbitrary/magenta-nodepth.onnx' }] },
+  { id: 'arb-finetuned', title: 'arbitrary fine-tuned with the depth loss (magenta-depth)', network: 'arbitrary', twin: 'arb-finetuned-twin@-', settings: [{ label: '-', options: {}, transfer: 'models/arbitrary/magenta-depth.onnx' }] },
 ];
 
 /** "No depth handling" for a network: what every gain and style cost is measured from. */

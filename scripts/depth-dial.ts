@@ -3,7 +3,7 @@
 // PyDNet++, a network no loss used) against the style loss, each relative to "no depth handling" of the same
 // network, with blending toward the photo as the reference curve. One JSON per painting (docs/dial/NAME.json);
 // `scripts/depth-dial-figure.ts` draws them.
-//   node --import tsx scripts/depth-dial.ts NAME [--threads N] [--only ID,...]      NAME: scream | composition | starry
+//   node --import tsx scripts/depth-dial.ts NAME [--threads N] [--only 'ID;ID@SETTING;...']      NAME: scream | composition | starry
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { Runtime } from '../src/graph/index.js';
@@ -37,17 +37,19 @@ type Judged = DialScores;
 const judges = new DialJudge({ depthModel, secondDepthModel, vgg, style, runtime });
 const judge = (photo: RgbImage, img: RgbImage) => judges.judge(photo, img);
 
-// --only ID,...: measure these controls and add them to the painting's existing results (a network trained later).
-const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1].split(',') : undefined;
+// --only 'ID;ID@SETTING': measure these controls and add them to the painting's existing results (a network trained later).
+const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1].split(';') : undefined;
 const before = only ? (JSON.parse(readFileSync(out, 'utf8')) as { rows: { photo: string; results: Record<string, Judged> }[] }).rows : undefined;
 // Fine-tuned networks not trained yet are left out (and added with --only once they are).
-const methods = DIAL_METHODS.filter((m) => (only ? only.includes(m.id) : m.settings.every((s) => !s.transfer || existsSync(s.transfer))));
+// (an entry of --only is a control, ID, or one of its settings, ID@SETTING)
+const wanted = (m: (typeof DIAL_METHODS)[number], label: string) => !only || only.includes(m.id) || only.includes(`${m.id}@${label}`);
+const methods = DIAL_METHODS.filter((m) => (only ? m.settings.some((s) => wanted(m, s.label)) : m.settings.every((s) => !s.transfer || existsSync(s.transfer))));
 const rows: { photo: string; results: Record<string, Judged> }[] = [];
 for (const file of photos) {
   const t0 = performance.now();
   const photo = await loadImage(file, { maxSide: 512 });
   const results: Record<string, Judged> = { ...before?.find((r) => r.photo === path.basename(file))?.results };
-  for (const m of methods) for (const setting of m.settings) results[`${m.id}@${setting.label}`] = await judge(photo, await renderer.render(m, setting, photo));
+  for (const m of methods) for (const setting of m.settings.filter((s) => wanted(m, s.label))) results[`${m.id}@${setting.label}`] = await judge(photo, await renderer.render(m, setting, photo));
   rows.push({ photo: path.basename(file), results });
   process.stderr.write(`${name}: ${path.basename(file)} done in ${((performance.now() - t0) / 1000).toFixed(0)} s (${rows.length}/${photos.length})\n`);
   await writeFileAtomic(out, JSON.stringify({ painting: name, size: 512, photos: photos.map((f) => path.basename(f)), partial: rows.length < photos.length, rows }, null, 2) + '\n');

@@ -1,11 +1,12 @@
 // The depth-preserving arbitrary network (`magenta-depth`) and its twin without the depth term: the fine-tune of
 // src/train/arbitrary.ts on the training photos and the paintings not held out. One run at a time; resumable.
-//   node --import tsx scripts/finetune-arbitrary.ts depth|nodepth [--steps N] [--threads N] [--resume]
+//   node --import tsx scripts/finetune-arbitrary.ts depth|nodepth [--steps N] [--threads N] [--resume] [--export]
 // Held out (never seen in training, the judges' paintings): The Scream and Composition VII.
 import { appendFile } from 'node:fs/promises';
 import path from 'node:path';
 import { writeFileAtomic } from '../src/io/atomic.js';
-import { Runtime } from '../src/graph/index.js';
+import { ParamStore, Runtime } from '../src/graph/index.js';
+import { loadState } from '../src/io/state.js';
 import { loadDepthModel } from '../src/models/depth.js';
 import { ModelStore } from '../src/models/resolver.js';
 import { loadVgg19 } from '../src/models/vgg.js';
@@ -27,6 +28,15 @@ const predictor = new StylePredictor(await arbitraryOnnx('predictor', store), ru
 const paintings = [];
 for (const f of TRAINING_PAINTINGS) paintings.push(await trainingPainting(path.join(shared, 'images', 'styles', f), (img) => predictor.predict(img)));
 const name = `magenta-${twin}`;
+if (process.argv.includes('--export')) {
+  // Only write models/NAME.onnx from the run's checkpoint (e.g. after an interruption).
+  const ck = await loadState(`models/arbitrary/${name}.ckpt`);
+  const params = new ParamStore();
+  for (const [k, v] of Object.entries(ck.arrays)) params.values.set(k, v);
+  await writeFileAtomic(`models/arbitrary/${name}.onnx`, exportFinetunedTransfer(transferOnnx, params, { steps: String(ck.scalars.step), depth_weight: String(twin === 'depth' ? ARBITRARY_FINETUNE_DEFAULTS.depthWeight : 0), held_out: HELD_OUT_PAINTINGS.join(',') }));
+  console.log(`wrote models/${name}.onnx (step ${ck.scalars.step})`);
+  process.exit(0);
+}
 const steps = Number(arg('--steps') ?? ARBITRARY_FINETUNE_DEFAULTS.steps);
 const ac = new AbortController();
 process.on('SIGINT', () => ac.abort());
@@ -42,7 +52,7 @@ const r = await finetuneArbitrary({
   depthWeight: twin === 'depth' ? ARBITRARY_FINETUNE_DEFAULTS.depthWeight : 0,
   runtime,
   steps,
-  checkpoint: `models/${name}.ckpt`,
+  checkpoint: `models/arbitrary/${name}.ckpt`,
   resume: process.argv.includes('--resume'),
   signal: ac.signal,
   onStep: async (s) => {
@@ -50,9 +60,9 @@ const r = await finetuneArbitrary({
     log.push(line);
     const eta = (s.seconds / ++done) * (s.steps - s.step);
     process.stderr.write(`\r${name} step ${s.step}/${s.steps} ETA ${(eta / 60).toFixed(0)} min ${Object.entries(s.losses).map(([k, v]) => `${k} ${v.toPrecision(3)}`).join(' ')}   `);
-    if (s.step % 10 === 0) await appendFile(`models/${name}.log.jsonl`, log.splice(0).join('\n') + '\n');
+    if (s.step % 10 === 0) await appendFile(`models/arbitrary/${name}.log.jsonl`, log.splice(0).join('\n') + '\n');
   },
 });
 process.stderr.write('\n');
-await writeFileAtomic(`models/${name}.onnx`, exportFinetunedTransfer(transferOnnx, r.params, { steps: String(r.step), depth_weight: String(twin === 'depth' ? ARBITRARY_FINETUNE_DEFAULTS.depthWeight : 0), held_out: HELD_OUT_PAINTINGS.join(',') }));
+await writeFileAtomic(`models/arbitrary/${name}.onnx`, exportFinetunedTransfer(transferOnnx, r.params, { steps: String(r.step), depth_weight: String(twin === 'depth' ? ARBITRARY_FINETUNE_DEFAULTS.depthWeight : 0), held_out: HELD_OUT_PAINTINGS.join(',') }));
 console.log(JSON.stringify({ name, step: r.step, losses: r.losses }));

@@ -4,6 +4,7 @@
 //   stylizeWithPainting(img, 'painting.jpg')  any painting in one pass (the arbitrary-style network)
 //   train({ style, data, ... })              train a depth-preserving transform network
 //   new DepthEstimator(model, runtime).estimate(img)
+//   writeVideo('out.mp4', stylizeFrames(readFrames('clip.mp4', size), model, { runtime }), { rate })   clips, streamed
 // The graph engine (IR, autodiff, ONNX emission, ORT runtime) is under `engine`.
 export { optimize, OPTIMIZE_DEFAULTS, type OptimizeOptions, type OptimizeResult, type OptimizeProgress } from './optimize/optimize.js';
 export { Stylizer, stylize, type TransformModel, type StylizeOptions } from './stylize/stylize.js';
@@ -24,6 +25,11 @@ export { ModelStore, cacheDir } from './models/resolver.js';
 export { LICENCES } from './models/licences.js';
 export { depthLoss, featureDepthLoss, DEPTH_LOSSES, DEPTH_LOSS_KINDS, type DepthLossKind, type DepthLossDef } from './losses/depth.js';
 export { gram, mse, styleLoss, tvLoss } from './losses/perceptual.js';
+export { stylizeFrames, STABILIZATIONS, DEFAULT_STABILIZATION, type Stabilization, type VideoStylizeOptions } from './stylize/video.js';
+export { probeVideo, readFrames, writeVideo, videoFrameSize, requireFfmpeg, type VideoInfo, type FrameSpan } from './io/video.js';
+export { evaluateClip, type ClipScores, type ClipFrame } from './eval/video.js';
+export { opticalFlow, warp, consistentMask, type Flow } from './video/flow.js';
+export { finetuneArbitrary, exportFinetunedTransfer, ARBITRARY_FINETUNE_DEFAULTS, type ArbitraryFinetuneOptions } from './train/arbitrary.js';
 export { loadImage, saveImage, saveGray16, resizeImage, type RgbImage } from './io/image.js';
 export { colorizeDepth, normalizeDepth, type ColorMap } from './io/colormap.js';
 export { Adam, LBFGS, type AdamOptions, type LbfgsOptions } from './optim/optimizers.js';

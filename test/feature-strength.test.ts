@@ -128,3 +128,22 @@ test('stylize --style --depth-strength acts in the features: unlike the plain ru
   assert.ok(toPlain > 3, 'depth-guided strength changed the result');
   assert.ok(toPhoto > 10, 'not a pixel blend toward the photo');
 });
+
+test('stylize --style-network magenta-depth: the fine-tuned network, a drop-in for the original; refused without --style', async () => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'ds-ft-'));
+  const [orig, tuned] = [path.join(dir, 'orig.png'), path.join(dir, 'tuned.png')];
+  const common = [photo('stata.jpg'), '--style', 'composition_vii', '--max-size', '160', '--threads', '1'];
+  assert.equal((await cli('stylize', ...common, '-o', orig)).code, 0);
+  const r = await cli('stylize', ...common, '--style-network', 'magenta-depth', '-o', tuned);
+  assert.equal(r.code, 0, r.stderr);
+  const [a, b] = [await loadImage(orig), await loadImage(tuned)];
+  let s = 0;
+  for (let i = 0; i < a.data.length; i++) s += Math.abs(a.data[i] - b.data[i]);
+  const d = s / a.data.length;
+  console.log(`  mean |magenta-depth − original| ${d.toFixed(2)} (0–255)`);
+  // Distilled from the original on every style vector: close to it, but not the same network.
+  assert.ok(d > 0.5 && d < 40, `${d}`);
+  const bad = await cli('stylize', photo('stata.jpg'), '--model', 'scream', '--style-network', 'magenta-depth', '-o', path.join(dir, 'x.png'));
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /--style-network needs --style/);
+});

@@ -47,7 +47,7 @@ export async function stylizeVideoCommand(o: StylizeCommandOptions & VideoComman
   if (first.done) throw new Error(`${clip}: no frames from ${start} s on`);
   let model: TransformModel;
   if (paintings) {
-    const stylist = await ArbitraryStylist.load(store, runtime);
+    const stylist = await ArbitraryStylist.load(store, runtime, o.styleNetwork);
     const strength = o.strength ?? 1;
     const style = await stylist.styleFor(paintings, first.value, { weights: o.styleWeights, strength });
     model = stylist.model(style, paintings.map((p) => path.basename(p)).join('+'), o.depthStrength ? await stylist.styleOf(first.value) : undefined);

@@ -19,7 +19,7 @@ import { parseDepthStrength, type DepthStrength } from '../stylize/depth-strengt
 import { atLeast, common, int, list, maxSizeOf, num, oneOf, required, type Command } from './args.js';
 import { Int8Stylizer } from '../stylize/quantize.js';
 import { checkImage } from '../io/image.js';
-import { ArbitraryStylist, resolvePainting } from '../stylize/arbitrary.node.js';
+import { ARBITRARY_NETWORKS, ArbitraryStylist, resolvePainting, type ArbitraryNetwork } from '../stylize/arbitrary.node.js';
 import { isVideoFile } from '../io/video.js';
 import { STABILIZATIONS } from '../stylize/video.js';
 import { stylizeVideoCommand, type VideoCommandOptions } from './stylize-video.js';
@@ -29,6 +29,8 @@ export interface StylizeCommandOptions extends CommonOptions, VideoCommandOption
   output: string;
   /** A transform network (zoo name, file, checkpoint, baseline) — or else `style`. */
   model?: string;
+  /** The arbitrary-style transfer network: Google's or ours fine-tuned with the depth loss. */
+  styleNetwork?: ArbitraryNetwork;
   /** Paintings (files or bundled names) for the arbitrary-style network, mixed by `styleWeights`. */
   style?: string[];
   styleWeights?: number[];
@@ -53,6 +55,7 @@ export async function stylizeCommand(o: StylizeCommandOptions): Promise<number> 
   if (o.model && o.style) throw new Error('give --model or --style, not both: --model runs a trained network, --style paints with any painting through the arbitrary-style network');
   if (!o.model && !o.style) throw new Error('stylize needs --model NAME (a trained network: depthstyle models) or --style PAINTING (any painting)');
   if (o.styleWeights && !o.style) throw new Error('--style-weights needs --style A,B,...');
+  if (o.styleNetwork && !o.style) throw new Error('--style-network needs --style PAINTING');
   if (o.style && o.styleWeights && o.styleWeights.length !== o.style.length) throw new Error(`--style-weights has ${o.styleWeights.length} weights for ${o.style.length} paintings`);
   if (o.style && o.precision === 'int8') throw new Error('--precision int8 is for quantized trained models; the arbitrary-style network runs in fp32');
   if (o.precision === 'int8' && (o.strokeScale !== undefined || o.depthStrokes)) throw new Error('--stroke-scale and --depth-strokes run the fp32 network; leave out --precision int8');
@@ -84,7 +87,7 @@ export async function stylizeCommand(o: StylizeCommandOptions): Promise<number> 
     let int8: Int8Stylizer | undefined;
     let arbitrary: ArbitraryStylist | undefined;
     if (paintings) {
-      arbitrary = await ArbitraryStylist.load(store, runtime);
+      arbitrary = await ArbitraryStylist.load(store, runtime, o.styleNetwork);
       if (strength >= 1 && !o.depthStrength) model = arbitrary.model(await arbitrary.styleFor(paintings, undefined, { weights: o.styleWeights }), label);
       process.stderr.write(`style: ${paintings.join(', ')}${o.styleWeights ? ` (weights ${o.styleWeights.join(', ')})` : ''} — arbitrary-style network, ${arbitrary.licence}\n`);
     } else if (o.precision === 'int8') {
@@ -143,6 +146,7 @@ export const command: Command = {
   options: {
     model: { type: 'string', short: 'm', arg: `NAME|MODEL.onnx|RUN.ckpt|baseline:${BASELINE_STYLES.join('|')}`, help: 'a zoo model (depthstyle models), a model from depthstyle train, a training checkpoint, or a Johnson/Engstrom baseline' },
     style: { type: 'string', short: 's', arg: 'PAINTING[,PAINTING...]', help: 'any painting (an image file, or a bundled one by name: starry_night, the_scream, …) through the arbitrary-style network (Ghiasi et al. 2017, Apache-2.0); several are mixed' },
+    'style-network': { type: 'string', arg: ARBITRARY_NETWORKS.join('|'), help: "with --style: Google's transfer network, or magenta-depth, ours fine-tuned with the depth loss (more depth-edge contrast on held-out photos and paintings: docs/depth-dial.md) [original]" },
     'style-weights': { type: 'string', arg: 'W,W,...', help: 'how much of each --style painting [equal]' },
     output: { type: 'string', short: 'o', arg: 'OUT', help: 'an image file (one input) or a folder' },
     'max-size': { type: 'string', arg: 'N', help: 'shrink inputs to at most N px on the long side first' },
@@ -171,6 +175,7 @@ export const command: Command = {
       output: required(v.output, '-o OUT'),
       model: v.model as string | undefined,
       style: list(v.style),
+      styleNetwork: oneOf(v['style-network'], ARBITRARY_NETWORKS, 'style-network'),
       styleWeights: list(v['style-weights'])?.map((w) => num(w, 'style-weights')!),
       maxSize: maxSizeOf(v['max-size']),
       tile: atLeast(int(v.tile, 'tile'), 'tile', 64, 'smaller tiles leave the network too little context'),

@@ -43,6 +43,8 @@ export function resolveModel(spec: string, zoo = zooDir()): ModelRef {
   if (/^[\w-]+$/.test(spec)) {
     const file = path.join(zoo, `${spec}.onnx`);
     if (zooNames(zoo).includes(spec)) return { kind: 'zoo', name: spec, file };
+    // A twin pair by its painting alone (`scream`): the depth twin, the dial's recommendation for the zoo (docs/depth-dial.md).
+    if (zooNames(zoo).includes(`${spec}-depth`)) return { kind: 'zoo', name: `${spec}-depth`, file: path.join(zoo, `${spec}-depth.onnx`) };
     const names = zooNames(zoo);
     throw new Error(`unknown model "${spec}": the zoo has ${names.length ? names.join(', ') : 'no models'}; or give ${FORMS}`);
   }

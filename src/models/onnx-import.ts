@@ -163,6 +163,27 @@ export function tensorValues(t: P.ITensorProto): ArrayLike<number> {
   return [];
 }
 
+/**
+ * The model with some float initializers replaced (fine-tuned weights by initializer name, shapes unchanged):
+ * everything else, symbolic sizes included, stays as it was.
+ */
+export function withInitializers(bytes: Uint8Array, values: ReadonlyMap<string, Float32Array>, what: string, metadata: Record<string, string> = {}): Uint8Array {
+  const model = readOnnx(bytes, what);
+  let replaced = 0;
+  for (const t of model.graph?.initializer ?? []) {
+    const v = values.get(t.name ?? '');
+    if (!v) continue;
+    const n = (t.dims ?? []).reduce((a: number, d) => a * Number(d), 1);
+    if (v.length !== n || t.dataType !== onnx.TensorProto.DataType.FLOAT) throw new Error(`${what}: ${t.name} has ${n} float values, ${v.length} given`);
+    t.floatData = [];
+    t.rawData = new Uint8Array(v.buffer.slice(v.byteOffset, v.byteOffset + v.byteLength));
+    replaced++;
+  }
+  if (replaced !== values.size) throw new Error(`${what}: ${values.size - replaced} of the given weights name no initializer`);
+  for (const [key, value] of Object.entries(metadata)) model.metadataProps.push(onnx.StringStringEntryProto.create({ key, value }));
+  return onnx.ModelProto.encode(model).finish();
+}
+
 export function readOnnx(bytes: Uint8Array, what: string): P.ModelProto {
   try {
     return onnx.ModelProto.decode(bytes);

@@ -8,6 +8,7 @@ import * as G from '../graph/index.js';
 import { decodeImage, loadImage, type RgbImage } from '../io/image.js';
 import { ARBITRARY, arbitraryOnnx } from '../models/magenta.js';
 import { ModelStore, cached, sha256 } from '../models/resolver.js';
+import { zooDir } from '../models/model-spec.js';
 import { StylePredictor, arbitraryTransformModel, centerSquare, mixStyles, styleAtStrength, type StyleVector } from './arbitrary.js';
 import { Stylizer, finishStylization, stylizeStrokes, type StylizeOptions, type TransformModel } from './stylizer.js';
 import { loadDepthModel } from '../models/depth.js';
@@ -41,6 +42,11 @@ export function resolvePainting(spec: string, store: ModelStore): string {
   throw new Error(`--style ${spec}: no such file, and not a bundled painting (${names.length ? names.join(', ') : `none in ${dir}`})`);
 }
 
+export const ARBITRARY_NETWORKS = ['original', 'magenta-depth'] as const;
+export type ArbitraryNetwork = (typeof ARBITRARY_NETWORKS)[number];
+/** Where a fine-tuned transfer network lives: the zoo's arbitrary/ folder. */
+export const finetunedTransferFile = (name: Exclude<ArbitraryNetwork, 'original'>) => path.join(zooDir(), 'arbitrary', `${name}.onnx`);
+
 export interface ArbitraryOptions {
   /** Weights of the paintings when several are mixed (normalized to sum 1; default equal). */
   weights?: readonly number[];
@@ -57,9 +63,16 @@ export class ArbitraryStylist {
     private readonly predictorKey: string,
   ) {}
 
-  static async load(store = new ModelStore(), runtime = new G.Runtime()): Promise<ArbitraryStylist> {
-    const [p, t] = [await arbitraryOnnx('predictor', store), await arbitraryOnnx('transfer', store)];
-    return new ArbitraryStylist(new StylePredictor(p, runtime), t, sha256(p).slice(0, 16));
+  /**
+   * `network`: Google's transfer network ('original'), or ours fine-tuned with the depth loss ('magenta-depth',
+   * models/arbitrary/: the dial's recommendation for any painting, docs/depth-dial.md).
+   */
+  static async load(store = new ModelStore(), runtime = new G.Runtime(), network: ArbitraryNetwork = 'original'): Promise<ArbitraryStylist> {
+    const p = await arbitraryOnnx('predictor', store);
+    const t = network === 'original' ? await arbitraryOnnx('transfer', store) : await readFile(finetunedTransferFile(network)).catch(() => {
+      throw new Error(`${finetunedTransferFile(network)}: the fine-tuned network is missing (scripts/finetune-arbitrary.ts makes it)`);
+    });
+    return new ArbitraryStylist(new StylePredictor(p, runtime), new Uint8Array(t), sha256(p).slice(0, 16));
   }
 
   /** The style vector of an image file (a painting, or a photo for strength), by content hash. */
@@ -116,6 +129,8 @@ export interface PaintingStylizeOptions extends Omit<StylizeOptions, 'strength'>
   strength?: number;
   /** Where the model files are (default: the resolver's). */
   store?: ModelStore;
+  /** The transfer network: Google's, or ours fine-tuned with the depth loss ['original']. */
+  network?: ArbitraryNetwork;
 }
 
 /**
@@ -126,7 +141,7 @@ export async function stylizeWithPainting(image: RgbImage, paintings: string | r
   const store = o.store ?? new ModelStore();
   const runtime = o.runtime ?? new G.Runtime();
   const files = (typeof paintings === 'string' ? [paintings] : paintings).map((p) => resolvePainting(p, store));
-  const stylist = await ArbitraryStylist.load(store, runtime);
+  const stylist = await ArbitraryStylist.load(store, runtime, o.network);
   try {
     const style = await stylist.styleFor(files, image, { weights: o.weights, strength: o.strength });
     // Depth-guided strength acts in the features: each pixel's style between the painting's and the photo's own.

@@ -11,7 +11,7 @@ import type { DepthLossKind } from '../losses/depth.js';
 import { buildObjective, objectiveTargets } from '../losses/objective.js';
 import { gram, mse } from '../losses/perceptual.js';
 import type { DepthModel } from '../models/depth.js';
-import { importOnnx, readOnnx } from '../models/onnx-import.js';
+import { importOnnx, readOnnx, withInitializers } from '../models/onnx-import.js';
 import { ARBITRARY } from '../models/magenta-spec.js';
 import type { Vgg19 } from '../models/vgg.js';
 import { Adam } from '../optim/optimizers.js';
@@ -143,14 +143,10 @@ export async function finetuneArbitrary(opts: ArbitraryFinetuneOptions): Promise
   return { params, step, losses };
 }
 
-/** The tuned network as a transfer-network ONNX file, a drop-in for the original (same inputs and outputs). */
+/** The tuned network as a transfer-network ONNX file, a drop-in for the original: its file with the new weights. */
 export function exportFinetunedTransfer(transferOnnx: Uint8Array, params: G.ParamStore, metadata: Record<string, string>): Uint8Array {
-  const proto = readOnnx(transferOnnx, 'style transfer network');
-  const g = new G.Graph();
-  const side = ARBITRARY.transfer.side;
-  const [image, style] = [g.input('image', [1, 3, side, side]), g.input('style', [1, ARBITRARY.styleSize, 1, 1])];
-  const [y] = importOnnx(proto, [image, style], 'finetune', 'style transfer network', { trainable: true });
-  return G.toOnnx(g, [y], { params: 'initializers', paramValues: params.values, name: 'magenta-style-transfer-finetuned', outputNames: ['stylized'], metadata: { licence: ARBITRARY.licence, ...metadata } }).bytes;
+  const weights = new Map([...params.values].map(([k, v]) => [k.replace(/^finetune\//, ''), v] as const));
+  return withInitializers(transferOnnx, weights, 'style transfer network', { licence: ARBITRARY.licence, ...metadata });
 }
 
 /** A painting for fine-tuning: its image and its style vector under `predict`. */
