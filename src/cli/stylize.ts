@@ -146,7 +146,7 @@ export const command: Command = {
   options: {
     model: { type: 'string', short: 'm', arg: `NAME|MODEL.onnx|RUN.ckpt|baseline:${BASELINE_STYLES.join('|')}`, help: 'a zoo model (depthstyle models), a model from depthstyle train, a training checkpoint, or a Johnson/Engstrom baseline' },
     style: { type: 'string', short: 's', arg: 'PAINTING[,PAINTING...]', help: 'any painting (an image file, or a bundled one by name: starry_night, the_scream, …) through the arbitrary-style network (Ghiasi et al. 2017, Apache-2.0); several are mixed' },
-    'style-network': { type: 'string', arg: ARBITRARY_NETWORKS.join('|'), help: "with --style: Google's transfer network, or magenta-depth, ours fine-tuned with the depth loss (more depth-edge contrast on held-out photos and paintings: docs/depth-dial.md) [original]" },
+    'style-network': { type: 'string', arg: ARBITRARY_NETWORKS.join('|'), help: "with --style: Google's transfer network, or magenta-depth, ours fine-tuned with the depth loss (experimental, not recommended: docs/depth-dial.md) [original]" },
     'style-weights': { type: 'string', arg: 'W,W,...', help: 'how much of each --style painting [equal]' },
     output: { type: 'string', short: 'o', arg: 'OUT', help: 'an image file (one input) or a folder' },
     'max-size': { type: 'string', arg: 'N', help: 'shrink inputs to at most N px on the long side first' },

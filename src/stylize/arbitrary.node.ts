@@ -65,7 +65,7 @@ export class ArbitraryStylist {
 
   /**
    * `network`: Google's transfer network ('original'), or ours fine-tuned with the depth loss ('magenta-depth',
-   * models/arbitrary/: the dial's recommendation for any painting, docs/depth-dial.md).
+   * models/arbitrary/; experimental: against its no-depth twin it costs style, docs/depth-dial.md).
    */
   static async load(store = new ModelStore(), runtime = new G.Runtime(), network: ArbitraryNetwork = 'original'): Promise<ArbitraryStylist> {
     const p = await arbitraryOnnx('predictor', store);
