@@ -52,6 +52,13 @@ function meanDiff(a: RgbImage, b: RgbImage, where: (x: number, y: number) => boo
   return s / n;
 }
 
+/** Mean |a − b| over every value of two images of one size. */
+function meanAbs(a: RgbImage, b: RgbImage): number {
+  let s = 0;
+  for (let i = 0; i < a.data.length; i++) s += Math.abs(a.data[i] - b.data[i]);
+  return s / a.data.length;
+}
+
 test('feature-level strength: plane 1 is the painting, plane 0 the photo’s own style, exactly', async () => {
   const { photo: img } = scene();
   const own = await predictor.predict(img);
@@ -117,13 +124,8 @@ test('stylize --style --depth-strength acts in the features: unlike the plain ru
   const r = await cli('stylize', ...common, '--depth-strength', '0,1', '-o', feat);
   assert.equal(r.code, 0, r.stderr);
   const [a, b, p] = [await loadImage(plain), await loadImage(feat), await loadImage(photo('tubingen.jpg'), { maxSide: 160 })];
-  const d = (u: RgbImage, v: RgbImage) => {
-    let s = 0;
-    for (let i = 0; i < u.data.length; i++) s += Math.abs(u.data[i] - v.data[i]);
-    return s / u.data.length;
-  };
   // Where the strength is 0 a pixel blend would give the photo itself; the features give the photo's own style instead.
-  const [toPlain, toPhoto] = [d(b, a), d(b, p)];
+  const [toPlain, toPhoto] = [meanAbs(b, a), meanAbs(b, p)];
   console.log(`  mean |diff|: depth-strength result vs plain ${toPlain.toFixed(1)}, vs the photo ${toPhoto.toFixed(1)}`);
   assert.ok(toPlain > 3, 'depth-guided strength changed the result');
   assert.ok(toPhoto > 10, 'not a pixel blend toward the photo');
@@ -136,10 +138,7 @@ test('stylize --style-network magenta-depth: the fine-tuned network, a drop-in f
   assert.equal((await cli('stylize', ...common, '-o', orig)).code, 0);
   const r = await cli('stylize', ...common, '--style-network', 'magenta-depth', '-o', tuned);
   assert.equal(r.code, 0, r.stderr);
-  const [a, b] = [await loadImage(orig), await loadImage(tuned)];
-  let s = 0;
-  for (let i = 0; i < a.data.length; i++) s += Math.abs(a.data[i] - b.data[i]);
-  const d = s / a.data.length;
+  const d = meanAbs(await loadImage(orig), await loadImage(tuned));
   console.log(`  mean |magenta-depth − original| ${d.toFixed(2)} (0–255)`);
   // Distilled from the original on every style vector: close to it, but not the same network.
   assert.ok(d > 0.5 && d < 40, `${d}`);
