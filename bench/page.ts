@@ -1,7 +1,8 @@
 // The page's speed in Chromium (bench suite `page`): a 512×512 photo stylized with a painting by the
 // arbitrary-style network on onnxruntime-web, WebAssembly, 2 threads. Prints one JSON line per measure:
 // the first stylization (painting's and photo's style vectors, model fetch, compile, run) and the median
-// of later ones, each a strength change (a new style vector: the transfer network's graph built, compiled and run).
+// of later ones, each a strength change (a new style vector: the transfer network's graph built, compiled and run),
+// with the default depth-guided strength and without it.
 import { existsSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -33,15 +34,28 @@ async function main() {
     await page.setInputFiles('#photo', photo);
     await page.waitForSelector('body[data-renders="1"]', { timeout: 300_000 });
     const firstMs = performance.now() - t0;
-    const runs: number[] = [];
-    for (let i = 0; i < 5; i++) {
-      await page.$eval('#strength', (el, v) => {
-        (el as HTMLInputElement).value = String(v);
-        el.dispatchEvent(new Event('change'));
-      }, i % 2 ? 1 : 0.9);
-      await page.waitForSelector(`body[data-renders="${i + 2}"]`, { timeout: 120_000 });
-      runs.push(Number(await page.evaluate(() => document.body.dataset.networkMs)));
-    }
+    // Five strength changes with the default depth-guided strength (in the features: the depth network, the
+    // photo's own vector, two styles), then five with it off (the plain transfer network).
+    const strengthChanges = async (from: number) => {
+      const runs: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        await page.$eval('#strength', (el, v) => {
+          (el as HTMLInputElement).value = String(v);
+          el.dispatchEvent(new Event('change'));
+        }, i % 2 ? 1 : 0.9);
+        await page.waitForSelector(`body[data-renders="${from + i + 1}"]`, { timeout: 120_000 });
+        runs.push(Number(await page.evaluate(() => document.body.dataset.networkMs)));
+      }
+      return runs;
+    };
+    const runs = await strengthChanges(1);
+    await page.$eval('#depth-guided', (el) => {
+      (el as HTMLInputElement).checked = false;
+      el.dispatchEvent(new Event('change'));
+    });
+    await page.waitForSelector('body[data-renders="7"]', { timeout: 120_000 });
+    const plain = await strengthChanges(7);
+    console.log(JSON.stringify({ case: `page-arbitrary-stylize-${side}-network-nodepth-s`, value: median(plain) / 1000, runs: plain.map((r) => r / 1000), threads }));
     console.log(JSON.stringify({ case: `page-arbitrary-stylize-${side}-network-s`, value: median(runs) / 1000, runs: runs.map((r) => r / 1000), threads }));
     console.log(JSON.stringify({ case: `page-arbitrary-first-result-${side}-s`, value: firstMs / 1000, threads, note: 'photo read, both style vectors, model fetch, compile, run, depth panel' }));
   } finally {

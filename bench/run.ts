@@ -9,6 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Runtime } from '../src/graph/index.js';
+import { DEFAULT_STABILIZATION } from '../src/stylize/stabilize.js';
 import { writeFileAtomic } from '../src/io/atomic.js';
 import { engineCases } from './engine.js';
 import { modelCases } from './models.js';
@@ -138,23 +139,37 @@ const memoryCases = (): BenchCase[] => [
   peakRss('peak-rss-gb-stylize-100-sizes', 'stylize-sizes'),
 ];
 
-/** The page in Chromium (bench/page.ts, one browser session for both figures): seconds, no peer. */
-function pageCases(): BenchCase[] {
+/** Cases a script of their own measures (one JSON line {case, value} per case): no peer, one run. */
+function scriptCases(script: string, args: string[], names: string[]): BenchCase[] {
   let out: Map<string, number> | undefined;
   const measure = (name: string) => () => {
     if (!out) {
-      const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(here, 'page.ts'), '512'], { encoding: 'utf8' });
-      if (r.status !== 0) throw new Error(`page bench: ${r.stderr.trim().split('\n').pop()}`);
+      const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(here, script), ...args], { encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(`${script}: ${r.stderr.trim().split('\n').pop()}`);
       out = new Map(r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { case: string; value: number }).map((j) => [j.case, j.value]));
     }
     const v = out.get(name);
-    if (v === undefined) throw new Error(`page bench printed no ${name}`);
+    if (v === undefined) throw new Error(`${script} printed no ${name}`);
     return v;
   };
-  return ['page-arbitrary-stylize-512-network-s', 'page-arbitrary-first-result-512-s'].map((name) => ({ name, setup: () => Promise.reject(new Error('measured, not timed')), measure: measure(name) }));
+  return names.map((name) => ({ name, setup: () => Promise.reject(new Error('measured, not timed')), measure: measure(name) }));
 }
 
-const suites: Record<string, (rt: Runtime) => BenchCase[]> = { engine: engineCases, models: modelCases, optimize: optimizeCases, train: trainCases, memory: memoryCases, page: pageCases };
+/** The page in Chromium (bench/page.ts: seconds; bench/webcam.ts: the webcam's frames per second with a fake camera). */
+const pageCases = (): BenchCase[] => [
+  ...scriptCases('page.ts', ['512'], ['page-arbitrary-stylize-512-network-s', 'page-arbitrary-stylize-512-network-nodepth-s', 'page-arbitrary-first-result-512-s']),
+  ...scriptCases('webcam.ts', [], ['page-webcam-256-fps', 'page-webcam-384-fps']),
+];
+
+/** A 540p clip in Node (bench/video.ts): frames per second per network, per frame and with the default stabilization. */
+const videoCases = (rt: Runtime): BenchCase[] =>
+  scriptCases(
+    'video.ts',
+    ['1', '--threads', String(rt.threads)],
+    ['scream-depth', 'arbitrary'].flatMap((n) => ['none', DEFAULT_STABILIZATION].map((s) => `video-540p-${n}-${s}-fps`)),
+  );
+
+const suites: Record<string, (rt: Runtime) => BenchCase[]> = { engine: engineCases, models: modelCases, optimize: optimizeCases, train: trainCases, memory: memoryCases, page: pageCases, video: videoCases };
 
 /** Suites that are scripts of their own, writing bench/results/NAME.json themselves. */
 const scriptSuites: Record<string, string> = { serve: 'serve-load.ts' };

@@ -10,7 +10,7 @@ import { writeFileAtomic } from '../src/io/atomic.js';
 import { writeScatterPanels, type ScatterPanel } from '../src/io/plot.js';
 import { bootstrapMean } from '../src/eval/report.js';
 import type { DialScores } from '../src/eval/evaluate.js';
-import { DIAL_METHODS, baselineKey, type DialMethod } from './depth-dial-methods.js';
+import { DIAL_METHODS, baselineKey, dialSize, type DialMethod } from './depth-dial-methods.js';
 
 /** The style budget a depth control may spend, in % of the network's style loss without depth handling. */
 export const STYLE_BUDGET_PCT = 10;
@@ -48,10 +48,11 @@ for (const name of names) {
     return curve.reduce((best, c) => (Math.abs(c.style - target) < Math.abs(best.style - target) ? c : best)).v;
   };
   // A row per network (their style costs differ by an order of magnitude), a column per judge.
-  const NETWORKS = ['zoo', 'arbitrary'] as const;
-  const panels: ScatterPanel[] = NETWORKS.flatMap((net) => JUDGES.map(([j, title]) => ({ title: `${net === 'zoo' ? 'zoo' : 'arbitrary'} · ${title}`, xLabel: 'style loss vs no depth handling (%)', yLabel: `gain in ${j}`, series: [] as ScatterPanel['series'] })));
-  const points: Record<string, { cost: Interval; gains: Record<Judge, Interval>; vsBlend: Interval; vsZooTwin: Interval; vsOwnTwin?: { cost: Interval; gains: Record<Judge, Interval> } }> = {};
   const measured = (m: DialMethod) => rows.every((r) => m.settings.every((s) => r.results[`${m.id}@${s.label}`]));
+  // (optimize only where it was measured: one painting, at its own size)
+  const NETWORKS = (['zoo', 'arbitrary', 'optimize'] as const).filter((net) => DIAL_METHODS.some((m) => m.network === net && m.id.endsWith('-none') && measured(m)));
+  const panels: ScatterPanel[] = NETWORKS.flatMap((net) => JUDGES.map(([j, title]) => ({ title: `${net === 'optimize' ? `optimize (${dialSize(net)} px)` : net} · ${title}`, xLabel: 'style loss vs no depth handling (%)', yLabel: `gain in ${j}`, series: [] as ScatterPanel['series'] })));
+  const points: Record<string, { cost: Interval; gains: Record<Judge, Interval>; vsBlend: Interval; vsZooTwin: Interval; vsOwnTwin?: { cost: Interval; gains: Record<Judge, Interval> } }> = {};
   for (const m of DIAL_METHODS) {
     if (m.id.endsWith('-none') || !measured(m)) continue;
     JUDGES.forEach(([j], jk) => {
@@ -88,7 +89,7 @@ for (const name of names) {
     recommended[m.id] = within.sort((a, b) => points[b].gains.edges.mean - points[a].gains.edges.mean)[0] ?? null;
   }
   summary[name] = { photos: rows.length, partial, styleBudgetPct: STYLE_BUDGET_PCT, recommended, points };
-  await writeScatterPanels(`docs/dial/${name}.png`, panels, `${name}: depth gained against style lost, ${rows.length} held-out photos, 512 px (mean, 95 % intervals; dashed: blend toward the photo)`, JUDGES.length);
+  await writeScatterPanels(`docs/dial/${name}.png`, panels, `${name}: depth gained against style lost, ${rows.length} held-out photos, 512 px${NETWORKS.includes('optimize') ? ' (optimize 256 px)' : ''} (mean, 95 % intervals; dashed: blend toward the photo)`, JUDGES.length);
   const f = (i: Interval, d = 3) => `${i.mean >= 0 ? '+' : ''}${i.mean.toFixed(d)} [${i.lo.toFixed(d)}, ${i.hi.toFixed(d)}]`;
   md.push(`### ${name} (${rows.length} photos${partial ? ', partial' : ''})`, '', '| control @ setting | style loss | edge-contrast gain | PyDNet v2 (halved) gain | PyDNet++ gain | − blend at the same style | − zoo twin’s gain |', '|---|---|---|---|---|---|---|');
   for (const [key, p] of Object.entries(points)) {

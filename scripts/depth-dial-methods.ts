@@ -10,6 +10,8 @@ import type { ModelStore } from '../src/models/resolver.js';
 import { ArbitraryStylist } from '../src/stylize/arbitrary.node.js';
 import { Stylizer, finishStylization, stylizeStrokes, type StylizeOptions, type TransformModel } from '../src/stylize/stylize.js';
 import { loadTransformModel } from '../src/stylize/models.js';
+import { loadVgg19 } from '../src/models/vgg.js';
+import { optimize } from '../src/optimize/optimize.js';
 
 export const DIAL_PAINTINGS = { scream: 'the_scream.jpg', composition: 'composition_vii.jpg', starry: 'starry_night.jpg' } as const;
 export type DialPainting = keyof typeof DIAL_PAINTINGS;
@@ -21,11 +23,13 @@ export interface DialSetting {
   twin?: 'depth' | 'nodepth';
   /** For the arbitrary network: a fine-tuned transfer network (scripts/finetune-arbitrary.ts) instead of the original. */
   transfer?: string;
+  /** For optimize: the depth loss's weight (0: no depth loss). */
+  depthWeight?: number;
 }
 export interface DialMethod {
   id: string;
   title: string;
-  network: 'zoo' | 'arbitrary';
+  network: 'zoo' | 'arbitrary' | 'optimize';
   /** The reference curve: what the cheapest alternative buys at each style cost. */
   reference?: boolean;
   /** Its twin trained without the depth term (`id@label`): also judged against it, paired. */
@@ -51,11 +55,21 @@ export const DIAL_METHODS: DialMethod[] = [
   { id: 'arb-feature-strength', title: 'arbitrary: --depth-strength NEAR,1 (in the features)', network: 'arbitrary', settings: near([0.75, 0.6, 0.5, 0.25, 0]) },
   { id: 'arb-depth-strokes', title: 'arbitrary: --depth-strokes NEAR,FAR', network: 'arbitrary', settings: strokes },
   { id: 'arb-finetuned-twin', title: 'arbitrary fine-tuned without the depth term (twin)', network: 'arbitrary', settings: [{ label: '-', options: {}, transfer: 'models/arbitrary/magenta-nodepth.onnx' }] },
+  { id: 'opt-none', title: 'optimize: no depth loss', network: 'optimize', settings: [{ label: '0', options: {}, depthWeight: 0 }] },
+  { id: 'opt-blend', title: 'optimize: blend toward the photo (reference)', network: 'optimize', reference: true, settings: blend([0.9, 0.8, 0.7]) },
+  { id: 'opt-depth-weight', title: "optimize: the depth loss's weight (weighted-content; default 8e4)", network: 'optimize', settings: [2e4, 8e4, 3e5].map((w) => ({ label: w.toExponential(0).replace('+', ''), options: {}, depthWeight: w })) },
   { id: 'arb-finetuned', title: 'arbitrary fine-tuned with the depth loss (magenta-depth)', network: 'arbitrary', twin: 'arb-finetuned-twin@-', settings: [{ label: '-', options: {}, transfer: 'models/arbitrary/magenta-depth.onnx' }] },
 ];
 
 /** "No depth handling" for a network: what every gain and style cost is measured from. */
-export const baselineKey = (network: DialMethod['network']) => (network === 'zoo' ? 'zoo-none@-' : 'arb-none@-');
+export const baselineKey = (network: DialMethod['network']) => ({ zoo: 'zoo-none@-', arbitrary: 'arb-none@-', optimize: 'opt-none@0' })[network];
+
+/**
+ * optimize in the dial: minutes per photo even small, so at 256 px, 60 iterations, seed 1 (how the issue tried it
+ * as a new user would), on one painting; every other control at 512 px.
+ */
+export const OPTIMIZE_DIAL = { size: 256, iterations: 60, seed: 1 } as const;
+export const dialSize = (network: DialMethod['network']) => (network === 'optimize' ? OPTIMIZE_DIAL.size : 512);
 
 /** Renders any control at any setting for one painting, as `stylize` does (networks loaded once). */
 export async function dialRenderer(name: DialPainting, store: ModelStore, runtime: Runtime, depthModel: DepthModel) {
@@ -64,10 +78,21 @@ export async function dialRenderer(name: DialPainting, store: ModelStore, runtim
   const stylist = await ArbitraryStylist.load(store, runtime);
   const paintingVector = await stylist.styleOfFile(paintingFile);
   let own: { photo: RgbImage; vector: Promise<Float32Array> } | undefined;
+  const vgg = await loadVgg19({ store });
+  const painting = await loadImage(paintingFile);
+  /** optimize without the depth loss, per photo: the blend reference starts from it. */
+  let plain: { photo: RgbImage; image: Promise<RgbImage> } | undefined;
+  const optimized = (photo: RgbImage, depthWeight: number) =>
+    optimize({ content: photo, styles: [painting], size: OPTIMIZE_DIAL.size, iterations: OPTIMIZE_DIAL.iterations, seed: OPTIMIZE_DIAL.seed, depthWeight, depthModel, vgg, runtime }).then((r) => r.image);
   const tuned = new Map<string, Uint8Array>();
   return {
-    painting: await loadImage(paintingFile),
+    painting,
     async render(m: DialMethod, setting: DialSetting, photo: RgbImage): Promise<RgbImage> {
+      if (m.network === 'optimize') {
+        if (setting.depthWeight !== undefined && setting.depthWeight > 0) return optimized(photo, setting.depthWeight);
+        if (plain?.photo !== photo) plain = { photo, image: optimized(photo, 0) };
+        return finishStylization(await plain.image, photo, { ...setting.options, runtime });
+      }
       let model: TransformModel;
       if (m.network === 'zoo') model = setting.twin === 'depth' ? zoo.depth : zoo.nodepth;
       else if (setting.transfer) {

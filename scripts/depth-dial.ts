@@ -13,7 +13,7 @@ import { DialJudge, type DialScores } from '../src/eval/evaluate.js';
 import { loadDepthModel, secondJudgeFor } from '../src/models/depth.js';
 import { ModelStore } from '../src/models/resolver.js';
 import { loadVgg19 } from '../src/models/vgg.js';
-import { DIAL_METHODS, DIAL_PAINTINGS, dialRenderer, type DialPainting } from './depth-dial-methods.js';
+import { DIAL_METHODS, DIAL_PAINTINGS, dialRenderer, dialSize, type DialPainting } from './depth-dial-methods.js';
 
 const name = process.argv[2] as DialPainting;
 if (!(name in DIAL_PAINTINGS)) throw new Error(`usage: depth-dial.ts ${Object.keys(DIAL_PAINTINGS).join('|')} [--threads N]`);
@@ -43,13 +43,19 @@ const before = only ? (JSON.parse(readFileSync(out, 'utf8')) as { rows: { photo:
 // Fine-tuned networks not trained yet are left out (and added with --only once they are).
 // (an entry of --only is a control, ID, or one of its settings, ID@SETTING)
 const wanted = (m: (typeof DIAL_METHODS)[number], label: string) => !only || only.includes(m.id) || only.includes(`${m.id}@${label}`);
-const methods = DIAL_METHODS.filter((m) => (only ? m.settings.some((s) => wanted(m, s.label)) : m.settings.every((s) => !s.transfer || existsSync(s.transfer))));
+// (optimize takes minutes per photo: measured only when asked for, with --only)
+const methods = DIAL_METHODS.filter((m) => (only ? m.settings.some((s) => wanted(m, s.label)) : m.network !== 'optimize' && m.settings.every((s) => !s.transfer || existsSync(s.transfer))));
 const rows: { photo: string; results: Record<string, Judged> }[] = [];
 for (const file of photos) {
   const t0 = performance.now();
-  const photo = await loadImage(file, { maxSide: 512 });
+  const sized = new Map<number, RgbImage>();
+  const photoAt = async (side: number) => sized.get(side) ?? sized.set(side, await loadImage(file, { maxSide: side })).get(side)!;
   const results: Record<string, Judged> = { ...before?.find((r) => r.photo === path.basename(file))?.results };
-  for (const m of methods) for (const setting of m.settings.filter((s) => wanted(m, s.label))) results[`${m.id}@${setting.label}`] = await judge(photo, await renderer.render(m, setting, photo));
+  for (const m of methods)
+    for (const setting of m.settings.filter((s) => wanted(m, s.label))) {
+      const photo = await photoAt(dialSize(m.network));
+      results[`${m.id}@${setting.label}`] = await judge(photo, await renderer.render(m, setting, photo));
+    }
   rows.push({ photo: path.basename(file), results });
   process.stderr.write(`${name}: ${path.basename(file)} done in ${((performance.now() - t0) / 1000).toFixed(0)} s (${rows.length}/${photos.length})\n`);
   await writeFileAtomic(out, JSON.stringify({ painting: name, size: 512, photos: photos.map((f) => path.basename(f)), partial: rows.length < photos.length, rows }, null, 2) + '\n');

@@ -28,9 +28,12 @@ const depthModel = await loadDepthModel('pydnet-v2', { store });
 const [vgg, second] = [await loadVgg19({ store }), await loadDepthModel(secondJudgeFor('pydnet-v2'), { store })];
 const stylist = await ArbitraryStylist.load(store, runtime);
 const scream = resolvePainting('the_scream', store);
-// Every mode for a zoo network; per frame against the default for the arbitrary one (two cores: time is short).
+// Every mode for a zoo network; per frame against the default for the others (two cores: time is short).
+// The stability fine-tune (src/losses/stability.ts) and its twin (the same run without the term), per frame and default.
 const networks: { name: string; model: TransformModel; modes: readonly Stabilization[] }[] = [
   { name: 'scream-depth (zoo)', model: await loadTransformModel('scream-depth', store), modes: STABILIZATIONS },
+  { name: 'scream-stable (stability fine-tune)', model: await loadTransformModel('models/video/scream-stable.onnx', store), modes: ['none', DEFAULT_STABILIZATION] },
+  { name: 'scream-stable-twin (same run, no stability term)', model: await loadTransformModel('models/video/scream-stable-twin.onnx', store), modes: ['none', DEFAULT_STABILIZATION] },
   { name: 'arbitrary, the_scream', model: stylist.model(await stylist.styleOfFile(scream), 'the_scream'), modes: ['none', DEFAULT_STABILIZATION] },
 ];
 const judge = new DialJudge({ depthModel, secondDepthModel: second, vgg, style: await loadImage(scream), runtime });
@@ -67,7 +70,7 @@ for (const clip of clips) {
     }
     // Side-by-side clip (source | per frame | default) and a strip of four consecutive frames, for the eye.
     const k = Math.floor(source.length / 2);
-    strips.push([...[0, 1, 2, 3].map((d) => outs.none![k + d]), ...[0, 1, 2, 3].map((d) => outs[DEFAULT_STABILIZATION]![k + d])]);
+    if (!net.name.includes('stable')) strips.push([...[0, 1, 2, 3].map((d) => outs.none![k + d]), ...[0, 1, 2, 3].map((d) => outs[DEFAULT_STABILIZATION]![k + d])]);
     async function* sideBySide() {
       for (const [i, s] of source.entries()) {
         const [w, h] = [s.width, s.height];
@@ -78,7 +81,7 @@ for (const clip of clips) {
         yield { width: 3 * w, height: h, data };
       }
     }
-    await writeVideo(`docs/video/${clip.replace('.mp4', '')}-${net.name.split(' ')[0]}-side-by-side.mp4`, sideBySide(), { rate: info.rate, crf: 26 });
+    await writeVideo(`docs/video/${clip.replace('.mp4', '')}-${net.name.split(' ')[0].replace(/,$/, '')}-side-by-side.mp4`, sideBySide(), { rate: info.rate, crf: 26 });
   }
 }
 await writeGrid('docs/video/strip.jpg', strips, ['per frame t', 't+1', 't+2', 't+3', 'stabilized t', 't+1', 't+2', 't+3'], 240, 135);

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import * as G from '../src/graph/index.js';
-import { loadImage } from '../src/io/image.js';
+import { loadImage, type RgbImage } from '../src/io/image.js';
 import { ARBITRARY, arbitraryOnnx } from '../src/models/magenta.js';
 import { importOnnx, readOnnx } from '../src/models/onnx-import.js';
 import { pearson } from '../src/eval/stats.js';
@@ -103,13 +103,21 @@ test('mixing and strength act on style vectors: weights normalize, strength 0 is
 test('library: stylizeWithPainting mixes paintings by name or file in one call, as the parts do', async () => {
   const { stylizeWithPainting } = await import('../src/index.js');
   const img = await loadPhoto('stata.jpg', [128, 96]);
-  const out = await stylizeWithPainting(img, ['wave', painting('udnie.jpg')], { weights: [3, 1], store, runtime });
+  // (depth-guided strength off: the parts below are the plain network)
+  const out = await stylizeWithPainting(img, ['wave', painting('udnie.jpg')], { weights: [3, 1], store, runtime, depthStrength: 'off' });
   const style = mixStyles([await predictor.predict(await loadImage(painting('wave.jpg'))), await predictor.predict(await loadImage(painting('udnie.jpg')))], [0.75, 0.25]);
   const parts = await new Stylizer(arbitraryTransformModel(transferOnnx, style), runtime).stylize(img);
   assert.deepEqual([out.width, out.height], [128, 96]);
   // (the library decodes paintings shrunk on load, so the vectors differ by resampling only)
   const d = out.data.reduce((a, v, i) => a + Math.abs(v - parts.data[i]), 0) / out.data.length;
   assert.ok(d < 0.5, `library vs parts: mean difference ${d} (0–255)`);
+  // By default depth-guided strength acts in the features at the recommended setting (DEFAULT_DEPTH_STRENGTH).
+  const mean = (a: RgbImage, b: RgbImage) => a.data.reduce((s, v, i) => s + Math.abs(v - b.data[i]), 0) / a.data.length;
+  const byDefault = await stylizeWithPainting(img, 'wave', { store, runtime });
+  const explicit = await stylizeWithPainting(img, 'wave', { store, runtime, depthStrength: { near: 0.75, far: 1 } });
+  const off = await stylizeWithPainting(img, 'wave', { store, runtime, depthStrength: 'off' });
+  assert.ok(mean(byDefault, explicit) < 0.01, 'the default is 0.75,1');
+  assert.ok(mean(byDefault, off) > 0.5, `the default differs from off: ${mean(byDefault, off)}`);
 });
 
 // ---------------------------------------------------------------- the command line

@@ -116,19 +116,32 @@ test('feature-level strength follows the depth: the photo’s style on the near 
   assert.ok(td < 3, `tiled vs whole ${td}`);
 });
 
-test('stylize --style --depth-strength acts in the features: unlike the plain run, and unlike a pixel blend', async () => {
+test('stylize --style: depth-guided strength in the features is the default (0.75,1), off turns it off; not a pixel blend', async () => {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'ds-feat-'));
-  const [plain, feat] = [path.join(dir, 'plain.png'), path.join(dir, 'feat.png')];
+  const out = (name: string) => path.join(dir, `${name}.png`);
   const common = [photo('tubingen.jpg'), '--style', 'the_scream', '--max-size', '160', '--threads', '1'];
-  assert.equal((await cli('stylize', ...common, '-o', plain)).code, 0);
-  const r = await cli('stylize', ...common, '--depth-strength', '0,1', '-o', feat);
-  assert.equal(r.code, 0, r.stderr);
-  const [a, b, p] = [await loadImage(plain), await loadImage(feat), await loadImage(photo('tubingen.jpg'), { maxSide: 160 })];
+  const run = async (name: string, ...extra: string[]) => {
+    const r = await cli('stylize', ...common, ...extra, '-o', out(name));
+    assert.equal(r.code, 0, r.stderr);
+    return loadImage(out(name));
+  };
+  const [byDefault, explicit, off, zeroNear] = [await run('default'), await run('explicit', '--depth-strength', '0.75,1'), await run('off', '--depth-strength', 'off'), await run('zero', '--depth-strength', '0,1')];
+  const p = await loadImage(photo('tubingen.jpg'), { maxSide: 160 });
+  const { DEFAULT_DEPTH_STRENGTH } = await import('../src/stylize/depth-strength.js');
+  assert.deepEqual(DEFAULT_DEPTH_STRENGTH.painting, { near: 0.75, far: 1 });
+  assert.equal(DEFAULT_DEPTH_STRENGTH.model, undefined, 'a trained model has no depth-guided strength by default');
+  const [same, fromOff] = [meanAbs(byDefault, explicit), meanAbs(byDefault, off)];
+  console.log(`  mean |diff|: default vs 0.75,1 ${same.toFixed(2)}, default vs off ${fromOff.toFixed(2)}`);
+  assert.ok(same < 0.01, 'the default is 0.75,1');
+  assert.ok(fromOff > 0.5, 'the default differs from no depth-guided strength');
   // Where the strength is 0 a pixel blend would give the photo itself; the features give the photo's own style instead.
-  const [toPlain, toPhoto] = [meanAbs(b, a), meanAbs(b, p)];
-  console.log(`  mean |diff|: depth-strength result vs plain ${toPlain.toFixed(1)}, vs the photo ${toPhoto.toFixed(1)}`);
-  assert.ok(toPlain > 3, 'depth-guided strength changed the result');
+  const [toOff, toPhoto] = [meanAbs(zeroNear, off), meanAbs(zeroNear, p)];
+  console.log(`  mean |diff|: 0,1 vs off ${toOff.toFixed(1)}, vs the photo ${toPhoto.toFixed(1)}`);
+  assert.ok(toOff > 3 && toOff > 2 * fromOff, 'depth-guided strength changed the result, more at 0,1 than at 0.75,1');
   assert.ok(toPhoto > 10, 'not a pixel blend toward the photo');
+  const bad = await cli('stylize', ...common, '--depth-strength', 'of', '-o', out('bad'));
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /--depth-strength must be NEAR,FAR .* or off, got "of"/);
 });
 
 test('stylize --style-network magenta-depth: the fine-tuned network, a drop-in for the original; refused without --style', async () => {

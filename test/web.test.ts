@@ -210,6 +210,8 @@ test('any painting in the page: a bundled one, strength in style-vector space, a
   await page.click('#gallery button[data-painting="wave"]');
   await page.setInputFiles('#photo', photoFile);
   await page.waitForSelector('body[data-renders="1"]', { timeout: 180_000 });
+  // A painting brings the recommended depth-guided strength (DEFAULT_DEPTH_STRENGTH: 0.75,1, in the features).
+  assert.deepEqual(await page.evaluate(() => [(document.getElementById('depth-guided') as HTMLInputElement).checked, (document.getElementById('near') as HTMLInputElement).value]), [true, '0.75']);
   await near('wave', stylizeWithPainting(photoImg, 'wave', { store, runtime }));
   assert.match((await page.getAttribute('#download-png', 'download')) ?? '', /^photo-wave\.png$/);
 
@@ -255,6 +257,14 @@ test('the API stylizes with a painting by name or a multipart upload, with the s
   let r = await fetch(`${server.url}/api/stylize?style=wave`, { method: 'POST', body });
   assert.equal(r.status, 200, await r.clone().text());
   assert.equal(r.headers.get('content-type'), 'image/png');
+  // A painting's depth-guided strength is on by default at the recommended 0.75,1; depthStrength=off turns it off.
+  const pixels = async (res: Response) => (await sharp(Buffer.from(await res.arrayBuffer())).raw().toBuffer()) as Buffer;
+  const byDefault = await pixels(r);
+  const ask = async (q: string) => pixels(await fetch(`${server.url}/api/stylize?style=wave&depthStrength=${q}`, { method: 'POST', body }));
+  const [explicit, off] = [await ask('0.75,1'), await ask('off')];
+  const mean = (a: Buffer, b: Buffer) => a.reduce((s, v, i) => s + Math.abs(v - b[i]), 0) / a.length;
+  assert.ok(mean(byDefault, explicit) < 0.01, 'the default is 0.75,1');
+  assert.ok(mean(byDefault, off) > 0.5, `depthStrength=off differs: ${mean(byDefault, off)}`);
   const form = new FormData();
   form.set('photo', new Blob([Uint8Array.from(body)]), 'p.jpg');
   form.set('painting', new Blob([Uint8Array.from(await sharp(path.join(store.dir, '..', 'images', 'styles', 'udnie.jpg')).resize(100).png().toBuffer())]), 'u.png');

@@ -11,8 +11,9 @@ import { depthEdgeCue, resampledAgreement } from '../src/eval/robust.js';
 import { transformModelFromOnnx } from '../src/stylize/onnx-model.js';
 import { Stylizer, finishStylization, stylizeStrokes, type StylizeOptions, type TransformModel } from '../src/stylize/stylizer.js';
 import { parseDepthStrokes } from '../src/stylize/strokes.js';
+import { DEFAULT_DEPTH_STRENGTH } from '../src/stylize/depth-strength.js';
 import { StylePredictor, arbitraryTransformModel, mixStyles, styleAtStrength, type StyleVector } from '../src/stylize/arbitrary.js';
-import { statisticsAverager } from '../src/stylize/stabilize.js';
+import { CARRY_BLEND, blendCarried, statisticsAverager } from '../src/stylize/stabilize.js';
 import type { ModelInfo, ModelList as ApiModelList, PaintingInfo } from '../src/serve/api-types.js';
 
 /** One entry of GET /api/models (the server's own types: src/serve/api-types.ts). */
@@ -402,10 +403,26 @@ async function runNetworkNow(photo: RgbImage): Promise<void> {
   }
 }
 
+/** Whether the user has set depth-guided strength themselves (then a new style keeps their setting). */
+let depthStrengthTouched = false;
+
+/** The recommended depth-guided strength of the kind of network chosen (DEFAULT_DEPTH_STRENGTH), until the user sets one. */
+function applyDepthStrengthDefault(): void {
+  if (depthStrengthTouched) return;
+  const d = DEFAULT_DEPTH_STRENGTH[state.chosenPainting ? 'painting' : 'model'];
+  ui.depthGuided.checked = !!d;
+  if (!d) return;
+  ui.near.value = String(d.near);
+  ui.far.value = String(d.far);
+  ui.nearValue.textContent = d.near.toFixed(2);
+  ui.farValue.textContent = d.far.toFixed(2);
+}
+
 function choose(button: HTMLElement, model?: ModelEntry, painting?: PaintingEntry): void {
   const changed = state.chosen !== model || state.chosenPainting !== painting;
   state.chosen = model;
   state.chosenPainting = painting;
+  applyDepthStrengthDefault();
   for (const o of ui.gallery.children) o.setAttribute('aria-checked', String(o === button));
   ui.run.disabled = !ui.photo.files?.length;
   // A style chosen after the photo: stylize again at once.
@@ -478,16 +495,26 @@ async function startWebcam(): Promise<void> {
     const side = Number(ui.webcamSide.value);
     let fps = 0;
     let last = performance.now();
+    let prev: { source: RgbImage; out: RgbImage } | undefined;
     ui.webcamOut.hidden = false;
     ui.webcamSnapshot.hidden = false;
     while (webcam?.running) {
+      // Back to the event loop between frames: ONNX Runtime's wasm runs resolve without one, and a loop of them
+      // would starve the page (no painting, no clicks, a camera frame never updated).
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      if (!webcam?.running) break;
       const k = side / Math.max(video.videoWidth, video.videoHeight);
       const [w, h] = [Math.max(16, 4 * Math.round((video.videoWidth * k) / 4)), Math.max(16, 4 * Math.round((video.videoHeight * k) / 4))];
       const grab = new OffscreenCanvas(w, h);
       const ctx = grab.getContext('2d')!;
       ctx.drawImage(video, 0, 0, w, h);
       const frame = fromRgba8(ctx.getImageData(0, 0, w, h).data, w, h);
-      draw(ui.webcamOut, await stylizer.stylize(frame));
+      // A webcam mostly stands still: the previous output is carried where the camera saw no change (the flow
+      // stabilization of clips with zero flow: no OpenCV in the page), so still things keep their strokes.
+      let out = await stylizer.stylize(frame);
+      if (prev && prev.source.width === w && prev.source.height === h) out = blendCarried(frame, out, prev.source, prev.out, CARRY_BLEND);
+      prev = { source: frame, out };
+      draw(ui.webcamOut, out);
       const now = performance.now();
       fps = fps ? 0.8 * fps + 0.2 * (1000 / (now - last)) : 1000 / (now - last);
       last = now;
@@ -568,7 +595,11 @@ async function main(): Promise<void> {
   for (const el of [ui.mix, ui.mixWeight]) el.addEventListener('change', () => state.chosenPainting && state.photo && void runNetwork(state.photo));
   ui.preserveColor.addEventListener('change', () => void refinish());
   // Depth-guided strength: in a painting's features (its network runs again), else the blend after the network.
-  for (const el of [ui.depthGuided, ui.near, ui.far]) el.addEventListener('change', again);
+  for (const el of [ui.depthGuided, ui.near, ui.far])
+    el.addEventListener('change', () => {
+      depthStrengthTouched = true;
+      again();
+    });
   ui.painting.onchange = () => {
     const file = ui.painting.files?.[0];
     if (!file) return;

@@ -35,6 +35,8 @@ export async function stylizeVideoCommand(o: StylizeCommandOptions & VideoComman
   if (!(start >= 0) || start >= info.duration) throw new Error(`--start ${start}: the clip ${clip} is ${info.duration.toFixed(2)} s long`);
   if (o.duration !== undefined && !(o.duration > 0)) throw new Error(`--duration must be above 0 seconds, got ${o.duration}`);
   const span = { start, duration: o.duration };
+  // Clips take depth-guided strength only when asked (see DEFAULT_DEPTH_STRENGTH).
+  const depthStrength = o.depthStrength === 'off' ? undefined : o.depthStrength;
   const [width, height] = videoFrameSize(info, o.maxSize);
   const seconds = Math.min(info.duration - start, o.duration ?? Infinity);
   const total = Math.max(1, Math.round(seconds * info.fps));
@@ -50,7 +52,7 @@ export async function stylizeVideoCommand(o: StylizeCommandOptions & VideoComman
     const stylist = await ArbitraryStylist.load(store, runtime, o.styleNetwork);
     const strength = o.strength ?? 1;
     const style = await stylist.styleFor(paintings, first.value, { weights: o.styleWeights, strength });
-    model = stylist.model(style, paintings.map((p) => path.basename(p)).join('+'), o.depthStrength ? await stylist.styleOf(first.value) : undefined);
+    model = stylist.model(style, paintings.map((p) => path.basename(p)).join('+'), depthStrength ? await stylist.styleOf(first.value) : undefined);
     process.stderr.write(`style: ${paintings.join(', ')} — arbitrary-style network, ${stylist.licence}\n`);
     await stylist.release();
   } else {
@@ -58,7 +60,7 @@ export async function stylizeVideoCommand(o: StylizeCommandOptions & VideoComman
     model = await loadTransformModel(o.model!, store);
     process.stderr.write(`model: ${model.id}\n`);
   }
-  const depthModel = o.depthStrength || o.depthStrokes ? await loadDepthModel('pydnet-v2', { store }) : undefined;
+  const depthModel = depthStrength || o.depthStrokes ? await loadDepthModel('pydnet-v2', { store }) : undefined;
   const stabilize = o.stabilize ?? DEFAULT_STABILIZATION;
   process.stderr.write(`${clip}: ${info.width}×${info.height} at ${info.rate} fps → ${width}×${height}, ${total} frames, stabilization ${stabilize}${info.hasAudio ? ', audio kept' : ''}\n`);
   const { signal, done } = interruptible('the clip is not written');
@@ -73,7 +75,7 @@ export async function stylizeVideoCommand(o: StylizeCommandOptions & VideoComman
     }
   }
   async function* counted(): AsyncGenerator<RgbImage> {
-    for await (const f of stylizeFrames(source(), model, { ...o, runtime, depthModel, stabilize, strength: paintings ? 1 : o.strength })) {
+    for await (const f of stylizeFrames(source(), model, { ...o, depthStrength, runtime, depthModel, stabilize, strength: paintings ? 1 : o.strength })) {
       n++;
       progress.update(Math.min(n, total), { fps: n / ((performance.now() - t0) / 1000) });
       yield f;

@@ -15,13 +15,13 @@ import { STROKE_SCALE_RANGE, parseDepthStrokes, type DepthStrokes } from '../sty
 import { besideOutput, eachInput, expandInputs, outputPaths, refuseInputsAsOutputs, type CommonOptions } from './common.js';
 import type { RgbImage } from '../io/rgb.js';
 import { BASELINE_STYLES } from '../models/johnson.js';
-import { parseDepthStrength, type DepthStrength } from '../stylize/depth-strength.js';
+import { depthStrengthFor, parseDepthStrengthChoice, type DepthStrengthChoice } from '../stylize/depth-strength.js';
 import { atLeast, common, int, list, maxSizeOf, num, oneOf, required, type Command } from './args.js';
 import { Int8Stylizer } from '../stylize/quantize.js';
 import { checkImage } from '../io/image.js';
 import { ARBITRARY_NETWORKS, ArbitraryStylist, resolvePainting, type ArbitraryNetwork } from '../stylize/arbitrary.node.js';
 import { isVideoFile } from '../io/video.js';
-import { STABILIZATIONS } from '../stylize/video.js';
+import { DEFAULT_STABILIZATION, STABILIZATIONS } from '../stylize/video.js';
 import { stylizeVideoCommand, type VideoCommandOptions } from './stylize-video.js';
 
 export interface StylizeCommandOptions extends CommonOptions, VideoCommandOptions {
@@ -39,8 +39,8 @@ export interface StylizeCommandOptions extends CommonOptions, VideoCommandOption
   strength?: number;
   preserveColor?: PreserveColor;
   depthMap?: boolean;
-  /** Strength following the photo's depth (near, far). */
-  depthStrength?: DepthStrength;
+  /** Strength following the photo's depth (near, far), or 'off'; a painting has one by default (DEFAULT_DEPTH_STRENGTH). */
+  depthStrength?: DepthStrengthChoice;
   /** Brush size (0.25–4), and a stroke size that follows the photo's depth (near, far). */
   strokeScale?: number;
   depthStrokes?: DepthStrokes;
@@ -74,6 +74,7 @@ export async function stylizeCommand(o: StylizeCommandOptions): Promise<number> 
   refuseInputsAsOutputs(o.depthMap ? depthMaps : [], images);
   if (paintings) refuseInputsAsOutputs([...outs, ...(o.depthMap ? depthMaps : [])], paintings);
   const tile = o.tile ?? 1024;
+  const depthStrength = depthStrengthFor(paintings ? 'painting' : 'model', o.depthStrength);
   const strength = o.strength ?? 1;
   if (!(strength >= 0 && strength <= 1)) throw new Error(`--strength must be between 0 and 1, got ${strength}`);
   // Paintings are checked like photos, before any work.
@@ -88,7 +89,7 @@ export async function stylizeCommand(o: StylizeCommandOptions): Promise<number> 
     let arbitrary: ArbitraryStylist | undefined;
     if (paintings) {
       arbitrary = await ArbitraryStylist.load(store, runtime, o.styleNetwork);
-      if (strength >= 1 && !o.depthStrength) model = arbitrary.model(await arbitrary.styleFor(paintings, undefined, { weights: o.styleWeights }), label);
+      if (strength >= 1 && !depthStrength) model = arbitrary.model(await arbitrary.styleFor(paintings, undefined, { weights: o.styleWeights }), label);
       process.stderr.write(`style: ${paintings.join(', ')}${o.styleWeights ? ` (weights ${o.styleWeights.join(', ')})` : ''} — arbitrary-style network, ${arbitrary.licence}\n`);
     } else if (o.precision === 'int8') {
       const file = int8FileOf(ref!);
@@ -107,8 +108,8 @@ export async function stylizeCommand(o: StylizeCommandOptions): Promise<number> 
       process.stderr.write(`model: ${model.id} — ${model.licence}\n`);
     }
     const stylizer = model && new Stylizer(model, runtime, { margin: o.margin });
-    const depthModel = o.depthMap || o.depthStrength || o.depthStrokes ? await loadDepthModel('pydnet-v2', { store }) : undefined;
-    const strokes = { strokeScale: o.strokeScale, depthStrokes: o.depthStrokes, depthStrength: o.depthStrength, depthModel, runtime, tile };
+    const depthModel = o.depthMap || depthStrength || o.depthStrokes ? await loadDepthModel('pydnet-v2', { store }) : undefined;
+    const strokes = { strokeScale: o.strokeScale, depthStrokes: o.depthStrokes, depthStrength, depthModel, runtime, tile };
     const depth = o.depthMap ? new DepthEstimator(depthModel!, runtime) : undefined;
     return async (i, onProgress) => {
       const img = await loadImage(images[i], { maxSide: o.maxSize });
@@ -122,13 +123,13 @@ export async function stylizeCommand(o: StylizeCommandOptions): Promise<number> 
         // Strength below 1, or depth-guided strength, for the arbitrary network: the photo's own style vector, so
         // one model per photo (with depth, strength acts in the features: each pixel's style between the two).
         const style = await arbitrary!.styleFor(paintings!, img, { weights: o.styleWeights, strength });
-        used = arbitrary!.model(style, label, o.depthStrength ? await arbitrary!.styleOf(img) : undefined);
+        used = arbitrary!.model(style, label, depthStrength ? await arbitrary!.styleOf(img) : undefined);
         const own = new Stylizer(used, runtime, { margin: o.margin });
         raw = await stylizeStrokes(own, img, strokes, onTile);
         await own.release();
       }
       // The arbitrary network's strength acts on its style vector (above), not as a pixel blend.
-      const out = await finishStylization(raw, img, { strength: arbitrary ? 1 : strength, depthStrength: o.depthStrength, depthModel, preserveColor: o.preserveColor, runtime, model: used });
+      const out = await finishStylization(raw, img, { strength: arbitrary ? 1 : strength, depthStrength, depthModel, preserveColor: o.preserveColor, runtime, model: used });
       await saveImage(outs[i], out);
       if (!depth) return [outs[i]];
       const [a, b] = [await depth.estimate(img), await depth.estimate(out)];
@@ -158,14 +159,14 @@ export const command: Command = {
       help: "keep the photo's colours: luminance keeps them exactly (the result's brightness over the photo's colour, the safe choice); histogram recolours the result to the photo's colour mean and covariance (Gatys et al. 2016), which can move single objects far, e.g. a red tower darkens in a mostly blue result [none]",
     },
     'depth-map': { type: 'boolean', help: 'also write OUT.depth.jpg: photo | its depth | result | its depth (PyDNet v2, near = warm)' },
-    'depth-strength': { type: 'string', arg: 'NEAR,FAR', help: "strength that follows the photo's depth, e.g. 0.4,1: near things stay crisp, the background is painted fully (times --strength)" },
+    'depth-strength': { type: 'string', arg: 'NEAR,FAR', help: "strength that follows the photo's depth, e.g. 0.4,1: near things stay crisp, the background is painted fully (times --strength); off for none. With --style it acts in the network's features and is on by default (0.75,1: the dial's pick, docs/depth-dial.md); with --model it is a pixel blend, off by default" },
     'stroke-scale': { type: 'string', arg: 'S', help: "brush size: strokes S times the network's own, 0.25–4 (the network's strokes are fixed in pixels, so a big photo otherwise gets a fine ripple) [1]" },
     'depth-strokes': { type: 'string', arg: 'NEAR,FAR', help: "stroke size that follows the photo's depth, like a painter's texture gradient, e.g. 2,0.5: large strokes near the camera, small far away (times --stroke-scale)" },
     margin: { type: 'string', arg: 'N', help: 'reflected border stylized and cropped away, against border artefacts; 0: none [16]' },
     precision: { type: 'string', arg: 'fp32|int8', help: 'int8 runs MODEL.int8.onnx from depthstyle quantize, untiled [fp32]' },
     start: { type: 'string', arg: 'SECONDS', help: 'a clip: start this far in [0]' },
     duration: { type: 'string', arg: 'SECONDS', help: 'a clip: stylize this much of it [all]' },
-    stabilize: { type: 'string', arg: STABILIZATIONS.join('|'), help: 'a clip: against flicker, norm statistics smoothed across frames and/or the previous frame carried along the optical flow (docs/video.md) [both]' },
+    stabilize: { type: 'string', arg: STABILIZATIONS.join('|'), help: `a clip: against flicker, norm statistics smoothed across frames and/or the previous frame carried along the optical flow (docs/video.md) [${DEFAULT_STABILIZATION}]` },
     'keep-going': { type: 'boolean', help: 'when some inputs cannot be read, stylize the others (exit status 1, the bad ones listed); by default nothing is written' },
   },
   run: async (v, positionals) => {
@@ -182,7 +183,7 @@ export const command: Command = {
       strength: num(v.strength, 'strength'),
       preserveColor: oneOf(v['preserve-color'], ['none', 'luminance', 'histogram'] as const, 'preserve-color'),
       depthMap: !!v['depth-map'],
-      depthStrength: typeof v['depth-strength'] === 'string' ? parseDepthStrength(v['depth-strength']) : undefined,
+      depthStrength: typeof v['depth-strength'] === 'string' ? parseDepthStrengthChoice(v['depth-strength']) : undefined,
       strokeScale: num(v['stroke-scale'], 'stroke-scale'),
       depthStrokes: typeof v['depth-strokes'] === 'string' ? parseDepthStrokes(v['depth-strokes']) : undefined,
       margin: num(v.margin, 'margin'),

@@ -15,7 +15,7 @@ import { BASELINE_STYLES } from '../models/johnson.js';
 import { ARBITRARY } from '../models/magenta.js';
 import { ModelStore } from '../models/resolver.js';
 import { paintingNames, paintingSquare } from '../stylize/arbitrary.node.js';
-import { parseDepthStrength, type DepthStrength } from '../stylize/depth-strength.js';
+import { parseDepthStrengthChoice, type DepthStrengthChoice } from '../stylize/depth-strength.js';
 import { STROKE_SCALE_RANGE, parseDepthStrokes, type DepthStrokes } from '../stylize/strokes.js';
 import type { PreserveColor } from '../stylize/color.js';
 import { zooDir, zooModels } from '../stylize/models.js';
@@ -126,7 +126,7 @@ interface Request {
   kind: 'stylize' | 'depth';
   format: 'png' | 'jpeg';
   strength: number;
-  depthStrength?: DepthStrength;
+  depthStrength?: DepthStrengthChoice;
   preserveColor: PreserveColor;
   modelSpec?: string;
   paintingNames?: string[];
@@ -173,7 +173,7 @@ export async function serve(o: ServeOptions = {}): Promise<Server> {
     const format = url.searchParams.get('format') ?? 'png';
     if (format !== 'png' && format !== 'jpeg') throw new HttpError(400, `bad parameter format="${format.slice(0, 20)}" (png or jpeg)`);
     const strength = param(url, 'strength', (v) => (v.trim() && Number(v) >= 0 && Number(v) <= 1 ? Number(v) : undefined), 1);
-    const depthStrength = pair(url, 'depthStrength', parseDepthStrength);
+    const depthStrength = pair(url, 'depthStrength', parseDepthStrengthChoice);
     const strokeScale = param(url, 'strokeScale', (v) => (v.trim() && Number(v) >= STROKE_SCALE_RANGE[0] && Number(v) <= STROKE_SCALE_RANGE[1] ? Number(v) : undefined), 1);
     const depthStrokes = pair(url, 'depthStrokes', parseDepthStrokes);
     const preserveColor = (url.searchParams.get('preserveColor') ?? 'none') as PreserveColor;

@@ -9,7 +9,7 @@ import { DepthEstimator, loadDepthModel, type DepthModel } from '../models/depth
 import { ModelStore } from '../models/resolver.js';
 import { ArbitraryStylist, resolvePainting } from '../stylize/arbitrary.node.js';
 import { mixStyles, styleAtStrength } from '../stylize/arbitrary.js';
-import type { DepthStrength } from '../stylize/depth-strength.js';
+import { depthStrengthFor, type DepthStrengthChoice } from '../stylize/depth-strength.js';
 import { loadTransformModel } from '../stylize/models.js';
 import { Stylizer, finishStylization, stylizeStrokes, type TransformModel } from '../stylize/stylize.js';
 import type { DepthStrokes } from '../stylize/strokes.js';
@@ -30,7 +30,8 @@ export interface Job {
   /** Bundled paintings by name, or one uploaded painting as the predictor's 256-px square. */
   paintings?: { names?: string[]; upload?: RgbImage; weights?: number[] };
   strength: number;
-  depthStrength?: DepthStrength;
+  /** As asked; resolved against DEFAULT_DEPTH_STRENGTH for the kind of network. */
+  depthStrength?: DepthStrengthChoice;
   preserveColor?: PreserveColor;
   strokeScale?: number;
   depthStrokes?: DepthStrokes;
@@ -81,25 +82,26 @@ function start(init: WorkerInit): void {
       }
     }
     let net: TransformModel;
+    const depthStrength = depthStrengthFor(job.paintings ? 'painting' : 'model', job.depthStrength);
     if (job.paintings) {
       const s = await arbitrary();
       const p = job.paintings;
       const vectors = p.upload ? [await s.predictor.predict(p.upload)] : await Promise.all((p.names ?? []).map((n) => s.styleOfFile(resolvePainting(n, store))));
       let style = mixStyles(vectors, p.weights);
-      const own = job.strength < 1 || job.depthStrength ? await s.styleOf(photo) : undefined;
+      const own = job.strength < 1 || depthStrength ? await s.styleOf(photo) : undefined;
       if (job.strength < 1) style = styleAtStrength(style, own!, job.strength);
       // Depth-guided strength acts in the network's features: each pixel's style between the painting's and the photo's.
-      net = s.model(style, p.upload ? 'uploaded painting' : (p.names ?? []).join('+'), job.depthStrength ? own : undefined);
+      net = s.model(style, p.upload ? 'uploaded painting' : (p.names ?? []).join('+'), depthStrength ? own : undefined);
     } else net = await modelOf(job.modelSpec!);
     check(job);
     // A stylizer per job: its sessions (one per image size) are freed when it is done.
     const stylizer = new Stylizer(net, runtime);
     try {
-      const dm = job.depthStrength || job.depthStrokes ? await depth() : undefined;
-      const out = await stylizeStrokes(stylizer, photo, { strokeScale: job.strokeScale, depthStrokes: job.depthStrokes, depthStrength: job.depthStrength, depthModel: dm, runtime }, () => check(job));
+      const dm = depthStrength || job.depthStrokes ? await depth() : undefined;
+      const out = await stylizeStrokes(stylizer, photo, { strokeScale: job.strokeScale, depthStrokes: job.depthStrokes, depthStrength, depthModel: dm, runtime }, () => check(job));
       check(job);
       // A painting's strength already acted on its style vector.
-      return await finishStylization(out, photo, { strength: job.paintings ? 1 : job.strength, depthStrength: job.depthStrength, depthModel: dm, preserveColor: job.preserveColor, runtime, model: net });
+      return await finishStylization(out, photo, { strength: job.paintings ? 1 : job.strength, depthStrength, depthModel: dm, preserveColor: job.preserveColor, runtime, model: net });
     } finally {
       await stylizer.release();
     }

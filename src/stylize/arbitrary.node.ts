@@ -12,6 +12,7 @@ import { zooDir } from '../models/model-spec.js';
 import { StylePredictor, arbitraryTransformModel, centerSquare, mixStyles, styleAtStrength, type StyleVector } from './arbitrary.js';
 import { Stylizer, finishStylization, stylizeStrokes, type StylizeOptions, type TransformModel } from './stylizer.js';
 import { loadDepthModel } from '../models/depth.js';
+import { depthStrengthFor, type DepthStrengthChoice } from './depth-strength.js';
 
 /** Paintings decode at most this large: the predictor sees a 256-px square, and a huge painting should cost little. */
 const PAINTING_SIDE = 768;
@@ -122,7 +123,9 @@ export class ArbitraryStylist {
   }
 }
 
-export interface PaintingStylizeOptions extends Omit<StylizeOptions, 'strength'> {
+export interface PaintingStylizeOptions extends Omit<StylizeOptions, 'strength' | 'depthStrength'> {
+  /** Strength following the photo's depth, in the network's features, or 'off' [DEFAULT_DEPTH_STRENGTH.painting: 0.75,1]. */
+  depthStrength?: DepthStrengthChoice;
   /** Weights of the paintings when several are mixed (default equal). */
   weights?: readonly number[];
   /** 0..1: the painting's style vector toward the photo's own (the authors' strength, not a pixel blend) [1]. */
@@ -142,15 +145,16 @@ export async function stylizeWithPainting(image: RgbImage, paintings: string | r
   const runtime = o.runtime ?? new G.Runtime();
   const files = (typeof paintings === 'string' ? [paintings] : paintings).map((p) => resolvePainting(p, store));
   const stylist = await ArbitraryStylist.load(store, runtime, o.network);
+  const depthStrength = depthStrengthFor('painting', o.depthStrength);
   try {
     const style = await stylist.styleFor(files, image, { weights: o.weights, strength: o.strength });
     // Depth-guided strength acts in the features: each pixel's style between the painting's and the photo's own.
-    const photoStyle = o.depthStrength ? await stylist.styleOf(image) : undefined;
+    const photoStyle = depthStrength ? await stylist.styleOf(image) : undefined;
     const s = new Stylizer(stylist.model(style, files.map((f) => path.basename(f)).join('+'), photoStyle), runtime, { margin: o.margin });
-    const depthModel = o.depthStrength || o.depthStrokes ? (o.depthModel ?? (await loadDepthModel('pydnet-v2', { store }))) : undefined;
-    const out = await stylizeStrokes(s, image, { ...o, depthModel, runtime });
+    const depthModel = depthStrength || o.depthStrokes ? (o.depthModel ?? (await loadDepthModel('pydnet-v2', { store }))) : undefined;
+    const out = await stylizeStrokes(s, image, { ...o, depthStrength, depthModel, runtime });
     await s.release();
-    return finishStylization(out, image, { ...o, strength: 1, runtime, depthModel, model: s.model });
+    return finishStylization(out, image, { ...o, depthStrength, strength: 1, runtime, depthModel, model: s.model });
   } finally {
     await stylist.release();
   }

@@ -14,18 +14,47 @@ export interface DepthStrength {
   far: number;
 }
 
+/**
+ * The recommended depth-guided strength for each kind of network, the default wherever one is stylized
+ * (CLI, library, API, page), read off the dial (docs/depth-dial.md, 13 held-out photos at 512 px):
+ * - a painting (the arbitrary network): 0.75,1 in the features, the largest setting within +10 % style
+ *   loss on all three paintings measured (Composition VII +2.7 %, Starry Night +8.2 %, The Scream −8.0 %),
+ *   with depth-edge contrast +0.029 and +0.033 on the first two (+0.011, not significant, on The Scream);
+ * - a trained model: none; the zoo's depth is its depth twin (`--model scream` is `scream-depth`), and a
+ *   pixel blend costs +32 % style already at 0.8,1.
+ * Clips are stylized without it unless asked (a depth map per frame is slow and flickers by itself).
+ */
+export const DEFAULT_DEPTH_STRENGTH: { painting: DepthStrength | undefined; model: DepthStrength | undefined } = {
+  painting: { near: 0.75, far: 1 },
+  model: undefined,
+};
+
+/** What a user may ask for: a setting, or 'off' (no depth-guided strength even where it is the default). */
+export type DepthStrengthChoice = DepthStrength | 'off';
+
+/** The depth-guided strength to use for a kind of network: the user's choice, else the default. */
+export function depthStrengthFor(network: keyof typeof DEFAULT_DEPTH_STRENGTH, choice?: DepthStrengthChoice): DepthStrength | undefined {
+  if (choice === 'off') return undefined;
+  return choice ?? DEFAULT_DEPTH_STRENGTH[network];
+}
+
+/** Parses "NEAR,FAR" (each 0..1) or "off". */
+export function parseDepthStrengthChoice(text: string, what = '--depth-strength'): DepthStrengthChoice {
+  return text.trim() === 'off' ? 'off' : parseDepthStrength(text, what);
+}
+
 /** Parses "NEAR,FAR" (each 0..1). */
 export function parseDepthStrength(text: string, what = '--depth-strength'): DepthStrength {
   const raw = text.split(',');
   const parts = raw.map((v) => (v.trim() ? Number(v) : NaN)); // '' is not 0
-  if (parts.length !== 2 || parts.some((v) => !(v >= 0 && v <= 1))) throw new Error(`${what} must be NEAR,FAR with each from 0 to 1 (e.g. 0.4,1), got "${text}"`);
+  if (parts.length !== 2 || parts.some((v) => !(v >= 0 && v <= 1))) throw new Error(`${what} must be NEAR,FAR with each from 0 to 1 (e.g. 0.4,1) or off, got "${text}"`);
   return { near: parts[0], far: parts[1] };
 }
 
 const smoothstep = (t: number) => t * t * (3 - 2 * t);
 
-/** Mean over a (2r+1)² box, clamped at the borders, in O(pixels) with an integral image. */
-function boxMean(v: Float64Array, w: number, h: number, r: number): Float64Array {
+/** Mean over a (2r+1)² box, clamped at the borders, in O(pixels) with an integral image (also video.ts's contrast match). */
+export function boxMean(v: Float64Array, w: number, h: number, r: number): Float64Array {
   const I = new Float64Array((w + 1) * (h + 1));
   for (let y = 0; y < h; y++) {
     let row = 0;

@@ -9,16 +9,16 @@
 import type * as G from '../graph/index.js';
 import { resizeRgb, type RgbImage } from '../io/rgb.js';
 import { Stylizer, finishStylization, stylizeStrokes, type StylizeOptions, type TransformModel } from './stylizer.js';
-import { DEFAULT_STABILIZATION, STABILIZATIONS, statisticsAverager, type Stabilization } from './stabilize.js';
+import { CARRY_BLEND, DEFAULT_STABILIZATION, STABILIZATIONS, blendCarried, statisticsAverager, type Stabilization } from './stabilize.js';
 
-export { DEFAULT_STABILIZATION, STABILIZATIONS, statisticsAverager, type Stabilization } from './stabilize.js';
+export { DEFAULT_STABILIZATION, STABILIZATIONS, matchLocalContrast, statisticsAverager, type Stabilization } from './stabilize.js';
 
 export interface VideoStylizeOptions extends Pick<StylizeOptions, 'strength' | 'depthStrength' | 'depthModel' | 'preserveColor' | 'strokeScale' | 'depthStrokes' | 'margin' | 'tile'> {
   runtime: G.Runtime;
   stabilize?: Stabilization;
   /** 'norm': weight of the past in the statistics' moving average (default 0.9). */
   normMomentum?: number;
-  /** 'flow': weight of the carried previous output where the flow is sure (default 0.6). */
+  /** 'flow': weight of the carried previous output where the flow is sure (default CARRY_BLEND). */
   flowBlend?: number;
 }
 
@@ -30,7 +30,7 @@ export async function* stylizeFrames(frames: AsyncIterable<RgbImage>, model: Tra
   const mode = o.stabilize ?? DEFAULT_STABILIZATION;
   if (!STABILIZATIONS.includes(mode)) throw new Error(`stabilization must be one of ${STABILIZATIONS.join(', ')}, got "${mode}"`);
   const momentum = o.normMomentum ?? 0.9;
-  const blend = o.flowBlend ?? 0.6;
+  const blend = o.flowBlend ?? CARRY_BLEND;
   if (!(momentum >= 0 && momentum < 1) || !(blend >= 0 && blend < 1)) throw new Error('norm momentum and flow blend must be from 0 to below 1');
   const withNorm = mode === 'norm' || mode === 'both';
   const withFlow = mode === 'flow' || mode === 'both';
@@ -55,9 +55,6 @@ export async function* stylizeFrames(frames: AsyncIterable<RgbImage>, model: Tra
 /** The stabilizer's flow, on frames at half size: 3 levels, 21 px windows (a quarter of the judge's work). */
 const STABILIZER_FLOW = { pyrScale: 0.5, levels: 3, window: 21, iterations: 3, polyN: 7, polySigma: 1.5 };
 
-/** Source frames that differ by more than this (0–255, mean of the channels) after warping are not blended: motion the flow missed. */
-const PHOTOMETRIC_LIMIT = 12;
-
 async function carryAlongFlow(flowing: typeof import('../video/flow.js'), prev: { source: RgbImage; out: RgbImage }, frame: RgbImage, out: RgbImage, blend: number): Promise<RgbImage> {
   // Not the judge's flow (eval): another resolution and other settings, so that the measure is not what was optimized.
   const half = (img: RgbImage) => resizeRgb(img, Math.max(16, Math.round(img.width / 2)), Math.max(16, Math.round(img.height / 2)));
@@ -65,14 +62,7 @@ async function carryAlongFlow(flowing: typeof import('../video/flow.js'), prev: 
   const [backHalf, fwdHalf] = [await flowing.opticalFlow(a, b, STABILIZER_FLOW), await flowing.opticalFlow(b, a, STABILIZER_FLOW)];
   const [back, fwd] = [flowing.resizeFlow(backHalf, frame.width, frame.height), flowing.resizeFlow(fwdHalf, frame.width, frame.height)];
   const mask = flowing.consistentMask(back, fwd);
-  const [carried, sourceCarried] = [flowing.warp(prev.out, back), flowing.warp(prev.source, back)];
-  const n = frame.width * frame.height;
-  const data = Float32Array.from(out.data);
-  for (let i = 0; i < n; i++) {
-    if (!mask[i]) continue;
-    const diff = (Math.abs(frame.data[i] - sourceCarried.data[i]) + Math.abs(frame.data[n + i] - sourceCarried.data[n + i]) + Math.abs(frame.data[2 * n + i] - sourceCarried.data[2 * n + i])) / 3;
-    if (diff > PHOTOMETRIC_LIMIT) continue;
-    for (let c = 0; c < 3; c++) data[c * n + i] = blend * carried.data[c * n + i] + (1 - blend) * out.data[c * n + i];
-  }
-  return { width: out.width, height: out.height, data };
+  // Bicubic for the output, which is carried again and again (bilinear would blur it a little more each frame).
+  const [carried, sourceCarried] = [flowing.warp(prev.out, back, 'cubic'), flowing.warp(prev.source, back)];
+  return blendCarried(frame, out, sourceCarried, carried, blend, mask);
 }

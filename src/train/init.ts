@@ -20,6 +20,8 @@ export interface InitialWeights {
   blocks: number;
   /** Training steps the base had taken, if recorded. */
   steps?: number;
+  /** The options the base was trained with, as its metadata records them (models from depthstyle train). */
+  settings?: Record<string, unknown>;
 }
 
 function architecture(arrays: Record<string, Float32Array>, what: string): { arch: Architecture; width: number; blocks: number } {
@@ -57,5 +59,11 @@ export async function readInitialWeights(spec: string, store?: ModelStore): Prom
   for (const t of proto.graph?.initializer ?? []) if (t.name && ours(t.name)) arrays[t.name] = Float32Array.from(tensorValues(t));
   const meta = Object.fromEntries((proto.metadataProps ?? []).map((p) => [p.key ?? '', p.value ?? '']));
   const steps = Number(meta.steps);
-  return { source: spec, arrays, ...architecture(arrays, spec), steps: Number.isFinite(steps) ? steps : undefined };
+  let settings: Record<string, unknown> | undefined;
+  try {
+    settings = meta.settings ? (JSON.parse(meta.settings) as Record<string, unknown>) : undefined;
+  } catch {
+    throw new Error(`${spec}: its recorded training settings are not valid JSON`);
+  }
+  return { source: spec, arrays, ...architecture(arrays, spec), steps: Number.isFinite(steps) ? steps : undefined, settings };
 }

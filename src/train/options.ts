@@ -2,7 +2,7 @@
 // what the caller gave; a branch (`init`) takes its base's network, a resumed run its checkpoint's. The result
 // is what the run does and what its model's metadata records — no second place decides a default.
 import type { Architecture } from '../nn/networks.js';
-import { TRAIN_PRESETS, TRAIN_PRESET_NAMES, type TrainPresetName } from './presets.js';
+import { INHERITED_SETTINGS, TRAIN_PRESETS, TRAIN_PRESET_NAMES, type TrainPreset, type TrainPresetName } from './presets.js';
 import type { InitialWeights } from './init.js';
 import { TRAIN_DEFAULTS, type TrainOptions } from './train.js';
 
@@ -18,12 +18,12 @@ export interface ResumedNetwork {
 const defined = <T extends object>(o: T): Partial<T> => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 
 export function resolveTrainOptions(opts: Omit<TrainOptions, 'vgg'> & Partial<Pick<TrainOptions, 'vgg'>>, resumed?: ResumedNetwork): ResolvedTrainOptions {
-  const preset = opts.preset === undefined ? undefined : TRAIN_PRESETS[opts.preset as TrainPresetName];
+  const preset: TrainPreset | undefined = opts.preset === undefined ? undefined : TRAIN_PRESETS[opts.preset as TrainPresetName];
   if (opts.preset !== undefined && !preset) throw new Error(`unknown preset "${opts.preset}": ${TRAIN_PRESET_NAMES.join(', ')}`);
   const { styleSize, ...fromPreset } = preset?.options ?? {};
   // 'painting': the painting's own long side (Engstrom trained at the painting's full size).
   const presetStyleSize = styleSize === 'painting' ? Math.max(opts.style.width, opts.style.height) : styleSize;
-  const o = { ...TRAIN_DEFAULTS, ...defined(fromPreset), ...(presetStyleSize ? { styleSize: presetStyleSize } : {}), ...defined(opts) } as ResolvedTrainOptions;
+  const o = { ...TRAIN_DEFAULTS, ...baseRecipe(preset, opts), ...defined(fromPreset), ...(presetStyleSize ? { styleSize: presetStyleSize } : {}), ...defined(opts) } as ResolvedTrainOptions;
   const init: InitialWeights | undefined = o.init;
   if (init) {
     // A branch has its base's network.
@@ -40,6 +40,14 @@ export function resolveTrainOptions(opts: Omit<TrainOptions, 'vgg'> & Partial<Pi
     o.arch = opts.arch ?? resumed.arch ?? o.arch;
   }
   return o;
+}
+
+/** A continuing preset's base recipe: the objective its base (`init`) records. */
+function baseRecipe(preset: TrainPreset | undefined, opts: Pick<TrainOptions, 'init' | 'preset'>): Partial<TrainOptions> {
+  if (!preset?.continuesBase) return {};
+  const recorded = opts.init?.settings;
+  if (!recorded) throw new Error(`--preset ${opts.preset} continues a base's recipe: give --init with a model trained by depthstyle train (its metadata records the recipe)`);
+  return Object.fromEntries(INHERITED_SETTINGS.filter((k) => recorded[k] !== undefined).map((k) => [k, recorded[k]])) as Partial<TrainOptions>;
 }
 
 /** The settings a model's metadata records: the resolved options without images, networks or callbacks. */

@@ -5,13 +5,18 @@ import type { TrainOptions } from './train.js';
 
 /** Options a preset may set; `styleSize: 'painting'` means the painting's own long side (its full size). */
 export type PresetOptions = Partial<
-  Pick<TrainOptions, 'size' | 'batch' | 'lr' | 'width' | 'seed' | 'contentWeight' | 'styleWeight' | 'tvWeight' | 'depthWeight' | 'depthLoss' | 'contentLayer' | 'styleLayers' | 'checkpointEvery' | 'previewEvery'>
+  Pick<TrainOptions, 'size' | 'batch' | 'steps' | 'lr' | 'stabilityWeight' | 'width' | 'seed' | 'contentWeight' | 'styleWeight' | 'tvWeight' | 'depthWeight' | 'depthLoss' | 'contentLayer' | 'styleLayers' | 'checkpointEvery' | 'previewEvery'>
 > & { styleSize?: number | 'painting' };
 
 export interface TrainPreset {
   summary: string;
   options: PresetOptions;
+  /** Continue the recipe of the base (`--init`, a model trained by depthstyle): its recorded objective lies under `options`. */
+  continuesBase?: boolean;
 }
+
+/** The settings a continuing preset takes from its base's metadata: the objective and the crops, not the seed or the length. */
+export const INHERITED_SETTINGS = ['size', 'batch', 'lr', 'contentWeight', 'styleWeight', 'tvWeight', 'depthWeight', 'depthLoss', 'contentLayer', 'styleLayers', 'styleSize'] as const;
 
 /** Engstrom's objective as the released Johnson/Engstrom networks were trained with it. */
 const ENGSTROM_OBJECTIVE: PresetOptions = {
@@ -38,6 +43,12 @@ export const TRAIN_PRESETS = {
   'own-branch': {
     summary: 'a twin branched from one of our own bases (--init models/bases/NAME-base.ckpt): its objective, content × 100, the painting at 512 px (the Starry and Composition twins)',
     options: { ...ZOO_RUN, ...ENGSTROM_OBJECTIVE, contentWeight: 100, styleSize: 512 },
+  },
+  'stability-branch': {
+    summary:
+      "a video-stable twin of a zoo model (--init models/NAME.onnx): the base's own recipe continued for 200 steps with the stability loss (a 1-px shift, ±5 % exposure and noise must not move the output; weight 5e3); its twin is the same run with --stability-weight 0",
+    options: { stabilityWeight: 5e3, steps: 200, seed: 11, checkpointEvery: 25, previewEvery: 25 },
+    continuesBase: true,
   },
 } satisfies Record<string, TrainPreset>;
 

@@ -9,6 +9,7 @@ import { loadImage, resizeLongSide, type RgbImage } from '../io/image.js';
 import type { DepthLossKind } from '../losses/depth.js';
 import { buildObjective, objectiveTargets } from '../losses/objective.js';
 import { gram } from '../losses/perceptual.js';
+import { perturbBatch, stabilityTerm } from '../losses/stability.js';
 import { Rng } from '../optim/random.js';
 import type { DepthModel } from '../models/depth.js';
 import type { Vgg19 } from '../models/vgg.js';
@@ -36,6 +37,8 @@ export interface TrainOptions {
   tvWeight?: number;
   depthWeight?: number;
   depthLoss?: DepthLossKind;
+  /** Weight of the stability loss (src/losses/stability.ts): outputs that hold still when the input shifts a pixel, gets noise or changes exposure. 0 turns it off. */
+  stabilityWeight?: number;
   contentLayer?: string;
   styleLayers?: string[];
   /** Long side of the style image for its Gram matrices (default: the training size). */
@@ -98,6 +101,7 @@ export const TRAIN_DEFAULTS = {
   tvWeight: 1,
   depthWeight: 1e6,
   depthLoss: 'weighted-content' as DepthLossKind,
+  stabilityWeight: 0,
   contentLayer: 'relu2_2',
   styleLayers: ['relu1_2', 'relu2_2', 'relu3_4', 'relu4_4'],
   width: 32,
@@ -131,6 +135,8 @@ function objectiveSettings(o: typeof TRAIN_DEFAULTS & TrainOptions): Record<stri
     tvWeight: String(o.tvWeight),
     depthWeight: String(o.depthWeight),
     depthLoss: String(o.depthLoss),
+    // (only when on, so that checkpoints from before the term existed still resume)
+    ...(o.stabilityWeight ? { stabilityWeight: String(o.stabilityWeight) } : {}),
     contentLayer: o.contentLayer,
     styleLayers: o.styleLayers.join(','),
     styleSize: String(o.styleSize ?? o.size),
@@ -158,7 +164,7 @@ export async function train(opts: TrainOptions): Promise<Trainer> {
     return o.styleLayers.map((l) => gram(sf.get(l)!));
   });
 
-  const { x, total, terms, paramTensors, grads, feeds, resample } = buildTrainGraph(o, grams);
+  const { x, perturbed, total, terms, paramTensors, grads, feeds, resample } = buildTrainGraph(o, grams);
   const prog = await rt.compile([total, ...terms.map(([, t]) => t), ...grads]);
 
   const params = G.ParamStore.fromGraph(x.graph);
@@ -233,7 +239,10 @@ export async function train(opts: TrainOptions): Promise<Trainer> {
       break;
     }
     const t0 = performance.now();
-    feeds.set(x, { data: await data.next(o.batch), shape: [o.batch, 3, o.size, o.size] });
+    const batch = await data.next(o.batch);
+    feeds.set(x, { data: batch, shape: [o.batch, 3, o.size, o.size] });
+    // The stability loss's perturbation, drawn from the step number like the depth loss's: resumable.
+    if (perturbed) feeds.set(perturbed, { data: perturbBatch(batch, o.batch, o.size, new Rng(o.seed * 7_919 + step + 1)), shape: [o.batch, 3, o.size, o.size] });
     // Random transformations of a stochastic depth loss (eot), drawn per step from the step number: resumable.
     resample(new Rng(o.seed * 1_000_003 + step));
     const [tot, ...rest] = await prog.run(feeds, params);
@@ -265,6 +274,8 @@ export async function train(opts: TrainOptions): Promise<Trainer> {
 
 export interface TrainGraph {
   x: Tensor;
+  /** The perturbed copy of `x` (only with a stability term). */
+  perturbed?: Tensor;
   total: Tensor;
   terms: [string, Tensor][];
   paramTensors: Tensor[];
@@ -277,11 +288,21 @@ export interface TrainGraph {
 export function buildTrainGraph(o: typeof TRAIN_DEFAULTS & Pick<TrainOptions, 'vgg' | 'depthModel'>, grams: G.Float32Tensor[]): TrainGraph & { resample: (rng: Rng) => void } {
   const g = new G.Graph();
   const x = g.input('content', [o.batch, 3, o.size, o.size]);
-  const y = styleNetwork(x, o, o.seed);
+  // With a stability term the network runs once on the photos and their perturbed copies together.
+  const perturbed = o.stabilityWeight > 0 ? g.input('content/perturbed', [o.batch, 3, o.size, o.size]) : undefined;
+  const both = perturbed ? styleNetwork(G.concat([x, perturbed], 0), o, o.seed) : undefined;
+  const y = both ? G.slice(both, [0], [o.batch], [0]) : styleNetwork(x, o, o.seed);
   const spec = { ...o, contentLayers: [o.contentLayer], grams };
   if (o.depthWeight > 0 && !o.depthModel) throw new Error('train: a depth model is needed when depthWeight > 0');
   const objective = buildObjective(spec, y, x, objectiveTargets(spec, x));
+  const terms = [...objective.terms];
+  let total = objective.total;
+  if (both) {
+    const stability = G.mul(stabilityTerm(y, G.slice(both, [o.batch], [2 * o.batch], [0]), o.size), o.stabilityWeight);
+    terms.push(['stability', stability]);
+    total = G.add(total, stability);
+  }
   const paramTensors = g.params;
-  const grads = G.grad(objective.total, paramTensors);
-  return { x, total: objective.total, terms: objective.terms, paramTensors, grads, feeds: objective.feeds, resample: (rng) => objective.resample(rng) };
+  const grads = G.grad(total, paramTensors);
+  return { x, perturbed, total, terms, paramTensors, grads, feeds: objective.feeds, resample: (rng) => objective.resample(rng) };
 }

@@ -82,15 +82,39 @@ function sample(p: ArrayLike<number>, w: number, h: number, x: number, y: number
   return (1 - fy) * ((1 - fx) * p[y0 * w + x0] + fx * p[y0 * w + x1]) + fy * ((1 - fx) * p[y1 * w + x0] + fx * p[y1 * w + x1]);
 }
 
-/** `img` warped by `flow` (backward): out(x) = img(x + flow(x)). With the flow from t+1 to t, frame t moved onto t+1. */
-export function warp(img: RgbImage, flow: Flow): RgbImage {
+/** Catmull-Rom bicubic sample of plane `p` at (x, y), clamped at the borders: sharper than bilinear when resampled again and again. */
+function sampleCubic(p: ArrayLike<number>, w: number, h: number, x: number, y: number): number {
+  const cx = Math.min(w - 1, Math.max(0, x));
+  const cy = Math.min(h - 1, Math.max(0, y));
+  const x0 = Math.floor(cx);
+  const y0 = Math.floor(cy);
+  const [fx, fy] = [cx - x0, cy - y0];
+  // The four Catmull-Rom weights per axis, inline (this runs for every pixel of every carried frame).
+  const wx0 = ((-fx + 2) * fx - 1) * fx * 0.5, wx1 = ((3 * fx - 5) * fx * fx + 2) * 0.5, wx2 = ((-3 * fx + 4) * fx + 1) * fx * 0.5, wx3 = (fx - 1) * fx * fx * 0.5;
+  const wy0 = ((-fy + 2) * fy - 1) * fy * 0.5, wy1 = ((3 * fy - 5) * fy * fy + 2) * 0.5, wy2 = ((-3 * fy + 4) * fy + 1) * fy * 0.5, wy3 = (fy - 1) * fy * fy * 0.5;
+  const xa = x0 > 0 ? x0 - 1 : 0, xc = x0 + 1 < w ? x0 + 1 : w - 1, xd = x0 + 2 < w ? x0 + 2 : w - 1;
+  const ra = (y0 > 0 ? y0 - 1 : 0) * w, rb = y0 * w, rc = (y0 + 1 < h ? y0 + 1 : h - 1) * w, rd = (y0 + 2 < h ? y0 + 2 : h - 1) * w;
+  return (
+    wy0 * (wx0 * p[ra + xa] + wx1 * p[ra + x0] + wx2 * p[ra + xc] + wx3 * p[ra + xd]) +
+    wy1 * (wx0 * p[rb + xa] + wx1 * p[rb + x0] + wx2 * p[rb + xc] + wx3 * p[rb + xd]) +
+    wy2 * (wx0 * p[rc + xa] + wx1 * p[rc + x0] + wx2 * p[rc + xc] + wx3 * p[rc + xd]) +
+    wy3 * (wx0 * p[rd + xa] + wx1 * p[rd + x0] + wx2 * p[rd + xc] + wx3 * p[rd + xd])
+  );
+}
+
+/**
+ * `img` warped by `flow` (backward): out(x) = img(x + flow(x)). With the flow from t+1 to t, frame t moved onto
+ * t+1. Bilinear (the judge's, as Lai et al.) or bicubic (the stabilizer's: it resamples its own output every frame).
+ */
+export function warp(img: RgbImage, flow: Flow, interpolation: 'bilinear' | 'cubic' = 'bilinear'): RgbImage {
+  const at = interpolation === 'cubic' ? sampleCubic : sample;
   const { width: w, height: h } = img;
   const n = w * h;
   const planes = img.data.length / n;
   const data = new Float32Array(img.data.length);
   for (let c = 0; c < planes; c++) {
     const src = img.data.subarray(c * n, (c + 1) * n);
-    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) data[c * n + y * w + x] = sample(src, w, h, x + flow.u[y * w + x], y + flow.v[y * w + x]);
+    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) data[c * n + y * w + x] = at(src, w, h, x + flow.u[y * w + x], y + flow.v[y * w + x]);
   }
   return { width: w, height: h, data };
 }

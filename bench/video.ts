@@ -1,0 +1,43 @@
+// Frames per second of `stylize CLIP.mp4` in Node (bench suite `video`): the first SECONDS of room_pan.mp4 at
+// 540p (960×540), per network (a zoo model, the arbitrary network with a painting), per frame and with the
+// default stabilization, on the runtime's threads. Decoding and encoding are ffmpeg's and not counted (frames
+// are read first); the first frame (session creation, compile) is left out. Prints one JSON line per case:
+// {"case": "video-540p-NETWORK-STABILIZE-fps", "value": …}.
+//   node --import tsx bench/video.ts [SECONDS] [--threads N]
+import path from 'node:path';
+import { Runtime } from '../src/graph/index.js';
+import type { RgbImage } from '../src/io/image.js';
+import { probeVideo, readFrames, videoFrameSize } from '../src/io/video.js';
+import { ModelStore } from '../src/models/resolver.js';
+import { ArbitraryStylist, resolvePainting } from '../src/stylize/arbitrary.node.js';
+import { loadTransformModel } from '../src/stylize/models.js';
+import { DEFAULT_STABILIZATION, stylizeFrames, type Stabilization } from '../src/stylize/video.js';
+import type { TransformModel } from '../src/stylize/stylizer.js';
+
+const seconds = Number(process.argv[2] ?? 1);
+const threads = process.argv.includes('--threads') ? Number(process.argv[process.argv.indexOf('--threads') + 1]) : undefined;
+const store = new ModelStore();
+const runtime = new Runtime({ threads });
+const file = path.join(store.dir, '..', 'videos', 'room_pan.mp4');
+const size = videoFrameSize(probeVideo(file), 960);
+const frames: RgbImage[] = [];
+for await (const f of readFrames(file, size, { duration: seconds })) frames.push(f);
+const stylist = await ArbitraryStylist.load(store, runtime);
+const networks: [string, TransformModel][] = [
+  ['scream-depth', await loadTransformModel('scream-depth', store)],
+  ['arbitrary', stylist.model(await stylist.styleOfFile(resolvePainting('the_scream', store)), 'the_scream')],
+];
+for (const [name, model] of networks)
+  for (const stabilize of ['none', DEFAULT_STABILIZATION] as Stabilization[]) {
+    let t0 = 0;
+    let n = 0;
+    async function* source() {
+      yield* frames;
+    }
+    for await (const _ of stylizeFrames(source(), model, { runtime, stabilize })) {
+      if (n++ === 0) t0 = performance.now();
+    }
+    const fps = (n - 1) / ((performance.now() - t0) / 1000);
+    console.log(JSON.stringify({ case: `video-540p-${name}-${stabilize}-fps`, value: +fps.toFixed(3), frames: n, size: `${size[0]}×${size[1]}`, threads: runtime.threads }));
+  }
+await stylist.release();
