@@ -89,7 +89,7 @@ for (const name of names) {
     recommended[m.id] = within.sort((a, b) => points[b].gains.edges.mean - points[a].gains.edges.mean)[0] ?? null;
   }
   summary[name] = { photos: rows.length, partial, styleBudgetPct: STYLE_BUDGET_PCT, recommended, points };
-  await writeScatterPanels(`docs/dial/${name}.png`, panels, `${name}: depth gained against style lost, ${rows.length} held-out photos, 512 px${NETWORKS.includes('optimize') ? ' (optimize 256 px)' : ''} (mean, 95 % intervals; dashed: blend toward the photo)`, JUDGES.length);
+  await writeScatterPanels(`docs/dial/${name}.png`, panels, `${name}: depth gained against style lost, ${rows.length} photos, 512 px${NETWORKS.includes('optimize') ? ' (optimize 256)' : ''}; mean, 95 % CI; dashed: blend to photo`, JUDGES.length);
   const f = (i: Interval, d = 3) => `${i.mean >= 0 ? '+' : ''}${i.mean.toFixed(d)} [${i.lo.toFixed(d)}, ${i.hi.toFixed(d)}]`;
   md.push(`### ${name} (${rows.length} photos${partial ? ', partial' : ''})`, '', '| control @ setting | style loss | edge-contrast gain | PyDNet v2 (halved) gain | PyDNet++ gain | − blend at the same style | − zoo twin’s gain |', '|---|---|---|---|---|---|---|');
   for (const [key, p] of Object.entries(points)) {
