@@ -20,6 +20,7 @@ import { resolvePainting } from '../src/stylize/arbitrary.node.js';
 import { loadTransformModel } from '../src/stylize/models.js';
 import { stylizeFrames } from '../src/stylize/video.js';
 import * as F from '../src/video/flow.js';
+import { boxMean } from '../src/stylize/depth-strength.js';
 
 const clip = process.argv[2] ?? 'room_pan.mp4';
 const modelName = process.argv[3] ?? 'scream-depth';
@@ -60,19 +61,13 @@ for (let t = 1; t < source.length; t++) {
   }
   flows.push({ back, ok });
 }
+/** Two box passes per channel (≈ a Gaussian), as matchLocalContrast smooths. */
 function blur(img: RgbImage, r: number): RgbImage {
-  // box blur twice (separable) ≈ Gaussian
-  const { width: w, height: h } = img; const n = w * h; let d = Float32Array.from(img.data);
-  for (let pass = 0; pass < 2; pass++) for (const horiz of [true, false]) {
-    const o = new Float32Array(d.length);
-    for (let c = 0; c < 3; c++) for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
-      let s = 0, k = 0;
-      for (let t = -r; t <= r; t++) { const xx = horiz ? x + t : x, yy = horiz ? y : y + t; if (xx < 0 || yy < 0 || xx >= w || yy >= h) continue; s += d[c * n + yy * w + xx]; k++; }
-      o[c * n + y * w + x] = s / k;
-    }
-    d = o;
-  }
-  return { width: w, height: h, data: d };
+  const { width: w, height: h } = img;
+  const n = w * h;
+  const data = new Float32Array(img.data.length);
+  for (let c = 0; c < 3; c++) data.set(boxMean(boxMean(Float64Array.from(img.data.subarray(c * n, (c + 1) * n)), w, h, r), w, h, r), c * n);
+  return { width: w, height: h, data };
 }
 type V = { name: string; raw: RgbImage[]; alpha: number; interp: 'bilinear' | 'cubic'; carry: 'out' | 'raw'; lowpass?: number; contrast?: number; frac?: number };
 const variants: V[] = ([

@@ -135,8 +135,8 @@ function objectiveSettings(o: typeof TRAIN_DEFAULTS & TrainOptions): Record<stri
     tvWeight: String(o.tvWeight),
     depthWeight: String(o.depthWeight),
     depthLoss: String(o.depthLoss),
-    // (only when on, so that checkpoints from before the term existed still resume)
-    ...(o.stabilityWeight ? { stabilityWeight: String(o.stabilityWeight) } : {}),
+    // (checkpoints from before the term existed lack it, and a missing setting is not compared)
+    stabilityWeight: String(o.stabilityWeight),
     contentLayer: o.contentLayer,
     styleLayers: o.styleLayers.join(','),
     styleSize: String(o.styleSize ?? o.size),
