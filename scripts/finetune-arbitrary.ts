@@ -1,7 +1,7 @@
 // The depth-preserving arbitrary network (`magenta-depth`) and its twin without the depth term: the fine-tune of
-// src/train/arbitrary.ts on the training photos and the paintings not held out. One run at a time; resumable.
-//   node --import tsx scripts/finetune-arbitrary.ts depth|nodepth [--steps N] [--threads N] [--resume] [--export]
-// Held out (never seen in training, the judges' paintings): The Scream and Composition VII.
+// src/train/arbitrary.ts with a named recipe (ARBITRARY_PRESETS). One run at a time; resumable bit for bit.
+//   node --import tsx scripts/finetune-arbitrary.ts depth|nodepth [--preset NAME] [--steps N] [--threads N] [--resume] [--export]
+// Writes models/arbitrary/magenta-TWIN{suffix}.{ckpt,log.jsonl,onnx}; the preset's suffix keeps runs apart.
 import { appendFile } from 'node:fs/promises';
 import path from 'node:path';
 import { writeFileAtomic } from '../src/io/atomic.js';
@@ -12,44 +12,53 @@ import { ModelStore } from '../src/models/resolver.js';
 import { loadVgg19 } from '../src/models/vgg.js';
 import { arbitraryOnnx } from '../src/models/magenta.js';
 import { StylePredictor } from '../src/stylize/arbitrary.js';
-import { ARBITRARY_FINETUNE_DEFAULTS, exportFinetunedTransfer, finetuneArbitrary, trainingPainting } from '../src/train/arbitrary.js';
-
-export const HELD_OUT_PAINTINGS = ['the_scream.jpg', 'composition_vii.jpg'];
-const TRAINING_PAINTINGS = ['starry_night.jpg', 'starry_night_crop.jpg', 'wave.jpg', 'wave_crop.jpg', 'udnie.jpg', 'shipwreck_turner.jpg'];
+import { splitPaths, type Collection, type SplitName } from '../src/eval/splits.js';
+import { ARBITRARY_FINETUNE_DEFAULTS, ARBITRARY_PRESETS, type ArbitraryPresetName, exportFinetunedTransfer, finetuneArbitrary, trainingPainting } from '../src/train/arbitrary.js';
 
 const arg = (k: string) => (process.argv.includes(k) ? process.argv[process.argv.indexOf(k) + 1] : undefined);
 const twin = process.argv[2];
-if (twin !== 'depth' && twin !== 'nodepth') throw new Error('usage: finetune-arbitrary.ts depth|nodepth [--steps N] [--threads N] [--resume]');
+const presetName = (arg('--preset') ?? 'train-split') as ArbitraryPresetName;
+const preset = ARBITRARY_PRESETS[presetName];
+if ((twin !== 'depth' && twin !== 'nodepth') || !preset) throw new Error(`usage: finetune-arbitrary.ts depth|nodepth [--preset ${Object.keys(ARBITRARY_PRESETS).join('|')}] [--steps N] [--threads N] [--resume] [--export]`);
 const store = new ModelStore();
 const shared = path.join(store.dir, '..');
+/** `split:COLLECTION:SPLIT` is a committed split's files; anything else a path under the shared folder. */
+const files = (spec: string) => {
+  const m = /^split:(photos|paintings):(train|dev|test)$/.exec(spec);
+  return m ? splitPaths(shared, m[1] as Collection, m[2] as SplitName) : path.join(shared, spec);
+};
 const runtime = new Runtime({ threads: arg('--threads') ? Number(arg('--threads')) : undefined });
 const [vgg, depthModel, transferOnnx] = [await loadVgg19({ store }), await loadDepthModel('pydnet-v2', { store }), await arbitraryOnnx('transfer', store)];
 const predictor = new StylePredictor(await arbitraryOnnx('predictor', store), runtime);
+const paintingFiles = typeof preset.paintings === 'string' ? (files(preset.paintings) as string[]) : preset.paintings.map((f) => path.join(shared, f));
 const paintings = [];
-for (const f of TRAINING_PAINTINGS) paintings.push(await trainingPainting(path.join(shared, 'images', 'styles', f), (img) => predictor.predict(img)));
-const name = `magenta-${twin}`;
+for (const f of paintingFiles) paintings.push(await trainingPainting(f, (img) => predictor.predict(img)));
+const name = `magenta-${twin}${preset.suffix}`;
+const depthWeight = twin === 'depth' ? ARBITRARY_FINETUNE_DEFAULTS.depthWeight : 0;
+const metadata = (steps: number) => ({ steps: String(steps), depth_weight: String(depthWeight), preset: presetName, paintings: String(paintings.length), trained_on: preset.summary });
 if (process.argv.includes('--export')) {
   // Only write models/NAME.onnx from the run's checkpoint (e.g. after an interruption).
   const ck = await loadState(`models/arbitrary/${name}.ckpt`);
   const params = new ParamStore();
   for (const [k, v] of Object.entries(ck.arrays)) params.values.set(k, v);
-  await writeFileAtomic(`models/arbitrary/${name}.onnx`, exportFinetunedTransfer(transferOnnx, params, { steps: String(ck.scalars.step), depth_weight: String(twin === 'depth' ? ARBITRARY_FINETUNE_DEFAULTS.depthWeight : 0), held_out: HELD_OUT_PAINTINGS.join(',') }));
-  console.log(`wrote models/${name}.onnx (step ${ck.scalars.step})`);
+  await writeFileAtomic(`models/arbitrary/${name}.onnx`, exportFinetunedTransfer(transferOnnx, params, metadata(ck.scalars.step)));
+  console.log(`wrote models/arbitrary/${name}.onnx (step ${ck.scalars.step})`);
   process.exit(0);
 }
-const steps = Number(arg('--steps') ?? ARBITRARY_FINETUNE_DEFAULTS.steps);
+const steps = Number(arg('--steps') ?? preset.options.steps);
 const ac = new AbortController();
 process.on('SIGINT', () => ac.abort());
 process.on('SIGTERM', () => ac.abort());
 const log: string[] = [];
 let done = 0;
 const r = await finetuneArbitrary({
-  data: path.join(shared, 'images', 'train'),
+  ...preset.options,
+  data: files(preset.photos),
   paintings,
   transferOnnx,
   vgg,
   depthModel,
-  depthWeight: twin === 'depth' ? ARBITRARY_FINETUNE_DEFAULTS.depthWeight : 0,
+  depthWeight,
   runtime,
   steps,
   checkpoint: `models/arbitrary/${name}.ckpt`,
@@ -64,5 +73,5 @@ const r = await finetuneArbitrary({
   },
 });
 process.stderr.write('\n');
-await writeFileAtomic(`models/arbitrary/${name}.onnx`, exportFinetunedTransfer(transferOnnx, r.params, { steps: String(r.step), depth_weight: String(twin === 'depth' ? ARBITRARY_FINETUNE_DEFAULTS.depthWeight : 0), held_out: HELD_OUT_PAINTINGS.join(',') }));
+await writeFileAtomic(`models/arbitrary/${name}.onnx`, exportFinetunedTransfer(transferOnnx, r.params, metadata(r.step)));
 console.log(JSON.stringify({ name, step: r.step, losses: r.losses }));

@@ -145,9 +145,9 @@ test('a temp file left by a killed writer is removed at the next write; an unusa
   const { cached } = await import('../src/models/resolver.js');
   const dir = await emptyDir('stale');
   // PID 2^22 + 1 is above Linux's pid_max: no such process.
-  const stale = path.join(dir, `.m.ckpt.${2 ** 22 + 1}.1700000000000.tmp`);
+  const stale = path.join(dir, `.m.ckpt.depthstyle-${2 ** 22 + 1}-0123abcd.tmp`);
   await writeFile(stale, 'half a checkpoint');
-  const mine = path.join(dir, `.m.ckpt.${process.pid}.1700000000000.tmp`);
+  const mine = path.join(dir, `.m.ckpt.depthstyle-${process.pid}-0123abcd.tmp`);
   await writeFile(mine, 'a write of this process, still going');
   await writeFileAtomic(path.join(dir, 'm.ckpt'), 'done');
   assert.deepEqual((await readdir(dir)).sort(), [path.basename(mine), 'm.ckpt'].sort());
@@ -322,7 +322,7 @@ test('compare keeps photos of the same name apart, and a temp file of a dead wri
   assert.equal(new Set(files).size, files.length);
   const { writeFileAtomic } = await import('../src/io/atomic.js');
   const dir = await emptyDir('r2-stale');
-  const orphan = path.join(dir, `.other-output.png.${2 ** 22 + 1}.1700000000000.tmp`);
+  const orphan = path.join(dir, `.other-output.png.depthstyle-${2 ** 22 + 1}-89abcdef.tmp`);
   await writeFile(orphan, 'half an image of another output');
   await writeFileAtomic(path.join(dir, 'new.png'), 'x');
   assert.deepEqual(await readdir(dir), ['new.png']);

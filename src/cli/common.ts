@@ -1,5 +1,5 @@
 // Options and output naming shared by the CLI commands.
-import { existsSync, realpathSync } from 'node:fs';
+import { existsSync, realpathSync, statSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { OUTPUT_IMAGE_FILE, listImages } from '../io/files.js';
@@ -41,16 +41,21 @@ export function besideOutput(file: string, suffix: string): string {
   return file.replace(/\.[^./\\]+$/, '') + suffix;
 }
 
-/** The file itself, through any symlinks, or its absolute path if it does not exist yet. */
+/** The file itself: its device and inode (one for all its hard links and symlinks), or its absolute path if it does not exist yet. */
 function identity(file: string): string {
   try {
-    return realpathSync(file);
+    const st = statSync(file);
+    return `inode:${st.dev}:${st.ino}`;
   } catch {
-    return path.resolve(file);
+    try {
+      return realpathSync(file);
+    } catch {
+      return path.resolve(file);
+    }
   }
 }
 
-/** A user's input is never an output: refuse before anything is written. */
+/** A user's input is never an output, under any name (symlinks, hard links): refuse before anything is written. */
 export function refuseInputsAsOutputs(outputs: readonly string[], inputs: readonly string[]): void {
   const ins = new Set(inputs.map(identity));
   for (const o of outputs) if (ins.has(identity(o))) throw new Error(`-o ${o}: that is an input file; it would be overwritten — choose another output`);

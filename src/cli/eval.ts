@@ -8,7 +8,7 @@ import { loadVgg19 } from '../models/vgg.js';
 import { evaluatePair } from '../eval/evaluate.js';
 import type { CommonOptions } from './common.js';
 import { Progress } from './progress.js';
-import { VIDEO_EXTENSIONS, isVideoFile, probeVideo, readFrames, requireFfmpeg } from '../io/video.js';
+import { VIDEO_EXTENSIONS, checkVideo, isVideoFile, readFrames, requireFfmpeg } from '../io/video.js';
 import { evaluateClip } from '../eval/video.js';
 import { DEPTH_MODEL_NAMES, common, num, required, type Command } from './args.js';
 
@@ -84,7 +84,10 @@ export async function evalCommand(o: EvalCommandOptions): Promise<number> {
 async function evalClipCommand(o: EvalCommandOptions): Promise<number> {
   for (const f of [o.content, o.stylized]) if (!isVideoFile(f)) throw new Error(`${f}: compare a clip with a clip (a video file: ${VIDEO_EXTENSIONS.join(' ')})`);
   requireFfmpeg();
-  const [a, b] = [probeVideo(o.content), probeVideo(o.stylized)];
+  const [a, b] = [await checkVideo(o.content), await checkVideo(o.stylized)];
+  // Frames are paired by index: both clips must run at one rate (a stylization keeps its source's).
+  if (Math.abs(a.fps / b.fps - 1) > 0.001)
+    throw new Error(`${o.stylized}: ${b.fps.toFixed(3)} fps, but ${o.content} runs at ${a.fps.toFixed(3)} fps; frames could not be paired (compare a clip with its own stylization)`);
   if (Math.abs(a.width / a.height / (b.width / b.height) - 1) > 0.02) throw new Error(`${o.stylized}: ${b.width}×${b.height} has another aspect ratio than ${o.content} (${a.width}×${a.height})`);
   const size: [number, number] = [b.width, b.height];
   const start = o.start ?? 0;

@@ -2,7 +2,9 @@
 // network (stabilized against flicker) into ffmpeg, the frame rate and the audio of the span kept.
 import path from 'node:path';
 import { Runtime } from '../graph/index.js';
-import { isVideoFile, probeVideo, readFrames, requireFfmpeg, videoFrameSize, writeVideo } from '../io/video.js';
+import { stat } from 'node:fs/promises';
+import { assertWritable } from '../io/atomic.js';
+import { checkVideo, isVideoFile, readFrames, requireFfmpeg, videoFrameSize, writeVideo } from '../io/video.js';
 import { loadDepthModel } from '../models/depth.js';
 import { resolveModel } from '../models/model-spec.js';
 import { ModelStore } from '../models/resolver.js';
@@ -11,7 +13,7 @@ import { loadTransformModel } from '../stylize/models.js';
 import { DEFAULT_STABILIZATION, stylizeFrames, type Stabilization } from '../stylize/video.js';
 import type { TransformModel } from '../stylize/stylizer.js';
 import type { RgbImage } from '../io/rgb.js';
-import { interruptible } from './common.js';
+import { interruptible, refuseInputsAsOutputs } from './common.js';
 import { Progress } from './progress.js';
 import type { StylizeCommandOptions } from './stylize.js';
 
@@ -26,14 +28,21 @@ export async function stylizeVideoCommand(o: StylizeCommandOptions & VideoComman
   if (o.images.length !== 1) throw new Error('stylize: give one clip at a time (a video input cannot be mixed with other inputs)');
   const clip = o.images[0];
   if (!isVideoFile(o.output)) throw new Error(`${o.output}: a clip is written as a video; name the output OUT.mp4`);
-  if (path.resolve(o.output) === path.resolve(clip)) throw new Error(`${o.output}: the output would replace the input clip; choose another name`);
+  // Every check before any work: the output (not a folder, not the clip or a painting by any name: symlinks and
+  // hard links included), the options, then the clip itself from its header.
+  if ((await stat(o.output).catch(() => undefined))?.isDirectory()) throw new Error(`-o ${o.output}: that is a folder; name the output OUT.mp4`);
+  refuseInputsAsOutputs([o.output], [clip, ...(paintings ?? [])]);
   if (o.precision === 'int8') throw new Error('--precision int8 is for images; clips run the fp32 network');
   if (o.depthMap) throw new Error('--depth-map is for images; for a clip, depthstyle eval --content CLIP --stylized OUT gives the depth judges per frame');
-  requireFfmpeg();
-  const info = probeVideo(clip);
-  const start = o.start ?? 0;
-  if (!(start >= 0) || start >= info.duration) throw new Error(`--start ${start}: the clip ${clip} is ${info.duration.toFixed(2)} s long`);
   if (o.duration !== undefined && !(o.duration > 0)) throw new Error(`--duration must be above 0 seconds, got ${o.duration}`);
+  if (!paintings) resolveModel(o.model!);
+  requireFfmpeg();
+  const info = await checkVideo(clip);
+  const start = o.start ?? 0;
+  const frameTime = 1 / info.fps;
+  if (!(start >= 0) || start > info.duration - frameTime) throw new Error(`--start ${start}: the clip ${clip} is ${info.duration.toFixed(2)} s long (its last frame starts at ${(info.duration - frameTime).toFixed(2)} s)`);
+  if (o.duration !== undefined && o.duration < frameTime) throw new Error(`--duration ${o.duration}: shorter than one frame of ${clip} (${frameTime.toFixed(3)} s at ${info.fps.toFixed(2)} fps)`);
+  await assertWritable(o.output);
   const span = { start, duration: o.duration };
   // Clips take depth-guided strength only when asked (see DEFAULT_DEPTH_STRENGTH).
   const depthStrength = o.depthStrength === 'off' ? undefined : o.depthStrength;
@@ -56,7 +65,6 @@ export async function stylizeVideoCommand(o: StylizeCommandOptions & VideoComman
     process.stderr.write(`style: ${paintings.join(', ')} — arbitrary-style network, ${stylist.licence}\n`);
     await stylist.release();
   } else {
-    resolveModel(o.model!);
     model = await loadTransformModel(o.model!, store);
     process.stderr.write(`model: ${model.id}\n`);
   }
@@ -68,11 +76,16 @@ export async function stylizeVideoCommand(o: StylizeCommandOptions & VideoComman
   const t0 = performance.now();
   let n = 0;
   async function* source(): AsyncGenerator<RgbImage> {
+    let read = 1;
     yield first.value!;
     for (let r = await it.next(); !r.done; r = await it.next()) {
       if (signal.aborted) throw new Error(`interrupted: ${o.output} was not written`);
+      read++;
       yield r.value;
     }
+    // A clip cut short (its header counts more frames than came) is refused like a truncated image: nothing is written.
+    if (!o.start && o.duration === undefined && info.frames > 0 && read < info.frames - 1)
+      throw new Error(`${clip}: only ${read} of the ${info.frames} frames its header lists could be decoded (the clip is truncated or damaged); nothing written`);
   }
   async function* counted(): AsyncGenerator<RgbImage> {
     for await (const f of stylizeFrames(source(), model, { ...o, depthStrength, runtime, depthModel, stabilize, strength: paintings ? 1 : o.strength })) {

@@ -20,6 +20,7 @@ import { atLeast, common, int, list, maxSizeOf, num, oneOf, required, type Comma
 import { Int8Stylizer } from '../stylize/quantize.js';
 import { checkImage } from '../io/image.js';
 import { ARBITRARY_NETWORKS, ArbitraryStylist, resolvePainting, type ArbitraryNetwork } from '../stylize/arbitrary.node.js';
+import { normalizeStyleWeights } from '../stylize/arbitrary.js';
 import { isVideoFile } from '../io/video.js';
 import { DEFAULT_STABILIZATION, STABILIZATIONS } from '../stylize/video.js';
 import { stylizeVideoCommand, type VideoCommandOptions } from './stylize-video.js';
@@ -61,11 +62,20 @@ export async function stylizeCommand(o: StylizeCommandOptions): Promise<number> 
   if (o.precision === 'int8' && (o.strokeScale !== undefined || o.depthStrokes)) throw new Error('--stroke-scale and --depth-strokes run the fp32 network; leave out --precision int8');
   const [slo, shi] = STROKE_SCALE_RANGE;
   if (o.strokeScale !== undefined && !(o.strokeScale >= slo && o.strokeScale <= shi)) throw new Error(`--stroke-scale must be from ${slo} to ${shi}, got ${o.strokeScale}`);
-  if (o.images.some(isVideoFile)) return stylizeVideoCommand(o, o.style?.map((p) => resolvePainting(p, new ModelStore(o.models))));
-  if (o.start !== undefined || o.duration !== undefined || o.stabilize) throw new Error('--start, --duration and --stabilize are for a video input (CLIP.mp4)');
-  const images = await expandInputs(o.images);
+  const strength = o.strength ?? 1;
+  if (!(strength >= 0 && strength <= 1)) throw new Error(`--strength must be between 0 and 1, got ${strength}`);
+  if (o.style) normalizeStyleWeights(o.styleWeights, o.style.length, '--style-weights');
+  const video = o.images.some(isVideoFile);
+  if (!video && (o.start !== undefined || o.duration !== undefined || o.stabilize)) throw new Error('--start, --duration and --stabilize are for a video input (CLIP.mp4)');
   const store = new ModelStore(o.models);
-  const paintings = o.style?.map((p) => resolvePainting(p, store));
+  // Paintings are checked like photos, before any work, for images and clips alike (a FIFO or /dev/zero is not read).
+  const paintings = o.style?.map((p) => resolvePainting(p, store, '--style'));
+  for (const p of paintings ?? [])
+    await checkImage(p).catch((err: Error) => {
+      throw new Error(`${err.message} (the painting)`);
+    });
+  if (video) return stylizeVideoCommand(o, paintings);
+  const images = await expandInputs(o.images);
   const ref = o.model ? resolveModel(o.model) : undefined;
   if (ref?.kind === 'int8' && o.precision !== 'int8') throw new Error(`${ref.file}: an int8 model; add --precision int8`);
   const label = o.model ? path.basename(o.model).replace(/\.onnx$/, '') : paintings!.map((p) => path.basename(p).replace(/\.[^.]+$/, '')).join('+');
@@ -75,13 +85,6 @@ export async function stylizeCommand(o: StylizeCommandOptions): Promise<number> 
   if (paintings) refuseInputsAsOutputs([...outs, ...(o.depthMap ? depthMaps : [])], paintings);
   const tile = o.tile ?? 1024;
   const depthStrength = depthStrengthFor(paintings ? 'painting' : 'model', o.depthStrength);
-  const strength = o.strength ?? 1;
-  if (!(strength >= 0 && strength <= 1)) throw new Error(`--strength must be between 0 and 1, got ${strength}`);
-  // Paintings are checked like photos, before any work.
-  for (const p of paintings ?? []) await checkImage(p).catch((err: Error) => {
-    throw new Error(`${err.message} (the painting)`);
-  });
-  // (checked before any work; the blend checks again for library callers)
   return eachInput('stylize', images, async () => {
     const runtime = new Runtime({ threads: o.threads });
     let model: TransformModel | undefined;
@@ -175,9 +178,9 @@ export const command: Command = {
       images: positionals,
       output: required(v.output, '-o OUT'),
       model: v.model as string | undefined,
-      style: list(v.style),
+      style: list(v.style, 'style'),
       styleNetwork: oneOf(v['style-network'], ARBITRARY_NETWORKS, 'style-network'),
-      styleWeights: list(v['style-weights'])?.map((w) => num(w, 'style-weights')!),
+      styleWeights: list(v['style-weights'], 'style-weights')?.map((w) => num(w, 'style-weights')!),
       maxSize: maxSizeOf(v['max-size']),
       tile: atLeast(int(v.tile, 'tile'), 'tile', 64, 'smaller tiles leave the network too little context'),
       strength: num(v.strength, 'strength'),

@@ -10,6 +10,7 @@ import type { Vgg19 } from '../models/vgg.js';
 import { GATYS_CONTENT_LAYERS, GATYS_STYLE_LAYERS } from '../losses/objective.js';
 import { depthAgreement, edgeAgreement, structureSsim, type DepthAgreement } from './metrics.js';
 import { RESAMPLINGS, depthEdgeCue, resample, resampledAgreement, type DepthEdgeCue, type Resampling } from './robust.js';
+import { ArgumentError, checkImageArg } from '../io/arguments.js';
 
 /** Judges that a depth loss cannot satisfy by fooling one network (see robust.ts). */
 export interface RobustDepth {
@@ -53,6 +54,11 @@ export interface EvalInputs {
 }
 
 export async function evaluatePair(i: EvalInputs): Promise<EvalReport> {
+  if (!i || typeof i !== 'object') throw new ArgumentError('evaluatePair: inputs', 'must be an object { content, stylized, depthModel, vgg, runtime }');
+  checkImageArg(i.content, 'evaluatePair: content');
+  checkImageArg(i.stylized, 'evaluatePair: stylized');
+  if (i.style !== undefined) checkImageArg(i.style, 'evaluatePair: style');
+  for (const k of ['depthModel', 'vgg', 'runtime'] as const) if (!i[k] || typeof i[k] !== 'object') throw new ArgumentError(`evaluatePair: ${k}`, 'is required');
   const { stylized } = i;
   const content = await resizeImage(i.content, stylized.width, stylized.height);
   const est = new DepthEstimator(i.depthModel, i.runtime);

@@ -1,11 +1,13 @@
 // Outputs and checkpoints are written to a temporary file beside the target and
 // renamed into place, so an interrupted run never leaves a half-written file.
-import { mkdir, readdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { lstat, mkdir, readdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { processAlive as alive } from './lock.js';
 
+/** A name no user would choose: `.NAME.depthstyle-PID-RANDOM.tmp`, the writing process's id inside. */
 function tempName(file: string): string {
-  return path.join(path.dirname(path.resolve(file)), `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
+  return path.join(path.dirname(path.resolve(file)), `.${path.basename(file)}.depthstyle-${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
 }
 
 /** The error of a failed write, naming the output rather than its hidden temporary file. */
@@ -15,8 +17,8 @@ function writeError(file: string, err: unknown): Error {
   return new Error(`${file}: cannot write (${why})`);
 }
 
-/** Our temporary files: `.NAME.PID.MILLISECONDS.tmp`. */
-const TEMP = /^\..+\.(\d+)\.\d+\.tmp$/;
+/** Our temporary files, and only ours: `.NAME.depthstyle-PID-RANDOM.tmp` (8 hex digits). */
+export const TEMP_FILE = /^\..+\.depthstyle-(\d+)-[0-9a-f]{8}\.tmp$/;
 
 /**
  * Removes the temporary files in `file`'s folder left by processes that died mid-write (kill -9 during a
@@ -26,8 +28,11 @@ async function removeStaleTemps(file: string): Promise<void> {
   const dir = path.dirname(path.resolve(file));
   const names = await readdir(dir).catch(() => [] as string[]);
   for (const n of names) {
-    const m = TEMP.exec(n);
-    if (m && Number(m[1]) !== process.pid && !alive(Number(m[1]))) await unlink(path.join(dir, n)).catch(() => undefined);
+    const m = TEMP_FILE.exec(n);
+    if (!m || Number(m[1]) === process.pid || alive(Number(m[1]))) continue;
+    // Only a plain file with no other name (a hard link elsewhere would make it someone's file too).
+    const st = await lstat(path.join(dir, n)).catch(() => undefined);
+    if (st?.isFile() && st.nlink === 1) await unlink(path.join(dir, n)).catch(() => undefined);
   }
 }
 

@@ -1,6 +1,7 @@
 // Colour maps for depth pictures (polynomial fits of turbo, Google 2019, and
 // viridis, matplotlib), and depth normalization.
 import type { RgbImage } from './rgb.js';
+import { ArgumentError, checkNumber } from './arguments.js';
 
 export type ColorMap = 'turbo' | 'viridis' | 'gray';
 
@@ -30,6 +31,8 @@ export function colorOf(t: number, map: ColorMap): [number, number, number] {
  * so a few extreme pixels cannot flatten the picture.
  */
 export function normalizeDepth(values: ArrayLike<number>, polarity: 'depth' | 'inverse-depth'): Float32Array {
+  if (!values || typeof values.length !== 'number' || !values.length) throw new ArgumentError('normalizeDepth: values', 'must be a non-empty array of numbers');
+  if (polarity !== 'depth' && polarity !== 'inverse-depth') throw new ArgumentError('normalizeDepth: polarity', `must be 'depth' or 'inverse-depth', got ${String(polarity)}`);
   const sorted = Float32Array.from(values).sort();
   const lo = sorted[Math.floor(0.01 * (sorted.length - 1))];
   const hi = sorted[Math.ceil(0.99 * (sorted.length - 1))];
@@ -44,6 +47,9 @@ export function normalizeDepth(values: ArrayLike<number>, polarity: 'depth' | 'i
 
 /** A colour picture of normalized depth (0 = near, 1 = far): near is warm. */
 export function colorizeDepth(depth01: Float32Array, width: number, height: number, map: ColorMap = 'turbo'): RgbImage {
+  checkNumber(width, 'colorizeDepth: width', { min: 1, integer: true });
+  checkNumber(height, 'colorizeDepth: height', { min: 1, integer: true });
+  if (!depth01 || depth01.length !== width * height) throw new ArgumentError('colorizeDepth: depth01', `must hold width × height = ${width * height} values, got ${depth01?.length}`);
   const n = width * height;
   const data = new Float32Array(3 * n);
   for (let i = 0; i < n; i++) {

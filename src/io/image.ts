@@ -6,6 +6,7 @@ import path from 'node:path';
 import sharp, { type Metadata, type OutputInfo } from 'sharp';
 import { writeFileAtomic } from './atomic.js';
 import { MIN_IMAGE_SIDE, longSideSize, type RgbImage } from './rgb.js';
+import { ArgumentError, checkImageArg, checkNumber, checkString } from './arguments.js';
 
 export { MIN_IMAGE_SIDE, longSideSize, toGray, type RgbImage } from './rgb.js';
 
@@ -20,6 +21,8 @@ let maxPixelsDefault = DEFAULT_MAX_PIXELS;
 export function setMaxPixels(n: number): void {
   maxPixelsDefault = n;
 }
+/** The pixel limit in force (for clips, checked from their header like an image's). */
+export const defaultMaxPixels = (): number => maxPixelsDefault;
 
 export interface LoadOptions {
   /** Downscale (never upscale) so that the longer side is at most this. */
@@ -34,7 +37,9 @@ export interface LoadOptions {
 
 /** Reads an image file; throws a one-line error naming the file and the problem. */
 export async function loadImage(file: string, opts: LoadOptions = {}): Promise<RgbImage> {
-  await checkFile(file);
+  checkString(file, 'loadImage: file');
+  if (opts?.maxSide !== undefined) checkNumber(opts.maxSide, 'loadImage: maxSide', { min: MIN_IMAGE_SIDE, integer: true });
+  await checkInputFile(file);
   return decodeImage(file, file, opts);
 }
 
@@ -47,7 +52,8 @@ export async function checkImage(file: string, opts: Pick<LoadOptions, 'maxPixel
   await loadImage(file, { ...opts, maxSide: 64 });
 }
 
-async function checkFile(file: string): Promise<void> {
+/** An input must be a regular, non-empty file: a FIFO, a device (/dev/zero) or a folder is refused before it is read. */
+export async function checkInputFile(file: string): Promise<void> {
   let st;
   try {
     st = await stat(file);
@@ -140,6 +146,8 @@ function formatFor(file: string): 'png' | 'jpeg' | 'webp' | 'tiff' {
 
 /** Writes an image atomically, in the format its extension names. */
 export async function saveImage(file: string, img: RgbImage): Promise<void> {
+  checkString(file, 'saveImage: file');
+  checkImageArg(img, 'saveImage: img', 1);
   const fmt = formatFor(file);
   const buf = await sharp(toInterleaved8(img), { raw: { width: img.width, height: img.height, channels: 3 } })
     .toFormat(fmt, fmt === 'jpeg' ? { quality: 92 } : {})
@@ -149,6 +157,10 @@ export async function saveImage(file: string, img: RgbImage): Promise<void> {
 
 /** Writes a single-channel 16-bit PNG of values in [0, 1]. */
 export async function saveGray16(file: string, values: Float32Array, width: number, height: number): Promise<void> {
+  checkString(file, 'saveGray16: file');
+  checkNumber(width, 'saveGray16: width', { min: 1, integer: true });
+  checkNumber(height, 'saveGray16: height', { min: 1, integer: true });
+  if (!values || values.length !== width * height || Array.prototype.some.call(values, (v: number) => !Number.isFinite(v))) throw new ArgumentError('saveGray16: values', `must hold width × height = ${width * height} finite values`);
   const px = new Uint16Array(width * height);
   for (let i = 0; i < px.length; i++) px[i] = Math.round(Math.max(0, Math.min(1, values[i])) * 65535);
   const buf = await sharp(px, { raw: { width, height, channels: 1 } })
@@ -167,6 +179,9 @@ export async function resizeLongSide(img: RgbImage, side: number, opts: { shrink
 
 /** Resizes a planar RGB image (Lanczos, via sharp). */
 export async function resizeImage(img: RgbImage, width: number, height: number): Promise<RgbImage> {
+  checkImageArg(img, 'resizeImage: img', 1);
+  checkNumber(width, 'resizeImage: width', { min: 1, max: 65535, integer: true });
+  checkNumber(height, 'resizeImage: height', { min: 1, max: 65535, integer: true });
   if (width === img.width && height === img.height) return img;
   const raw = await sharp(toInterleaved8(img), { raw: { width: img.width, height: img.height, channels: 3 } })
     .resize(width, height, { fit: 'fill' })

@@ -4,6 +4,7 @@ import * as G from '../graph/index.js';
 import type { Tensor } from '../graph/index.js';
 import { importOnnx, readOnnx } from './onnx-import.js';
 import type { onnx as P } from 'onnx-proto';
+import { checkImageArg } from '../io/arguments.js';
 
 export type DepthPolarity = 'depth' | 'inverse-depth';
 
@@ -125,6 +126,7 @@ export class DepthEstimator {
 
   /** Raw model output (model polarity) at the image's size. */
   async estimate(image: { width: number; height: number; data: Float32Array }): Promise<Float32Array> {
+    checkImageArg(image, 'DepthEstimator.estimate: image', 1);
     return (await this.programs.run(image)).data;
   }
 

@@ -28,6 +28,22 @@ export function packageRoot(): string {
   }
 }
 
+/**
+ * Where models are looked for when neither `--models DIR` (the library's `models`/`store` option) nor
+ * $DEPTHSTYLE_MODELS says: `shared/models` beside the checkout (../shared/models), or, for a package installed
+ * into a project (node_modules/depthstyle), beside that project. The first that exists; else the checkout's.
+ */
+export function defaultModelsDir(): string {
+  const root = packageRoot();
+  const candidates = [path.join(root, '..', 'shared', 'models')];
+  const nm = root.lastIndexOf(`${path.sep}node_modules${path.sep}`);
+  if (nm >= 0) {
+    const project = root.slice(0, nm);
+    candidates.push(path.join(project, '..', 'shared', 'models'), path.join(project, 'shared', 'models'));
+  }
+  return candidates.find((d) => existsSync(d)) ?? candidates[0];
+}
+
 export interface ModelFile {
   path: string;
   bytes: Uint8Array;
@@ -39,7 +55,7 @@ export class ModelStore {
   private sums?: Map<string, string>;
 
   constructor(dir?: string) {
-    this.dir = path.resolve(dir ?? process.env.DEPTHSTYLE_MODELS ?? path.join(packageRoot(), '..', 'shared', 'models'));
+    this.dir = path.resolve(dir ?? process.env.DEPTHSTYLE_MODELS ?? defaultModelsDir());
   }
 
   /** Known checksums, by absolute path, from SHA256SUMS in the models folder or its parent. */

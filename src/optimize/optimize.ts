@@ -13,6 +13,8 @@ import { loadVgg19, type Vgg19 } from '../models/vgg.js';
 import { Rng } from '../optim/random.js';
 import { Adam, LBFGS } from '../optim/optimizers.js';
 import { combineLuminance, luminanceImage, matchHistogram, type PreserveColor } from '../stylize/color.js';
+import { ArgumentError, checkImageArg } from '../io/arguments.js';
+import { normalizeStyleWeights } from '../stylize/arbitrary.js';
 
 export interface OptimizeOptions {
   content: RgbImage;
@@ -126,7 +128,11 @@ export async function computeTargets(o: TargetOptions, content: RgbImage, styles
 
 export async function optimize(opts: OptimizeOptions): Promise<OptimizeResult> {
   const o = { ...OPTIMIZE_DEFAULTS, ...Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)) } as typeof OPTIMIZE_DEFAULTS & OptimizeOptions;
-  if (!o.styles.length) throw new Error('optimize: at least one style image is needed');
+  if (!opts || typeof opts !== 'object') throw new ArgumentError('optimize: options', 'must be an object { content, styles, ... }');
+  checkImageArg(o.content, 'optimize: content');
+  if (!Array.isArray(o.styles) || !o.styles.length) throw new ArgumentError('optimize: styles', 'at least one style image is needed');
+  o.styles.forEach((s, k) => checkImageArg(s, `optimize: styles[${k}]`));
+  if (o.styleBlend !== undefined) normalizeStyleWeights(o.styleBlend, o.styles.length, 'optimize: styleBlend');
   const blend = o.styleBlend ?? o.styles.map(() => 1 / o.styles.length);
   if (blend.length !== o.styles.length) throw new Error(`optimize: ${o.styles.length} styles but ${blend.length} blend weights`);
   const start = performance.now();

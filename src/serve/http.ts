@@ -2,6 +2,8 @@
 // per-request and a global byte budget (refused from Content-Length before a byte is read), and the Host and
 // Origin checks that keep other web sites (and DNS rebinding) away from the API.
 import type http from 'node:http';
+import { existsSync } from 'node:fs';
+import busboy from 'busboy';
 import path from 'node:path';
 import { ISOLATION_HEADERS } from './assets.js';
 
@@ -19,7 +21,8 @@ export class HttpError extends Error {
 
 /** Error text for a client: absolute paths (model files, folders) become their last part. */
 export function publicMessage(message: string): string {
-  return message.replace(/(?:[A-Za-z]:)?(?:[/\\][\w.@+-]+){2,}[/\\]?/g, (p) => path.basename(p));
+  // Only paths of this machine's file system: an API path in a message (/api/models) is kept as it is.
+  return message.replace(/(?:[A-Za-z]:)?(?:[/\\][\w.@+-]+){2,}[/\\]?/g, (p) => (existsSync(path.dirname(p)) ? path.basename(p) : p));
 }
 
 export function sendJson(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -48,7 +51,14 @@ export class ByteBudget {
  * refused before reading; an undeclared one is counted as it arrives. The bytes stay charged to the budget
  * until `release` (after decoding).
  */
-export async function readBody(req: http.IncomingMessage, limit: number, budget: ByteBudget, timeoutMs = 30_000): Promise<{ body: Buffer; release: () => void }> {
+export async function readBody(
+  req: http.IncomingMessage,
+  limit: number,
+  budget: ByteBudget,
+  timeoutMs = 30_000,
+  /** Takes each chunk as it arrives instead of keeping it (an incremental parser); the body returned is then empty. */
+  onChunk?: (chunk: Buffer) => void,
+): Promise<{ body: Buffer; release: () => void }> {
   const declared = req.headers['content-length'] === undefined ? undefined : Number(req.headers['content-length']);
   if (declared !== undefined && !(declared >= 0)) throw new HttpError(400, 'bad Content-Length', {}, true);
   if (declared !== undefined && declared > limit) throw new HttpError(413, `upload of ${declared} bytes is above the limit of ${limit}`, {}, true);
@@ -74,7 +84,8 @@ export async function readBody(req: http.IncomingMessage, limit: number, budget:
       size += (c as Buffer).length;
       if (size > limit) throw new HttpError(413, `upload is above the limit of ${limit} bytes`, {}, true);
       if (declared === undefined) charge((c as Buffer).length);
-      chunks.push(c as Buffer);
+      if (onChunk) onChunk(c as Buffer);
+      else chunks.push(c as Buffer);
     }
     return { body: Buffer.concat(chunks), release };
   } catch (err) {
@@ -84,6 +95,63 @@ export async function readBody(req: http.IncomingMessage, limit: number, budget:
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** What a form may hold: a few parts with short headers (a body of 440,000 tiny parts is refused at the 9th). */
+export const FORM_LIMITS = { parts: 8, files: 6, fields: 4, fieldSize: 1024, headerPairs: 8 } as const;
+
+export interface Form {
+  /** File parts by field name, in order (several `painting` parts mix). */
+  files: Map<string, Buffer[]>;
+  fields: Map<string, string>;
+  release: () => void;
+}
+
+/**
+ * Reads a multipart/form-data body incrementally (busboy), as it arrives, under the same byte limits as
+ * readBody, with FORM_LIMITS on the number of parts and the size of their headers: a hostile form costs at most
+ * one pass over its bytes and holds no per-part state beyond the limits.
+ */
+export async function readForm(req: http.IncomingMessage, limit: number, budget: ByteBudget, timeoutMs = 30_000): Promise<Form> {
+  let bb: busboy.Busboy;
+  try {
+    bb = busboy({ headers: req.headers, limits: { ...FORM_LIMITS, fileSize: limit } });
+  } catch {
+    throw new HttpError(400, 'malformed multipart/form-data: the Content-Type needs a boundary', {}, true);
+  }
+  const files = new Map<string, Buffer[]>();
+  const fields = new Map<string, string>();
+  let refused: HttpError | undefined;
+  const refuse = (why: string) => (refused ??= new HttpError(400, why, {}, true));
+  bb.on('file', (name, stream) => {
+    const chunks: Buffer[] = [];
+    stream.on('data', (c: Buffer) => chunks.push(c));
+    stream.on('end', () => files.set(name, [...(files.get(name) ?? []), Buffer.concat(chunks)]));
+  });
+  bb.on('field', (name, value, info) => {
+    if (info.valueTruncated) refuse(`form field "${name.slice(0, 40)}" is longer than ${FORM_LIMITS.fieldSize} bytes`);
+    fields.set(name, value);
+  });
+  for (const e of ['partsLimit', 'filesLimit', 'fieldsLimit'] as const) bb.on(e, () => refuse(`the form has too many parts (at most ${FORM_LIMITS.parts}: "photo" and up to ${FORM_LIMITS.files - 1} "painting" files)`));
+  const finished = new Promise<void>((resolve, reject) => {
+    bb.on('close', resolve);
+    bb.on('error', (err: Error) => reject(refuse(`malformed multipart/form-data body (${err.message.slice(0, 80)})`)));
+  });
+  finished.catch(() => undefined);
+  const { release } = await readBody(req, limit, budget, timeoutMs, (c) => {
+    if (refused) throw refused;
+    bb.write(c);
+  });
+  try {
+    if (refused) throw refused;
+    bb.end();
+    await finished;
+    if (refused) throw refused;
+  } catch (err) {
+    release();
+    throw err;
+  }
+  return { files, fields, release };
 }
 
 /** Hostnames the server answers to: loopback names, the address it listens on, and any the user allowed. */

@@ -45,7 +45,7 @@ export class InferenceThread {
     const result = new Promise<RgbImage>((resolve, reject) => (settle = { resolve, reject }));
     this.pending.set(id, { ...settle, settled: result.catch(() => undefined) });
     {
-      const transfer = [job.photo.data.buffer as ArrayBuffer, ...(job.paintings?.upload ? [job.paintings.upload.data.buffer as ArrayBuffer] : [])];
+      const transfer = [job.photo.data.buffer as ArrayBuffer, ...(job.paintings?.uploads ?? []).map((u) => u.data.buffer as ArrayBuffer)];
       w.postMessage({ ...job, id } satisfies Job, transfer);
       signal?.addEventListener('abort', () => w.postMessage({ cancel: id } satisfies CancelMessage), { once: true });
     }

@@ -20,7 +20,9 @@ import { STROKE_SCALE_RANGE, parseDepthStrokes, type DepthStrokes } from '../sty
 import type { PreserveColor } from '../stylize/color.js';
 import { zooDir, zooModels } from '../stylize/models.js';
 import { BASELINE_LICENCE, ISOLATION_HEADERS, pageAssets, type Assets } from './assets.js';
-import { ByteBudget, HttpError, allowedHosts, checkOrigin, publicMessage, readBody, sendJson } from './http.js';
+import { ByteBudget, HttpError, allowedHosts, checkOrigin, publicMessage, readBody, readForm, sendJson } from './http.js';
+import { resolveModel } from '../models/model-spec.js';
+import { normalizeStyleWeights } from '../stylize/arbitrary.js';
 import { InferenceThread } from './inference.js';
 import { WorkQueue, type Place } from './queue.js';
 import type { Job } from './worker.js';
@@ -58,6 +60,8 @@ export interface ServeOptions {
   uploadTimeoutMs?: number;
   /** Open connections at most (idle ones included) [256]. */
   maxConnections?: number;
+  /** Open connections at most from one client address [32]: a flood from one client leaves room for the others. */
+  maxConnectionsPerClient?: number;
   /** Serve the page and the files it needs besides the API [true]. */
   page?: boolean;
   /** Where details of internal errors go (never to clients) [stderr]. */
@@ -92,6 +96,15 @@ function decodeStatus(message: string): number {
 async function encode(img: RgbImage, format: 'png' | 'jpeg'): Promise<Buffer> {
   const s = sharp(toInterleaved8(img), { raw: { width: img.width, height: img.height, channels: 3 } });
   return format === 'png' ? s.png().toBuffer() : s.jpeg({ quality: 92 }).toBuffer();
+}
+
+/** styleWeights: one finite weight ≥ 0 per painting, not all 0 (the same rule as --style-weights), or 400. */
+function checkWeights(w: number[], count: number): void {
+  try {
+    normalizeStyleWeights(w, count, 'styleWeights');
+  } catch (err) {
+    throw new HttpError(400, `bad parameter ${(err as Error).message} (one finite weight ≥ 0 per painting, named ones first, then uploads)`);
+  }
 }
 
 function param(url: URL, name: string, parse: (v: string) => number | undefined, dflt: number): number {
@@ -189,7 +202,16 @@ export async function serve(o: ServeOptions = {}): Promise<Server> {
     if (modelName && (styleNames || multipart)) throw new HttpError(400, 'give model or a painting (style=NAME or a multipart "painting"), not both');
     if (!modelName && !styleNames && !multipart) throw new HttpError(400, 'model is required (GET /api/models lists them), or a painting: style=NAME, or multipart/form-data with "photo" and "painting"');
     if (modelName) {
-      const known = byName.get(modelName);
+      // Names mean what they mean on the command line (model-spec.ts: `scream` is the depth twin), but only zoo
+      // models and baselines are served: a file path is never a model name here.
+      let resolved: string | undefined;
+      try {
+        const ref = /^([\w-]+|baseline:[\w-]+)$/.test(modelName) ? resolveModel(modelName, zoo) : undefined;
+        resolved = ref?.kind === 'zoo' ? ref.name : ref?.kind === 'baseline' ? ref.spec : undefined;
+      } catch {
+        resolved = undefined;
+      }
+      const known = byName.get(resolved ?? modelName);
       if (!known) throw new HttpError(404, `unknown model "${modelName.slice(0, 100)}" (GET /api/models lists them)`);
       r.modelSpec = known.spec;
     }
@@ -198,8 +220,8 @@ export async function serve(o: ServeOptions = {}): Promise<Server> {
       for (const n of r.paintingNames) if (!paintings.includes(n)) throw new HttpError(404, `unknown painting "${n.slice(0, 100)}" (GET /api/models lists them under arbitrary.paintings)`);
     }
     const w = url.searchParams.get('styleWeights')?.split(',').map((x) => (x.trim() ? Number(x) : NaN));
-    if (w && (w.length !== Math.max(1, r.paintingNames?.length ?? 1) || w.some((x) => !(x >= 0)) || !(w.reduce((a, b) => a + b, 0) > 0)))
-      throw new HttpError(400, 'bad parameter styleWeights: one non-negative weight per painting, not all 0');
+    // Without uploads the count is known now; with a form it is checked again once the uploads are counted.
+    if (w) checkWeights(w, multipart ? w.length : Math.max(1, r.paintingNames?.length ?? 1));
     r.styleWeights = w;
     return r;
   };
@@ -235,7 +257,7 @@ export async function serve(o: ServeOptions = {}): Promise<Server> {
     const timer = setTimeout(() => gone('timeout'), Math.max(0, timeoutMs - (performance.now() - arrived)));
     res.once('close', () => gone('closed'));
     try {
-      const { body, release } = await readBody(req, maxBody, budget, uploadMs);
+      const { body, files, release } = r.multipart ? { body: undefined, ...(await readForm(req, maxBody, budget, uploadMs)) } : { files: undefined, ...(await readBody(req, maxBody, budget, uploadMs)) };
       let job: Omit<Job, 'id'>;
       if (finished) return release();
       try {
@@ -247,27 +269,24 @@ export async function serve(o: ServeOptions = {}): Promise<Server> {
       const myPlace = place;
       try {
         const base = { kind: r.kind, strength: r.strength, depthStrength: r.depthStrength, preserveColor: r.preserveColor, strokeScale: r.strokeScale, depthStrokes: r.depthStrokes };
-        if (r.multipart) {
-          const form = await new Response(new Uint8Array(body), { headers: { 'content-type': req.headers['content-type']! } }).formData().catch(() => {
-            throw new HttpError(400, 'malformed multipart/form-data body');
-          });
-          const field = async (name: string): Promise<Buffer | undefined> => {
-            const f = form.get(name);
-            return f && typeof f !== 'string' ? Buffer.from(await f.arrayBuffer()) : undefined;
-          };
-          const photo = await field('photo');
-          if (!photo) throw new HttpError(400, 'the form needs a file field "photo" (curl -F photo=@photo.jpg -F painting=@painting.jpg)');
-          const painting = await field('painting');
-          if (!painting && !r.paintingNames) throw new HttpError(400, 'the form needs a file field "painting", or give style=NAME');
-          if (painting && r.paintingNames) throw new HttpError(400, 'give an uploaded painting or style=NAME, not both');
-          const upload = painting
-            ? await paintingSquare(painting, 'painting', maxPixels).catch((err: Error) => {
+        if (files) {
+          const photos = files.get('photo') ?? [];
+          if (photos.length !== 1) throw new HttpError(400, `the form needs one file field "photo", got ${photos.length} (curl -F photo=@photo.jpg -F painting=@painting.jpg)`);
+          const uploads = files.get('painting') ?? [];
+          if (!uploads.length && !r.paintingNames) throw new HttpError(400, 'the form needs a file field "painting", or give style=NAME');
+          // Named paintings and uploaded ones mix, like --style A,B: weights name the named ones first.
+          const count = (r.paintingNames?.length ?? 0) + uploads.length;
+          if (r.styleWeights) checkWeights(r.styleWeights, count);
+          const squares: RgbImage[] = [];
+          for (const [k, u] of uploads.entries())
+            squares.push(
+              await paintingSquare(u, uploads.length > 1 ? `painting ${k + 1}` : 'painting', maxPixels, SERVER_FORMATS).catch((err: Error) => {
                 throw new HttpError(decodeStatus(err.message), err.message);
-              })
-            : undefined;
-          job = { ...base, photo: await decodePhoto(photo, 'photo'), paintings: { names: r.paintingNames, upload, weights: r.styleWeights } };
+              }),
+            );
+          job = { ...base, photo: await decodePhoto(photos[0], 'photo'), paintings: { names: r.paintingNames, uploads: squares, weights: r.styleWeights } };
         } else {
-          job = { ...base, photo: await decodePhoto(body, 'upload'), modelSpec: r.modelSpec, paintings: r.paintingNames ? { names: r.paintingNames, weights: r.styleWeights } : undefined };
+          job = { ...base, photo: await decodePhoto(body!, 'upload'), modelSpec: r.modelSpec, paintings: r.paintingNames ? { names: r.paintingNames, weights: r.styleWeights } : undefined };
         }
       } finally {
         release();
@@ -305,7 +324,11 @@ export async function serve(o: ServeOptions = {}): Promise<Server> {
     await work(req, res, url, arrived);
   };
 
-  const server = http.createServer((req, res) => {
+  // Slow or idle clients cannot hold the server: headers within 5 s (checked every half second, not Node's
+  // default 30 s), a whole request within the deadline, idle keep-alive connections closed after 5 s, at most
+  // `maxConnectionsPerClient` open connections from one address and `maxConnections` in all. No idle timeout
+  // cuts a request while its job is queued or running: the deadline answers it with 504.
+  const server = http.createServer({ headersTimeout: 5_000, requestTimeout: timeoutMs + 10_000, connectionsCheckingInterval: 500, keepAliveTimeout: 5_000 }, (req, res) => {
     handle(req, res).catch((err: unknown) => {
       const internal = !(err instanceof HttpError);
       const e = internal ? new HttpError(500, 'internal error (the details are in the server log)') : err;
@@ -318,13 +341,20 @@ export async function serve(o: ServeOptions = {}): Promise<Server> {
       else req.resume();
     });
   });
-  // Slow or idle clients cannot hold the server: headers within 10 s, a whole request within the deadline,
-  // idle keep-alive connections closed after 5 s, and a cap on open connections (file descriptors).
-  server.headersTimeout = 10_000;
-  server.requestTimeout = timeoutMs + 10_000;
-  server.keepAliveTimeout = 5_000;
   server.maxConnections = o.maxConnections ?? 256;
-  server.setTimeout(30_000, (socket) => socket.destroy());
+  const perClient = o.maxConnectionsPerClient ?? 32;
+  const open = new Map<string, number>();
+  server.on('connection', (socket) => {
+    const who = socket.remoteAddress ?? '?';
+    const n = (open.get(who) ?? 0) + 1;
+    if (n > perClient) return void socket.destroy();
+    open.set(who, n);
+    socket.once('close', () => {
+      const left = (open.get(who) ?? 1) - 1;
+      if (left > 0) open.set(who, left);
+      else open.delete(who);
+    });
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, o.host ?? '127.0.0.1', () => resolve());

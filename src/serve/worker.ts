@@ -27,8 +27,8 @@ export interface Job {
   photo: RgbImage;
   /** What `loadTransformModel` takes: a zoo model's file or `baseline:NAME`. */
   modelSpec?: string;
-  /** Bundled paintings by name, or one uploaded painting as the predictor's 256-px square. */
-  paintings?: { names?: string[]; upload?: RgbImage; weights?: number[] };
+  /** Bundled paintings by name and uploaded ones (each as the predictor's 256-px square), mixed by `weights` (named first). */
+  paintings?: { names?: string[]; uploads?: RgbImage[]; weights?: number[] };
   strength: number;
   /** As asked; resolved against DEFAULT_DEPTH_STRENGTH for the kind of network. */
   depthStrength?: DepthStrengthChoice;
@@ -86,12 +86,12 @@ function start(init: WorkerInit): void {
     if (job.paintings) {
       const s = await arbitrary();
       const p = job.paintings;
-      const vectors = p.upload ? [await s.predictor.predict(p.upload)] : await Promise.all((p.names ?? []).map((n) => s.styleOfFile(resolvePainting(n, store))));
+      const vectors = [...(await Promise.all((p.names ?? []).map((n) => s.styleOfFile(resolvePainting(n, store))))), ...(await Promise.all((p.uploads ?? []).map((u) => s.predictor.predict(u))))];
       let style = mixStyles(vectors, p.weights);
       const own = job.strength < 1 || depthStrength ? await s.styleOf(photo) : undefined;
       if (job.strength < 1) style = styleAtStrength(style, own!, job.strength);
       // Depth-guided strength acts in the network's features: each pixel's style between the painting's and the photo's.
-      net = s.model(style, p.upload ? 'uploaded painting' : (p.names ?? []).join('+'), depthStrength ? own : undefined);
+      net = s.model(style, [...(p.names ?? []), ...(p.uploads ?? []).map(() => 'upload')].join('+'), depthStrength ? own : undefined);
     } else net = await modelOf(job.modelSpec!);
     check(job);
     // A stylizer per job: its sessions (one per image size) are freed when it is done.

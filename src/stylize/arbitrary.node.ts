@@ -9,17 +9,19 @@ import { decodeImage, loadImage, type RgbImage } from '../io/image.js';
 import { ARBITRARY, arbitraryOnnx } from '../models/magenta.js';
 import { ModelStore, cached, sha256 } from '../models/resolver.js';
 import { zooDir } from '../models/model-spec.js';
-import { StylePredictor, arbitraryTransformModel, centerSquare, mixStyles, styleAtStrength, type StyleVector } from './arbitrary.js';
-import { Stylizer, finishStylization, stylizeStrokes, type StylizeOptions, type TransformModel } from './stylizer.js';
+import { StylePredictor, arbitraryTransformModel, centerSquare, mixStyles, normalizeStyleWeights, styleAtStrength, type StyleVector } from './arbitrary.js';
+import { Stylizer, checkStylizeOptions, finishStylization, stylizeStrokes, type StylizeOptions, type TransformModel } from './stylizer.js';
 import { loadDepthModel } from '../models/depth.js';
 import { depthStrengthFor, type DepthStrengthChoice } from './depth-strength.js';
+import { ArgumentError, checkImageArg } from '../io/arguments.js';
 
 /** Paintings decode at most this large: the predictor sees a 256-px square, and a huge painting should cost little. */
 const PAINTING_SIDE = 768;
 
 /** A painting as the predictor sees it: decoded shrunk, its central square at 256 px, 8-bit levels (also what the page is sent). */
-export async function paintingSquare(file: string | Buffer, what = typeof file === 'string' ? file : 'painting', maxPixels?: number): Promise<RgbImage> {
-  const img = typeof file === 'string' ? await loadImage(file, { maxSide: PAINTING_SIDE, maxPixels }) : await decodeImage(file, what, { maxSide: PAINTING_SIDE, maxPixels });
+export async function paintingSquare(file: string | Buffer, what = typeof file === 'string' ? file : 'painting', maxPixels?: number, formats?: readonly string[]): Promise<RgbImage> {
+  const o = { maxSide: PAINTING_SIDE, maxPixels, formats };
+  const img = typeof file === 'string' ? await loadImage(file, o) : await decodeImage(file, what, o);
   return centerSquare(img, ARBITRARY.predictor.side);
 }
 
@@ -33,14 +35,17 @@ export function paintingNames(store: ModelStore): string[] {
   return existsSync(dir) ? readdirSync(dir).filter((f) => /\.(jpe?g|png|webp|tiff?)$/i.test(f)).map((f) => f.replace(/\.[^.]+$/, '')).sort() : [];
 }
 
-/** A painting spec: an image file, else a bundled painting's name (`starry_night`). */
-export function resolvePainting(spec: string, store: ModelStore): string {
+/** A painting spec: an image file, else a bundled painting's name (`starry_night`); `what` names it in errors (the CLI: --style). */
+export function resolvePainting(spec: string, store: ModelStore, what = 'painting'): string {
+  if (typeof spec !== 'string' || !spec.trim()) throw new ArgumentError(what, `must be an image file or a bundled painting's name, got ${spec === null ? 'null' : typeof spec === 'string' ? 'an empty name' : typeof spec}`);
   if (existsSync(spec) || !/^[\w-]+$/.test(spec)) return spec;
   const dir = paintingsDir(store);
   const hit = existsSync(dir) ? readdirSync(dir).find((f) => f.replace(/\.[^.]+$/, '') === spec) : undefined;
   if (hit) return path.join(dir, hit);
   const names = paintingNames(store);
-  throw new Error(`--style ${spec}: no such file, and not a bundled painting (${names.length ? names.join(', ') : `none in ${dir}`})`);
+  throw new Error(
+    `${what} ${spec}: no such file, and not a bundled painting (${names.length ? names.join(', ') : `none in ${dir}: the paintings are found beside the models folder; set DEPTHSTYLE_MODELS or --models to where they are`})`,
+  );
 }
 
 export const ARBITRARY_NETWORKS = ['original', 'magenta-depth'] as const;
@@ -141,9 +146,14 @@ export interface PaintingStylizeOptions extends Omit<StylizeOptions, 'strength' 
  * (`['starry_night', 'wave']`, weights), any photo size (tiles with whole-image statistics).
  */
 export async function stylizeWithPainting(image: RgbImage, paintings: string | readonly string[], o: PaintingStylizeOptions = {}): Promise<RgbImage> {
+  checkImageArg(image, 'stylizeWithPainting: image');
+  if (typeof paintings !== 'string' && (!Array.isArray(paintings) || !paintings.length)) throw new ArgumentError('stylizeWithPainting: paintings', 'must be a painting (a file or a bundled name) or a non-empty array of them');
+  checkStylizeOptions(o, 'stylizeWithPainting');
+  const list = typeof paintings === 'string' ? [paintings] : paintings;
+  normalizeStyleWeights(o.weights, list.length, 'stylizeWithPainting: weights');
   const store = o.store ?? new ModelStore();
   const runtime = o.runtime ?? new G.Runtime();
-  const files = (typeof paintings === 'string' ? [paintings] : paintings).map((p) => resolvePainting(p, store));
+  const files = list.map((p, k) => resolvePainting(p, store, typeof paintings === 'string' ? 'stylizeWithPainting: painting' : `stylizeWithPainting: paintings[${k}]`));
   const stylist = await ArbitraryStylist.load(store, runtime, o.network);
   const depthStrength = depthStrengthFor('painting', o.depthStrength);
   try {

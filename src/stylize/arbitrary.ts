@@ -6,6 +6,7 @@ import { resizeRgb, type RgbImage } from '../io/rgb.js';
 import { ARBITRARY } from '../models/magenta-spec.js';
 import { importOnnx, readOnnx } from '../models/onnx-import.js';
 import type { TransformModel } from './stylizer.js';
+import { ArgumentError, checkImageArg, checkNumber } from '../io/arguments.js';
 
 export type StyleVector = Float32Array;
 
@@ -32,6 +33,7 @@ export class StylePredictor {
   ) {}
 
   async predict(painting: RgbImage): Promise<StyleVector> {
+    checkImageArg(painting, 'StylePredictor.predict: painting', 1);
     this.program ??= (async () => {
       const side = ARBITRARY.predictor.side;
       const g = new G.Graph();
@@ -51,21 +53,48 @@ export class StylePredictor {
   }
 }
 
+/**
+ * Weights normalized to sum 1: each finite and ≥ 0, not all 0, one per painting. They are scaled by the largest
+ * first, so that huge weights (1e308,1e308) mix like 1,1 instead of overflowing to a flat grey picture.
+ */
+export function normalizeStyleWeights(weights: readonly unknown[] | undefined, count: number, what = 'style weights'): number[] {
+  if (weights === undefined) return Array.from({ length: count }, () => 1 / count);
+  if (!Array.isArray(weights)) throw new ArgumentError(what, `must be an array of numbers, got ${typeof weights}`);
+  if (weights.length !== count) throw new ArgumentError(what, `${weights.length} weights for ${count} ${count === 1 ? 'painting' : 'paintings'}`);
+  if (weights.some((x) => typeof x !== 'number' || !Number.isFinite(x) || x < 0)) throw new ArgumentError(what, `each must be a finite number ≥ 0, got ${weights.join(',')}`);
+  const w = weights as number[];
+  const top = Math.max(...w);
+  if (!(top > 0)) throw new ArgumentError(what, `not all 0, got ${w.join(',')}`);
+  const scaled = w.map((x) => x / top);
+  const total = scaled.reduce((a, b) => a + b, 0);
+  const out = scaled.map((x) => x / total);
+  if (out.some((x) => !Number.isFinite(x))) throw new ArgumentError(what, `cannot be normalized: ${w.join(',')}`);
+  return out;
+}
+
+/** A style vector: ARBITRARY.styleSize finite numbers. */
+export function checkStyleVector(v: unknown, argument: string): StyleVector {
+  if (!(v instanceof Float32Array)) throw new ArgumentError(argument, 'must be a Float32Array style vector (StylePredictor.predict gives one)');
+  if (v.length !== ARBITRARY.styleSize) throw new ArgumentError(argument, `a style vector has ${ARBITRARY.styleSize} numbers, got ${v.length}`);
+  if (v.some((x) => !Number.isFinite(x))) throw new ArgumentError(argument, 'holds non-finite numbers');
+  return v;
+}
+
 /** Σ wᵢ·vᵢ with the weights normalized to sum 1: paintings mixed by their vectors. */
 export function mixStyles(vectors: readonly StyleVector[], weights?: readonly number[]): StyleVector {
-  if (!vectors.length) throw new Error('mixing styles needs at least one style vector');
-  const w = weights ?? vectors.map(() => 1);
-  if (w.length !== vectors.length) throw new Error(`${vectors.length} styles but ${w.length} weights`);
-  const total = w.reduce((a, b) => a + b, 0);
-  if (!(total > 0) || w.some((x) => !(x >= 0))) throw new Error(`style weights must be non-negative and not all 0, got ${w.join(',')}`);
+  if (!Array.isArray(vectors) || !vectors.length) throw new ArgumentError('mixStyles: vectors', 'needs at least one style vector');
+  vectors.forEach((v, k) => checkStyleVector(v, `mixStyles: vectors[${k}]`));
+  const w = normalizeStyleWeights(weights, vectors.length, 'mixStyles: weights');
   const out = new Float32Array(vectors[0].length);
-  vectors.forEach((v, k) => v.forEach((x, i) => (out[i] += (w[k] / total) * x)));
+  vectors.forEach((v, k) => v.forEach((x: number, i: number) => (out[i] += w[k] * x)));
   return out;
 }
 
 /** The authors' strength: strength·painting + (1 − strength)·photo, in style-vector space. */
 export function styleAtStrength(painting: StyleVector, photo: StyleVector, strength: number): StyleVector {
-  if (!(strength >= 0 && strength <= 1)) throw new Error(`strength must be between 0 and 1, got ${strength}`);
+  checkStyleVector(painting, 'styleAtStrength: painting');
+  checkStyleVector(photo, 'styleAtStrength: photo');
+  checkNumber(strength, 'styleAtStrength: strength', { min: 0, max: 1 });
   return painting.map((v, i) => strength * v + (1 - strength) * photo[i]);
 }
 
@@ -77,8 +106,8 @@ export function styleAtStrength(painting: StyleVector, photo: StyleVector, stren
  * interpolated vector). Near objects keep more of the photo without the washed-out look of a pixel blend.
  */
 export function arbitraryTransformModel(transferOnnx: Uint8Array, style: StyleVector, name = 'painting', o: { photoStyle?: StyleVector } = {}): TransformModel {
-  for (const v of [style, ...(o.photoStyle ? [o.photoStyle] : [])])
-    if (v.length !== ARBITRARY.styleSize) throw new Error(`a style vector has ${ARBITRARY.styleSize} numbers, got ${v.length}`);
+  checkStyleVector(style, 'arbitraryTransformModel: style');
+  if (o.photoStyle !== undefined) checkStyleVector(o.photoStyle, 'arbitraryTransformModel: photoStyle');
   const proto = readOnnx(transferOnnx, 'style transfer network');
   const photoStyle = o.photoStyle;
   return {

@@ -2,6 +2,7 @@
 // color in neural artistic style transfer"): luminance-only transfer, and
 // colour histogram matching of the style image to the content image.
 import type { RgbImage } from '../io/rgb.js';
+import { checkSameSize, checkImageArg } from '../io/arguments.js';
 
 export type PreserveColor = 'none' | 'luminance' | 'histogram';
 
@@ -38,6 +39,8 @@ function meanStd(a: Float32Array, from: number, n: number): [number, number] {
 
 /** An image whose three channels all hold its luminance (Y). */
 export function luminanceImage(img: RgbImage, match?: RgbImage): RgbImage {
+  checkImageArg(img, 'luminanceImage: img', 1);
+  if (match !== undefined) checkImageArg(match, 'luminanceImage: match', 1);
   const n = img.width * img.height;
   const y = mapPixels(img, TO_YIQ).subarray(0, n);
   if (match) {
@@ -54,6 +57,7 @@ export function luminanceImage(img: RgbImage, match?: RgbImage): RgbImage {
 
 /** Luminance of `stylized` with the chrominance (IQ) of `content` (same size). */
 export function combineLuminance(stylized: RgbImage, content: RgbImage): RgbImage {
+  checkSameSize(stylized, content, 'combineLuminance', ['stylized', 'content']);
   const n = stylized.width * stylized.height;
   const ys = mapPixels(stylized, TO_YIQ);
   const yc = mapPixels(content, TO_YIQ);
@@ -125,6 +129,8 @@ function stats(img: RgbImage): { mean: number[]; cov: number[][] } {
 
 /** The style image with its colour mean and covariance matched to the content's: x' = Σc^½ Σs^-½ (x − μs) + μc. */
 export function matchHistogram(style: RgbImage, content: RgbImage): RgbImage {
+  checkImageArg(style, 'matchHistogram: style', 1);
+  checkImageArg(content, 'matchHistogram: content', 1);
   const s = stats(style);
   const c = stats(content);
   const a = matPow(c.cov, 0.5);

@@ -10,6 +10,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { transformModelFromOnnx } from './onnx-model.js';
 import type { TransformModel } from './stylizer.js';
+import { checkString } from '../io/arguments.js';
 
 /** A model file from `depthstyle train` (or its bytes, named `file` in errors), with its metadata. */
 export async function loadTransformOnnx(file: string, bytes?: Uint8Array): Promise<{ model: TransformModel; metadata: Record<string, string> }> {
@@ -49,6 +50,7 @@ export function resolveModelSpec(spec: string): string {
 }
 
 export async function loadTransformModel(spec: string, store = new ModelStore()): Promise<TransformModel> {
+  checkString(spec, 'loadTransformModel: spec');
   const ref = resolveModel(spec);
   switch (ref.kind) {
     case 'zoo':

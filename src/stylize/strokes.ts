@@ -6,6 +6,7 @@
 // the photo's own edges by a guided filter), so no halo of the wrong stroke size rings a near object.
 import { resizeRgb, type RgbImage } from '../io/rgb.js';
 import { strengthMap } from './depth-strength.js';
+import { ArgumentError, checkImageArg, checkNumber } from '../io/arguments.js';
 
 export interface DepthStrokes {
   /** Stroke scale at the nearest depth (2: twice the network's own stroke size). */
@@ -18,6 +19,7 @@ export const STROKE_SCALE_RANGE = [0.25, 4] as const;
 
 /** Parses "NEAR,FAR", each a stroke scale from 0.25 to 4. */
 export function parseDepthStrokes(text: string, what = '--depth-strokes'): DepthStrokes {
+  if (typeof text !== 'string') throw new ArgumentError(what, `must be a string "NEAR,FAR" (e.g. "2,0.5"), got ${text === null ? 'null' : typeof text}`);
   const parts = text.split(',').map((v) => (v.trim() ? Number(v) : NaN));
   const [lo, hi] = STROKE_SCALE_RANGE;
   if (parts.length !== 2 || parts.some((v) => !(v >= lo && v <= hi))) throw new Error(`${what} must be NEAR,FAR with each a stroke scale from ${lo} to ${hi} (e.g. 2,0.5), got "${text}"`);
@@ -26,6 +28,14 @@ export function parseDepthStrokes(text: string, what = '--depth-strokes'): Depth
 
 /** The stylization of `img` with strokes `scale`× the network's own: stylized at 1/scale of its size, brought back. */
 export async function atStrokeScale(img: RgbImage, scale: number, run: (img: RgbImage) => Promise<RgbImage>): Promise<RgbImage> {
+  checkImageArg(img, 'atStrokeScale: img');
+  checkNumber(scale, 'atStrokeScale: scale', { min: STROKE_SCALE_RANGE[0], max: STROKE_SCALE_RANGE[1] });
+  if (typeof run !== 'function') throw new ArgumentError('atStrokeScale: run', 'must be a function (image) => Promise<image>');
+  return runAtStrokeScale(img, scale, run);
+}
+
+/** atStrokeScale without the checks, for scales already checked (depth strokes reach NEAR·S, up to 16). */
+export async function runAtStrokeScale(img: RgbImage, scale: number, run: (img: RgbImage) => Promise<RgbImage>): Promise<RgbImage> {
   if (Math.abs(scale - 1) < 1e-6) return run(img);
   const [w, h] = [Math.max(16, Math.round(img.width / scale)), Math.max(16, Math.round(img.height / scale))];
   return resizeRgb(await run(resizeRgb(img, w, h)), img.width, img.height);
@@ -76,6 +86,6 @@ export function blendByWeights(images: readonly RgbImage[], weights: readonly Fl
 export async function stylizeDepthStrokes(img: RgbImage, farness01: ArrayLike<number>, d: DepthStrokes, run: (img: RgbImage) => Promise<RgbImage>): Promise<RgbImage> {
   const scales = strokeScales(d);
   const images: RgbImage[] = [];
-  for (const s of scales) images.push(await atStrokeScale(img, s, run));
+  for (const s of scales) images.push(await runAtStrokeScale(img, s, run));
   return blendByWeights(images, strokeWeights(farness01, img, d, scales));
 }

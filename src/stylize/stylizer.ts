@@ -9,7 +9,8 @@ import { DepthEstimator, type DepthModel } from '../models/depth-model.js';
 import { combineLuminance, matchHistogram, type PreserveColor } from './color.js';
 import { blendByMap, strengthMap, type DepthStrength } from './depth-strength.js';
 import { stylizeTiled, type TileOptions } from './tiles.js';
-import { STROKE_SCALE_RANGE, atStrokeScale, stylizeDepthStrokes, type DepthStrokes } from './strokes.js';
+import { STROKE_SCALE_RANGE, runAtStrokeScale, stylizeDepthStrokes, type DepthStrokes } from './strokes.js';
+import { ArgumentError, checkNumber } from '../io/arguments.js';
 
 /** A feed-forward stylizer: RGB 0–255 NCHW in, RGB 0–255 out, same size. */
 export interface TransformModel {
@@ -173,6 +174,28 @@ export interface StylizeOptions {
   runtime?: G.Runtime;
 }
 
+const COLOR_MODES: readonly PreserveColor[] = ['none', 'luminance', 'histogram'];
+
+/** The library's check of StylizeOptions: each option in its range, named with the function (`stylize: strength`). */
+export function checkStylizeOptions(o: unknown, fn: string): void {
+  if (o === undefined) return;
+  if (o === null || typeof o !== 'object') throw new ArgumentError(`${fn}: options`, 'must be an object');
+  const v = o as Record<string, unknown>;
+  const has = (k: string) => v[k] !== undefined;
+  if (has('strength')) checkNumber(v.strength, `${fn}: strength`, { min: 0, max: 1 });
+  if (has('tile')) checkNumber(v.tile, `${fn}: tile`, { min: 64, integer: true });
+  if (has('margin')) checkNumber(v.margin, `${fn}: margin`, { min: 0, max: 256, integer: true });
+  if (has('strokeScale')) checkNumber(v.strokeScale, `${fn}: strokeScale`, { min: STROKE_SCALE_RANGE[0], max: STROKE_SCALE_RANGE[1] });
+  for (const [k, lo, hi] of [['depthStrength', 0, 1], ['depthStrokes', STROKE_SCALE_RANGE[0], STROKE_SCALE_RANGE[1]]] as const) {
+    if (!has(k) || (k === 'depthStrength' && v[k] === 'off')) continue;
+    const d = v[k] as Record<string, unknown> | null;
+    if (!d || typeof d !== 'object') throw new ArgumentError(`${fn}: ${k}`, `must be { near, far }${k === 'depthStrength' ? " or 'off'" : ''}`);
+    checkNumber(d.near, `${fn}: ${k}.near`, { min: lo, max: hi });
+    checkNumber(d.far, `${fn}: ${k}.far`, { min: lo, max: hi });
+  }
+  if (has('preserveColor') && !COLOR_MODES.includes(v.preserveColor as PreserveColor)) throw new ArgumentError(`${fn}: preserveColor`, `must be one of ${COLOR_MODES.join(', ')}, got ${String(v.preserveColor)}`);
+}
+
 /**
  * The network's output at the stroke size asked for: `strokeScale` everywhere, or following the photo's depth
  * (`depthStrokes`, which needs `depthModel`). Tiles as `stylizeLarge` does; `onTile` sees every tile.
@@ -201,7 +224,7 @@ export async function stylizeStrokes(
   // A network with strength in its features gets the strength map as a plane that rides along through resizes and tiles.
   const input = !guided ? img : withPlane(img, strengthHere ? strengthMap(farness!, img, o.depthStrength!) : new Float32Array(img.width * img.height).fill(1));
   const run = (x: RgbImage) => stylizer.stylizeLarge(x, { tile: o.tile }, onTile);
-  if (!o.depthStrokes) return atStrokeScale(input, k, run);
+  if (!o.depthStrokes) return runAtStrokeScale(input, k, run);
   const scaled = { near: o.depthStrokes.near * k, far: o.depthStrokes.far * k };
   return stylizeDepthStrokes(input, farness!, scaled, run);
 }

@@ -8,7 +8,8 @@
 // The default is chosen by measurement (docs/video.md).
 import type * as G from '../graph/index.js';
 import { resizeRgb, type RgbImage } from '../io/rgb.js';
-import { Stylizer, finishStylization, stylizeStrokes, type StylizeOptions, type TransformModel } from './stylizer.js';
+import { Stylizer, checkStylizeOptions, finishStylization, stylizeStrokes, type StylizeOptions, type TransformModel } from './stylizer.js';
+import { ArgumentError } from '../io/arguments.js';
 import { CARRY_BLEND, DEFAULT_STABILIZATION, STABILIZATIONS, blendCarried, statisticsAverager, type Stabilization } from './stabilize.js';
 
 export { DEFAULT_STABILIZATION, STABILIZATIONS, matchLocalContrast, statisticsAverager, type Stabilization } from './stabilize.js';
@@ -27,6 +28,10 @@ export interface VideoStylizeOptions extends Pick<StylizeOptions, 'strength' | '
  * strength below 1, the caller computes its style vector once, e.g. from the first frame).
  */
 export async function* stylizeFrames(frames: AsyncIterable<RgbImage>, model: TransformModel, o: VideoStylizeOptions): AsyncGenerator<RgbImage> {
+  if (!frames || typeof (frames as AsyncIterable<RgbImage>)[Symbol.asyncIterator] !== 'function') throw new ArgumentError('stylizeFrames: frames', 'must be an async iterable of images (readFrames gives one)');
+  if (!model || typeof model.build !== 'function') throw new ArgumentError('stylizeFrames: model', 'must be a TransformModel');
+  if (!o || !o.runtime) throw new ArgumentError('stylizeFrames: options.runtime', 'is required');
+  checkStylizeOptions(o, 'stylizeFrames');
   const mode = o.stabilize ?? DEFAULT_STABILIZATION;
   if (!STABILIZATIONS.includes(mode)) throw new Error(`stabilization must be one of ${STABILIZATIONS.join(', ')}, got "${mode}"`);
   const momentum = o.normMomentum ?? 0.9;

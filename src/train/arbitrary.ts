@@ -36,9 +36,29 @@ export const ARBITRARY_FINETUNE_DEFAULTS = {
   checkpointEvery: 50,
 };
 
+/** The fine-tune recipes, by name (`scripts/finetune-arbitrary.ts --preset NAME`): which photos and paintings, how long. */
+export const ARBITRARY_PRESETS = {
+  'six-paintings': {
+    summary: 'the first magenta-depth (2026-12): the 23 photos of images/train and six paintings of images/styles, 1200 steps',
+    photos: 'images/train',
+    paintings: ['starry_night.jpg', 'starry_night_crop.jpg', 'wave.jpg', 'wave_crop.jpg', 'udnie.jpg', 'shipwreck_turner.jpg'].map((f) => `images/styles/${f}`),
+    options: { steps: 1200 },
+    suffix: '',
+  },
+  'train-split': {
+    summary:
+      'across many paintings (issue #32): the train split of images/photos (711) and of images/paintings (66), each step a painting of the split or a mix of two, styles from each painting\'s own predicted vector; 800 steps',
+    photos: 'split:photos:train',
+    paintings: 'split:paintings:train',
+    options: { steps: 800, seed: 32 },
+    suffix: '-v2',
+  },
+} as const;
+export type ArbitraryPresetName = keyof typeof ARBITRARY_PRESETS;
+
 export interface ArbitraryFinetuneOptions extends Partial<typeof ARBITRARY_FINETUNE_DEFAULTS> {
-  /** Folder of training photos. */
-  data: string;
+  /** Folder of training photos, or the list of their files. */
+  data: string | readonly string[];
   /** Training paintings: their images (for Gram matrices) and style vectors. */
   paintings: { name: string; image: RgbImage; vector: StyleVector }[];
   transferOnnx: Uint8Array;
@@ -64,7 +84,7 @@ export async function finetuneArbitrary(opts: ArbitraryFinetuneOptions): Promise
   if (o.paintings.length < 2) throw new Error('fine-tuning the arbitrary network needs at least two training paintings');
   const rt = o.runtime;
   const proto = readOnnx(o.transferOnnx, 'style transfer network');
-  const data = new ImageFolder(await listImages(o.data), o.size, o.seed);
+  const data = new ImageFolder(typeof o.data === 'string' ? await listImages(o.data) : o.data, o.size, o.seed);
   const shape = [o.batch, 3, o.size, o.size];
 
   // The frozen original, for the distillation target.

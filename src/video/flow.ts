@@ -3,6 +3,7 @@
 // occlusions by forward–backward consistency (Sundaram et al. 2010, as Ruder et al. 2016 use for video style
 // transfer), and backward warping with bilinear sampling.
 import { toGray, type RgbImage } from '../io/rgb.js';
+import { ArgumentError, checkImageArg, checkSameSize } from '../io/arguments.js';
 
 /** Dense flow: pixel (x, y) of the first frame moves to (x + u, y + v) in the second. */
 export interface Flow {
@@ -50,6 +51,7 @@ export const JUDGE_FLOW: FlowSettings = { pyrScale: 0.5, levels: 5, window: 15, 
 
 /** Farnebäck flow from `a` to `b` (same size), on luminance. */
 export async function opticalFlow(a: RgbImage, b: RgbImage, s: FlowSettings = JUDGE_FLOW): Promise<Flow> {
+  checkSameSize(a, b, 'opticalFlow');
   if (a.width !== b.width || a.height !== b.height) throw new Error('optical flow: the frames differ in size');
   const cv = await openCv();
   const { width: w, height: h } = a;
@@ -107,6 +109,9 @@ function sampleCubic(p: ArrayLike<number>, w: number, h: number, x: number, y: n
  * t+1. Bilinear (the judge's, as Lai et al.) or bicubic (the stabilizer's: it resamples its own output every frame).
  */
 export function warp(img: RgbImage, flow: Flow, interpolation: 'bilinear' | 'cubic' = 'bilinear'): RgbImage {
+  checkImageArg(img, 'warp: img', 1);
+  if (!flow || flow.width !== img.width || flow.height !== img.height) throw new ArgumentError('warp: flow', `must be a flow of the image's size ${img.width}×${img.height}`);
+  if (interpolation !== 'bilinear' && interpolation !== 'cubic') throw new ArgumentError('warp: interpolation', `must be 'bilinear' or 'cubic', got ${String(interpolation)}`);
   const at = interpolation === 'cubic' ? sampleCubic : sample;
   const { width: w, height: h } = img;
   const n = w * h;
