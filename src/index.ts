@@ -29,6 +29,8 @@ export { stylizeFrames, STABILIZATIONS, DEFAULT_STABILIZATION, type Stabilizatio
 export { probeVideo, readFrames, writeVideo, videoFrameSize, requireFfmpeg, type VideoInfo, type FrameSpan } from './io/video.js';
 export { evaluateClip, type ClipScores, type ClipFrame } from './eval/video.js';
 export { opticalFlow, warp, consistentMask, type Flow } from './video/flow.js';
+export { ArgumentError } from './io/arguments.js';
+export type { EvalInputs } from './eval/evaluate.js';
 export { finetuneArbitrary, exportFinetunedTransfer, ARBITRARY_FINETUNE_DEFAULTS, type ArbitraryFinetuneOptions } from './train/arbitrary.js';
 export { loadImage, saveImage, saveGray16, resizeImage, type RgbImage } from './io/image.js';
 export { colorizeDepth, normalizeDepth, type ColorMap } from './io/colormap.js';

@@ -11,6 +11,7 @@ import { DepthEstimator, type DepthModel } from '../models/depth.js';
 import type { Vgg19 } from '../models/vgg.js';
 import { Rng } from '../optim/random.js';
 import { evaluatePair, type EvalReport } from './evaluate.js';
+import { ArgumentError, checkString } from '../io/arguments.js';
 
 export interface Method {
   name: string;
@@ -112,6 +113,10 @@ export function reportFiles(images: readonly string[], methodNames: readonly str
 const methodSlug = (name: string) => name.replace(/[^a-z0-9]+/gi, '_');
 
 export async function compare(o: CompareOptions): Promise<{ rows: Row[]; html: string; grid: string }> {
+  if (!o || typeof o !== 'object') throw new ArgumentError('compare: options', 'must be an object { images, methods, out, depthModel, runtime, ... }');
+  if (!Array.isArray(o.images) || !o.images.length) throw new ArgumentError('compare: images', 'must be a non-empty array of photo files');
+  if (!Array.isArray(o.methods) || !o.methods.length) throw new ArgumentError('compare: methods', 'must be a non-empty array of methods');
+  checkString(o.out, 'compare: out');
   const { stems } = reportFiles(o.images, o.methods.map((m) => m.name), o.out);
   const est = new DepthEstimator(o.depthModel, o.runtime);
   const depthPic = async (img: RgbImage) => colorizeDepth(normalizeDepth(await est.estimate(img), o.depthModel.polarity), img.width, img.height);

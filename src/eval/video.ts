@@ -10,6 +10,7 @@ import type { Runtime } from '../graph/index.js';
 import { consistentMask, maskedMeanAbs, opticalFlow, warp, type Flow } from '../video/flow.js';
 import { depthEdgeCue } from './robust.js';
 import { depthAgreement } from './metrics.js';
+import { ArgumentError } from '../io/arguments.js';
 
 export interface ClipFrame {
   source: RgbImage;
@@ -46,6 +47,7 @@ const meanStd = (xs: number[]) => {
 
 /** Scores a clip given as pairs of (source frame, stylized frame), streamed. */
 export async function evaluateClip(frames: AsyncIterable<ClipFrame>, o: { depthModel?: DepthModel; runtime?: Runtime; onFrame?: (n: number) => void } = {}): Promise<ClipScores> {
+  if (!frames || typeof (frames as AsyncIterable<ClipFrame>)[Symbol.asyncIterator] !== 'function') throw new ArgumentError('evaluateClip: frames', 'must be an async iterable of { source, stylized } frames');
   const est = o.depthModel && o.runtime ? new DepthEstimator(o.depthModel, o.runtime) : undefined;
   const plane = (d: Float32Array, like: RgbImage): RgbImage => {
     const v = normalizeDepth(d, o.depthModel!.polarity);

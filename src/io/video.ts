@@ -6,6 +6,7 @@ import path from 'node:path';
 import type { RgbImage } from './rgb.js';
 import { writeAtomicWith } from './atomic.js';
 import { checkInputFile, defaultMaxPixels } from './image.js';
+import { checkString } from './arguments.js';
 
 export const VIDEO_EXTENSIONS = ['.mp4', '.mov', '.m4v', '.mkv', '.webm', '.avi'];
 export const isVideoFile = (file: string) => VIDEO_EXTENSIONS.some((e) => file.toLowerCase().endsWith(e));
@@ -42,6 +43,7 @@ export interface VideoInfo {
 
 /** The first video stream's size, rate and duration, and whether there is audio; a one-line error otherwise. */
 export function probeVideo(file: string, o: { maxPixels?: number } = {}): VideoInfo {
+  checkString(file, 'probeVideo: file');
   const r = spawnSync('ffprobe', ['-v', 'error', '-print_format', 'json', '-show_streams', '-show_format', ffmpegPath(file)], { encoding: 'utf8', maxBuffer: 16 << 20, timeout: 60_000 });
   if (r.error) throw new Error(`${file}: cannot run ffprobe (${r.error.message})`);
   let parsed: { streams?: Record<string, unknown>[]; format?: Record<string, string> };

@@ -6,6 +6,7 @@ import * as G from '../graph/index.js';
 import { Tensor, add, div, mul, reduceMean, square, sub } from '../graph/index.js';
 import type { DepthModel } from '../models/depth.js';
 import type { Rng } from '../optim/random.js';
+import { ArgumentError } from '../io/arguments.js';
 
 /** What a depth term is built from. */
 export interface DepthTermContext {
@@ -53,6 +54,9 @@ const AXES = [1, 2, 3];
  *   the value equals 1 − r² (r: Pearson correlation of the maps).
  */
 export function depthLoss(pred: Tensor, target: Tensor, kind: 'mse' | 'ssi'): Tensor {
+  if (!(pred instanceof Tensor)) throw new ArgumentError('depthLoss: pred', 'must be a graph Tensor');
+  if (!(target instanceof Tensor)) throw new ArgumentError('depthLoss: target', 'must be a graph Tensor');
+  if (kind !== 'mse' && kind !== 'ssi') throw new ArgumentError('depthLoss: kind', `must be 'mse' or 'ssi', got ${String(kind)}`);
   const tMean = reduceMean(target, AXES, true);
   if (kind === 'mse') return reduceMean(square(div(sub(pred, target), add(tMean, 1e-6))));
   const pc = sub(pred, reduceMean(pred, AXES, true));
@@ -68,6 +72,8 @@ export function depthLoss(pred: Tensor, target: Tensor, kind: 'mse' | 'ssi'): Te
  * layer also divided by the target's mean square so that every layer (and any depth model) weighs alike.
  */
 export function featureDepthLoss(pred: readonly Tensor[], target: readonly Tensor[]): Tensor {
+  if (!Array.isArray(pred) || !pred.length || !pred.every((t) => t instanceof Tensor)) throw new ArgumentError('featureDepthLoss: pred', 'must be a non-empty array of graph Tensors');
+  if (!Array.isArray(target) || target.length !== pred.length || !target.every((t) => t instanceof Tensor)) throw new ArgumentError('featureDepthLoss: target', `must be ${pred.length} graph Tensors, one per pred`);
   const layer = (p: Tensor, t: Tensor) => div(reduceMean(square(sub(p, t))), add(reduceMean(square(t)), 1e-8));
   return div(pred.map((p, i) => layer(p, target[i])).reduce((a, b) => add(a, b)), pred.length);
 }

@@ -4,7 +4,7 @@ import * as G from '../graph/index.js';
 import type { Tensor } from '../graph/index.js';
 import { importOnnx, readOnnx } from './onnx-import.js';
 import type { onnx as P } from 'onnx-proto';
-import { checkImageArg } from '../io/arguments.js';
+import { ArgumentError, checkImageArg } from '../io/arguments.js';
 
 export type DepthPolarity = 'depth' | 'inverse-depth';
 
@@ -118,6 +118,8 @@ export class DepthEstimator {
     readonly model: DepthModel,
     runtime: G.Runtime,
   ) {
+    if (!model || typeof model.build !== 'function') throw new ArgumentError('DepthEstimator: model', 'must be a DepthModel (loadDepthModel gives one)');
+    if (!runtime || typeof runtime !== 'object') throw new ArgumentError('DepthEstimator: runtime', 'must be an engine.Runtime');
     this.programs = new G.ImagePrograms(runtime, (x) => {
       const [, , h, w] = x.staticShape();
       return G.resize(model.build(x), [h, w], 'bilinear');

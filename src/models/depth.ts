@@ -13,6 +13,7 @@ import { BUILTIN_DEPTH_MODELS, ImportedDepthModel, builtinDepthModelFromOnnx, ty
 
 export * from './depth-model.js';
 import { ModelStore, cached, sha256 } from './resolver.js';
+import { checkString } from '../io/arguments.js';
 
 /** Bump when the TFLite → ONNX conversion changes, to invalidate cached conversions. */
 const CONVERTER_VERSION = 2;
@@ -53,6 +54,7 @@ export async function builtinDepthOnnx(spec: BuiltinDepthModel, opts: LoadDepthO
 
 /** Loads 'pydnet-v2' (default), 'pydnet', or a path to an ONNX depth model. */
 export async function loadDepthModel(spec: string = 'pydnet-v2', opts: LoadDepthOptions = {}): Promise<DepthModel> {
+  checkString(spec, 'loadDepthModel: spec');
   const store = opts.store ?? new ModelStore();
   if (spec in BUILTIN_DEPTH_MODELS) {
     const taps = opts.featureLayers ?? BUILTIN_DEPTH_MODELS[spec as BuiltinDepthModel].features;
@@ -69,6 +71,7 @@ export async function loadDepthModel(spec: string = 'pydnet-v2', opts: LoadDepth
  * {"mean": [...], "std": [...], "polarity": "depth" | "inverse-depth"}.
  */
 export async function loadOnnxDepthModel(file: string): Promise<DepthModel> {
+  checkString(file, 'loadOnnxDepthModel: file');
   let bytes: Uint8Array;
   try {
     bytes = await readFile(file);

@@ -3,9 +3,10 @@
 // every comparison. Architecture per lengstrom/fast-style-transfer: TF 'SAME'
 // zero padding, instance norm (ε = 1e-3) without conv biases, transposed-conv
 // decoder, output 150·tanh(y) + 127.5.
-import type { Tensor } from '../graph/index.js';
+import { Tensor } from '../graph/index.js';
 import { ENGSTROM_LAYERS, ENGSTROM_SCOPE, engstromNet, engstromWeightShape } from '../nn/engstrom.js';
 import { ModelStore } from './resolver.js';
+import { ArgumentError } from '../io/arguments.js';
 
 export const BASELINE_STYLES = ['wave', 'udnie', 'scream', 'la_muse'] as const;
 export type BaselineStyle = (typeof BASELINE_STYLES)[number];
@@ -65,11 +66,13 @@ const varName = (i: number) => (i === 0 ? 'Variable' : `Variable_${i}`);
  * this architecture) with the weights `baselineParams` reads, as constants under `scope`.
  */
 export function baselineNet(x: Tensor, weights: Readonly<Record<string, Float32Array>>, scope: string): Tensor {
+  if (!(x instanceof Tensor)) throw new ArgumentError('baselineNet: x', 'must be a graph Tensor');
+  if (!weights || typeof weights !== 'object') throw new ArgumentError('baselineNet: weights', 'must be the record baselineParams gives');
   return engstromNet(x, { weights, scope });
 }
 
 export async function loadBaseline(style: string, store = new ModelStore()): Promise<Checkpoint> {
-  if (!(BASELINE_STYLES as readonly string[]).includes(style)) throw new Error(`unknown baseline style "${style}": use one of ${BASELINE_STYLES.join(', ')}`);
+  if (!(BASELINE_STYLES as readonly string[]).includes(style)) throw new ArgumentError('loadBaseline: style', `unknown baseline style "${style}": use one of ${BASELINE_STYLES.join(', ')}`);
   return readDeeplearnCheckpoint(store, `baselines/johnson-engstrom/${style}`);
 }
 

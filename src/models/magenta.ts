@@ -8,6 +8,7 @@ import { readTflite } from './tflite.js';
 import { buildTfliteGraph } from './tflite-graph.js';
 import { ModelStore, cached } from './resolver.js';
 import { ARBITRARY } from './magenta-spec.js';
+import { ArgumentError } from '../io/arguments.js';
 
 export { ARBITRARY } from './magenta-spec.js';
 
@@ -22,6 +23,7 @@ export type ArbitraryNet = 'predictor' | 'transfer';
  * [1, 3, H, W] in [0, 1] and "style" to "stylized" [1, 3, H, W] in [0, 1].
  */
 export async function arbitraryOnnx(net: ArbitraryNet, store = new ModelStore()): Promise<Uint8Array> {
+  if (net !== 'predictor' && net !== 'transfer') throw new ArgumentError('arbitraryOnnx: net', `must be 'predictor' or 'transfer', got ${String(net)}`);
   const def = ARBITRARY[net];
   const src = await store.read(def.file);
   const { bytes } = await cached(def.onnx, `${src.sha256}:v${CONVERTER_VERSION}`, () => {

@@ -6,6 +6,7 @@ import { writeFileAtomic } from '../io/atomic.js';
 import { loadState, type SavedState } from '../io/state.js';
 import { ENGSTROM_SIZE_MULTIPLE } from './engstrom.js';
 import { archOfCode, styleNetwork, type Architecture, type NetworkShape } from './networks.js';
+import { ArgumentError, checkNumber } from '../io/arguments.js';
 
 /** Sets the network's parameters from a checkpoint, refusing one saved from a different network. */
 export function restoreParams(params: G.ParamStore, ck: SavedState, file: string): void {
@@ -21,6 +22,9 @@ export function restoreParams(params: G.ParamStore, ck: SavedState, file: string
  * size, output `stylized` the same, clamped to 0–255; weights baked in.
  */
 export function exportTransformNet(params: G.ParamStore, width: number, blocks: number, metadata: Record<string, string>, arch: Architecture = 'upsample'): Uint8Array {
+  if (!(params instanceof G.ParamStore)) throw new ArgumentError('exportTransformNet: params', 'must be a ParamStore');
+  checkNumber(width, 'exportTransformNet: width', { min: 1, integer: true });
+  checkNumber(blocks, 'exportTransformNet: blocks', { min: 0, integer: true });
   const g = new G.Graph();
   const x = g.input('image', ['N', 3, 'H', 'W']);
   const y = styleNetwork(x, { arch, width, blocks });

@@ -31,6 +31,7 @@ export function paintingsDir(store: ModelStore): string {
 }
 
 export function paintingNames(store: ModelStore): string[] {
+  if (!(store instanceof ModelStore)) throw new ArgumentError('paintingNames: store', 'must be a ModelStore (new ModelStore(dir))');
   const dir = paintingsDir(store);
   return existsSync(dir) ? readdirSync(dir).filter((f) => /\.(jpe?g|png|webp|tiff?)$/i.test(f)).map((f) => f.replace(/\.[^.]+$/, '')).sort() : [];
 }

@@ -26,6 +26,14 @@ export function parseDepthStrokes(text: string, what = '--depth-strokes'): Depth
   return { near: parts[0], far: parts[1] };
 }
 
+/** { near, far } stroke scales within [lo, hi] (the product with a stroke scale reaches 1/16 … 16). */
+function checkDepthStrokes(d: unknown, argument: string, lo: number = STROKE_SCALE_RANGE[0] ** 2, hi: number = STROKE_SCALE_RANGE[1] ** 2): void {
+  const v = d as Record<string, unknown> | null;
+  if (!v || typeof v !== 'object') throw new ArgumentError(argument, 'must be { near, far }');
+  checkNumber(v.near, `${argument}.near`, { min: lo, max: hi });
+  checkNumber(v.far, `${argument}.far`, { min: lo, max: hi });
+}
+
 /** The stylization of `img` with strokes `scale`× the network's own: stylized at 1/scale of its size, brought back. */
 export async function atStrokeScale(img: RgbImage, scale: number, run: (img: RgbImage) => Promise<RgbImage>): Promise<RgbImage> {
   checkImageArg(img, 'atStrokeScale: img');
@@ -43,6 +51,7 @@ export async function runAtStrokeScale(img: RgbImage, scale: number, run: (img: 
 
 /** The scales to stylize at, from NEAR to FAR, neighbours at most 2× apart (log-spaced). */
 export function strokeScales(d: DepthStrokes): number[] {
+  checkDepthStrokes(d, 'strokeScales: d');
   const steps = Math.max(1, Math.ceil(Math.abs(Math.log2(d.near / d.far))));
   if (d.near === d.far) return [d.near];
   return Array.from({ length: steps + 1 }, (_, i) => d.near * (d.far / d.near) ** (i / steps));
@@ -53,6 +62,10 @@ export function strokeScales(d: DepthStrokes): number[] {
  * depth-guided map (`farness01`: 0 nearest, 1 farthest), shared linearly between the two nearest scales.
  */
 export function strokeWeights(farness01: ArrayLike<number>, photo: RgbImage, d: DepthStrokes, scales: readonly number[]): Float32Array[] {
+  checkImageArg(photo, 'strokeWeights: photo', 1);
+  if (!farness01 || farness01.length !== photo.width * photo.height) throw new ArgumentError('strokeWeights: farness01', `must hold one value per pixel (${photo.width * photo.height})`);
+  checkDepthStrokes(d, 'strokeWeights: d');
+  if (!Array.isArray(scales) || !scales.length || scales.some((s) => !(typeof s === 'number' && s > 0 && Number.isFinite(s)))) throw new ArgumentError('strokeWeights: scales', 'must be a non-empty array of positive numbers (strokeScales gives them)');
   const want = strengthMap(farness01, photo, { near: Math.log(d.near), far: Math.log(d.far) });
   const logs = scales.map(Math.log);
   const weights = scales.map(() => new Float32Array(want.length));
@@ -84,6 +97,9 @@ export function blendByWeights(images: readonly RgbImage[], weights: readonly Fl
 
 /** Stylizes at the stroke scales depth asks for and blends them: `run` stylizes an image at the network's own strokes. */
 export async function stylizeDepthStrokes(img: RgbImage, farness01: ArrayLike<number>, d: DepthStrokes, run: (img: RgbImage) => Promise<RgbImage>): Promise<RgbImage> {
+  if (!img || !farness01 || farness01.length !== img.width * img.height) throw new ArgumentError('stylizeDepthStrokes: farness01', 'must hold one value per pixel of img');
+  checkDepthStrokes(d, 'stylizeDepthStrokes: d', STROKE_SCALE_RANGE[0] ** 2, STROKE_SCALE_RANGE[1] ** 2);
+  if (typeof run !== 'function') throw new ArgumentError('stylizeDepthStrokes: run', 'must be a function (image) => Promise<image>');
   const scales = strokeScales(d);
   const images: RgbImage[] = [];
   for (const s of scales) images.push(await runAtStrokeScale(img, s, run));

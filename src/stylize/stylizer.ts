@@ -89,6 +89,9 @@ export class Stylizer {
     private readonly runtime: G.Runtime,
     private readonly opts: StylizerOptions = {},
   ) {
+    if (!model || typeof model.build !== 'function') throw new ArgumentError('Stylizer: model', 'must be a TransformModel (loadTransformModel gives one)');
+    if (!runtime || typeof runtime !== 'object') throw new ArgumentError('Stylizer: runtime', 'must be an engine.Runtime');
+    if (opts?.margin !== undefined) checkNumber(opts.margin, 'Stylizer: margin', { min: 0 });
     this.build = withMargin(model, opts.margin ?? STYLIZE_MARGIN);
     this.whole = new G.ImagePrograms(runtime, this.build);
     if (opts.carryStatistics) this.fed = new G.ImagePrograms(runtime, this.build, (g) => (g.normStats = { mode: 'inputs', inputs: [] }));
@@ -184,7 +187,7 @@ export function checkStylizeOptions(o: unknown, fn: string): void {
   const has = (k: string) => v[k] !== undefined;
   if (has('strength')) checkNumber(v.strength, `${fn}: strength`, { min: 0, max: 1 });
   if (has('tile')) checkNumber(v.tile, `${fn}: tile`, { min: 64, integer: true });
-  if (has('margin')) checkNumber(v.margin, `${fn}: margin`, { min: 0, max: 256, integer: true });
+  if (has('margin')) checkNumber(v.margin, `${fn}: margin`, { min: 0 });
   if (has('strokeScale')) checkNumber(v.strokeScale, `${fn}: strokeScale`, { min: STROKE_SCALE_RANGE[0], max: STROKE_SCALE_RANGE[1] });
   for (const [k, lo, hi] of [['depthStrength', 0, 1], ['depthStrokes', STROKE_SCALE_RANGE[0], STROKE_SCALE_RANGE[1]]] as const) {
     if (!has(k) || (k === 'depthStrength' && v[k] === 'off')) continue;

@@ -18,6 +18,7 @@ import { Adam } from '../optim/optimizers.js';
 import { Rng } from '../optim/random.js';
 import type { StyleVector } from '../stylize/arbitrary.js';
 import { ImageFolder } from './data.js';
+import { ArgumentError, checkString } from '../io/arguments.js';
 
 export const ARBITRARY_FINETUNE_DEFAULTS = {
   size: 192,
@@ -80,6 +81,10 @@ export function transferNet(proto: ReturnType<typeof readOnnx>, x: Tensor, v: Te
 }
 
 export async function finetuneArbitrary(opts: ArbitraryFinetuneOptions): Promise<{ params: G.ParamStore; step: number; losses: Record<string, number> }> {
+  if (!opts || typeof opts !== 'object') throw new ArgumentError('finetuneArbitrary: options', 'must be an object { data, paintings, transferOnnx, vgg, runtime, checkpoint }');
+  if (!(opts.transferOnnx instanceof Uint8Array)) throw new ArgumentError('finetuneArbitrary: transferOnnx', 'must be the ONNX bytes of the transfer network (arbitraryOnnx gives them)');
+  checkString(opts.checkpoint, 'finetuneArbitrary: checkpoint');
+  if (!Array.isArray(opts.paintings)) throw new ArgumentError('finetuneArbitrary: paintings', 'must be an array of { name, image, vector }');
   const o = { ...ARBITRARY_FINETUNE_DEFAULTS, ...opts };
   if (o.paintings.length < 2) throw new Error('fine-tuning the arbitrary network needs at least two training paintings');
   const rt = o.runtime;
@@ -165,6 +170,8 @@ export async function finetuneArbitrary(opts: ArbitraryFinetuneOptions): Promise
 
 /** The tuned network as a transfer-network ONNX file, a drop-in for the original: its file with the new weights. */
 export function exportFinetunedTransfer(transferOnnx: Uint8Array, params: G.ParamStore, metadata: Record<string, string>): Uint8Array {
+  if (!(transferOnnx instanceof Uint8Array)) throw new ArgumentError('exportFinetunedTransfer: transferOnnx', 'must be the ONNX bytes of the transfer network');
+  if (!(params instanceof G.ParamStore)) throw new ArgumentError('exportFinetunedTransfer: params', 'must be the ParamStore finetuneArbitrary returns');
   const weights = new Map([...params.values].map(([k, v]) => [k.replace(/^finetune\//, ''), v] as const));
   return withInitializers(transferOnnx, weights, 'style transfer network', { licence: ARBITRARY.licence, ...metadata });
 }

@@ -22,6 +22,7 @@ import type { InitialWeights } from './init.js';
 import { recordedSettings, resolveTrainOptions } from './options.js';
 import type { TrainPresetName } from './presets.js';
 import { loadState, saveState, type SavedState } from '../io/state.js';
+import { ArgumentError, checkString } from '../io/arguments.js';
 
 export interface TrainOptions {
   style: RgbImage;
@@ -150,6 +151,8 @@ function fingerprint(o: typeof TRAIN_DEFAULTS & { arch: Architecture }): Record<
 }
 
 export async function train(opts: TrainOptions): Promise<Trainer> {
+  if (!opts || typeof opts !== 'object') throw new ArgumentError('train: options', 'must be an object { style, data, ... }');
+  checkString(opts.data, 'train: data');
   const resumed = opts.resume ? await loadState(opts.resume) : undefined;
   const o = resolveTrainOptions(opts, resumed && { width: resumed.scalars.width, blocks: resumed.scalars.blocks, arch: archOfCode(resumed.scalars.arch) });
   const rt = o.runtime ?? new G.Runtime();

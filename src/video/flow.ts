@@ -129,6 +129,7 @@ export function warp(img: RgbImage, flow: Flow, interpolation: 'bilinear' | 'cub
  * (|f + back(x + f)|² ≤ 0.01 (|f|² + |back(x + f)|²) + 0.5) and it lands inside the frame; 0 at occlusions.
  */
 export function consistentMask(f: Flow, back: Flow): Uint8Array {
+  if (!f || !back || !(f.width > 0) || f.width !== back.width || f.height !== back.height) throw new ArgumentError('consistentMask: back', 'must be a flow of the same size as f (opticalFlow gives both)');
   const { width: w, height: h } = f;
   const m = new Uint8Array(w * h);
   for (let y = 0; y < h; y++)
