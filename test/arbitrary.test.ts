@@ -86,9 +86,9 @@ test('mixing and strength act on style vectors: weights normalize, strength 0 is
   assert.deepEqual(Array.from(mixStyles([a, b], [0.7, 0.3])).slice(0, 3).map((v) => +v.toFixed(5)), [0, 0.4, 0.8]);
   assert.deepEqual(Array.from(mixStyles([a, b], [7, 3])), Array.from(mixStyles([a, b], [0.7, 0.3])));
   assert.throws(() => mixStyles([a, b], [0, 0]), /not all 0/);
-  assert.throws(() => mixStyles([a, b], [1]), /2 styles but 1 weights/);
+  assert.throws(() => mixStyles([a, b], [1]), /mixStyles: weights: 1 weights for 2 paintings/);
   assert.deepEqual(Array.from(styleAtStrength(a, b, 0), (v) => v + 0), Array.from(b, (v) => v + 0));
-  assert.throws(() => styleAtStrength(a, b, 1.5), /between 0 and 1/);
+  assert.throws(() => styleAtStrength(a, b, 1.5), /styleAtStrength: strength: must be a finite number ≥ 0 and ≤ 1/);
   const img = await loadPhoto('stata.jpg', [192, 256]);
   const [paint, own] = [await predictor.predict(await loadImage(painting('composition_vii.jpg'))), await predictor.predict(img)];
   const diff = async (k: number) => {

@@ -76,7 +76,7 @@ test('luminance-only transfer keeps the content chroma; plain transfer does not'
 
 test('bad style and content inputs are clear errors', async () => {
   await assert.rejects(optimize({ ...base, styles: [], depthWeight: 0 }), /at least one style image/);
-  await assert.rejects(optimize({ ...base, styleBlend: [0.5, 0.5], depthWeight: 0 }), /1 styles but 2 blend weights/);
+  await assert.rejects(optimize({ ...base, styleBlend: [0.5, 0.5], depthWeight: 0 }), /optimize: styleBlend: 2 weights for 1 painting/);
   await assert.rejects(optimize({ ...base, depthWeight: 0, styleLayers: ['relu9_9'] }), /unknown VGG-19 layer "relu9_9"/);
 });
 

@@ -4,7 +4,7 @@
 // `npx depthstyle --help`, a stylize with --models, and `import … from 'depthstyle'`.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -51,4 +51,18 @@ test('npm pack → an offline install in an empty folder → npx depthstyle styl
   assert.ok((await stat(out)).size > 1000);
   await writeFile(path.join(app, 'lib.mjs'), "import { stylizeWithPainting, loadImage, LICENCES } from 'depthstyle';\nconsole.log(typeof stylizeWithPainting, typeof loadImage, LICENCES.length > 3);\n");
   assert.equal((await run(process.execPath, ['lib.mjs'], { cwd: app })).stdout.trim(), 'function function true');
+
+  // The installed library finds the models beside the project that installed it (not in node_modules/shared),
+  // stylizes with a bundled painting by name, and without any models says where it looked and what to set.
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  delete env.DEPTHSTYLE_MODELS;
+  const script = "import { stylizeWithPainting, loadImage, saveImage, ModelStore } from 'depthstyle';\nconsole.log(new ModelStore().dir);\nconst p = await loadImage(process.argv[2], { maxSide: 96 });\nawait saveImage('lib-out.png', await stylizeWithPainting(p, 'wave'));\n";
+  await writeFile(path.join(app, 'paint.mjs'), script);
+  const photoFile = path.join(SHARED, 'images', 'content', 'tubingen.jpg');
+  const none = await run(process.execPath, ['paint.mjs', photoFile], { cwd: app, env }).catch((e: { stderr: string }) => e);
+  assert.match(none.stderr, /painting wave: no such file, and not a bundled painting \(none in .*: .*set DEPTHSTYLE_MODELS or --models/);
+  await symlink(SHARED, path.join(dir, 'shared'));
+  const found = await run(process.execPath, ['paint.mjs', photoFile], { cwd: app, env });
+  assert.equal(found.stdout.trim(), path.join(dir, 'shared', 'models'));
+  assert.ok((await stat(path.join(app, 'lib-out.png'))).size > 1000);
 });

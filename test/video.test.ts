@@ -212,9 +212,9 @@ test('stylize CLIP.mp4 refuses bad input with one line and writes nothing', asyn
   const junk = path.join(dir, 'junk.mp4');
   await writeFile(junk, 'not a video');
   await assertRefused([
-    [['stylize', path.join(dir, 'missing.mp4'), '--model', 'scream-depth', '-o', out], /missing\.mp4: not a readable video/],
+    [['stylize', path.join(dir, 'missing.mp4'), '--model', 'scream-depth', '-o', out], /missing\.mp4: no such file/],
     [['stylize', junk, '--model', 'scream-depth', '-o', out], /junk\.mp4: not a readable video/],
-    [['stylize', clip, '--model', 'scream-depth', '-o', clip], /would replace the input clip/],
+    [['stylize', clip, '--model', 'scream-depth', '-o', clip], /that is an input file; it would be overwritten/],
     [['stylize', clip, '--model', 'scream-depth', '-o', path.join(dir, 'x.jpg')], /name the output OUT\.mp4/],
     [['stylize', clip, '--model', 'scream-depth', '--start', '9', '-o', out], /--start 9: the clip .* is 1\.\d+ s long/],
     [['stylize', clip, '--model', 'scream-depth', '--stabilize', 'magic', '-o', out], /--stabilize/],
