@@ -381,7 +381,7 @@ test('300 slow-header connections from one client leave /api/health to others wi
     const open = sockets.filter((s) => !s.destroyed && s.readyState === 'open').length;
     console.log(`  300 slow connections (${open} still open): health slowest ${Math.max(...times).toFixed(0)} ms`);
     assert.ok(Math.max(...times) < 500, `health took ${Math.max(...times)} ms`);
-    assert.ok(open <= 32, `${open} slow connections from one address held open`);
+    assert.ok(open <= 64, `${open} slow connections from one address held open`);
   } finally {
     for (const s of sockets) s.destroy();
   }

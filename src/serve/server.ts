@@ -60,13 +60,16 @@ export interface ServeOptions {
   uploadTimeoutMs?: number;
   /** Open connections at most (idle ones included) [256]. */
   maxConnections?: number;
-  /** Open connections at most from one client address [32]: a flood from one client leaves room for the others. */
+  /** Connections at most from one client address that have not yet sent a request head [64]: a slowloris flood from one client leaves room for the others. */
   maxConnectionsPerClient?: number;
   /** Serve the page and the files it needs besides the API [true]. */
   page?: boolean;
   /** Where details of internal errors go (never to clients) [stderr]. */
   log?: (line: string) => void;
 }
+
+/** A refused upload up to this size is read and discarded rather than cut off mid-send (its client then sees the answer). */
+const DRAIN_LIMIT = 2e6;
 
 /** Raster formats the server decodes; SVG (whose filters can cost minutes of CPU) and PDF are refused. */
 export const SERVER_FORMATS = ['jpeg', 'png', 'webp', 'tiff', 'gif', 'heif'] as const;
@@ -334,26 +337,36 @@ export async function serve(o: ServeOptions = {}): Promise<Server> {
       const e = internal ? new HttpError(500, 'internal error (the details are in the server log)') : err;
       if (internal) log(`depthstyle serve: ${req.method} ${req.url}: ${(err as Error).stack ?? String(err)}`);
       if (res.headersSent || res.destroyed) return;
-      const headers = { ...e.headers, ...(e.close || !req.complete ? { Connection: 'close' } : {}) };
-      sendJson(res, e.status, { error: publicMessage(e.message) }, headers);
-      // An upload refused before it was read whole is not drained (a declared terabyte would be): the connection ends.
-      if (e.close || !req.complete) res.once('finish', () => req.destroy());
-      else req.resume();
+      // An upload refused before it was read whole is not drained (a declared terabyte would be): the connection
+      // ends. A small one (a photo refused by a full queue) is read and discarded instead, so that its client reads
+      // the answer rather than a reset while it is still sending.
+      const drain = !e.close && (req.complete || Number(req.headers['content-length'] ?? Infinity) <= DRAIN_LIMIT);
+      sendJson(res, e.status, { error: publicMessage(e.message) }, { ...e.headers, ...(drain ? {} : { Connection: 'close' }) });
+      if (drain) req.resume();
+      else res.once('finish', () => req.destroy());
     });
   });
   server.maxConnections = o.maxConnections ?? 256;
-  const perClient = o.maxConnectionsPerClient ?? 32;
-  const open = new Map<string, number>();
+  // Connections that have not yet sent a whole request head, per client address: a slowloris flood from one
+  // client fills only its own share; clients that send their requests (a busy proxy too) are not counted.
+  const perClient = o.maxConnectionsPerClient ?? 64;
+  const waiting = new Map<string, number>();
+  const settle = (who: string) => {
+    const left = (waiting.get(who) ?? 1) - 1;
+    if (left > 0) waiting.set(who, left);
+    else waiting.delete(who);
+  };
+  const pending = new WeakSet<object>();
   server.on('connection', (socket) => {
     const who = socket.remoteAddress ?? '?';
-    const n = (open.get(who) ?? 0) + 1;
+    const n = (waiting.get(who) ?? 0) + 1;
     if (n > perClient) return void socket.destroy();
-    open.set(who, n);
-    socket.once('close', () => {
-      const left = (open.get(who) ?? 1) - 1;
-      if (left > 0) open.set(who, left);
-      else open.delete(who);
-    });
+    waiting.set(who, n);
+    pending.add(socket);
+    socket.once('close', () => pending.delete(socket) && settle(who));
+  });
+  server.on('request', (req: http.IncomingMessage) => {
+    if (pending.delete(req.socket)) settle(req.socket.remoteAddress ?? '?');
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
