@@ -75,11 +75,16 @@ export class ArbitraryStylist {
    * models/arbitrary/; experimental: against its no-depth twin it costs style, docs/depth-dial.md).
    */
   static async load(store = new ModelStore(), runtime = new G.Runtime(), network: ArbitraryNetwork = 'original'): Promise<ArbitraryStylist> {
-    const p = await arbitraryOnnx('predictor', store);
     const t = network === 'original' ? await arbitraryOnnx('transfer', store) : await readFile(finetunedTransferFile(network)).catch(() => {
       throw new Error(`${finetunedTransferFile(network)}: the fine-tuned network is missing (scripts/finetune-arbitrary.ts makes it)`);
     });
-    return new ArbitraryStylist(new StylePredictor(p, runtime), new Uint8Array(t), sha256(p).slice(0, 16));
+    return ArbitraryStylist.withTransfer(new Uint8Array(t), store, runtime);
+  }
+
+  /** Google's predictor with any transfer network of the same shape (a fine-tune under evaluation, say). */
+  static async withTransfer(transfer: Uint8Array, store = new ModelStore(), runtime = new G.Runtime()): Promise<ArbitraryStylist> {
+    const p = await arbitraryOnnx('predictor', store);
+    return new ArbitraryStylist(new StylePredictor(p, runtime), transfer, sha256(p).slice(0, 16));
   }
 
   /** The style vector of an image file (a painting, or a photo for strength), by content hash. */

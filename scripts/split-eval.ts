@@ -1,0 +1,131 @@
+// The arbitrary network's depth handling on a split (issue #32's protocol): photos × paintings of one split
+// (a fixed sample of each), every method against "no depth handling" of the original network, judged by the
+// three robust judges (depth-edge contrast, PyDNet v2 on halved images, PyDNet++) and the style loss, with
+// crossed-bootstrap intervals over photos *and* paintings, and the cheapest alternative — the original blended
+// toward the photo at the same style cost — as the reference. Settings are chosen on dev; test is run once per
+// decision, after the choice, and reported as it comes out.
+//   node --import tsx scripts/split-eval.ts dev|test [--photos N] [--paintings N] [--threads N] [--methods 'ID;ID']
+// Writes docs/splits/arbitrary-SPLIT.json and prints a markdown table.
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Runtime } from '../src/graph/index.js';
+import { writeFileAtomic } from '../src/io/atomic.js';
+import { loadImage, type RgbImage } from '../src/io/image.js';
+import { DialJudge, type DialScores } from '../src/eval/evaluate.js';
+import { crossedBootstrap, splitLabel, splitSample, type Interval } from '../src/eval/protocol.js';
+import { parseSplit, splitPaths } from '../src/eval/splits.js';
+import { loadDepthModel, secondJudgeFor } from '../src/models/depth.js';
+import { ModelStore } from '../src/models/resolver.js';
+import { loadVgg19 } from '../src/models/vgg.js';
+import { ArbitraryStylist } from '../src/stylize/arbitrary.node.js';
+import { DEFAULT_DEPTH_STRENGTH, type DepthStrength } from '../src/stylize/depth-strength.js';
+import { Stylizer, blendToward, finishStylization, stylizeStrokes } from '../src/stylize/stylize.js';
+
+const arg = (k: string) => (process.argv.includes(k) ? process.argv[process.argv.indexOf(k) + 1] : undefined);
+const split = parseSplit(process.argv[2] ?? '', 'split-eval.ts SPLIT');
+const [nPhotos, nPaintings] = [Number(arg('--photos') ?? 12), Number(arg('--paintings') ?? 6)];
+const store = new ModelStore();
+const shared = path.join(store.dir, '..');
+const runtime = new Runtime({ threads: arg('--threads') ? Number(arg('--threads')) : undefined });
+const photos = splitSample(splitPaths(shared, 'photos', split), nPhotos);
+const paintings = splitSample(splitPaths(shared, 'paintings', split), nPaintings);
+
+/** A method: which transfer network, and depth-guided strength in the features (or none). */
+interface Method {
+  id: string;
+  title: string;
+  transfer: string;
+  depthStrength?: DepthStrength;
+}
+const DEFAULT = DEFAULT_DEPTH_STRENGTH.painting;
+const ALL: Method[] = [
+  { id: 'orig-off', title: 'original, no depth handling (the reference)', transfer: 'original' },
+  { id: 'orig-0.75,1', title: 'original, --depth-strength 0.75,1 (in the features)', transfer: 'original', depthStrength: { near: 0.75, far: 1 } },
+  { id: 'orig-0.9,1', title: 'original, --depth-strength 0.9,1', transfer: 'original', depthStrength: { near: 0.9, far: 1 } },
+  { id: 'v2-depth', title: 'magenta-depth-v2 (fine-tuned across the train paintings with the depth loss)', transfer: 'models/arbitrary/magenta-depth-v2.onnx' },
+  { id: 'v2-nodepth', title: 'magenta-nodepth-v2 (its twin: the same fine-tune without the depth term)', transfer: 'models/arbitrary/magenta-nodepth-v2.onnx' },
+  { id: 'v2-depth-0.75,1', title: 'magenta-depth-v2 with --depth-strength 0.75,1', transfer: 'models/arbitrary/magenta-depth-v2.onnx', depthStrength: { near: 0.75, far: 1 } },
+];
+const only = arg('--methods')?.split(';');
+const methods = ALL.filter((m) => (!only || only.includes(m.id) || m.id === 'orig-off') && (m.transfer === 'original' || existsSync(m.transfer)));
+/** Blends of the reference toward the photo: the cheapest way to buy depth with style. */
+const BLENDS = [0.9, 0.8];
+
+const [vgg, depthModel] = [await loadVgg19({ store }), await loadDepthModel('pydnet-v2', { store })];
+const secondDepthModel = await loadDepthModel(secondJudgeFor('pydnet-v2'), { store });
+const stylists = new Map<string, ArbitraryStylist>();
+for (const m of methods)
+  if (!stylists.has(m.transfer)) stylists.set(m.transfer, m.transfer === 'original' ? await ArbitraryStylist.load(store, runtime) : await ArbitraryStylist.withTransfer(new Uint8Array(await readFile(m.transfer)), store, runtime));
+
+type Cell = Record<string, DialScores> & { blends?: { strength: number; scores: DialScores }[] };
+const cells: Cell[][] = photos.map(() => paintings.map(() => ({}) as Cell));
+process.stderr.write(`${splitLabel(split)}: ${photos.length} photos × ${paintings.length} paintings, methods ${methods.map((m) => m.id).join(', ')}\n`);
+const t0 = performance.now();
+for (const [q, paintingFile] of paintings.entries()) {
+  const painting = await loadImage(paintingFile);
+  const judge = new DialJudge({ depthModel, secondDepthModel, vgg, style: painting, runtime });
+  for (const [p, photoFile] of photos.entries()) {
+    const photo = await loadImage(photoFile, { maxSide: 512 });
+    for (const m of methods) {
+      const stylist = stylists.get(m.transfer)!;
+      const style = await stylist.styleOfFile(paintingFile);
+      const own = m.depthStrength ? await stylist.styleOf(photo) : undefined;
+      const model = stylist.model(style, path.basename(paintingFile), own);
+      const s = new Stylizer(model, runtime);
+      const raw = await stylizeStrokes(s, photo, { depthStrength: m.depthStrength, depthModel, runtime });
+      const out: RgbImage = await finishStylization(raw, photo, { depthStrength: m.depthStrength, depthModel, runtime, model });
+      await s.release();
+      cells[p][q][m.id] = await judge.judge(photo, out);
+      if (m.id === 'orig-off') {
+        cells[p][q].blends = [];
+        for (const k of BLENDS) cells[p][q].blends!.push({ strength: k, scores: await judge.judge(photo, blendToward(out, photo, k)) });
+      }
+    }
+    const done = q * photos.length + p + 1;
+    const eta = ((performance.now() - t0) / done) * (photos.length * paintings.length - done);
+    process.stderr.write(`\r${done}/${photos.length * paintings.length} cells, ETA ${(eta / 60000).toFixed(1)} min   `);
+  }
+  await judge.release();
+}
+process.stderr.write('\n');
+
+/** Edge contrast of the reference blended toward the photo until its style loss is the method's (linear between blends). */
+function blendAtStyle(c: Cell, style: number): number {
+  const pts = [{ style: c['orig-off'].style, edges: c['orig-off'].edges }, ...c.blends!.map((b) => ({ style: b.scores.style, edges: b.scores.edges }))];
+  if (style <= pts[0].style) return pts[0].edges;
+  for (let i = 1; i < pts.length; i++)
+    if (style <= pts[i].style) {
+      const t = (style - pts[i - 1].style) / (pts[i].style - pts[i - 1].style || 1);
+      return pts[i - 1].edges + t * (pts[i].edges - pts[i - 1].edges);
+    }
+  return pts[pts.length - 1].edges;
+}
+
+const JUDGES = ['edges', 'resampled', 'second'] as const;
+type Summary = Record<(typeof JUDGES)[number] | 'styleRatio' | 'aboveBlend', Interval> & { photosUp: number; paintingMeans: number[] };
+const summary: Record<string, Summary> = {};
+for (const m of methods.filter((x) => x.id !== 'orig-off')) {
+  const diff = (f: (c: Cell) => number) => cells.map((row) => row.map(f));
+  const s = {} as Summary;
+  for (const j of JUDGES) s[j] = crossedBootstrap(diff((c) => c[m.id][j] - c['orig-off'][j]));
+  s.styleRatio = crossedBootstrap(diff((c) => c[m.id].style / c['orig-off'].style));
+  s.aboveBlend = crossedBootstrap(diff((c) => c[m.id].edges - blendAtStyle(c, c[m.id].style)));
+  s.photosUp = cells.filter((row) => row.reduce((a, c) => a + c[m.id].edges - c['orig-off'].edges, 0) > 0).length;
+  s.paintingMeans = paintings.map((_, q) => cells.reduce((a, row) => a + row[q][m.id].edges - row[q]['orig-off'].edges, 0) / photos.length);
+  summary[m.id] = s;
+}
+const f = (i: Interval, d = 3) => `${i.mean >= 0 ? '+' : ''}${i.mean.toFixed(d)} [${i.lo >= 0 ? '+' : ''}${i.lo.toFixed(d)}, ${i.hi >= 0 ? '+' : ''}${i.hi.toFixed(d)}]`;
+const table = [
+  `${splitLabel(split)}, ${photos.length} photos × ${paintings.length} paintings at ≤ 512 px, ${new Date().toISOString().slice(0, 10)}; each against the original network with no depth handling, 95 % crossed bootstrap over photos and paintings:`,
+  '',
+  '| method | depth-edge contrast | PyDNet v2 (halved) | PyDNet++ | style loss × | edges above a blend at the same style | photos up |',
+  '| --- | --- | --- | --- | --- | --- | ---: |',
+  ...Object.entries(summary).map(([id, s]) => `| \`${id}\` | ${f(s.edges)} | ${f(s.resampled)} | ${f(s.second)} | ${f(s.styleRatio, 2).replace(/\+/g, '')} | ${f(s.aboveBlend)} | ${s.photosUp}/${photos.length} |`),
+].join('\n');
+console.log(table);
+await writeFileAtomic(
+  `docs/splits/arbitrary-${split}.json`,
+  JSON.stringify({ split, label: splitLabel(split), date: new Date().toISOString(), photos: photos.map((x) => path.basename(x)), paintings: paintings.map((x) => path.basename(x)), methods, default: DEFAULT, summary, cells }, null, 1) + '\n',
+);
+await writeFileAtomic(`docs/splits/arbitrary-${split}.md`, table + '\n');

@@ -1,0 +1,43 @@
+// The choose-on-dev, report-on-test protocol (issue #32) in code: which photos and paintings of a split a run
+// uses (a fixed, seeded subset when the split is larger than the run can afford), and intervals over photos *and*
+// paintings (a crossed bootstrap: both are resampled, so a result that holds for two paintings only is wide).
+import { Rng } from '../optim/random.js';
+import { splitHash, type SplitName } from './splits.js';
+
+/** The first `n` files of a split in the order of a second hash (deterministic, independent of the split's own). */
+export function splitSample(files: readonly string[], n: number): string[] {
+  return [...files].sort((a, b) => splitHash(`sample:${a}`) - splitHash(`sample:${b}`)).slice(0, Math.min(n, files.length));
+}
+
+export interface Interval {
+  mean: number;
+  lo: number;
+  hi: number;
+}
+
+/**
+ * Mean of a photo × painting matrix of paired differences, with a 95 % crossed-bootstrap interval: each
+ * resample draws photos and paintings with replacement and averages the cells they cross (2000 resamples).
+ */
+export function crossedBootstrap(cells: readonly (readonly number[])[], seed = 0): Interval {
+  const [np, nq] = [cells.length, cells[0]?.length ?? 0];
+  const all = cells.flat();
+  const mean = all.reduce((a, b) => a + b, 0) / all.length;
+  if (np < 2 && nq < 2) return { mean, lo: mean, hi: mean };
+  const rng = new Rng(seed);
+  const means: number[] = [];
+  for (let r = 0; r < 2000; r++) {
+    const ps = Array.from({ length: np }, () => rng.int(np));
+    const qs = Array.from({ length: nq }, () => rng.int(nq));
+    let s = 0;
+    for (const p of ps) for (const q of qs) s += cells[p][q];
+    means.push(s / (np * nq));
+  }
+  means.sort((a, b) => a - b);
+  return { mean, lo: means[Math.floor(0.025 * means.length)], hi: means[Math.floor(0.975 * means.length)] };
+}
+
+/** What a decision record says about the split its numbers came from (figures and tables carry it). */
+export function splitLabel(split: SplitName): string {
+  return split === 'test' ? 'test split (judged once, after the choice)' : `${split} split (settings are chosen here)`;
+}
