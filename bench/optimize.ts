@@ -2,7 +2,7 @@
 // style, TV and depth losses. The peer runs torch.optim.LBFGS (strong Wolfe,
 // same history) over the very same loss graph, exported by spec.ts.
 import path from 'node:path';
-import * as G from '../src/graph/index.js';
+import type * as G from '../src/graph/index.js';
 import { loadImage, resizeImage } from '../src/io/image.js';
 import { loadDepthModel } from '../src/models/depth.js';
 import { packageRoot } from '../src/models/resolver.js';

@@ -221,7 +221,7 @@ async function main() {
       merged = earlier.map((r) => results.find((n) => n.case === r.case) ?? r);
       for (const r of results) if (!merged.includes(r)) merged.push(r);
     }
-    await writeFileAtomic(file, JSON.stringify(merged, null, 2) + '\n');
+    await writeFileAtomic(file, `${JSON.stringify(merged, null, 2)}\n`);
     console.log(`\n${suite} (medians over the runs listed in the JSON, ours and the peer alternating, after warm-up runs; ratio: median of per-pair ratios [quartiles]; ${rt.threads} threads) → ${path.relative(process.cwd(), file)}`);
     console.log(['case'.padEnd(32), 'ours_s'.padStart(8), 'GFLOP'.padStart(8), 'GFLOP/s'.padStart(8), '%peak'.padStart(6), 'peer_s'.padStart(8), 'ratio'.padStart(7), '[q1, q3]'.padStart(14)].join(' '));
     for (const r of results)

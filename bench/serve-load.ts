@@ -101,4 +101,4 @@ const result = {
   rss_mb: { start: +rssStart.toFixed(0), end: +rssEnd.toFixed(0), grew: +(rssEnd - rssStart).toFixed(0) },
 };
 console.log(JSON.stringify(result, null, 2));
-if (seconds >= 60) writeFileSync(path.join(here, 'results', 'serve.json'), JSON.stringify(result, null, 2) + '\n');
+if (seconds >= 60) writeFileSync(path.join(here, 'results', 'serve.json'), `${JSON.stringify(result, null, 2)}\n`);

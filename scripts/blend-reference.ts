@@ -39,7 +39,7 @@ for (const file of photos) {
   const blend = [];
   for (const s of STRENGTHS) blend.push({ strength: s, ...(await judge(photo, blendToward(plain, photo, s))) });
   // The blend whose style loss equals the depth twin's, interpolated between the two strengths around it.
-  let k = blend.findIndex((b) => b.style >= d.style);
+  const k = blend.findIndex((b) => b.style >= d.style);
   let same: { strength: number; edges: number };
   if (k <= 0) same = { strength: k === 0 ? 1 : STRENGTHS[STRENGTHS.length - 1], edges: blend[k === 0 ? 0 : blend.length - 1].edges };
   else {
@@ -55,5 +55,5 @@ const gainBlend = bootstrapMean(rows.map((r) => r.blendAtSameStyle.edges - r.ble
 const versus = bootstrapMean(rows.map((r) => r.depthTwin.edges - r.blendAtSameStyle.edges));
 const styleCost = bootstrapMean(rows.map((r) => 100 * (r.depthTwin.style / r.blend[0].style - 1)));
 const summary = { name, photos: rows.length, size: 512, judge: 'depth-edge contrast ratio (network-free)', styleCostPct: styleCost, depthTwinGain: gainDepth, blendGainAtSameStyle: gainBlend, depthTwinMinusBlend: versus };
-await writeFileAtomic(out, JSON.stringify({ summary, rows }, null, 2) + '\n');
+await writeFileAtomic(out, `${JSON.stringify({ summary, rows }, null, 2)}\n`);
 console.log(JSON.stringify(summary, null, 2));

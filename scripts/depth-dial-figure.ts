@@ -100,6 +100,6 @@ for (const name of names) {
     if (p.vsOwnTwin) md.push('', `${key} against its twin (the same fine-tune without the depth term): style ${f(p.vsOwnTwin.cost, 1)} %, edge contrast ${f(p.vsOwnTwin.gains.edges)}, PyDNet v2 halved ${f(p.vsOwnTwin.gains.resampled)}, PyDNet++ ${f(p.vsOwnTwin.gains.second)}.`);
   md.push('');
 }
-await writeFileAtomic('docs/dial/summary.json', JSON.stringify(summary, null, 2) + '\n');
-await writeFileAtomic('docs/dial/summary.md', md.join('\n') + '\n');
+await writeFileAtomic('docs/dial/summary.json', `${JSON.stringify(summary, null, 2)}\n`);
+await writeFileAtomic('docs/dial/summary.md', `${md.join('\n')}\n`);
 console.log(md.join('\n'));

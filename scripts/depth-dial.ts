@@ -58,7 +58,7 @@ for (const file of photos) {
     }
   rows.push({ photo: path.basename(file), results });
   process.stderr.write(`${name}: ${path.basename(file)} done in ${((performance.now() - t0) / 1000).toFixed(0)} s (${rows.length}/${photos.length})\n`);
-  await writeFileAtomic(out, JSON.stringify({ painting: name, size: 512, photos: photos.map((f) => path.basename(f)), partial: rows.length < photos.length, rows }, null, 2) + '\n');
+  await writeFileAtomic(out, `${JSON.stringify({ painting: name, size: 512, photos: photos.map((f) => path.basename(f)), partial: rows.length < photos.length, rows }, null, 2)}\n`);
 }
 if (!existsSync(out)) throw new Error('nothing written');
 await renderer.release();

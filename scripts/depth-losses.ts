@@ -198,6 +198,6 @@ const lines = table(rows, methods.map(labelOf));
 const key = (r: Row) => `${r.style}/${r.photo}`;
 const photoCount = new Set(rows.map(key)).size;
 const header = `Depth Spearman against the photo (higher is better) and style loss; mean over ${photoCount} photo×style pairs (${size} px, ${iterations} L-BFGS iterations, seed 1); in brackets the paired difference to "none" with its 95 % bootstrap interval.\n\n`;
-await writeFile(path.join(out, 'table.md'), header + lines.join('\n') + '\n\n' + Object.entries(METHODS).filter(([m]) => methods.includes(m)).map(([m, s]) => `- **${m}**: ${s.note}${s.depthWeight ? `, weight ${s.depthWeight.toExponential(0)}` : ''}`).join('\n') + '\n');
+await writeFile(path.join(out, 'table.md'), `${header + lines.join('\n')}\n\n${Object.entries(METHODS).filter(([m]) => methods.includes(m)).map(([m, s]) => `- **${m}**: ${s.note}${s.depthWeight ? `, weight ${s.depthWeight.toExponential(0)}` : ''}`).join('\n')}\n`);
 await writeFile(path.join(out, 'results.json'), JSON.stringify({ size, iterations, rows: rows.map((r) => ({ style: r.style, photo: r.photo, method: r.method, seconds: +r.seconds.toFixed(1), ...r.report })) }, null, 1));
-process.stderr.write(`wrote ${out}/table.md, results.json and grid-*.jpg\n` + lines.join('\n') + '\n');
+process.stderr.write(`wrote ${out}/table.md, results.json and grid-*.jpg\n${lines.join('\n')}\n`);

@@ -69,7 +69,7 @@ const r = await finetuneArbitrary({
     log.push(line);
     const eta = (s.seconds / ++done) * (s.steps - s.step);
     process.stderr.write(`\r${name} step ${s.step}/${s.steps} ETA ${(eta / 60).toFixed(0)} min ${Object.entries(s.losses).map(([k, v]) => `${k} ${v.toPrecision(3)}`).join(' ')}   `);
-    if (s.step % 10 === 0) await appendFile(`models/arbitrary/${name}.log.jsonl`, log.splice(0).join('\n') + '\n');
+    if (s.step % 10 === 0) await appendFile(`models/arbitrary/${name}.log.jsonl`, `${log.splice(0).join('\n')}\n`);
   },
 });
 process.stderr.write('\n');

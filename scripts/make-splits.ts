@@ -11,6 +11,6 @@ const shared = process.argv[2] ?? path.join('..', 'shared');
 for (const c of ['photos', 'paintings'] as Collection[]) {
   const files = readdirSync(path.join(shared, 'images', c)).filter((f) => IMAGE_FILE.test(f));
   const lists = splitFiles(c, files);
-  await writeFileAtomic(`data/splits/${c}.json`, JSON.stringify({ seed: SPLIT_SEED, ...lists }, null, 1) + '\n');
+  await writeFileAtomic(`data/splits/${c}.json`, `${JSON.stringify({ seed: SPLIT_SEED, ...lists }, null, 1)}\n`);
   console.log(c, Object.fromEntries(Object.entries(lists).map(([k, v]) => [k, v.length])));
 }

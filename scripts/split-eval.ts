@@ -126,6 +126,6 @@ const table = [
 console.log(table);
 await writeFileAtomic(
   `docs/splits/arbitrary-${split}.json`,
-  JSON.stringify({ split, label: splitLabel(split), date: new Date().toISOString(), photos: photos.map((x) => path.basename(x)), paintings: paintings.map((x) => path.basename(x)), methods, default: DEFAULT, summary, cells }, null, 1) + '\n',
+  `${JSON.stringify({ split, label: splitLabel(split), date: new Date().toISOString(), photos: photos.map((x) => path.basename(x)), paintings: paintings.map((x) => path.basename(x)), methods, default: DEFAULT, summary, cells }, null, 1)}\n`,
 );
-await writeFileAtomic(`docs/splits/arbitrary-${split}.md`, table + '\n');
+await writeFileAtomic(`docs/splits/arbitrary-${split}.md`, `${table}\n`);

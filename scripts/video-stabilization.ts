@@ -66,7 +66,7 @@ for (const clip of clips) {
       const row = { clip, network: net.name, stabilize: mode, frames: out.length, size: `${size[0]}×${size[1]}`, fps, warping: clipScores.warping, trustedShare: clipScores.trustedShare, depth: clipScores.depth, styleLoss: style.reduce((a, b) => a + b, 0) / style.length };
       results.push(row);
       process.stderr.write(`${clip} · ${net.name} · ${mode}: excess ${clipScores.warping.excess.toFixed(2)} (floor ${clipScores.warping.source.toFixed(2)}), style ${row.styleLoss.toExponential(3)}, ${fps.toFixed(2)} fps\n`);
-      await writeFileAtomic('docs/video/stabilization.json', JSON.stringify({ seconds, results }, null, 2) + '\n');
+      await writeFileAtomic('docs/video/stabilization.json', `${JSON.stringify({ seconds, results }, null, 2)}\n`);
     }
     // Side-by-side clip (source | per frame | default) and a strip of four consecutive frames, for the eye.
     const k = Math.floor(source.length / 2);

@@ -150,7 +150,7 @@ test('stylize with a Johnson/Engstrom baseline keeps the (odd) image size and wr
 test('zoo models by name: `models` lists them, `stylize --model NAME` runs one, an unknown name lists the zoo', async () => {
   const list = await cli('models');
   assert.equal(list.code, 0, list.stderr);
-  const names = [...list.stdout.matchAll(/^  ([\w-]+) +\S+: \d+ steps/gm)].map((m) => m[1]);
+  const names = [...list.stdout.matchAll(/^ {2}([\w-]+) +\S+: \d+ steps/gm)].map((m) => m[1]);
   assert.ok(names.includes('scream-depth') && names.includes('scream-nodepth'), list.stdout);
   assert.match(list.stdout, /scream-depth +the_scream: \d+ steps, depth loss weighted-content/);
   assert.match(list.stdout, /research use only/);
@@ -179,7 +179,7 @@ test('a model file whose checksum does not match SHA256SUMS is refused', async (
   const src = await readFile(path.join(packageRoot(), '..', 'shared', 'models', 'pydnet-v2', 'pydnet_v2_wild_fp16.tflite'));
   const sums = await readFile(path.join(packageRoot(), '..', 'shared', 'SHA256SUMS'), 'utf8');
   const line = sums.split('\n').find((l) => l.includes('pydnet-v2/pydnet_v2_wild_fp16.tflite'))!;
-  await writeFile(path.join(models, 'SHA256SUMS'), line.replace('models/', '') + '\n');
+  await writeFile(path.join(models, 'SHA256SUMS'), `${line.replace('models/', '')}\n`);
   const corrupt = Buffer.from(src);
   corrupt[1000] ^= 0xff;
   await writeFile(path.join(models, 'pydnet-v2', 'pydnet_v2_wild_fp16.tflite'), corrupt);

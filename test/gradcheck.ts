@@ -1,7 +1,7 @@
 // Gradient checking: gradients computed by ORT from our backward graphs against
 // central finite differences of the float64 reference evaluator.
 import assert from 'node:assert/strict';
-import { Graph, Tensor, NDArray, evaluate, grad, Runtime, mul, reduceSum } from '../src/graph/index.js';
+import { Graph, type Tensor, NDArray, evaluate, grad, Runtime, mul, reduceSum } from '../src/graph/index.js';
 import { Rng } from '../src/optim/random.js';
 
 export const runtime = new Runtime({ threads: 1 });

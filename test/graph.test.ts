@@ -83,7 +83,7 @@ test('gradient w.r.t. parameters and inputs together, fed from a ParamStore', as
 
 test('gradient of a whole small conv net (reflect pad, strided conv, instance norm, pooling, upsampling, Gram)', () =>
   checkGradients(
-    (g, [img, w1, w2, s, b]) => {
+    (_g, [img, w1, w2, s, b]) => {
       let h = G.conv2d(G.pad2d(img, [1, 1, 1, 1], 'reflect'), w1, undefined, { strides: 2 });
       h = G.relu(G.instanceNorm(h, s, b));
       h = G.maxPool2d(h, 2);

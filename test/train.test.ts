@@ -235,13 +235,13 @@ test('train CLI: a resumed run continues its log and loss chart, dropping steps 
   const resume = async (steps: number) => promisify(execFile)(process.execPath, [bin, ...args, '--steps', String(steps), '--resume', path.join(tmp, 'cli-model.ckpt')]);
   const entries = async () => (await readFile(log, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { step: number; seconds: number; total: number });
   // A run killed after its last checkpoint has logged steps the checkpoint does not hold…
-  await writeFile(log, (await readFile(log, 'utf8')) + '{"step":4,"seconds":99,"total":1}\n');
+  await writeFile(log, `${await readFile(log, 'utf8')}{"step":4,"seconds":99,"total":1}\n`);
   await resume(4);
   const first = await entries();
   assert.deepEqual(first.map((e) => e.step), [1, 2, 3, 4]);
   assert.ok(first[3].total !== 1, 'the stale step-4 line is replaced by the resumed run');
   // … or died in the middle of writing a line.
-  await writeFile(log, (await readFile(log, 'utf8')) + '{"step":5,"sec');
+  await writeFile(log, `${await readFile(log, 'utf8')}{"step":5,"sec`);
   await resume(5);
   const second = await entries();
   assert.deepEqual(second.map((e) => e.step), [1, 2, 3, 4, 5]);

@@ -50,7 +50,7 @@ export async function evalCommand(o: EvalCommandOptions): Promise<number> {
     runtime: new Runtime({ threads: o.threads }),
   });
   if (o.json) {
-    process.stdout.write(JSON.stringify(r, null, 2) + '\n');
+    process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
     return 0;
   }
   const f = (v: number | undefined) => (v === undefined ? '-' : Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(3) : v.toFixed(4));
@@ -76,7 +76,7 @@ export async function evalCommand(o: EvalCommandOptions): Promise<number> {
     "  layering scores high on the robust judges, e.g. the zoo's depth models on held-out photos at 512 px: resampled 0.87–0.92, second network 0.3–0.6, depth-edge",
     '  contrast 0.6–0.8 (docs: the zoo tables). Compare results of one photo and one painting with each other: the numbers are relative, not grades.',
   );
-  process.stdout.write(lines.join('\n') + '\n');
+  process.stdout.write(`${lines.join('\n')}\n`);
   return 0;
 }
 
@@ -106,12 +106,12 @@ async function evalClipCommand(o: EvalCommandOptions): Promise<number> {
   const r = await evaluateClip(pairs(), { depthModel: await loadDepthModel(o.depthModel, { store }), runtime: new Runtime({ threads: o.threads }), onFrame: (n) => progress.update(Math.min(n, total)) });
   await src.return?.(undefined);
   if (o.json) {
-    process.stdout.write(JSON.stringify(r, null, 2) + '\n');
+    process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
     return 0;
   }
   const f = (v: number) => v.toFixed(3);
   process.stdout.write(
-    [
+    `${[
       `flicker over ${r.frames} frames (temporal warping error, mean |colour difference| 0–255 over the ${(100 * r.trustedShare).toFixed(0)} % of pixels the flow is sure of):`,
       `  stylized ${f(r.warping.stylized)}   source (the floor) ${f(r.warping.source)}   excess ${f(r.warping.excess)} ↓`,
       ...(r.depth
@@ -120,7 +120,7 @@ async function evalClipCommand(o: EvalCommandOptions): Promise<number> {
             `  depth maps' own warping error: stylized ${f(r.depth.warping.stylized)}   source ${f(r.depth.warping.source)} ↓ (steadier layering is lower)`,
           ]
         : []),
-    ].join('\n') + '\n',
+    ].join('\n')}\n`,
   );
   return 0;
 }

@@ -73,7 +73,7 @@ export async function optimizeCommand(o: OptimizeCommandOptions): Promise<number
     losses: r.losses,
     settings: { ...o, styles: o.styles, models: store.dir },
   };
-  if (o.json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
+  if (o.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
   process.stderr.write(`\nwrote ${o.output} (${r.image.width}×${r.image.height}, ${r.iterations} iterations, ${r.seconds.toFixed(1)} s${r.stopped ? ', stopped early' : ''})\n`);
   if (o.saveEvery) process.stderr.write(`wrote frames every ${o.saveEvery} iterations to ${frames}${path.sep}\n`);
   return r.stopped ? 130 : 0;

@@ -41,7 +41,7 @@ export async function trainCommand(o: TrainCommandOptions): Promise<number> {
   if (!o.output.endsWith('.onnx')) throw new Error(`-o ${o.output}: the model file must end in .onnx`);
   // Everything is checked before any output (log, checkpoint, model) is touched.
   const store = new ModelStore(o.models);
-  const style = await loadImage(o.stylePath);
+  await loadImage(o.stylePath); // the painting must load before any output is touched
   await listImages(o.data);
   if (o.resume) await stat(o.resume).catch(() => {
     throw new Error(`${o.resume}: checkpoint not found`);
@@ -78,7 +78,7 @@ async function trainLocked(o: TrainCommandOptions, store: ModelStore, init: Awai
   const { base, checkpoint, log } = files;
   const styleName = path.basename(o.stylePath).replace(/\.[^.]+$/, '');
   // A branch's log starts with the base it came from.
-  if (!o.resume) await writeFileAtomic(log, init ? JSON.stringify({ step: 0, seconds: 0, branch_of: init.source, branch_steps: init.steps ?? null }) + '\n' : '');
+  if (!o.resume) await writeFileAtomic(log, init ? `${JSON.stringify({ step: 0, seconds: 0, branch_of: init.source, branch_steps: init.steps ?? null })}\n` : '');
   const interrupt = interruptible('writing a checkpoint');
   const history: Record<string, number[]> = {};
   let bar: Progress | undefined;
@@ -95,21 +95,20 @@ async function trainLocked(o: TrainCommandOptions, store: ModelStore, init: Awai
     signal: interrupt.signal,
     onSettingsChanged: async (changes) => {
       process.stderr.write(`resuming with changed settings: ${Object.entries(changes).map(([k, [a, b]]) => `${k} ${a} → ${b}`).join(', ')}\n`);
-      await appendFile(log, JSON.stringify({ settings_changed: Object.fromEntries(Object.entries(changes).map(([k, [a, b]]) => [k, { from: a, to: b }])) }) + '\n');
+      await appendFile(log, `${JSON.stringify({ settings_changed: Object.fromEntries(Object.entries(changes).map(([k, [a, b]]) => [k, { from: a, to: b }])) })}\n`);
     },
-    onPreview: (step, images) => writePreview(`${base}.preview.png`, images),
+    onPreview: (_step, images) => writePreview(`${base}.preview.png`, images),
     onStep: async (s) => {
       if (!bar && o.resume) secondsBefore = await continueLog(log, s.firstStep, history);
       bar ??= new Progress('train', s.steps, s.firstStep);
       bar.update(s.step, { ...s.losses, 's/step': s.stepSeconds });
-      await appendFile(log, JSON.stringify({ step: s.step, seconds: +(secondsBefore + s.seconds).toFixed(3), ...s.losses }) + '\n');
+      await appendFile(log, `${JSON.stringify({ step: s.step, seconds: +(secondsBefore + s.seconds).toFixed(3), ...s.losses })}\n`);
       for (const [k, v] of Object.entries(s.losses)) (history[k] ??= []).push(v);
       if (s.step % 50 === 0 || s.step === s.steps) await writeLossChart(`${base}.loss.png`, history, `${styleName}: loss terms (log scale)`);
     },
   });
   interrupt.done();
   // The model is exported at the end and also when interrupted (with its step count in the metadata).
-  const { width, blocks } = r.net;
   await writeModel(o.output, r.params, r.net, {
     style: styleName,
     steps: String(r.step),

@@ -1,7 +1,7 @@
 // `depthstyle eval`: how well a stylized image keeps the photo's depth and
 // structure, and how strongly it is stylized (so preservation is never bought
 // by not stylizing).
-import * as G from '../graph/index.js';
+import type * as G from '../graph/index.js';
 import { resizeImage, resizeLongSide, type RgbImage } from '../io/image.js';
 import type { DepthFrame } from '../io/depth-truth.js';
 import { gram } from '../losses/perceptual.js';

@@ -2,7 +2,7 @@
 // `eval`, and an HTML report + grid PNG with the depth maps and the metrics,
 // plus means with 95 % bootstrap intervals per method.
 import path from 'node:path';
-import * as G from '../graph/index.js';
+import type * as G from '../graph/index.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { escapeXml, writeGrid } from '../io/montage.js';
 import { colorizeDepth, normalizeDepth } from '../io/colormap.js';

@@ -2,7 +2,7 @@
 // `wrt` and `loss` backwards and asks each op's gradient rule for the
 // gradients of its inputs. Branches that do not lead from `wrt` to `loss` are
 // never differentiated, and rules skip the inputs whose gradient is not needed.
-import { Tensor, formatShape } from './graph.js';
+import { type Tensor, formatShape } from './graph.js';
 import { add } from './ops/elementwise.js';
 import { sameShape } from './shapes.js';
 

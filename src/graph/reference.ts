@@ -6,7 +6,7 @@ import { NDArray } from './ndarray.js';
 export function evaluate(outputs: readonly Tensor[], feeds: ReadonlyMap<Tensor, NDArray>): NDArray[] {
   const g = outputs[0].graph;
   const values = new Map<number, NDArray>();
-  const valueOf = (t: Tensor): NDArray => {
+  const valueOfTensor = (t: Tensor): NDArray => {
     const v = values.get(t.id);
     if (v) return v;
     if (t.kind === 'node') throw new Error(`reference: ${t.name} not computed`);
@@ -16,8 +16,8 @@ export function evaluate(outputs: readonly Tensor[], feeds: ReadonlyMap<Tensor, 
     throw new Error(`reference: no value fed for ${t.kind} ${t.name}`);
   };
   for (const n of g.nodesFor(outputs)) {
-    const res = n.op.ref(n.inputs.map(valueOf), n.attrs, n.types);
+    const res = n.op.ref(n.inputs.map(valueOfTensor), n.attrs, n.types);
     n.outputs.forEach((t, i) => values.set(t.id, res[i]));
   }
-  return outputs.map(valueOf);
+  return outputs.map(valueOfTensor);
 }

@@ -42,7 +42,7 @@ async function removeStaleTemps(file: string): Promise<void> {
  */
 async function refuseReadOnly(file: string): Promise<void> {
   const st = await stat(file).catch(() => undefined);
-  if (st && st.isFile() && (st.mode & 0o222) === 0) throw Object.assign(new Error('read-only'), { code: 'EROFILE' });
+  if (st?.isFile() && (st.mode & 0o222) === 0) throw Object.assign(new Error('read-only'), { code: 'EROFILE' });
 }
 
 export async function writeFileAtomic(file: string, data: Uint8Array | string): Promise<void> {

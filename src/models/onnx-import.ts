@@ -136,7 +136,7 @@ const IMPORTERS: Record<string, Importer> = {
 export function tensorValues(t: P.ITensorProto): ArrayLike<number> {
   const T = onnx.TensorProto.DataType;
   const n = (t.dims ?? []).reduce<number>((a, b) => a * Number(b), 1);
-  if (t.rawData && t.rawData.length) {
+  if (t.rawData?.length) {
     const raw = t.rawData;
     const dv = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
     switch (t.dataType) {

@@ -1,6 +1,6 @@
 // Reader for TF.js layers models (model.json + binary weight shards), with
 // uint8 weight dequantization: value = byte · scale + min.
-import { ModelStore } from './resolver.js';
+import type { ModelStore } from './resolver.js';
 
 interface WeightSpec {
   name: string;

@@ -131,7 +131,7 @@ export function readTflite(bytes: Uint8Array, what = 'TFLite model'): TfliteMode
       const buf = buffers[int(t, 2)];
       const shape = ints(t, 0);
       const tensor: TfliteTensor = { index, name: str(t, 3), shape, type };
-      if (buf && buf.length) {
+      if (buf?.length) {
         const n = shape.reduce((a, b) => a * b, 1);
         const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
         const need = { float32: 4, float16: 2, int32: 4, int8: 1, uint8: 1 }[type as string];

@@ -1,7 +1,7 @@
 // Layers as small functions over the graph: each creates (or reuses, by scoped
 // name) its parameters and returns its output tensor.
-import { Tensor, conv2d, instanceNorm, pad2d, resizeScale, type ConvOptions } from '../graph/index.js';
-import { Rng } from '../optim/random.js';
+import { type Tensor, conv2d, instanceNorm, pad2d, resizeScale, type ConvOptions } from '../graph/index.js';
+import type { Rng } from '../optim/random.js';
 
 /** PyTorch's default conv init: U(±1/√fan_in) for weight and bias, so our nets start where PyTorch's do. */
 export function convInit(rng: Rng, out: number, inp: number, k: number): { weight: Float32Array; bias: Float32Array } {

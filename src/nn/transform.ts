@@ -1,7 +1,7 @@
 // Johnson et al. 2016 image-transform network, as in pytorch/examples
 // fast_neural_style: reflection padding, instance norm, five residual blocks,
 // nearest-upsample + conv decoder. Input and output are RGB in [0, 255].
-import { Tensor, add, cropLike, relu } from '../graph/index.js';
+import { type Tensor, add, cropLike, relu } from '../graph/index.js';
 import { convLayer, instanceNormLayer, upsampleNearest } from './layers.js';
 import { Rng } from '../optim/random.js';
 

@@ -2,7 +2,7 @@
 // ReLU, 2x2 max-pool between blocks. Weights are constants supplied by a
 // loader (src/models) or random for benchmarks; preprocessing (Keras "caffe":
 // RGB 0–255 → BGR minus the ImageNet mean) happens inside the graph.
-import { Tensor, conv2d, flip, maxPool2d, relu, sub } from '../graph/index.js';
+import { type Tensor, conv2d, flip, maxPool2d, relu, sub } from '../graph/index.js';
 import { Rng, heNormal } from '../optim/random.js';
 
 export const VGG19_BLOCKS = [2, 2, 4, 4, 4] as const;

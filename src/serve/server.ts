@@ -8,7 +8,7 @@
 import http from 'node:http';
 import path from 'node:path';
 import sharp from 'sharp';
-import * as G from '../graph/index.js';
+import type * as G from '../graph/index.js';
 import { decodeImage, toInterleaved8, MIN_IMAGE_SIDE, type RgbImage } from '../io/image.js';
 import { BUILTIN_DEPTH_MODELS } from '../models/depth.js';
 import { BASELINE_STYLES } from '../models/johnson.js';

@@ -53,7 +53,10 @@ function start(init: WorkerInit): void {
   let depthModel: Promise<DepthModel> | undefined;
   let stylist: Promise<ArbitraryStylist> | undefined;
   /** A promise kept for the next job, unless it failed: a failed load is tried again. */
-  const keep = <T>(p: Promise<T>, forget: () => void): Promise<T> => (p.catch(forget), p);
+  const keep = <T>(p: Promise<T>, forget: () => void): Promise<T> => {
+    p.catch(forget);
+    return p;
+  };
 
   const modelOf = (spec: string) => {
     let m = models.get(spec);

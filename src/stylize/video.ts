@@ -30,7 +30,7 @@ export interface VideoStylizeOptions extends Pick<StylizeOptions, 'strength' | '
 export async function* stylizeFrames(frames: AsyncIterable<RgbImage>, model: TransformModel, o: VideoStylizeOptions): AsyncGenerator<RgbImage> {
   if (!frames || typeof (frames as AsyncIterable<RgbImage>)[Symbol.asyncIterator] !== 'function') throw new ArgumentError('stylizeFrames: frames', 'must be an async iterable of images (readFrames gives one)');
   if (!model || typeof model.build !== 'function') throw new ArgumentError('stylizeFrames: model', 'must be a TransformModel');
-  if (!o || !o.runtime) throw new ArgumentError('stylizeFrames: options.runtime', 'is required');
+  if (!o?.runtime) throw new ArgumentError('stylizeFrames: options.runtime', 'is required');
   checkStylizeOptions(o, 'stylizeFrames');
   const mode = o.stabilize ?? DEFAULT_STABILIZATION;
   if (!STABILIZATIONS.includes(mode)) throw new Error(`stabilization must be one of ${STABILIZATIONS.join(', ')}, got "${mode}"`);

@@ -44,7 +44,7 @@ export async function continueLog(log: string, checkpointStep: number, history: 
     seconds = entry.seconds;
     for (const [k, v] of Object.entries(entry)) if (k !== 'step' && k !== 'seconds') (history[k] ??= []).push(v);
   }
-  await writeFileAtomic(log, kept.map((l) => l + '\n').join(''));
+  await writeFileAtomic(log, kept.map((l) => `${l}\n`).join(''));
   return seconds;
 }
 

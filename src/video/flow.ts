@@ -31,6 +31,7 @@ function openCv(): Promise<OpenCv> {
     (mod) =>
       new Promise<OpenCv>((resolve) => {
         const cv = (mod as { default?: unknown }).default ?? mod;
+        // biome-ignore lint/suspicious/noThenProperty: OpenCV.js's module is a thenable; the copy drops `then` so awaiting it ends
         (cv as { then: (f: (m: OpenCv) => void) => void }).then((m) => resolve(Object.assign(Object.create(m) as OpenCv, { then: undefined })));
       }),
   );

@@ -2,7 +2,7 @@
 // convolution-backward kernel, so dW is composed from forward ops, and which composition is fastest depends on
 // the layer's shape. One function per emission and a short chooser; the measurements behind each choice are in
 // docs/engine.md ("The weight gradient"). Each emission is checked against finite differences in test/ops.test.ts.
-import { Tensor, type Emitter, type OpDef } from '../graph.js';
+import type { Tensor, Emitter, OpDef } from '../graph.js';
 import { NDArray } from '../ndarray.js';
 import { dimNum, numel, type Conv2dAttrs } from './conv.js';
 

@@ -5,7 +5,7 @@
 // Conv with flipped, transposed weights; a strided Conv's is a ConvTranspose all
 // the same, since every other form pays for zeros or an interleaving copy. The
 // weight gradient's emission depends on the layer's shape (emitWeightGradGroup).
-import { Tensor, type OpDef, type Emitter, type TensorType } from '../graph.js';
+import type { Tensor, OpDef, TensorType } from '../graph.js';
 import { NDArray } from '../ndarray.js';
 import { windowOut } from '../shapes.js';
 import { reduceSum } from './reduce.js';

@@ -1,5 +1,5 @@
 // Elementwise ops: broadcasting binary arithmetic and unary activations.
-import { Tensor, type OpDef, type TensorType, type GradContext } from '../graph.js';
+import type { Tensor, OpDef, TensorType, GradContext } from '../graph.js';
 import { NDArray, broadcastShapes, broadcastIndexer } from '../ndarray.js';
 import { broadcastDims } from '../shapes.js';
 import { reduceSum } from './reduce.js';
@@ -65,7 +65,7 @@ export const DivOp = binaryOp('Div', (a, b) => a / b, (_a, b, y, dy, needs) => [
   needs[0] ? div(dy, b) : undefined,
   needs[1] ? neg(div(mul(dy, y), b)) : undefined,
 ]);
-export const PowOp = binaryOp('Pow', (a, b) => Math.pow(a, b), (a, b, y, dy, needs) => [
+export const PowOp = binaryOp('Pow', (a, b) => a ** b, (a, b, y, dy, needs) => [
   needs[0] ? mul(dy, mul(b, pow(a, sub(b, 1)))) : undefined,
   needs[1] ? mul(dy, mul(y, log(a))) : undefined,
 ]);

@@ -1,6 +1,6 @@
 // Layout ops: Reshape, Transpose, Concat and Slice (with flip and zero
 // insertion built on them).
-import { Tensor, type Dim, type OpDef } from '../graph.js';
+import type { Tensor, Dim, OpDef } from '../graph.js';
 import { NDArray, stridedIndexer, stridesOf } from '../ndarray.js';
 import { isStatic, normAxis, product, sameShape } from '../shapes.js';
 import { reshapeLike } from './like.js';

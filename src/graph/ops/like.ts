@@ -1,6 +1,6 @@
 // Shape-following helpers that gradient rules use when a dimension is only
 // known at run time: ReshapeLike, ExpandLike, CropLike.
-import { Tensor, type OpDef } from '../graph.js';
+import type { Tensor, OpDef } from '../graph.js';
 import { NDArray, broadcastIndexer } from '../ndarray.js';
 import { isStatic, product, sameShape } from '../shapes.js';
 import { unbroadcast } from './elementwise.js';

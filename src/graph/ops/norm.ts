@@ -1,5 +1,5 @@
 // Instance normalization: ORT's fused kernel forward, a composed gradient.
-import { Tensor, type OpDef } from '../graph.js';
+import type { Tensor, OpDef } from '../graph.js';
 import { NDArray } from '../ndarray.js';
 import { add, div, mul, sqrt, sub } from './elementwise.js';
 import { reduceMean, reduceSum } from './reduce.js';

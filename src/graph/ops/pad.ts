@@ -1,6 +1,6 @@
 // Pad (constant, reflect, edge) and its gradient, which folds the padded
 // border back onto the input.
-import { Tensor, type OpDef } from '../graph.js';
+import type { Tensor, OpDef } from '../graph.js';
 import { NDArray, stridesOf } from '../ndarray.js';
 import { add } from './elementwise.js';
 import { concat, flip, slice } from './layout.js';

@@ -1,5 +1,5 @@
 // Max and average pooling over NCHW (floor mode, no dilation) with their gradients.
-import { Tensor, type OpDef, type TensorType } from '../graph.js';
+import type { Tensor, OpDef, TensorType } from '../graph.js';
 import { NDArray } from '../ndarray.js';
 import { windowOut } from '../shapes.js';
 

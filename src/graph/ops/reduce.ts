@@ -1,5 +1,5 @@
 // Reductions and matrix products.
-import { Tensor, type Dim, type OpDef } from '../graph.js';
+import type { Tensor, Dim, OpDef } from '../graph.js';
 import { NDArray, broadcastShapes, stridesOf, stridedIndexer, broadcastIndexer } from '../ndarray.js';
 import { broadcastDims, normAxis, product } from '../shapes.js';
 import { add, div, unbroadcast } from './elementwise.js';

@@ -1,7 +1,7 @@
 // Spatial resize (nearest and bilinear, any scale). Both modes are linear maps
 // that separate over height and width, so the gradient is two small matrix
 // products with the transposed interpolation matrices.
-import { Tensor, type OpDef } from '../graph.js';
+import type { Tensor, OpDef } from '../graph.js';
 import { NDArray } from '../ndarray.js';
 import { matmul } from './reduce.js';
 
