@@ -48,7 +48,11 @@ async function gatysStep(rt: G.Runtime, size: number) {
   const loss = G.add(G.mul(styleLoss(f, styleT), 1e5), mse(f.get(GATYS_CONTENT)!, contentT));
   const [dimg] = G.grad(loss, [img]);
   const prog = await rt.compile([loss, dimg]);
-  const feeds = new Map<G.Tensor, G.Feed>([[img, randomImage(1, size, 3)], [contentT, targets[STYLE_LAYERS.length]], ...STYLE_LAYERS.map((l, i) => [styleT.get(l)!, targets[i]] as [G.Tensor, G.Feed])]);
+  const feeds = new Map<G.Tensor, G.Feed>([
+    [img, randomImage(1, size, 3)],
+    [contentT, targets[STYLE_LAYERS.length]],
+    ...STYLE_LAYERS.map((l, i) => [styleT.get(l)!, targets[i]] as [G.Tensor, G.Feed]),
+  ]);
   return async () => void (await prog.run(feeds));
 }
 
@@ -65,7 +69,10 @@ async function transformTrainStep(rt: G.Runtime, size: number, batch: number, fo
   const loss = G.add(G.add(content, G.mul(styleLoss(fy, styleT), 1e5)), G.mul(tvLoss(y), 1e-6));
   const params = g.params;
   const store = G.ParamStore.fromGraph(g);
-  const feeds = new Map<G.Tensor, G.Feed>([[x, randomImage(batch, size, 4)], ...STYLE_LAYERS.map((l, i) => [styleT.get(l)!, targets[i]] as [G.Tensor, G.Feed])]);
+  const feeds = new Map<G.Tensor, G.Feed>([
+    [x, randomImage(batch, size, 4)],
+    ...STYLE_LAYERS.map((l, i) => [styleT.get(l)!, targets[i]] as [G.Tensor, G.Feed]),
+  ]);
   if (forwardOnly) {
     const fwd = await rt.compile([loss]);
     return async () => void (await fwd.run(feeds, store));
@@ -89,7 +96,8 @@ async function convPeak(rt: G.Runtime) {
   const g = new G.Graph();
   const x = g.input('x', [1, 256, 64, 64]);
   let y = x;
-  for (let i = 0; i < 8; i++) y = G.conv2d(y, g.param(`w${i}`, [256, 256, 3, 3], new Float32Array(256 * 256 * 9).fill(0.004 / (i + 1))), undefined, { pads: 1 });
+  for (let i = 0; i < 8; i++)
+    y = G.conv2d(y, g.param(`w${i}`, [256, 256, 3, 3], new Float32Array(256 * 256 * 9).fill(0.004 / (i + 1))), undefined, { pads: 1 });
   const prog = await rt.compile([y]);
   const store = G.ParamStore.fromGraph(g);
   const rng = new Rng(5);
@@ -108,12 +116,19 @@ async function stridedConvInputGrad(rt: G.Runtime) {
   const x = g.input('x', [n, cin, size, size]);
   const r = g.input('r', [n, cout, size / 2, size / 2]);
   const rng = new Rng(6);
-  const w = g.param('w', [cout, cin, 3, 3], rng.fill(cout * cin * 9, () => rng.uniform(-0.05, 0.05)));
+  const w = g.param(
+    'w',
+    [cout, cin, 3, 3],
+    rng.fill(cout * cin * 9, () => rng.uniform(-0.05, 0.05)),
+  );
   const y = G.conv2d(x, w, undefined, { pads: 1, strides: 2 });
   const [dx] = G.grad(G.reduceSum(G.mul(y, r), [0, 1, 2, 3]), [x]);
   const prog = await rt.compile([dx]);
   const store = G.ParamStore.fromGraph(g);
-  const feeds = new Map([[x, rng.fill(n * cin * size * size, () => rng.uniform(0, 1))], [r, rng.fill((n * cout * size * size) / 4, () => rng.uniform(-1, 1))]]);
+  const feeds = new Map([
+    [x, rng.fill(n * cin * size * size, () => rng.uniform(0, 1))],
+    [r, rng.fill((n * cout * size * size) / 4, () => rng.uniform(-1, 1))],
+  ]);
   return async () => void (await prog.run(feeds, store));
 }
 

@@ -16,7 +16,9 @@ import { quantizeModel, type QuantizedForm } from '../src/stylize/quantize.js';
 
 const shared = path.join(packageRoot(), '..', 'shared', 'images');
 const threads = Number(process.env.THREADS ?? 2);
-const zoo = readdirSync(path.join(packageRoot(), 'models')).filter((f) => /-depth\.onnx$/.test(f)).map((f) => path.join('models', f));
+const zoo = readdirSync(path.join(packageRoot(), 'models'))
+  .filter((f) => /-depth\.onnx$/.test(f))
+  .map((f) => path.join('models', f));
 const specs = process.argv.slice(2).length ? process.argv.slice(2) : ['baseline:wave', ...zoo];
 
 /** Width and height at long side `side`, multiples of 4 (the Engstrom architecture needs them). */
@@ -29,8 +31,20 @@ async function photoAt(file: string, side: number): Promise<RgbImage> {
   return loadImage(file, { size: fit(meta, side) });
 }
 
-const calibration = await Promise.all(readdirSync(path.join(shared, 'train')).filter((f) => /\.jpe?g$/i.test(f)).sort().slice(0, 4).map((f) => photoAt(path.join(shared, 'train', f), 384)));
-const testPhotos = await Promise.all(readdirSync(path.join(shared, 'seed-report')).filter((f) => /_input\./.test(f)).sort().slice(0, 10).map((f) => photoAt(path.join(shared, 'seed-report', f), 512)));
+const calibration = await Promise.all(
+  readdirSync(path.join(shared, 'train'))
+    .filter((f) => /\.jpe?g$/i.test(f))
+    .sort()
+    .slice(0, 4)
+    .map((f) => photoAt(path.join(shared, 'train', f), 384)),
+);
+const testPhotos = await Promise.all(
+  readdirSync(path.join(shared, 'seed-report'))
+    .filter((f) => /_input\./.test(f))
+    .sort()
+    .slice(0, 10)
+    .map((f) => photoAt(path.join(shared, 'seed-report', f), 512)),
+);
 
 async function session(bytes: Uint8Array) {
   return ort.InferenceSession.create(bytes, { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all', executionProviders: ['cpu'] });

@@ -19,7 +19,11 @@ function image(h: number, w: number, seed: number): Float32Array {
   return rng.fill(3 * h * w, () => rng.uniform(0, 255));
 }
 
-function graphCase(name: string, rt: G.Runtime, build: (g: G.Graph) => Promise<{ outputs: G.Tensor[]; feeds: Map<G.Tensor, Float32Array>; mode: 'forward' | 'grad-input'; wrt?: G.Tensor }>): BenchCase {
+function graphCase(
+  name: string,
+  rt: G.Runtime,
+  build: (g: G.Graph) => Promise<{ outputs: G.Tensor[]; feeds: Map<G.Tensor, Float32Array>; mode: 'forward' | 'grad-input'; wrt?: G.Tensor }>,
+): BenchCase {
   let spec: Promise<string> | undefined;
   return {
     name,
@@ -48,7 +52,18 @@ export function modelCases(rt: G.Runtime): BenchCase[] {
       const d = model.build(x);
       const shape = d.staticShape();
       const rng = new Rng(2);
-      const loss = G.reduceSum(G.mul(d, g.constant(rng.fill(shape.reduce((a, b) => a * b, 1), () => rng.uniform(-1, 1)), shape)));
+      const loss = G.reduceSum(
+        G.mul(
+          d,
+          g.constant(
+            rng.fill(
+              shape.reduce((a, b) => a * b, 1),
+              () => rng.uniform(-1, 1),
+            ),
+            shape,
+          ),
+        ),
+      );
       return { outputs: [loss], feeds: new Map([[x, image(256, 256, 3)]]), mode: 'grad-input', wrt: x };
     }),
     ...[512, 1024].map((s) =>
@@ -65,7 +80,11 @@ export function modelCases(rt: G.Runtime): BenchCase[] {
         const style = await predictor.predict(await loadImage(path.join(store.dir, '..', 'images', 'styles', 'starry_night.jpg')));
         await predictor.release();
         const x = g.input('x', [1, 3, s, s]);
-        return { outputs: [arbitraryTransformModel(await arbitraryOnnx('transfer', store), style).build(x)], feeds: new Map([[x, image(s, s, 5)]]), mode: 'forward' };
+        return {
+          outputs: [arbitraryTransformModel(await arbitraryOnnx('transfer', store), style).build(x)],
+          feeds: new Map([[x, image(s, s, 5)]]),
+          mode: 'forward',
+        };
       }),
     ),
   ];

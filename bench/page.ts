@@ -20,7 +20,13 @@ async function main() {
   if (!exe) throw new Error('no Chromium (apt-get install chromium)');
   const dir = await mkdtemp(path.join(os.tmpdir(), 'depthstyle-page-bench-'));
   const photo = path.join(dir, 'photo.png');
-  await writeFile(photo, await sharp(path.join(packageRoot(), '..', 'shared', 'images', 'content', 'golden_gate.jpg')).resize(side, side, { fit: 'cover' }).png().toBuffer());
+  await writeFile(
+    photo,
+    await sharp(path.join(packageRoot(), '..', 'shared', 'images', 'content', 'golden_gate.jpg'))
+      .resize(side, side, { fit: 'cover' })
+      .png()
+      .toBuffer(),
+  );
   const server = await serve({ port: 0, runtime: new Runtime({ threads: 1 }) });
   const browser = await chromium.launch({ executablePath: exe, args: ['--no-sandbox'] });
   try {
@@ -39,10 +45,14 @@ async function main() {
     const strengthChanges = async (from: number) => {
       const runs: number[] = [];
       for (let i = 0; i < 5; i++) {
-        await page.$eval('#strength', (el, v) => {
-          (el as HTMLInputElement).value = String(v);
-          el.dispatchEvent(new Event('change'));
-        }, i % 2 ? 1 : 0.9);
+        await page.$eval(
+          '#strength',
+          (el, v) => {
+            (el as HTMLInputElement).value = String(v);
+            el.dispatchEvent(new Event('change'));
+          },
+          i % 2 ? 1 : 0.9,
+        );
         await page.waitForSelector(`body[data-renders="${from + i + 1}"]`, { timeout: 120_000 });
         runs.push(Number(await page.evaluate(() => document.body.dataset.networkMs)));
       }
@@ -55,9 +65,18 @@ async function main() {
     });
     await page.waitForSelector('body[data-renders="7"]', { timeout: 120_000 });
     const plain = await strengthChanges(7);
-    console.log(JSON.stringify({ case: `page-arbitrary-stylize-${side}-network-nodepth-s`, value: median(plain) / 1000, runs: plain.map((r) => r / 1000), threads }));
+    console.log(
+      JSON.stringify({ case: `page-arbitrary-stylize-${side}-network-nodepth-s`, value: median(plain) / 1000, runs: plain.map((r) => r / 1000), threads }),
+    );
     console.log(JSON.stringify({ case: `page-arbitrary-stylize-${side}-network-s`, value: median(runs) / 1000, runs: runs.map((r) => r / 1000), threads }));
-    console.log(JSON.stringify({ case: `page-arbitrary-first-result-${side}-s`, value: firstMs / 1000, threads, note: 'photo read, both style vectors, model fetch, compile, run, depth panel' }));
+    console.log(
+      JSON.stringify({
+        case: `page-arbitrary-first-result-${side}-s`,
+        value: firstMs / 1000,
+        threads,
+        note: 'photo read, both style vectors, model fetch, compile, run, depth panel',
+      }),
+    );
   } finally {
     await browser.close();
     await server.close();

@@ -71,7 +71,12 @@ async function trainSteps(): Promise<void> {
 }
 
 const mode = process.argv[2] ?? 'stylize';
-const jobs: Record<string, () => Promise<void>> = { stylize: stylizeLarge, 'stylize-arbitrary': stylizeLargeArbitrary, 'stylize-sizes': stylizeManySizes, train: trainSteps };
+const jobs: Record<string, () => Promise<void>> = {
+  stylize: stylizeLarge,
+  'stylize-arbitrary': stylizeLargeArbitrary,
+  'stylize-sizes': stylizeManySizes,
+  train: trainSteps,
+};
 if (!jobs[mode]) throw new Error(`peak-memory: mode ${mode}? (stylize, train)`);
 const t0 = performance.now();
 await jobs[mode]();

@@ -50,7 +50,11 @@ async function main() {
     [...m.entries()]
       .sort((a, b) => b[1] - a[1])
       .slice(0, k)
-      .forEach(([n, us]) => console.log(`${(us / runs / 1000).toFixed(1).padStart(9)} ms  ${((100 * us) / total).toFixed(1).padStart(5)}%  ${n}${shapes.has(n) ? `  ${shapes.get(n)}` : ''}`));
+      .forEach(([n, us]) =>
+        console.log(
+          `${(us / runs / 1000).toFixed(1).padStart(9)} ms  ${((100 * us) / total).toFixed(1).padStart(5)}%  ${n}${shapes.has(n) ? `  ${shapes.get(n)}` : ''}`,
+        ),
+      );
   console.log(`${name}: ${(total / runs / 1000).toFixed(1)} ms of kernel time per run (${runs} runs incl. warm-up)\nby op type:`);
   show(byType, 20);
   console.log('slowest nodes:');

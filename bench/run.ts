@@ -57,7 +57,10 @@ function ensurePeer(): boolean {
   if (ok()) return true;
   console.error('bench: installing the PyTorch peer: apt-get install python3-torch libopenblas0-pthread');
   try {
-    execFileSync('apt-get', ['install', '-y', '-qq', 'python3-torch', 'libopenblas0-pthread'], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+    execFileSync('apt-get', ['install', '-y', '-qq', 'python3-torch', 'libopenblas0-pthread'], {
+      stdio: 'inherit',
+      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    });
   } catch {
     console.error('bench: could not install python3-torch; peer columns will be empty');
   }
@@ -146,7 +149,13 @@ function scriptCases(script: string, args: string[], names: string[]): BenchCase
     if (!out) {
       const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(here, script), ...args], { encoding: 'utf8' });
       if (r.status !== 0) throw new Error(`${script}: ${r.stderr.trim().split('\n').pop()}`);
-      out = new Map(r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { case: string; value: number }).map((j) => [j.case, j.value]));
+      out = new Map(
+        r.stdout
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l) as { case: string; value: number })
+          .map((j) => [j.case, j.value]),
+      );
     }
     const v = out.get(name);
     if (v === undefined) throw new Error(`${script} printed no ${name}`);
@@ -157,7 +166,11 @@ function scriptCases(script: string, args: string[], names: string[]): BenchCase
 
 /** The page in Chromium (bench/page.ts: seconds; bench/webcam.ts: the webcam's frames per second with a fake camera). */
 const pageCases = (): BenchCase[] => [
-  ...scriptCases('page.ts', ['512'], ['page-arbitrary-stylize-512-network-s', 'page-arbitrary-stylize-512-network-nodepth-s', 'page-arbitrary-first-result-512-s']),
+  ...scriptCases(
+    'page.ts',
+    ['512'],
+    ['page-arbitrary-stylize-512-network-s', 'page-arbitrary-stylize-512-network-nodepth-s', 'page-arbitrary-first-result-512-s'],
+  ),
   ...scriptCases('webcam.ts', [], ['page-webcam-256-fps', 'page-webcam-384-fps']),
 ];
 
@@ -169,7 +182,15 @@ const videoCases = (rt: Runtime): BenchCase[] =>
     ['scream-depth', 'arbitrary'].flatMap((n) => ['none', DEFAULT_STABILIZATION].map((s) => `video-540p-${n}-${s}-fps`)),
   );
 
-const suites: Record<string, (rt: Runtime) => BenchCase[]> = { engine: engineCases, models: modelCases, optimize: optimizeCases, train: trainCases, memory: memoryCases, page: pageCases, video: videoCases };
+const suites: Record<string, (rt: Runtime) => BenchCase[]> = {
+  engine: engineCases,
+  models: modelCases,
+  optimize: optimizeCases,
+  train: trainCases,
+  memory: memoryCases,
+  page: pageCases,
+  video: videoCases,
+};
 
 /** Suites that are scripts of their own, writing bench/results/NAME.json themselves. */
 const scriptSuites: Record<string, string> = { serve: 'serve-load.ts' };
@@ -210,8 +231,20 @@ async function main() {
       const ratios = t.peer ? t.peer.map((p, i) => t.ours[i] / p) : [];
       const spread = ratios.length ? { ratio_q1: +quantile(ratios, 0.25).toFixed(3), ratio_q3: +quantile(ratios, 0.75).toFixed(3) } : {};
       process.stderr.write(`${ours.toFixed(3)} s (${rate.toFixed(0)} GFLOP/s); peer ${peer?.toFixed(3) ?? '-'} s\n`);
-      const roof = flops ? { gflop: +(flops / 1e9).toFixed(3), gflop_per_s: +rate.toFixed(1), ...(peak ? { pct_of_peak: +((100 * rate) / peak).toFixed(1) } : {}) } : {};
-      results.push({ case: c.name, ours_s: ours, ...roof, peer: 'pytorch-cpu', peer_s: peer, ratio: ratios.length ? +median(ratios).toFixed(3) : null, ...spread, runs: caseRuns, threads: rt.threads });
+      const roof = flops
+        ? { gflop: +(flops / 1e9).toFixed(3), gflop_per_s: +rate.toFixed(1), ...(peak ? { pct_of_peak: +((100 * rate) / peak).toFixed(1) } : {}) }
+        : {};
+      results.push({
+        case: c.name,
+        ours_s: ours,
+        ...roof,
+        peer: 'pytorch-cpu',
+        peer_s: peer,
+        ratio: ratios.length ? +median(ratios).toFixed(3) : null,
+        ...spread,
+        runs: caseRuns,
+        threads: rt.threads,
+      });
     }
     const file = path.join(here, 'results', `${suite}.json`);
     // With --case, the other cases' earlier results are kept.
@@ -222,11 +255,33 @@ async function main() {
       for (const r of results) if (!merged.includes(r)) merged.push(r);
     }
     await writeFileAtomic(file, `${JSON.stringify(merged, null, 2)}\n`);
-    console.log(`\n${suite} (medians over the runs listed in the JSON, ours and the peer alternating, after warm-up runs; ratio: median of per-pair ratios [quartiles]; ${rt.threads} threads) → ${path.relative(process.cwd(), file)}`);
-    console.log(['case'.padEnd(32), 'ours_s'.padStart(8), 'GFLOP'.padStart(8), 'GFLOP/s'.padStart(8), '%peak'.padStart(6), 'peer_s'.padStart(8), 'ratio'.padStart(7), '[q1, q3]'.padStart(14)].join(' '));
+    console.log(
+      `\n${suite} (medians over the runs listed in the JSON, ours and the peer alternating, after warm-up runs; ratio: median of per-pair ratios [quartiles]; ${rt.threads} threads) → ${path.relative(process.cwd(), file)}`,
+    );
+    console.log(
+      [
+        'case'.padEnd(32),
+        'ours_s'.padStart(8),
+        'GFLOP'.padStart(8),
+        'GFLOP/s'.padStart(8),
+        '%peak'.padStart(6),
+        'peer_s'.padStart(8),
+        'ratio'.padStart(7),
+        '[q1, q3]'.padStart(14),
+      ].join(' '),
+    );
     for (const r of results)
       console.log(
-        [r.case.padEnd(32), r.ours_s.toFixed(3).padStart(8), (r.gflop?.toFixed(2) ?? '-').padStart(8), (r.gflop_per_s?.toFixed(0) ?? '-').padStart(8), (r.pct_of_peak?.toFixed(0) ?? '-').padStart(6), (r.peer_s?.toFixed(3) ?? '-').padStart(8), (r.ratio?.toFixed(2) ?? '-').padStart(7), (r.ratio_q1 === undefined ? '' : `[${r.ratio_q1.toFixed(2)}, ${r.ratio_q3!.toFixed(2)}]`).padStart(14)].join(' '),
+        [
+          r.case.padEnd(32),
+          r.ours_s.toFixed(3).padStart(8),
+          (r.gflop?.toFixed(2) ?? '-').padStart(8),
+          (r.gflop_per_s?.toFixed(0) ?? '-').padStart(8),
+          (r.pct_of_peak?.toFixed(0) ?? '-').padStart(6),
+          (r.peer_s?.toFixed(3) ?? '-').padStart(8),
+          (r.ratio?.toFixed(2) ?? '-').padStart(7),
+          (r.ratio_q1 === undefined ? '' : `[${r.ratio_q1.toFixed(2)}, ${r.ratio_q3!.toFixed(2)}]`).padStart(14),
+        ].join(' '),
       );
   }
   await rt.dispose();

@@ -17,7 +17,10 @@ const seconds = Number(process.env.LOAD_SECONDS ?? 60);
 const clients = Number(process.env.LOAD_CLIENTS ?? 100);
 
 const rssMb = () => process.memoryUsage().rss / 1e6;
-const photo = await sharp(path.join(packageRoot(), '..', 'shared', 'images', 'content', 'tubingen.jpg')).resize(256, 192).jpeg().toBuffer();
+const photo = await sharp(path.join(packageRoot(), '..', 'shared', 'images', 'content', 'tubingen.jpg'))
+  .resize(256, 192)
+  .jpeg()
+  .toBuffer();
 const server = await serve({ port: 0, maxQueue: 4, timeoutMs: 120_000, log: () => undefined });
 const port = Number(new URL(server.url).port);
 // Warm: the first job loads the model in the inference thread.
@@ -33,7 +36,11 @@ await Promise.all(
     while (performance.now() < end) {
       const sent = performance.now();
       try {
-        const r = await fetch(`${server.url}/api/stylize?model=baseline:wave`, { method: 'POST', body: new Uint8Array(photo), signal: AbortSignal.timeout(150_000) });
+        const r = await fetch(`${server.url}/api/stylize?model=baseline:wave`, {
+          method: 'POST',
+          body: new Uint8Array(photo),
+          signal: AbortSignal.timeout(150_000),
+        });
         await r.arrayBuffer();
         const done = performance.now();
         answers.push({ status: r.status, ms: done - sent, sent, done, ticket: Number(r.headers.get('x-queue-ticket') ?? 0) });

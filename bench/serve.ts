@@ -16,7 +16,11 @@ async function main() {
   const { Runtime } = (await load('src/graph/index.ts')) as { Runtime: new () => Runtime };
   const rt = new Runtime();
   const cases: BenchCase[] = [];
-  for (const [file, fn] of [['bench/engine.ts', 'engineCases'], ['bench/models.ts', 'modelCases'], ['bench/train.ts', 'trainCases']]) {
+  for (const [file, fn] of [
+    ['bench/engine.ts', 'engineCases'],
+    ['bench/models.ts', 'modelCases'],
+    ['bench/train.ts', 'trainCases'],
+  ]) {
     const m = await load(file).catch(() => ({}) as Record<string, unknown>);
     if (typeof m[fn] === 'function') cases.push(...(m[fn] as Cases)(rt));
   }

@@ -38,6 +38,14 @@ for (const [name, model] of networks)
       if (n++ === 0) t0 = performance.now();
     }
     const fps = (n - 1) / ((performance.now() - t0) / 1000);
-    console.log(JSON.stringify({ case: `video-540p-${name}-${stabilize}-fps`, value: +fps.toFixed(3), frames: n, size: `${size[0]}×${size[1]}`, threads: runtime.threads }));
+    console.log(
+      JSON.stringify({
+        case: `video-540p-${name}-${stabilize}-fps`,
+        value: +fps.toFixed(3),
+        frames: n,
+        size: `${size[0]}×${size[1]}`,
+        threads: runtime.threads,
+      }),
+    );
   }
 await stylist.release();

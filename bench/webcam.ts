@@ -39,7 +39,13 @@ export function launchWithCamera(y4m: string): Promise<Browser> {
  * Starts the webcam in a loaded page at `side` px, lets `warmup` frames pass (model fetch, compile, first
  * statistics), then counts `frames` more: their rate is the page's frames per second. Stops the webcam.
  */
-export async function runWebcam(page: Page, side: 256 | 384, frames: number, warmup = 2, timeoutMs = 300_000): Promise<{ fps: number; frames: number; shownFps: number }> {
+export async function runWebcam(
+  page: Page,
+  side: 256 | 384,
+  frames: number,
+  warmup = 2,
+  timeoutMs = 300_000,
+): Promise<{ fps: number; frames: number; shownFps: number }> {
   await page.selectOption('#webcam-side', String(side));
   const count = () => page.evaluate(() => ({ n: Number(document.body.dataset.webcamFrames ?? 0), t: performance.now() }));
   const waitFor = (n: number) => page.waitForFunction((k) => Number(document.body.dataset.webcamFrames ?? 0) >= k, n, { timeout: timeoutMs, polling: 100 });

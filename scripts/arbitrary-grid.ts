@@ -31,7 +31,7 @@ const columns: { label: string; header: RgbImage; run: (img: RgbImage) => Promis
 for (const [name, zoo] of paintings) {
   const file = path.join(paintingsDir(store), `${name}.jpg`);
   const any = new Stylizer(stylist.model(await stylist.styleOfFile(file), name), runtime);
-  columns.push({ label: `${name.replace(/_/g, " ")}: any`, header: await loadImage(file, { maxSide: 512 }), run: (img) => any.stylize(img) });
+  columns.push({ label: `${name.replace(/_/g, ' ')}: any`, header: await loadImage(file, { maxSide: 512 }), run: (img) => any.stylize(img) });
   if (zoo) {
     const s = new Stylizer(await loadTransformModel(zoo, store), runtime);
     columns.push({ label: `zoo: ${zoo}`, header: await loadImage(file, { maxSide: 512 }), run: (img) => s.stylize(img) });

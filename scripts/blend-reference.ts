@@ -20,7 +20,9 @@ const store = new ModelStore();
 const shared = path.join(store.dir, '..');
 const content = path.join(shared, 'images', 'content');
 const photos = [
-  ...readdirSync(content).filter((f) => f.endsWith('.jpg')).map((f) => path.join(content, f)),
+  ...readdirSync(content)
+    .filter((f) => f.endsWith('.jpg'))
+    .map((f) => path.join(content, f)),
   ...['rgbd/open3d/color/00000.jpg', 'rgbd/tum/TUM_color.png', 'rgbd/sun/SUN_color.jpg'].map((f) => path.join(shared, 'images', f)),
 ];
 const runtime = new Runtime();
@@ -31,7 +33,12 @@ const judge = async (photo: RgbImage, img: RgbImage) => {
   return { style: r.styleLoss!, edges: r.robust.edges.contrastRatio };
 };
 const STRENGTHS = [1, 0.95, 0.9, 0.85, 0.8, 0.7, 0.6];
-const rows: { photo: string; depthTwin: { style: number; edges: number }; blend: { strength: number; style: number; edges: number }[]; blendAtSameStyle: { strength: number; edges: number } }[] = [];
+const rows: {
+  photo: string;
+  depthTwin: { style: number; edges: number };
+  blend: { strength: number; style: number; edges: number }[];
+  blendAtSameStyle: { strength: number; edges: number };
+}[] = [];
 for (const file of photos) {
   const photo = await loadImage(file, { maxSide: 512 });
   const d = await judge(photo, await stylize(photo, withDepth, { runtime }));
@@ -48,12 +55,23 @@ for (const file of photos) {
     same = { strength: a.strength + t * (b.strength - a.strength), edges: a.edges + t * (b.edges - a.edges) };
   }
   rows.push({ photo: path.basename(file), depthTwin: d, blend, blendAtSameStyle: same });
-  process.stderr.write(`${path.basename(file)}: depth twin edges ${d.edges.toFixed(3)} (style ${(100 * (d.style / blend[0].style - 1)).toFixed(1)} %), blend at that style (strength ${same.strength.toFixed(2)}) ${same.edges.toFixed(3)}, no-depth twin ${blend[0].edges.toFixed(3)}\n`);
+  process.stderr.write(
+    `${path.basename(file)}: depth twin edges ${d.edges.toFixed(3)} (style ${(100 * (d.style / blend[0].style - 1)).toFixed(1)} %), blend at that style (strength ${same.strength.toFixed(2)}) ${same.edges.toFixed(3)}, no-depth twin ${blend[0].edges.toFixed(3)}\n`,
+  );
 }
 const gainDepth = bootstrapMean(rows.map((r) => r.depthTwin.edges - r.blend[0].edges));
 const gainBlend = bootstrapMean(rows.map((r) => r.blendAtSameStyle.edges - r.blend[0].edges));
 const versus = bootstrapMean(rows.map((r) => r.depthTwin.edges - r.blendAtSameStyle.edges));
 const styleCost = bootstrapMean(rows.map((r) => 100 * (r.depthTwin.style / r.blend[0].style - 1)));
-const summary = { name, photos: rows.length, size: 512, judge: 'depth-edge contrast ratio (network-free)', styleCostPct: styleCost, depthTwinGain: gainDepth, blendGainAtSameStyle: gainBlend, depthTwinMinusBlend: versus };
+const summary = {
+  name,
+  photos: rows.length,
+  size: 512,
+  judge: 'depth-edge contrast ratio (network-free)',
+  styleCostPct: styleCost,
+  depthTwinGain: gainDepth,
+  blendGainAtSameStyle: gainBlend,
+  depthTwinMinusBlend: versus,
+};
 await writeFileAtomic(out, `${JSON.stringify({ summary, rows }, null, 2)}\n`);
 console.log(JSON.stringify(summary, null, 2));

@@ -23,7 +23,12 @@ type Judge = (typeof JUDGES)[number][0];
 type Row = { photo: string; results: Record<string, DialScores> };
 type Interval = { mean: number; lo: number; hi: number };
 
-const names = process.argv.length > 2 ? process.argv.slice(2) : readdirSync('docs/dial').filter((f) => /^[a-z]+\.json$/.test(f) && f !== 'summary.json').map((f) => f.replace(/\.json$/, ''));
+const names =
+  process.argv.length > 2
+    ? process.argv.slice(2)
+    : readdirSync('docs/dial')
+        .filter((f) => /^[a-z]+\.json$/.test(f) && f !== 'summary.json')
+        .map((f) => f.replace(/\.json$/, ''));
 const summary: Record<string, unknown> = {};
 const md: string[] = [];
 for (const name of names) {
@@ -50,9 +55,21 @@ for (const name of names) {
   // A row per network (their style costs differ by an order of magnitude), a column per judge.
   const measured = (m: DialMethod) => rows.every((r) => m.settings.every((s) => r.results[`${m.id}@${s.label}`]));
   // (optimize only where it was measured: one painting, at its own size)
-  const NETWORKS = (['zoo', 'arbitrary', 'optimize'] as const).filter((net) => DIAL_METHODS.some((m) => m.network === net && m.id.endsWith('-none') && measured(m)));
-  const panels: ScatterPanel[] = NETWORKS.flatMap((net) => JUDGES.map(([j, title]) => ({ title: `${net === 'optimize' ? `optimize (${dialSize(net)} px)` : net} · ${title}`, xLabel: 'style loss vs no depth handling (%)', yLabel: `gain in ${j}`, series: [] as ScatterPanel['series'] })));
-  const points: Record<string, { cost: Interval; gains: Record<Judge, Interval>; vsBlend: Interval; vsZooTwin: Interval; vsOwnTwin?: { cost: Interval; gains: Record<Judge, Interval> } }> = {};
+  const NETWORKS = (['zoo', 'arbitrary', 'optimize'] as const).filter((net) =>
+    DIAL_METHODS.some((m) => m.network === net && m.id.endsWith('-none') && measured(m)),
+  );
+  const panels: ScatterPanel[] = NETWORKS.flatMap((net) =>
+    JUDGES.map(([j, title]) => ({
+      title: `${net === 'optimize' ? `optimize (${dialSize(net)} px)` : net} · ${title}`,
+      xLabel: 'style loss vs no depth handling (%)',
+      yLabel: `gain in ${j}`,
+      series: [] as ScatterPanel['series'],
+    })),
+  );
+  const points: Record<
+    string,
+    { cost: Interval; gains: Record<Judge, Interval>; vsBlend: Interval; vsZooTwin: Interval; vsOwnTwin?: { cost: Interval; gains: Record<Judge, Interval> } }
+  > = {};
   for (const m of DIAL_METHODS) {
     if (m.id.endsWith('-none') || !measured(m)) continue;
     JUDGES.forEach(([j], jk) => {
@@ -72,32 +89,56 @@ for (const name of names) {
         gains: Object.fromEntries(JUDGES.map(([j]) => [j, bootstrapMean(rows.map((r) => gain(r, key, m.network, j)))])) as Record<Judge, Interval>,
         vsBlend: bootstrapMean(rows.map((r) => r.results[key].edges - blendAt(r, key, m.network, 'edges'))),
         vsZooTwin: bootstrapMean(rows.map((r) => gain(r, key, m.network, 'edges') - gain(r, 'zoo-twin@-', 'zoo', 'edges'))),
-        vsOwnTwin: m.twin && rows.every((r) => r.results[m.twin!])
-          ? {
-              cost: bootstrapMean(rows.map((r) => 100 * (r.results[key].style / r.results[m.twin!].style - 1))),
-              gains: Object.fromEntries(JUDGES.map(([j]) => [j, bootstrapMean(rows.map((r) => r.results[key][j] - r.results[m.twin!][j]))])) as Record<Judge, Interval>,
-            }
-          : undefined,
+        vsOwnTwin:
+          m.twin && rows.every((r) => r.results[m.twin!])
+            ? {
+                cost: bootstrapMean(rows.map((r) => 100 * (r.results[key].style / r.results[m.twin!].style - 1))),
+                gains: Object.fromEntries(JUDGES.map(([j]) => [j, bootstrapMean(rows.map((r) => r.results[key][j] - r.results[m.twin!][j]))])) as Record<
+                  Judge,
+                  Interval
+                >,
+              }
+            : undefined,
       };
     }
   }
   // Recommended setting per control: the largest mean edge gain within the style budget among the settings no
   // judge finds worse (a 95 % interval wholly below 0).
   const recommended: Record<string, string | null> = {};
-  for (const m of DIAL_METHODS.filter((m) => !m.id.endsWith('-none') && !m.reference && measured(m) && !DIAL_METHODS.some((x) => x.twin?.startsWith(`${m.id}@`)))) {
-    const within = m.settings.map((s) => `${m.id}@${s.label}`).filter((k) => points[k].cost.mean <= STYLE_BUDGET_PCT && JUDGES.every(([j]) => points[k].gains[j].hi >= 0));
+  for (const m of DIAL_METHODS.filter(
+    (m) => !m.id.endsWith('-none') && !m.reference && measured(m) && !DIAL_METHODS.some((x) => x.twin?.startsWith(`${m.id}@`)),
+  )) {
+    const within = m.settings
+      .map((s) => `${m.id}@${s.label}`)
+      .filter((k) => points[k].cost.mean <= STYLE_BUDGET_PCT && JUDGES.every(([j]) => points[k].gains[j].hi >= 0));
     recommended[m.id] = within.sort((a, b) => points[b].gains.edges.mean - points[a].gains.edges.mean)[0] ?? null;
   }
   summary[name] = { photos: rows.length, partial, styleBudgetPct: STYLE_BUDGET_PCT, recommended, points };
-  await writeScatterPanels(`docs/dial/${name}.png`, panels, `${name}: depth gained against style lost, ${rows.length} photos, 512 px${NETWORKS.includes('optimize') ? ' (optimize 256)' : ''}; mean, 95 % CI; dashed: blend to photo`, JUDGES.length);
+  await writeScatterPanels(
+    `docs/dial/${name}.png`,
+    panels,
+    `${name}: depth gained against style lost, ${rows.length} photos, 512 px${NETWORKS.includes('optimize') ? ' (optimize 256)' : ''}; mean, 95 % CI; dashed: blend to photo`,
+    JUDGES.length,
+  );
   const f = (i: Interval, d = 3) => `${i.mean >= 0 ? '+' : ''}${i.mean.toFixed(d)} [${i.lo.toFixed(d)}, ${i.hi.toFixed(d)}]`;
-  md.push(`### ${name} (${rows.length} photos${partial ? ', partial' : ''})`, '', '| control @ setting | style loss | edge-contrast gain | PyDNet v2 (halved) gain | PyDNet++ gain | − blend at the same style | − zoo twin’s gain |', '|---|---|---|---|---|---|---|');
+  md.push(
+    `### ${name} (${rows.length} photos${partial ? ', partial' : ''})`,
+    '',
+    '| control @ setting | style loss | edge-contrast gain | PyDNet v2 (halved) gain | PyDNet++ gain | − blend at the same style | − zoo twin’s gain |',
+    '|---|---|---|---|---|---|---|',
+  );
   for (const [key, p] of Object.entries(points)) {
     const rec = Object.values(recommended).includes(key) ? ' **(recommended)**' : '';
-    md.push(`| ${key}${rec} | ${f(p.cost, 1)} % | ${f(p.gains.edges)} | ${f(p.gains.resampled)} | ${f(p.gains.second)} | ${f(p.vsBlend)} | ${f(p.vsZooTwin)} |`);
+    md.push(
+      `| ${key}${rec} | ${f(p.cost, 1)} % | ${f(p.gains.edges)} | ${f(p.gains.resampled)} | ${f(p.gains.second)} | ${f(p.vsBlend)} | ${f(p.vsZooTwin)} |`,
+    );
   }
   for (const [key, p] of Object.entries(points))
-    if (p.vsOwnTwin) md.push('', `${key} against its twin (the same fine-tune without the depth term): style ${f(p.vsOwnTwin.cost, 1)} %, edge contrast ${f(p.vsOwnTwin.gains.edges)}, PyDNet v2 halved ${f(p.vsOwnTwin.gains.resampled)}, PyDNet++ ${f(p.vsOwnTwin.gains.second)}.`);
+    if (p.vsOwnTwin)
+      md.push(
+        '',
+        `${key} against its twin (the same fine-tune without the depth term): style ${f(p.vsOwnTwin.cost, 1)} %, edge contrast ${f(p.vsOwnTwin.gains.edges)}, PyDNet v2 halved ${f(p.vsOwnTwin.gains.resampled)}, PyDNet++ ${f(p.vsOwnTwin.gains.second)}.`,
+      );
   md.push('');
 }
 await writeFileAtomic('docs/dial/summary.json', `${JSON.stringify(summary, null, 2)}\n`);

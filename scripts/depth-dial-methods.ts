@@ -52,13 +52,34 @@ export const DIAL_METHODS: DialMethod[] = [
   { id: 'zoo-depth-strokes', title: 'zoo: --depth-strokes NEAR,FAR', network: 'zoo', settings: strokes },
   { id: 'arb-none', title: 'arbitrary: no depth handling', network: 'arbitrary', settings: [{ label: '-', options: {} }] },
   { id: 'arb-blend', title: 'arbitrary: blend toward the photo (reference)', network: 'arbitrary', reference: true, settings: blend([0.9, 0.8, 0.7, 0.6]) },
-  { id: 'arb-feature-strength', title: 'arbitrary: --depth-strength NEAR,1 (in the features)', network: 'arbitrary', settings: near([0.75, 0.6, 0.5, 0.25, 0]) },
+  {
+    id: 'arb-feature-strength',
+    title: 'arbitrary: --depth-strength NEAR,1 (in the features)',
+    network: 'arbitrary',
+    settings: near([0.75, 0.6, 0.5, 0.25, 0]),
+  },
   { id: 'arb-depth-strokes', title: 'arbitrary: --depth-strokes NEAR,FAR', network: 'arbitrary', settings: strokes },
-  { id: 'arb-finetuned-twin', title: 'arbitrary fine-tuned without the depth term (twin)', network: 'arbitrary', settings: [{ label: '-', options: {}, transfer: 'models/arbitrary/magenta-nodepth.onnx' }] },
+  {
+    id: 'arb-finetuned-twin',
+    title: 'arbitrary fine-tuned without the depth term (twin)',
+    network: 'arbitrary',
+    settings: [{ label: '-', options: {}, transfer: 'models/arbitrary/magenta-nodepth.onnx' }],
+  },
   { id: 'opt-none', title: 'optimize: no depth loss', network: 'optimize', settings: [{ label: '0', options: {}, depthWeight: 0 }] },
   { id: 'opt-blend', title: 'optimize: blend toward the photo (reference)', network: 'optimize', reference: true, settings: blend([0.9, 0.8, 0.7]) },
-  { id: 'opt-depth-weight', title: "optimize: the depth loss's weight (weighted-content; default 8e4)", network: 'optimize', settings: [2e4, 8e4, 3e5].map((w) => ({ label: w.toExponential(0).replace('+', ''), options: {}, depthWeight: w })) },
-  { id: 'arb-finetuned', title: 'arbitrary fine-tuned with the depth loss (magenta-depth)', network: 'arbitrary', twin: 'arb-finetuned-twin@-', settings: [{ label: '-', options: {}, transfer: 'models/arbitrary/magenta-depth.onnx' }] },
+  {
+    id: 'opt-depth-weight',
+    title: "optimize: the depth loss's weight (weighted-content; default 8e4)",
+    network: 'optimize',
+    settings: [2e4, 8e4, 3e5].map((w) => ({ label: w.toExponential(0).replace('+', ''), options: {}, depthWeight: w })),
+  },
+  {
+    id: 'arb-finetuned',
+    title: 'arbitrary fine-tuned with the depth loss (magenta-depth)',
+    network: 'arbitrary',
+    twin: 'arb-finetuned-twin@-',
+    settings: [{ label: '-', options: {}, transfer: 'models/arbitrary/magenta-depth.onnx' }],
+  },
 ];
 
 /** "No depth handling" for a network: what every gain and style cost is measured from. */
@@ -83,7 +104,17 @@ export async function dialRenderer(name: DialPainting, store: ModelStore, runtim
   /** optimize without the depth loss, per photo: the blend reference starts from it. */
   let plain: { photo: RgbImage; image: Promise<RgbImage> } | undefined;
   const optimized = (photo: RgbImage, depthWeight: number) =>
-    optimize({ content: photo, styles: [painting], size: OPTIMIZE_DIAL.size, iterations: OPTIMIZE_DIAL.iterations, seed: OPTIMIZE_DIAL.seed, depthWeight, depthModel, vgg, runtime }).then((r) => r.image);
+    optimize({
+      content: photo,
+      styles: [painting],
+      size: OPTIMIZE_DIAL.size,
+      iterations: OPTIMIZE_DIAL.iterations,
+      seed: OPTIMIZE_DIAL.seed,
+      depthWeight,
+      depthModel,
+      vgg,
+      runtime,
+    }).then((r) => r.image);
   const tuned = new Map<string, Uint8Array>();
   return {
     painting,

@@ -24,7 +24,10 @@ const shared = path.join(store.dir, '..');
 const content = path.join(shared, 'images', 'content');
 // The held-out photos of the zoo (scripts/zoo-holdout.sh): no setting of any control was chosen on them.
 const photos = [
-  ...readdirSync(content).filter((f) => f.endsWith('.jpg')).sort().map((f) => path.join(content, f)),
+  ...readdirSync(content)
+    .filter((f) => f.endsWith('.jpg'))
+    .sort()
+    .map((f) => path.join(content, f)),
   ...['rgbd/open3d/color/00000.jpg', 'rgbd/tum/TUM_color.png', 'rgbd/sun/SUN_color.jpg'].map((f) => path.join(shared, 'images', f)),
 ];
 const runtime = new Runtime({ threads });
@@ -44,7 +47,9 @@ const before = only ? (JSON.parse(readFileSync(out, 'utf8')) as { rows: { photo:
 // (an entry of --only is a control, ID, or one of its settings, ID@SETTING)
 const wanted = (m: (typeof DIAL_METHODS)[number], label: string) => !only || only.includes(m.id) || only.includes(`${m.id}@${label}`);
 // (optimize takes minutes per photo: measured only when asked for, with --only)
-const methods = DIAL_METHODS.filter((m) => (only ? m.settings.some((s) => wanted(m, s.label)) : m.network !== 'optimize' && m.settings.every((s) => !s.transfer || existsSync(s.transfer))));
+const methods = DIAL_METHODS.filter((m) =>
+  only ? m.settings.some((s) => wanted(m, s.label)) : m.network !== 'optimize' && m.settings.every((s) => !s.transfer || existsSync(s.transfer)),
+);
 const rows: { photo: string; results: Record<string, Judged> }[] = [];
 for (const file of photos) {
   const t0 = performance.now();
@@ -58,7 +63,10 @@ for (const file of photos) {
     }
   rows.push({ photo: path.basename(file), results });
   process.stderr.write(`${name}: ${path.basename(file)} done in ${((performance.now() - t0) / 1000).toFixed(0)} s (${rows.length}/${photos.length})\n`);
-  await writeFileAtomic(out, `${JSON.stringify({ painting: name, size: 512, photos: photos.map((f) => path.basename(f)), partial: rows.length < photos.length, rows }, null, 2)}\n`);
+  await writeFileAtomic(
+    out,
+    `${JSON.stringify({ painting: name, size: 512, photos: photos.map((f) => path.basename(f)), partial: rows.length < photos.length, rows }, null, 2)}\n`,
+  );
 }
 if (!existsSync(out)) throw new Error('nothing written');
 await renderer.release();

@@ -13,13 +13,22 @@ import { DepthEstimator, loadDepthModel } from '../src/models/depth.js';
 import { ModelStore } from '../src/models/resolver.js';
 import { DIAL_METHODS, dialRenderer, type DialPainting } from './depth-dial-methods.js';
 
-const [name, network, out = `docs/dial/${process.argv[2]}-${process.argv[3]}-gallery.jpg`] = process.argv.slice(2) as [DialPainting, 'zoo' | 'arbitrary', string?];
+const [name, network, out = `docs/dial/${process.argv[2]}-${process.argv[3]}-gallery.jpg`] = process.argv.slice(2) as [
+  DialPainting,
+  'zoo' | 'arbitrary',
+  string?,
+];
 // Fixed before any result was seen: four held-out photos with near and far things.
 const PHOTOS = ['images/content/golden_gate.jpg', 'images/content/tubingen.jpg', 'images/content/chicago.jpg', 'images/rgbd/tum/TUM_color.png'];
 const CELL = 256;
 const CROP = 96;
 const summary = JSON.parse(readFileSync('docs/dial/summary.json', 'utf8'))[name] as { recommended: Record<string, string | null> };
-const keys = [`${network === 'zoo' ? 'zoo' : 'arb'}-none@-`, ...Object.entries(summary.recommended).filter(([id, k]) => k && DIAL_METHODS.find((m) => m.id === id)!.network === network).map(([, k]) => k!)];
+const keys = [
+  `${network === 'zoo' ? 'zoo' : 'arb'}-none@-`,
+  ...Object.entries(summary.recommended)
+    .filter(([id, k]) => k && DIAL_METHODS.find((m) => m.id === id)!.network === network)
+    .map(([, k]) => k!),
+];
 const store = new ModelStore();
 const runtime = new Runtime();
 const depthModel = await loadDepthModel('pydnet-v2', { store });
@@ -30,7 +39,8 @@ const depthPic = async (img: RgbImage) => colorizeDepth(normalizeDepth(await est
 function crop(img: RgbImage, x0: number, y0: number, s: number): RgbImage {
   const n = img.width * img.height;
   const data = new Float32Array(3 * s * s);
-  for (let c = 0; c < 3; c++) for (let y = 0; y < s; y++) data.set(img.data.subarray(c * n + (y0 + y) * img.width + x0, c * n + (y0 + y) * img.width + x0 + s), c * s * s + y * s);
+  for (let c = 0; c < 3; c++)
+    for (let y = 0; y < s; y++) data.set(img.data.subarray(c * n + (y0 + y) * img.width + x0, c * n + (y0 + y) * img.width + x0 + s), c * s * s + y * s);
   return resizeRgb({ width: s, height: s, data }, 2 * s, 2 * s);
 }
 /** The CROP² window where the results differ most from the first (no depth handling), in luminance. */
@@ -62,7 +72,11 @@ for (const rel of PHOTOS) {
   for (const r of results) row.push(r, await depthPic(r));
   rows.push(row);
   const [x, y] = where(results);
-  rows.push([crop(photo, x, y, CROP), await depthPic(crop(photo, x, y, CROP)), ...results.flatMap((r) => [crop(r, x, y, CROP), { width: 1, height: 1, data: new Float32Array([255, 255, 255]) }])]);
+  rows.push([
+    crop(photo, x, y, CROP),
+    await depthPic(crop(photo, x, y, CROP)),
+    ...results.flatMap((r) => [crop(r, x, y, CROP), { width: 1, height: 1, data: new Float32Array([255, 255, 255]) }]),
+  ]);
   process.stderr.write(`${rel}: crop at (${x}, ${y})\n`);
 }
 const labels = ['photo', 'its depth', ...keys.flatMap((k) => [k.replace('@-', ''), 'depth'])];

@@ -79,7 +79,11 @@ async function photos(): Promise<Photo[]> {
   const content = ['chicago', 'golden_gate', 'stata', 'darknet_dog', 'hoovertowernight'].map((n) => ({ name: n, file: `${shared}/images/content/${n}.jpg` }));
   const o3d = (await readdir(`${shared}/images/rgbd/open3d/color`)).sort().slice(0, 2);
   const rgbd = [
-    ...o3d.map((f) => ({ name: `open3d-${f.replace(/\.[^.]+$/, '')}`, file: `${shared}/images/rgbd/open3d/color/${f}`, truth: `${shared}/images/rgbd/open3d/depth/${f.replace(/\.jpg$/, '.png')}` })),
+    ...o3d.map((f) => ({
+      name: `open3d-${f.replace(/\.[^.]+$/, '')}`,
+      file: `${shared}/images/rgbd/open3d/color/${f}`,
+      truth: `${shared}/images/rgbd/open3d/depth/${f.replace(/\.jpg$/, '.png')}`,
+    })),
     { name: 'sun', file: `${shared}/images/rgbd/sun/SUN_color.jpg`, truth: `${shared}/images/rgbd/sun/SUN_depth.png` },
     { name: 'tum', file: `${shared}/images/rgbd/tum/TUM_color.png`, truth: `${shared}/images/rgbd/tum/TUM_depth.png` },
   ];
@@ -87,7 +91,10 @@ async function photos(): Promise<Photo[]> {
 }
 
 async function tile(img: RgbImage, side: number): Promise<Buffer> {
-  return sharp(toInterleaved8(img), { raw: { width: img.width, height: img.height, channels: 3 } }).resize(side, side, { fit: 'contain', background: '#fff' }).png().toBuffer();
+  return sharp(toInterleaved8(img), { raw: { width: img.width, height: img.height, channels: 3 } })
+    .resize(side, side, { fit: 'contain', background: '#fff' })
+    .png()
+    .toBuffer();
 }
 
 /** |a − b| × 4 as a gray image: where two results differ. */
@@ -95,7 +102,10 @@ function difference(x: RgbImage, y: RgbImage): RgbImage {
   const n = x.width * x.height;
   const data = new Float32Array(3 * n);
   for (let i = 0; i < n; i++) {
-    const d = Math.min(255, ((Math.abs(x.data[i] - y.data[i]) + Math.abs(x.data[n + i] - y.data[n + i]) + Math.abs(x.data[2 * n + i] - y.data[2 * n + i])) / 3) * 4);
+    const d = Math.min(
+      255,
+      ((Math.abs(x.data[i] - y.data[i]) + Math.abs(x.data[n + i] - y.data[n + i]) + Math.abs(x.data[2 * n + i] - y.data[2 * n + i])) / 3) * 4,
+    );
     for (let c = 0; c < 3; c++) data[c * n + i] = 255 - d;
   }
   return { width: x.width, height: x.height, data };
@@ -106,7 +116,9 @@ if (a.merge) {
   const merged: Row[] = [];
   for (const f of a.merge.split(',')) {
     const r = JSON.parse(await readFile(f, 'utf8')) as { rows: (EvalReport & { style: string; photo: string; method: string; seconds: number })[] };
-    for (const x of r.rows) if (!merged.some((m) => m.style === x.style && m.photo === x.photo && m.method === x.method)) merged.push({ style: x.style, photo: x.photo, method: x.method, report: x, styleLoss: x.styleLoss!, seconds: x.seconds });
+    for (const x of r.rows)
+      if (!merged.some((m) => m.style === x.style && m.photo === x.photo && m.method === x.method))
+        merged.push({ style: x.style, photo: x.photo, method: x.method, report: x, styleLoss: x.styleLoss!, seconds: x.seconds });
   }
   console.log(table(merged, [...new Set(merged.map((r) => r.method))], a.baseline).join('\n'));
   process.exit(0);
@@ -134,7 +146,9 @@ function table(rows: Row[], methods: string[], baselineMethod = 'none'): string[
       const get = n === 'style loss' ? (r: Row) => r.styleLoss : (r: Row) => f(r.report);
       const mean = bootstrapMean(mine.map(get)).mean;
       if (m === baselineMethod) return fmt(mean);
-      const paired = mine.filter((r) => baseline.has(key(r))).map((r) => (n === 'style loss' ? get(r) / get(baseline.get(key(r))!) - 1 : get(r) - get(baseline.get(key(r))!)));
+      const paired = mine
+        .filter((r) => baseline.has(key(r)))
+        .map((r) => (n === 'style loss' ? get(r) / get(baseline.get(key(r))!) - 1 : get(r) - get(baseline.get(key(r))!)));
       const b = bootstrapMean(paired);
       const unit = n === 'style loss' ? (v: number) => `${v >= 0 ? '+' : ''}${(100 * v).toFixed(0)} %` : (v: number) => `${v >= 0 ? '+' : ''}${v.toFixed(3)}`;
       return `${fmt(mean)} (${unit(b.mean)} [${unit(b.lo)}, ${unit(b.hi)}])`;
@@ -166,8 +180,18 @@ for (const styleName of a.styles!.split(',')) {
       let r;
       if (m === 'gamed') {
         const start = results.get('none') ?? (await optimize({ ...base, iterations, depthWeight: 0 })).image;
-        r = await optimize({ ...base, init: start, iterations: 20, contentWeight: 0, styleWeight: 0, tvWeight: 0, depthWeight: spec.depthWeight, depthLoss: 'ssi' });
-      } else r = await optimize({ ...base, iterations, depthWeight: spec.depthWeight, depthLoss: spec.depthLoss, lbfgsRound: m === 'none-rounds' ? 10 : undefined });
+        r = await optimize({
+          ...base,
+          init: start,
+          iterations: 20,
+          contentWeight: 0,
+          styleWeight: 0,
+          tvWeight: 0,
+          depthWeight: spec.depthWeight,
+          depthLoss: 'ssi',
+        });
+      } else
+        r = await optimize({ ...base, iterations, depthWeight: spec.depthWeight, depthLoss: spec.depthLoss, lbfgsRound: m === 'none-rounds' ? 10 : undefined });
       results.set(m, r.image);
       const report = await evaluatePair({ content: photo, stylized: r.image, style, groundTruth: truth, depthModel: v2, secondDepthModel: v1, vgg, runtime });
       rows.push({ style: styleName, photo: p.name, method: labelOf(m), report, styleLoss: report.styleLoss!, seconds: (performance.now() - t0) / 1000 });
@@ -178,7 +202,10 @@ for (const styleName of a.styles!.split(',')) {
     }
     const none = results.get('none');
     const row = [await tile(photo, 160), ...(await Promise.all(methods.map((m) => tile(results.get(m)!, 160))))];
-    const diffs = [Buffer.alloc(0), ...(await Promise.all(methods.map((m) => (none && m !== 'none' ? tile(difference(results.get(m)!, none), 160) : Promise.resolve(Buffer.alloc(0))))))];
+    const diffs = [
+      Buffer.alloc(0),
+      ...(await Promise.all(methods.map((m) => (none && m !== 'none' ? tile(difference(results.get(m)!, none), 160) : Promise.resolve(Buffer.alloc(0)))))),
+    ];
     grid.push(row, diffs);
     for (const m of methods) await saveImage(path.join(out, 'img', `${styleName}-${p.name}-${labelOf(m)}.jpg`), results.get(m)!);
   }
@@ -198,6 +225,19 @@ const lines = table(rows, methods.map(labelOf));
 const key = (r: Row) => `${r.style}/${r.photo}`;
 const photoCount = new Set(rows.map(key)).size;
 const header = `Depth Spearman against the photo (higher is better) and style loss; mean over ${photoCount} photo×style pairs (${size} px, ${iterations} L-BFGS iterations, seed 1); in brackets the paired difference to "none" with its 95 % bootstrap interval.\n\n`;
-await writeFile(path.join(out, 'table.md'), `${header + lines.join('\n')}\n\n${Object.entries(METHODS).filter(([m]) => methods.includes(m)).map(([m, s]) => `- **${m}**: ${s.note}${s.depthWeight ? `, weight ${s.depthWeight.toExponential(0)}` : ''}`).join('\n')}\n`);
-await writeFile(path.join(out, 'results.json'), JSON.stringify({ size, iterations, rows: rows.map((r) => ({ style: r.style, photo: r.photo, method: r.method, seconds: +r.seconds.toFixed(1), ...r.report })) }, null, 1));
+await writeFile(
+  path.join(out, 'table.md'),
+  `${header + lines.join('\n')}\n\n${Object.entries(METHODS)
+    .filter(([m]) => methods.includes(m))
+    .map(([m, s]) => `- **${m}**: ${s.note}${s.depthWeight ? `, weight ${s.depthWeight.toExponential(0)}` : ''}`)
+    .join('\n')}\n`,
+);
+await writeFile(
+  path.join(out, 'results.json'),
+  JSON.stringify(
+    { size, iterations, rows: rows.map((r) => ({ style: r.style, photo: r.photo, method: r.method, seconds: +r.seconds.toFixed(1), ...r.report })) },
+    null,
+    1,
+  ),
+);
 process.stderr.write(`wrote ${out}/table.md, results.json and grid-*.jpg\n${lines.join('\n')}\n`);

@@ -13,13 +13,23 @@ import { loadVgg19 } from '../src/models/vgg.js';
 import { arbitraryOnnx } from '../src/models/magenta.js';
 import { StylePredictor } from '../src/stylize/arbitrary.js';
 import { splitPaths, type Collection, type SplitName } from '../src/eval/splits.js';
-import { ARBITRARY_FINETUNE_DEFAULTS, ARBITRARY_PRESETS, type ArbitraryPresetName, exportFinetunedTransfer, finetuneArbitrary, trainingPainting } from '../src/train/arbitrary.js';
+import {
+  ARBITRARY_FINETUNE_DEFAULTS,
+  ARBITRARY_PRESETS,
+  type ArbitraryPresetName,
+  exportFinetunedTransfer,
+  finetuneArbitrary,
+  trainingPainting,
+} from '../src/train/arbitrary.js';
 
 const arg = (k: string) => (process.argv.includes(k) ? process.argv[process.argv.indexOf(k) + 1] : undefined);
 const twin = process.argv[2];
 const presetName = (arg('--preset') ?? 'train-split') as ArbitraryPresetName;
 const preset = ARBITRARY_PRESETS[presetName];
-if ((twin !== 'depth' && twin !== 'nodepth') || !preset) throw new Error(`usage: finetune-arbitrary.ts depth|nodepth [--preset ${Object.keys(ARBITRARY_PRESETS).join('|')}] [--steps N] [--threads N] [--resume] [--export]`);
+if ((twin !== 'depth' && twin !== 'nodepth') || !preset)
+  throw new Error(
+    `usage: finetune-arbitrary.ts depth|nodepth [--preset ${Object.keys(ARBITRARY_PRESETS).join('|')}] [--steps N] [--threads N] [--resume] [--export]`,
+  );
 const store = new ModelStore();
 const shared = path.join(store.dir, '..');
 /** `split:COLLECTION:SPLIT` is a committed split's files; anything else a path under the shared folder. */
@@ -35,7 +45,13 @@ const paintings = [];
 for (const f of paintingFiles) paintings.push(await trainingPainting(f, (img) => predictor.predict(img)));
 const name = `magenta-${twin}${preset.suffix}`;
 const depthWeight = twin === 'depth' ? ARBITRARY_FINETUNE_DEFAULTS.depthWeight : 0;
-const metadata = (steps: number) => ({ steps: String(steps), depth_weight: String(depthWeight), preset: presetName, paintings: String(paintings.length), trained_on: preset.summary });
+const metadata = (steps: number) => ({
+  steps: String(steps),
+  depth_weight: String(depthWeight),
+  preset: presetName,
+  paintings: String(paintings.length),
+  trained_on: preset.summary,
+});
 if (process.argv.includes('--export')) {
   // Only write models/NAME.onnx from the run's checkpoint (e.g. after an interruption).
   const ck = await loadState(`models/arbitrary/${name}.ckpt`);
@@ -65,10 +81,18 @@ const r = await finetuneArbitrary({
   resume: process.argv.includes('--resume'),
   signal: ac.signal,
   onStep: async (s) => {
-    const line = JSON.stringify({ step: s.step, seconds: +s.seconds.toFixed(1), ...Object.fromEntries(Object.entries(s.losses).map(([k, v]) => [k, +v.toPrecision(4)])) });
+    const line = JSON.stringify({
+      step: s.step,
+      seconds: +s.seconds.toFixed(1),
+      ...Object.fromEntries(Object.entries(s.losses).map(([k, v]) => [k, +v.toPrecision(4)])),
+    });
     log.push(line);
     const eta = (s.seconds / ++done) * (s.steps - s.step);
-    process.stderr.write(`\r${name} step ${s.step}/${s.steps} ETA ${(eta / 60).toFixed(0)} min ${Object.entries(s.losses).map(([k, v]) => `${k} ${v.toPrecision(3)}`).join(' ')}   `);
+    process.stderr.write(
+      `\r${name} step ${s.step}/${s.steps} ETA ${(eta / 60).toFixed(0)} min ${Object.entries(s.losses)
+        .map(([k, v]) => `${k} ${v.toPrecision(3)}`)
+        .join(' ')}   `,
+    );
     if (s.step % 10 === 0) await appendFile(`models/arbitrary/${name}.log.jsonl`, `${log.splice(0).join('\n')}\n`);
   },
 });

@@ -40,5 +40,6 @@ if (versus) {
   console.log(`\nPaired per-photo differences (method − ${versus}), * where the 95 % interval excludes 0:\n`);
   console.log(`| pair | ${METRICS.map(([n, , d]) => `${n} ${d}`).join(' | ')} |`);
   console.log(`| --- | ${METRICS.map(() => '---:').join(' | ')} |`);
-  for (const m of methods.filter((n) => n !== versus)) console.log(`| ${m} − ${versus} | ${METRICS.map(([, f]) => cell(pairedDifferences(rows, m, versus, f))).join(' | ')} |`);
+  for (const m of methods.filter((n) => n !== versus))
+    console.log(`| ${m} − ${versus} | ${METRICS.map(([, f]) => cell(pairedDifferences(rows, m, versus, f))).join(' | ')} |`);
 }

@@ -22,7 +22,12 @@ async function main(): Promise<void> {
     if (!e) throw new Error(`${args[0]}: no step 1`);
     console.log(args[1], 'style', e.style.toExponential(3), 'content', e.content.toExponential(3));
   } else if (cmd === 'jpeg') {
-    await writeFileAtomic(args[1], await sharp(args[0]).jpeg({ quality: Number(args[2] ?? 85) }).toBuffer());
+    await writeFileAtomic(
+      args[1],
+      await sharp(args[0])
+        .jpeg({ quality: Number(args[2] ?? 85) })
+        .toBuffer(),
+    );
   } else throw new Error(`run-tools: last-step LOG | first-step LOG LABEL | jpeg IN OUT [QUALITY], not "${cmd}"`);
 }
 

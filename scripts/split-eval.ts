@@ -45,7 +45,12 @@ const ALL: Method[] = [
   { id: 'orig-0.9,1', title: 'original, --depth-strength 0.9,1', transfer: 'original', depthStrength: { near: 0.9, far: 1 } },
   { id: 'v2-depth', title: 'magenta-depth-v2 (fine-tuned across the train paintings with the depth loss)', transfer: 'models/arbitrary/magenta-depth-v2.onnx' },
   { id: 'v2-nodepth', title: 'magenta-nodepth-v2 (its twin: the same fine-tune without the depth term)', transfer: 'models/arbitrary/magenta-nodepth-v2.onnx' },
-  { id: 'v2-depth-0.75,1', title: 'magenta-depth-v2 with --depth-strength 0.75,1', transfer: 'models/arbitrary/magenta-depth-v2.onnx', depthStrength: { near: 0.75, far: 1 } },
+  {
+    id: 'v2-depth-0.75,1',
+    title: 'magenta-depth-v2 with --depth-strength 0.75,1',
+    transfer: 'models/arbitrary/magenta-depth-v2.onnx',
+    depthStrength: { near: 0.75, far: 1 },
+  },
 ];
 const only = arg('--methods')?.split(';');
 const methods = ALL.filter((m) => (!only || only.includes(m.id) || m.id === 'orig-off') && (m.transfer === 'original' || existsSync(m.transfer)));
@@ -56,7 +61,13 @@ const [vgg, depthModel] = [await loadVgg19({ store }), await loadDepthModel('pyd
 const secondDepthModel = await loadDepthModel(secondJudgeFor('pydnet-v2'), { store });
 const stylists = new Map<string, ArbitraryStylist>();
 for (const m of methods)
-  if (!stylists.has(m.transfer)) stylists.set(m.transfer, m.transfer === 'original' ? await ArbitraryStylist.load(store, runtime) : await ArbitraryStylist.withTransfer(new Uint8Array(await readFile(m.transfer)), store, runtime));
+  if (!stylists.has(m.transfer))
+    stylists.set(
+      m.transfer,
+      m.transfer === 'original'
+        ? await ArbitraryStylist.load(store, runtime)
+        : await ArbitraryStylist.withTransfer(new Uint8Array(await readFile(m.transfer)), store, runtime),
+    );
 
 type Cell = Record<string, DialScores> & { blends?: { strength: number; scores: DialScores }[] };
 const cells: Cell[][] = photos.map(() => paintings.map(() => ({}) as Cell));
@@ -115,13 +126,17 @@ for (const m of methods.filter((x) => x.id !== 'orig-off')) {
   s.paintingMeans = paintings.map((_, q) => cells.reduce((a, row) => a + row[q][m.id].edges - row[q]['orig-off'].edges, 0) / photos.length);
   summary[m.id] = s;
 }
-const f = (i: Interval, d = 3) => `${i.mean >= 0 ? '+' : ''}${i.mean.toFixed(d)} [${i.lo >= 0 ? '+' : ''}${i.lo.toFixed(d)}, ${i.hi >= 0 ? '+' : ''}${i.hi.toFixed(d)}]`;
+const f = (i: Interval, d = 3) =>
+  `${i.mean >= 0 ? '+' : ''}${i.mean.toFixed(d)} [${i.lo >= 0 ? '+' : ''}${i.lo.toFixed(d)}, ${i.hi >= 0 ? '+' : ''}${i.hi.toFixed(d)}]`;
 const table = [
   `${splitLabel(split)}, ${photos.length} photos × ${paintings.length} paintings at ≤ 512 px, ${new Date().toISOString().slice(0, 10)}; each against the original network with no depth handling, 95 % crossed bootstrap over photos and paintings:`,
   '',
   '| method | depth-edge contrast | PyDNet v2 (halved) | PyDNet++ | style loss × | edges above a blend at the same style | photos up |',
   '| --- | --- | --- | --- | --- | --- | ---: |',
-  ...Object.entries(summary).map(([id, s]) => `| \`${id}\` | ${f(s.edges)} | ${f(s.resampled)} | ${f(s.second)} | ${f(s.styleRatio, 2).replace(/\+/g, '')} | ${f(s.aboveBlend)} | ${s.photosUp}/${photos.length} |`),
+  ...Object.entries(summary).map(
+    ([id, s]) =>
+      `| \`${id}\` | ${f(s.edges)} | ${f(s.resampled)} | ${f(s.second)} | ${f(s.styleRatio, 2).replace(/\+/g, '')} | ${f(s.aboveBlend)} | ${s.photosUp}/${photos.length} |`,
+  ),
 ].join('\n');
 console.log(table);
 await writeFileAtomic(

@@ -19,11 +19,20 @@ if (needs.length) {
   const root = process.getuid?.() === 0;
   const sudo = !root && have('sudo') && spawnSync('sudo', ['-n', 'true'], { stdio: 'ignore' }).status === 0;
   if ((!root && !sudo) || !have('apt-get')) {
-    console.error(`npm test: ${needs.map(([, , why]) => why).join(' and ')}: install ${names.join(' and ')} (Debian/Ubuntu: sudo apt-get install ${names.join(' ')}) ${needs.map(([, , , alt]) => alt).filter(Boolean).join(' ')}`.trim());
+    console.error(
+      `npm test: ${needs.map(([, , why]) => why).join(' and ')}: install ${names.join(' and ')} (Debian/Ubuntu: sudo apt-get install ${names.join(' ')}) ${needs
+        .map(([, , , alt]) => alt)
+        .filter(Boolean)
+        .join(' ')}`.trim(),
+    );
     process.exit(1);
   }
   console.error(`npm test: installing ${names.join(' and ')} (apt-get install ${names.join(' ')})…`);
-  const apt = (...args) => execFileSync(root ? 'apt-get' : 'sudo', root ? args : ['apt-get', ...args], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  const apt = (...args) =>
+    execFileSync(root ? 'apt-get' : 'sudo', root ? args : ['apt-get', ...args], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    });
   apt('update', '-qq');
   apt('install', '-y', '-qq', ...names);
   const still = needs.filter(([, present]) => !present()).map(([pkg]) => pkg);

@@ -35,11 +35,15 @@ const source: RgbImage[] = [];
 for await (const f of readFrames(file, size, { duration: 1.2 })) source.push(f);
 import { ArbitraryStylist } from '../src/stylize/arbitrary.node.js';
 let model: import('../src/stylize/stylizer.js').TransformModel;
-if (modelName === 'arbitrary') { const st = await ArbitraryStylist.load(store, runtime); model = st.model(await st.styleOfFile(resolvePainting('the_scream', store)), 'the_scream'); }
-else model = await loadTransformModel(modelName, store);
+if (modelName === 'arbitrary') {
+  const st = await ArbitraryStylist.load(store, runtime);
+  model = st.model(await st.styleOfFile(resolvePainting('the_scream', store)), 'the_scream');
+} else model = await loadTransformModel(modelName, store);
 const run = async (mode: 'none' | 'norm') => {
   const out: RgbImage[] = [];
-  async function* fr() { yield* source; }
+  async function* fr() {
+    yield* source;
+  }
   for await (const f of stylizeFrames(fr(), model, { runtime, stabilize: mode })) out.push(f);
   return out;
 };
@@ -56,7 +60,9 @@ for (let t = 1; t < source.length; t++) {
   const n = size[0] * size[1];
   const ok = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
-    const d = (Math.abs(source[t].data[i] - sc.data[i]) + Math.abs(source[t].data[n + i] - sc.data[n + i]) + Math.abs(source[t].data[2 * n + i] - sc.data[2 * n + i])) / 3;
+    const d =
+      (Math.abs(source[t].data[i] - sc.data[i]) + Math.abs(source[t].data[n + i] - sc.data[n + i]) + Math.abs(source[t].data[2 * n + i] - sc.data[2 * n + i])) /
+      3;
     ok[i] = mask[i] && d <= 12 ? 1 : 0;
   }
   flows.push({ back, ok });
@@ -69,27 +75,52 @@ function blur(img: RgbImage, r: number): RgbImage {
   for (let c = 0; c < 3; c++) data.set(boxMean(boxMean(Float64Array.from(img.data.subarray(c * n, (c + 1) * n)), w, h, r), w, h, r), c * n);
   return { width: w, height: h, data };
 }
-type V = { name: string; raw: RgbImage[]; alpha: number; interp: 'bilinear' | 'cubic'; carry: 'out' | 'raw'; lowpass?: number; contrast?: number; frac?: number };
-const variants: V[] = ([
-  { name: 'both a0.6 bilinear (current)', raw: norm, alpha: 0.6, interp: 'bilinear', carry: 'out' },
-  { name: 'both a0.6 cubic', raw: norm, alpha: 0.6, interp: 'cubic', carry: 'out' },
-  { name: 'both a0.45 cubic', raw: norm, alpha: 0.45, interp: 'cubic', carry: 'out' },
-  { name: 'both a0.35 cubic', raw: norm, alpha: 0.35, interp: 'cubic', carry: 'out' },
-  { name: 'both raw-carry a0.5 cubic', raw: norm, alpha: 0.5, interp: 'cubic', carry: 'raw' },
-  { name: 'flow a0.45 cubic', raw: none, alpha: 0.45, interp: 'cubic', carry: 'out' },
-  { name: 'both lowpass r2 a0.8 cubic', raw: norm, alpha: 0.8, interp: 'cubic', carry: 'out', lowpass: 2 },
-  { name: 'both a0.6 cubic contrast r3', raw: norm, alpha: 0.6, interp: 'cubic', carry: 'out', contrast: 3 },
-  { name: 'both a0.5 cubic contrast r3', raw: norm, alpha: 0.5, interp: 'cubic', carry: 'out', contrast: 3 },
-  { name: 'both a0.7 cubic contrast r3', raw: norm, alpha: 0.7, interp: 'cubic', carry: 'out', contrast: 3 },
-  ...[0.6, 0.7].flatMap((a) => [0, 0.5, 1].map((f) => ({ name: `grid a${a} f${f}`, raw: norm, alpha: a, interp: 'cubic' as const, carry: 'out' as const, contrast: f ? 3 : undefined, frac: f }))),
-] as V[]).filter((v) => !process.env.ONLY || v.name.includes(process.env.ONLY));
+type V = {
+  name: string;
+  raw: RgbImage[];
+  alpha: number;
+  interp: 'bilinear' | 'cubic';
+  carry: 'out' | 'raw';
+  lowpass?: number;
+  contrast?: number;
+  frac?: number;
+};
+const variants: V[] = (
+  [
+    { name: 'both a0.6 bilinear (current)', raw: norm, alpha: 0.6, interp: 'bilinear', carry: 'out' },
+    { name: 'both a0.6 cubic', raw: norm, alpha: 0.6, interp: 'cubic', carry: 'out' },
+    { name: 'both a0.45 cubic', raw: norm, alpha: 0.45, interp: 'cubic', carry: 'out' },
+    { name: 'both a0.35 cubic', raw: norm, alpha: 0.35, interp: 'cubic', carry: 'out' },
+    { name: 'both raw-carry a0.5 cubic', raw: norm, alpha: 0.5, interp: 'cubic', carry: 'raw' },
+    { name: 'flow a0.45 cubic', raw: none, alpha: 0.45, interp: 'cubic', carry: 'out' },
+    { name: 'both lowpass r2 a0.8 cubic', raw: norm, alpha: 0.8, interp: 'cubic', carry: 'out', lowpass: 2 },
+    { name: 'both a0.6 cubic contrast r3', raw: norm, alpha: 0.6, interp: 'cubic', carry: 'out', contrast: 3 },
+    { name: 'both a0.5 cubic contrast r3', raw: norm, alpha: 0.5, interp: 'cubic', carry: 'out', contrast: 3 },
+    { name: 'both a0.7 cubic contrast r3', raw: norm, alpha: 0.7, interp: 'cubic', carry: 'out', contrast: 3 },
+    ...[0.6, 0.7].flatMap((a) =>
+      [0, 0.5, 1].map((f) => ({
+        name: `grid a${a} f${f}`,
+        raw: norm,
+        alpha: a,
+        interp: 'cubic' as const,
+        carry: 'out' as const,
+        contrast: f ? 3 : undefined,
+        frac: f,
+      })),
+    ),
+  ] as V[]
+).filter((v) => !process.env.ONLY || v.name.includes(process.env.ONLY));
 const score = async (name: string, out: RgbImage[]) => {
-  async function* pairs() { for (const [i, s] of source.entries()) yield { source: s, stylized: out[i] }; }
+  async function* pairs() {
+    for (const [i, s] of source.entries()) yield { source: s, stylized: out[i] };
+  }
   const c = await evaluateClip(pairs(), { depthModel, runtime });
   const st: number[] = [];
   for (let i = 0; i < out.length; i += 10) st.push((await judge.judge(source[i], out[i])).style);
   const style = st.reduce((a, b) => a + b, 0) / st.length;
-  console.log(JSON.stringify({ name, excess: +c.warping.excess.toFixed(3), floor: +c.warping.source.toFixed(3), style: +style.toExponential(4), edge: c.depth }));
+  console.log(
+    JSON.stringify({ name, excess: +c.warping.excess.toFixed(3), floor: +c.warping.source.toFixed(3), style: +style.toExponential(4), edge: c.depth }),
+  );
   return { excess: c.warping.excess, style };
 };
 const base = await score('none', none);
@@ -111,16 +142,21 @@ for (const v of variants) {
       const sq = (im: RgbImage): RgbImage => ({ ...im, data: im.data.map((x) => x * x) });
       const [mb, mb2, mr, mr2] = [blur(res, v.contrast), blur(sq(res), v.contrast), blur(raw, v.contrast), blur(sq(raw), v.contrast)];
       const d2 = Float32Array.from(res.data);
-      for (let i = 0; i < n; i++) if (flows[t - 1].ok[i]) for (let c = 0; c < 3; c++) {
-        const j = c * n + i;
-        const vb = Math.max(0, mb2.data[j] - mb.data[j] ** 2), vr = Math.max(0, mr2.data[j] - mr.data[j] ** 2);
-        const k = 1 + (v.frac ?? 1) * (Math.min(2, Math.max(1, Math.sqrt((vr + 4) / (vb + 4)))) - 1);
-        d2[j] = mb.data[j] + k * (res.data[j] - mb.data[j]);
-      }
+      for (let i = 0; i < n; i++)
+        if (flows[t - 1].ok[i])
+          for (let c = 0; c < 3; c++) {
+            const j = c * n + i;
+            const vb = Math.max(0, mb2.data[j] - mb.data[j] ** 2),
+              vr = Math.max(0, mr2.data[j] - mr.data[j] ** 2);
+            const k = 1 + (v.frac ?? 1) * (Math.min(2, Math.max(1, Math.sqrt((vr + 4) / (vb + 4)))) - 1);
+            d2[j] = mb.data[j] + k * (res.data[j] - mb.data[j]);
+          }
       res = { ...res, data: d2 };
     }
     out.push(res);
   }
   const s = await score(v.name, out);
-  console.log(`  -> ${clip} ${modelName} ${v.name}: flicker ${(100 * (s.excess / base.excess - 1)).toFixed(0)} %, style ${(100 * (s.style / base.style - 1)).toFixed(1)} %`);
+  console.log(
+    `  -> ${clip} ${modelName} ${v.name}: flicker ${(100 * (s.excess / base.excess - 1)).toFixed(0)} %, style ${(100 * (s.style / base.style - 1)).toFixed(1)} %`,
+  );
 }

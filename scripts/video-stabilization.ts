@@ -32,8 +32,16 @@ const scream = resolvePainting('the_scream', store);
 // The stability fine-tune (src/losses/stability.ts) and its twin (the same run without the term), per frame and default.
 const networks: { name: string; model: TransformModel; modes: readonly Stabilization[] }[] = [
   { name: 'scream-depth (zoo)', model: await loadTransformModel('scream-depth', store), modes: STABILIZATIONS },
-  { name: 'scream-stable (stability fine-tune)', model: await loadTransformModel('models/video/scream-stable.onnx', store), modes: ['none', DEFAULT_STABILIZATION] },
-  { name: 'scream-stable-twin (same run, no stability term)', model: await loadTransformModel('models/video/scream-stable-twin.onnx', store), modes: ['none', DEFAULT_STABILIZATION] },
+  {
+    name: 'scream-stable (stability fine-tune)',
+    model: await loadTransformModel('models/video/scream-stable.onnx', store),
+    modes: ['none', DEFAULT_STABILIZATION],
+  },
+  {
+    name: 'scream-stable-twin (same run, no stability term)',
+    model: await loadTransformModel('models/video/scream-stable-twin.onnx', store),
+    modes: ['none', DEFAULT_STABILIZATION],
+  },
   { name: 'arbitrary, the_scream', model: stylist.model(await stylist.styleOfFile(scream), 'the_scream'), modes: ['none', DEFAULT_STABILIZATION] },
 ];
 const judge = new DialJudge({ depthModel, secondDepthModel: second, vgg, style: await loadImage(scream), runtime });
@@ -63,25 +71,43 @@ for (const clip of clips) {
       const clipScores = await evaluateClip(pairs(), { depthModel, runtime });
       const style: number[] = [];
       for (let i = 0; i < out.length; i += 10) style.push((await judge.judge(source[i], out[i])).style);
-      const row = { clip, network: net.name, stabilize: mode, frames: out.length, size: `${size[0]}×${size[1]}`, fps, warping: clipScores.warping, trustedShare: clipScores.trustedShare, depth: clipScores.depth, styleLoss: style.reduce((a, b) => a + b, 0) / style.length };
+      const row = {
+        clip,
+        network: net.name,
+        stabilize: mode,
+        frames: out.length,
+        size: `${size[0]}×${size[1]}`,
+        fps,
+        warping: clipScores.warping,
+        trustedShare: clipScores.trustedShare,
+        depth: clipScores.depth,
+        styleLoss: style.reduce((a, b) => a + b, 0) / style.length,
+      };
       results.push(row);
-      process.stderr.write(`${clip} · ${net.name} · ${mode}: excess ${clipScores.warping.excess.toFixed(2)} (floor ${clipScores.warping.source.toFixed(2)}), style ${row.styleLoss.toExponential(3)}, ${fps.toFixed(2)} fps\n`);
+      process.stderr.write(
+        `${clip} · ${net.name} · ${mode}: excess ${clipScores.warping.excess.toFixed(2)} (floor ${clipScores.warping.source.toFixed(2)}), style ${row.styleLoss.toExponential(3)}, ${fps.toFixed(2)} fps\n`,
+      );
       await writeFileAtomic('docs/video/stabilization.json', `${JSON.stringify({ seconds, results }, null, 2)}\n`);
     }
     // Side-by-side clip (source | per frame | default) and a strip of four consecutive frames, for the eye.
     const k = Math.floor(source.length / 2);
-    if (!net.name.includes('stable')) strips.push([...[0, 1, 2, 3].map((d) => outs.none![k + d]), ...[0, 1, 2, 3].map((d) => outs[DEFAULT_STABILIZATION]![k + d])]);
+    if (!net.name.includes('stable'))
+      strips.push([...[0, 1, 2, 3].map((d) => outs.none![k + d]), ...[0, 1, 2, 3].map((d) => outs[DEFAULT_STABILIZATION]![k + d])]);
     async function* sideBySide() {
       for (const [i, s] of source.entries()) {
         const [w, h] = [s.width, s.height];
         const data = new Float32Array(3 * 3 * w * h);
         [s, outs.none![i], outs[DEFAULT_STABILIZATION]![i]].forEach((img, p) => {
-          for (let c = 0; c < 3; c++) for (let y = 0; y < h; y++) data.set(img.data.subarray(c * w * h + y * w, c * w * h + (y + 1) * w), c * 3 * w * h + y * 3 * w + p * w);
+          for (let c = 0; c < 3; c++)
+            for (let y = 0; y < h; y++) data.set(img.data.subarray(c * w * h + y * w, c * w * h + (y + 1) * w), c * 3 * w * h + y * 3 * w + p * w);
         });
         yield { width: 3 * w, height: h, data };
       }
     }
-    await writeVideo(`docs/video/${clip.replace('.mp4', '')}-${net.name.split(' ')[0].replace(/,$/, '')}-side-by-side.mp4`, sideBySide(), { rate: info.rate, crf: 26 });
+    await writeVideo(`docs/video/${clip.replace('.mp4', '')}-${net.name.split(' ')[0].replace(/,$/, '')}-side-by-side.mp4`, sideBySide(), {
+      rate: info.rate,
+      crf: 26,
+    });
   }
 }
 await writeGrid('docs/video/strip.jpg', strips, ['per frame t', 't+1', 't+2', 't+3', 'stabilized t', 't+1', 't+2', 't+3'], 240, 135);

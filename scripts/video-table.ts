@@ -14,7 +14,9 @@ interface Row {
 }
 const { results } = JSON.parse(readFileSync(process.argv[2] ?? 'docs/video/stabilization.json', 'utf8')) as { results: Row[] };
 const pct = (a: number, b: number) => `${a >= b ? '+' : ''}${(100 * (a / b - 1)).toFixed(1)} %`;
-console.log('| clip | network | --stabilize | flicker above the floor (0–255) | change | style loss vs per frame | depth-edge contrast | depth maps\' warping error | fps |');
+console.log(
+  "| clip | network | --stabilize | flicker above the floor (0–255) | change | style loss vs per frame | depth-edge contrast | depth maps' warping error | fps |",
+);
 console.log('|---|---|---|---|---|---|---|---|---|');
 for (const r of results) {
   const base = results.find((b) => b.clip === r.clip && b.network === r.network && b.stabilize === 'none')!;

@@ -7,7 +7,11 @@ import { Runtime } from '../src/graph/index.js';
 import { packageRoot } from '../src/models/resolver.js';
 import { serve } from '../src/serve/server.js';
 
-const [model = 'baseline:wave', photo = path.join(packageRoot(), '..', 'shared', 'images', 'content', 'golden_gate.jpg'), out = path.join(packageRoot(), 'docs', 'web', 'screenshot.jpg')] = process.argv.slice(2);
+const [
+  model = 'baseline:wave',
+  photo = path.join(packageRoot(), '..', 'shared', 'images', 'content', 'golden_gate.jpg'),
+  out = path.join(packageRoot(), 'docs', 'web', 'screenshot.jpg'),
+] = process.argv.slice(2);
 const server = await serve({ port: 0, runtime: new Runtime() });
 const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args: ['--no-sandbox'] });
 try {

@@ -26,9 +26,14 @@ const depthPicture = async (img: RgbImage) => colorizeDepth(normalizeDepth(await
 const images = await Promise.all(photos.map((p) => loadImage(p, { maxSide: size })));
 const photoDepths = await Promise.all(images.map(depthPicture));
 
-for (const [dir, sub] of [[zooDir(), ''], [path.join(zooDir(), 'experiments'), 'experiments']] as const) {
+for (const [dir, sub] of [
+  [zooDir(), ''],
+  [path.join(zooDir(), 'experiments'), 'experiments'],
+] as const) {
   const zoo = await zooModels(dir);
-  const styles = zoo.filter((m) => m.name.endsWith('-depth') && zoo.some((t) => t.name === m.name.replace(/-depth$/, '-nodepth'))).map((m) => m.name.replace(/-depth$/, ''));
+  const styles = zoo
+    .filter((m) => m.name.endsWith('-depth') && zoo.some((t) => t.name === m.name.replace(/-depth$/, '-nodepth')))
+    .map((m) => m.name.replace(/-depth$/, ''));
   for (const style of styles) await galleryOf(style, zoo, path.join(outDir, sub));
 }
 

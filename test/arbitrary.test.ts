@@ -25,7 +25,14 @@ const predictor = new StylePredictor(predictorOnnx, runtime);
 test('style predictor (int8 weights, dequantized at load) agrees with the TFLite reference, which also quantizes activations', async () => {
   const bytes = await readFile(path.join(store.dir, ARBITRARY.predictor.file));
   const img = centerSquare(await loadImage(painting('starry_night.jpg')), 256);
-  const [ref] = await runTfliteReference(bytes, [toNhwc(img.data.map((v) => v / 255), 3, 256, 256)]);
+  const [ref] = await runTfliteReference(bytes, [
+    toNhwc(
+      img.data.map((v) => v / 255),
+      3,
+      256,
+      256,
+    ),
+  ]);
   const ours = await predictor.predict(await loadImage(painting('starry_night.jpg')));
   const r = pearson(ours, ref.data);
   const rel = maxAbsDiff(ours, ref.data) / maxAbs(ref.data);
@@ -39,12 +46,25 @@ test('transfer network (TFLite → our graph → ONNX → imported) matches the 
   const bytes = await readFile(path.join(store.dir, ARBITRARY.transfer.file));
   const img = await loadPhoto('chicago.jpg', [384, 384]);
   const style = await predictor.predict(await loadImage(painting('the_scream.jpg')));
-  const [ref] = await runTfliteReference(bytes, [toNhwc(img.data.map((v) => v / 255), 3, 384, 384), style]);
+  const [ref] = await runTfliteReference(bytes, [
+    toNhwc(
+      img.data.map((v) => v / 255),
+      3,
+      384,
+      384,
+    ),
+    style,
+  ]);
   const g = new G.Graph();
   const x = g.input('x', [1, 3, 384, 384]);
   const s = g.input('s', [1, 100, 1, 1]);
   const [y] = importOnnx(readOnnx(transferOnnx, 'transfer'), [x, s], 't', 'transfer');
-  const [out] = await (await runtime.compile([y])).run(new Map([[x, img.data.map((v) => v / 255)], [s, style]]));
+  const [out] = await (await runtime.compile([y])).run(
+    new Map([
+      [x, img.data.map((v) => v / 255)],
+      [s, style],
+    ]),
+  );
   const err = maxAbsDiff(toNhwc(out.data, 3, 384, 384), ref.data);
   console.log(`  transfer: max |ours − TFLite| ${err.toExponential(2)} (output in [0, 1])`);
   assert.ok(err < 1e-3, `max abs difference ${err}`);
@@ -56,7 +76,10 @@ test('the transfer network runs at any size (odd sizes too) and tiles with whole
   const odd = await loadPhoto('tubingen.jpg', [157, 103]);
   const out = await s.stylize(odd);
   assert.deepEqual([out.width, out.height], [157, 103]);
-  assert.ok(out.data.every((v) => Number.isFinite(v) && v >= 0 && v <= 255), 'output in 0..255');
+  assert.ok(
+    out.data.every((v) => Number.isFinite(v) && v >= 0 && v <= 255),
+    'output in 0..255',
+  );
   const img = await loadPhoto('tubingen.jpg', [320, 240]);
   const whole = await s.stylize(img);
   const tiled = await s.stylizeLarge(img, { tile: 160, overlap: 48 });
@@ -69,13 +92,18 @@ test('the transfer network runs at any size (odd sizes too) and tiles with whole
 
 test('the result carries the painting: each output is nearer in colour to its own painting than to the other', async () => {
   const img = await loadPhoto('golden_gate.jpg', [256, 192]);
-  const meanColour = (d: Float32Array) => [0, 1, 2].map((c) => d.subarray((c * d.length) / 3, ((c + 1) * d.length) / 3).reduce((a, b) => a + b, 0) / (d.length / 3));
+  const meanColour = (d: Float32Array) =>
+    [0, 1, 2].map((c) => d.subarray((c * d.length) / 3, ((c + 1) * d.length) / 3).reduce((a, b) => a + b, 0) / (d.length / 3));
   const names = ['wave.jpg', 'the_scream.jpg'];
   const paintings = await Promise.all(names.map((n) => loadImage(painting(n))));
-  const outs = await Promise.all(paintings.map(async (p, k) => new Stylizer(arbitraryTransformModel(transferOnnx, await predictor.predict(p), names[k]), runtime).stylize(img)));
+  const outs = await Promise.all(
+    paintings.map(async (p, k) => new Stylizer(arbitraryTransformModel(transferOnnx, await predictor.predict(p), names[k]), runtime).stylize(img)),
+  );
   const dist = (a: number[], b: number[]) => Math.hypot(...a.map((v, i) => v - b[i]));
   const [pc, oc] = [paintings.map((p) => meanColour(p.data)), outs.map((o) => meanColour(o.data))];
-  console.log(`  mean colour distances: wave result → wave ${dist(oc[0], pc[0]).toFixed(1)}, → scream ${dist(oc[0], pc[1]).toFixed(1)}; scream result → scream ${dist(oc[1], pc[1]).toFixed(1)}, → wave ${dist(oc[1], pc[0]).toFixed(1)}`);
+  console.log(
+    `  mean colour distances: wave result → wave ${dist(oc[0], pc[0]).toFixed(1)}, → scream ${dist(oc[0], pc[1]).toFixed(1)}; scream result → scream ${dist(oc[1], pc[1]).toFixed(1)}, → wave ${dist(oc[1], pc[0]).toFixed(1)}`,
+  );
   assert.ok(dist(oc[0], pc[0]) < dist(oc[0], pc[1]));
   assert.ok(dist(oc[1], pc[1]) < dist(oc[1], pc[0]));
 });
@@ -83,11 +111,19 @@ test('the result carries the painting: each output is nearer in colour to its ow
 test('mixing and strength act on style vectors: weights normalize, strength 0 is the photo’s own vector and keeps more of the photo', async () => {
   const a = Float32Array.from({ length: 100 }, (_, i) => i);
   const b = Float32Array.from({ length: 100 }, (_, i) => -i);
-  assert.deepEqual(Array.from(mixStyles([a, b], [0.7, 0.3])).slice(0, 3).map((v) => +v.toFixed(5)), [0, 0.4, 0.8]);
+  assert.deepEqual(
+    Array.from(mixStyles([a, b], [0.7, 0.3]))
+      .slice(0, 3)
+      .map((v) => +v.toFixed(5)),
+    [0, 0.4, 0.8],
+  );
   assert.deepEqual(Array.from(mixStyles([a, b], [7, 3])), Array.from(mixStyles([a, b], [0.7, 0.3])));
   assert.throws(() => mixStyles([a, b], [0, 0]), /not all 0/);
   assert.throws(() => mixStyles([a, b], [1]), /mixStyles: weights: 1 weights for 2 paintings/);
-  assert.deepEqual(Array.from(styleAtStrength(a, b, 0), (v) => v + 0), Array.from(b, (v) => v + 0));
+  assert.deepEqual(
+    Array.from(styleAtStrength(a, b, 0), (v) => v + 0),
+    Array.from(b, (v) => v + 0),
+  );
   assert.throws(() => styleAtStrength(a, b, 1.5), /styleAtStrength: strength: must be a finite number ≥ 0 and ≤ 1/);
   const img = await loadPhoto('stata.jpg', [192, 256]);
   const [paint, own] = [await predictor.predict(await loadImage(painting('composition_vii.jpg'))), await predictor.predict(img)];
@@ -105,7 +141,10 @@ test('library: stylizeWithPainting mixes paintings by name or file in one call, 
   const img = await loadPhoto('stata.jpg', [128, 96]);
   // (depth-guided strength off: the parts below are the plain network)
   const out = await stylizeWithPainting(img, ['wave', painting('udnie.jpg')], { weights: [3, 1], store, runtime, depthStrength: 'off' });
-  const style = mixStyles([await predictor.predict(await loadImage(painting('wave.jpg'))), await predictor.predict(await loadImage(painting('udnie.jpg')))], [0.75, 0.25]);
+  const style = mixStyles(
+    [await predictor.predict(await loadImage(painting('wave.jpg'))), await predictor.predict(await loadImage(painting('udnie.jpg')))],
+    [0.75, 0.25],
+  );
   const parts = await new Stylizer(arbitraryTransformModel(transferOnnx, style), runtime).stylize(img);
   assert.deepEqual([out.width, out.height], [128, 96]);
   // (the library decodes paintings shrunk on load, so the vectors differ by resampling only)
@@ -134,7 +173,22 @@ test('stylize --style: a painting file, or two bundled ones mixed, in one comman
   const meta = await sharp(out).metadata();
   assert.equal(Math.max(meta.width!, meta.height!), 160);
   const mixed = path.join(tmp, 'ok', 'mixed');
-  r = await cli('stylize', photo('tubingen.jpg'), '--style', 'starry_night,wave', '--style-weights', '3,1', '--strength', '0.8', '--max-size', '128', '-o', mixed, '--threads', '1');
+  r = await cli(
+    'stylize',
+    photo('tubingen.jpg'),
+    '--style',
+    'starry_night,wave',
+    '--style-weights',
+    '3,1',
+    '--strength',
+    '0.8',
+    '--max-size',
+    '128',
+    '-o',
+    mixed,
+    '--threads',
+    '1',
+  );
   assert.equal(r.code, 0, r.stderr);
   assert.deepEqual(await readdir(mixed), ['tubingen-starry_night_wave.jpg']);
 });
@@ -143,9 +197,13 @@ test('stylize --style refuses bad paintings and bad combinations with one line, 
   const text = path.join(tmp, 'painting.jpg');
   await writeFile(text, 'not a painting');
   const tiny = path.join(tmp, 'tiny.png');
-  await sharp({ create: { width: 1, height: 1, channels: 3, background: '#336699' } }).png().toFile(tiny);
+  await sharp({ create: { width: 1, height: 1, channels: 3, background: '#336699' } })
+    .png()
+    .toFile(tiny);
   const bomb = path.join(tmp, 'bomb.png');
-  await sharp({ create: { width: 12000, height: 12000, channels: 3, background: '#000' } }).png({ compressionLevel: 9 }).toFile(bomb);
+  await sharp({ create: { width: 12000, height: 12000, channels: 3, background: '#000' } })
+    .png({ compressionLevel: 9 })
+    .toFile(bomb);
   const out = path.join(tmp, 'bad');
   const cases: [string[], RegExp][] = [
     [['--style', text], /painting\.jpg: not an image sharp can read \(the painting\)/],

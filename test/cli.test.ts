@@ -39,7 +39,9 @@ await writeFile(files.empty, '');
 await writeFile(files.text, 'this is not an image\n');
 const jpg = await readFile(photo('chicago.jpg'));
 await writeFile(files.truncated, jpg.subarray(0, jpg.length >> 1));
-await sharp({ create: { width: 1, height: 1, channels: 3, background: '#808080' } }).png().toFile(files.tiny);
+await sharp({ create: { width: 1, height: 1, channels: 3, background: '#808080' } })
+  .png()
+  .toFile(files.tiny);
 const small = sharp(photo('tubingen.jpg')).resize(120, 90);
 await small.clone().toColourspace('rgb16').png().toFile(files.png16);
 await small.clone().ensureAlpha(0.5).png().toFile(files.alpha);
@@ -93,10 +95,17 @@ test('an 8-bit image is read as exactly its values, a 16-bit one keeps its preci
   const [w, h] = [40, 30];
   const bytes = Buffer.from(Array.from({ length: w * h * 3 }, (_, i) => (i * 37 + (i >> 5)) % 256));
   const png8 = path.join(tmp, 'exact8.png');
-  await sharp(bytes, { raw: { width: w, height: h, channels: 3 } }).png().toFile(png8);
+  await sharp(bytes, { raw: { width: w, height: h, channels: 3 } })
+    .png()
+    .toFile(png8);
   const jpg8 = path.join(tmp, 'exact8.jpg');
-  await sharp(bytes, { raw: { width: w, height: h, channels: 3 } }).jpeg().toFile(jpg8);
-  for (const [file, want] of [[png8, bytes], [jpg8, await sharp(jpg8).raw().toBuffer()]] as const) {
+  await sharp(bytes, { raw: { width: w, height: h, channels: 3 } })
+    .jpeg()
+    .toFile(jpg8);
+  for (const [file, want] of [
+    [png8, bytes],
+    [jpg8, await sharp(jpg8).raw().toBuffer()],
+  ] as const) {
     const img = await loadImage(file);
     const n = w * h;
     let worst = 0;
@@ -104,18 +113,28 @@ test('an 8-bit image is read as exactly its values, a 16-bit one keeps its preci
     assert.equal(worst, 0, `${path.basename(file)}: values moved by up to ${worst}`);
   }
   const sixteen = await loadImage(files.png16);
-  assert.ok(sixteen.data.some((v) => !Number.isInteger(v)), 'a 16-bit PNG keeps values between 8-bit levels');
+  assert.ok(
+    sixteen.data.some((v) => !Number.isInteger(v)),
+    'a 16-bit PNG keeps values between 8-bit levels',
+  );
 });
 
 test('16-bit, alpha, CMYK and EXIF-rotated images are read correctly', async () => {
   const out = path.join(tmp, 'awkward');
   const r = await cli('depth', files.png16, files.alpha, files.cmyk, files.rotated, '-o', out);
   assert.equal(r.code, 0, r.stderr);
-  const sizes = await Promise.all(['sixteen', 'alpha', 'cmyk', 'rotated'].map(async (n) => {
-    const m = await sharp(path.join(out, `${n}-depth.png`)).metadata();
-    return [m.width, m.height];
-  }));
-  assert.deepEqual(sizes, [[120, 90], [120, 90], [120, 90], [90, 120]]);
+  const sizes = await Promise.all(
+    ['sixteen', 'alpha', 'cmyk', 'rotated'].map(async (n) => {
+      const m = await sharp(path.join(out, `${n}-depth.png`)).metadata();
+      return [m.width, m.height];
+    }),
+  );
+  assert.deepEqual(sizes, [
+    [120, 90],
+    [120, 90],
+    [120, 90],
+    [90, 120],
+  ]);
   // A folder stands for the images in it, as in stylize and compare.
   const folder = path.join(tmp, 'awkward-in');
   await mkdir(folder, { recursive: true });
@@ -204,10 +223,35 @@ test('optimize: --json summary on a tiny run; a bad style file is a one-line err
   await assertNothingWritten(path.join(tmp, 'opt-bad'));
   const badOpt = await cli('optimize', photo('tubingen.jpg'), '--style', style, '-o', path.join(tmp, 'x.png'), '--depth-loss', 'l1');
   assert.match(badOpt.stderr, /--depth-loss must be one of ssi, mse, features, eot, weighted-content, depth-edges, got "l1"/);
-  const strayLayers = await cli('optimize', photo('tubingen.jpg'), '--style', style, '-o', path.join(tmp, 'x.png'), '--depth-layers', 'encoder/conv6b/LeakyRelu');
+  const strayLayers = await cli(
+    'optimize',
+    photo('tubingen.jpg'),
+    '--style',
+    style,
+    '-o',
+    path.join(tmp, 'x.png'),
+    '--depth-layers',
+    'encoder/conv6b/LeakyRelu',
+  );
   assert.match(strayLayers.stderr, /--depth-layers needs --depth-loss features/);
   // The seed paper's feature-level depth loss, on a chosen layer of the depth network.
-  const feat = await cli('optimize', photo('tubingen.jpg'), '--style', style, '-o', path.join(out, 'f.png'), '--size', '48', '--iterations', '2', '--json', '--depth-loss', 'features', '--depth-layers', 'encoder/conv6b/LeakyRelu');
+  const feat = await cli(
+    'optimize',
+    photo('tubingen.jpg'),
+    '--style',
+    style,
+    '-o',
+    path.join(out, 'f.png'),
+    '--size',
+    '48',
+    '--iterations',
+    '2',
+    '--json',
+    '--depth-loss',
+    'features',
+    '--depth-layers',
+    'encoder/conv6b/LeakyRelu',
+  );
   assert.equal(feat.code, 0, feat.stderr);
   assert.ok(JSON.parse(feat.stdout).losses.depth > 0);
 });

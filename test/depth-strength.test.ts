@@ -87,6 +87,18 @@ test('library stylize() with depthStrength: 0,0 returns the photo, 1,1 the plain
   const path = await import('node:path');
   const out = path.join(await mkdtemp(path.join(os.tmpdir(), 'depthstyle-ds-')), 'x.jpg');
   const bin = path.join(path.dirname(path.dirname(new URL(import.meta.url).pathname)), 'bin', 'depthstyle.js');
-  await promisify(execFile)(process.execPath, [bin, 'stylize', photoFile('tubingen.jpg'), '--model', 'baseline:wave', '--max-size', '96', '--depth-strength', '0.4,1', '-o', out]);
+  await promisify(execFile)(process.execPath, [
+    bin,
+    'stylize',
+    photoFile('tubingen.jpg'),
+    '--model',
+    'baseline:wave',
+    '--max-size',
+    '96',
+    '--depth-strength',
+    '0.4,1',
+    '-o',
+    out,
+  ]);
   assert.ok((await stat(out)).size > 0);
 });

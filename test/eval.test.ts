@@ -19,7 +19,8 @@ test('SSIM: identical images score 1, a blurred copy scores lower, noise lower s
     for (let x = 0; x < 96; x++) {
       let s = 0;
       let n = 0;
-      for (let dy = -2; dy <= 2; dy++) for (let dx = -2; dx <= 2; dx++) if (y + dy >= 0 && y + dy < 80 && x + dx >= 0 && x + dx < 96) (s += g[(y + dy) * 96 + x + dx]), n++;
+      for (let dy = -2; dy <= 2; dy++)
+        for (let dx = -2; dx <= 2; dx++) if (y + dy >= 0 && y + dy < 80 && x + dx >= 0 && x + dx < 96) (s += g[(y + dy) * 96 + x + dx]), n++;
       blur[y * 96 + x] = s / n;
     }
   const rng = new Rng(1);
@@ -57,8 +58,19 @@ test("SSIM reproduces the seed paper's means on its own outputs (Johnson et al. 
 
 test('correlations: a map and its inverse are negatively correlated; ranks handle ties', () => {
   const a = [1, 2, 3, 4, 5, 6];
-  assert.equal(pearson(a, a.map((v) => 2 * v + 3)), 1);
-  assert.ok(spearman(a, a.map((v) => 1 / v)) === -1);
+  assert.equal(
+    pearson(
+      a,
+      a.map((v) => 2 * v + 3),
+    ),
+    1,
+  );
+  assert.ok(
+    spearman(
+      a,
+      a.map((v) => 1 / v),
+    ) === -1,
+  );
   assert.deepEqual([...ranks([3, 1, 3, 2])], [3.5, 1, 3.5, 2]);
 });
 
@@ -68,12 +80,21 @@ test('depth agreement: identical, inverted, and scaled-and-shifted maps give the
   const d = Float32Array.from({ length: 4000 }, () => rng.uniform(1, 10));
   const same = depthAgreement(d, d);
   assert.ok(same.pearson > 0.999999 && same.spearman > 0.999999 && same.ssiRmse < 1e-6 && same.whdr === 0);
-  const inv = depthAgreement(d, d.map((v) => 1 / v));
+  const inv = depthAgreement(
+    d,
+    d.map((v) => 1 / v),
+  );
   assert.ok(inv.pearson < -0.8 && inv.spearman < -0.999 && inv.whdr > 0.99, JSON.stringify(inv));
-  const ss = depthAgreement(d, d.map((v) => 3 * v + 7));
+  const ss = depthAgreement(
+    d,
+    d.map((v) => 3 * v + 7),
+  );
   assert.ok(ss.ssiRmse < 1e-6, `SSI-RMSE ${ss.ssiRmse}`);
   assert.ok(ss.relRmse > 0.05, `scale-sensitive RMSE ${ss.relRmse}`);
-  const noisy = depthAgreement(d, d.map((v) => v + rng.normal() * 2));
+  const noisy = depthAgreement(
+    d,
+    d.map((v) => v + rng.normal() * 2),
+  );
   assert.ok(noisy.whdr > 0.01 && noisy.whdr < 0.5 && noisy.ssiRmse > 0.1);
 });
 
@@ -82,13 +103,16 @@ test('edge agreement: an image agrees with itself, not with a shifted copy', asy
   const img = await loadPhoto('stata.jpg', [80, 60]);
   assert.equal(edgeAgreement(img, img), 1);
   const n = 80 * 60;
-  const shifted = { ...img, data: img.data.map((_, k) => {
-    const c = Math.floor(k / n);
-    const p = k % n;
-    const y = Math.floor(p / 80);
-    const x = p % 80;
-    return img.data[c * n + ((y + 7) % 60) * 80 + ((x + 9) % 80)];
-  }) };
+  const shifted = {
+    ...img,
+    data: img.data.map((_, k) => {
+      const c = Math.floor(k / n);
+      const p = k % n;
+      const y = Math.floor(p / 80);
+      const x = p % 80;
+      return img.data[c * n + ((y + 7) % 60) * 80 + ((x + 9) % 80)];
+    }),
+  };
   assert.ok(edgeAgreement(img, shifted) < 0.5);
 });
 
@@ -98,7 +122,13 @@ test('eval on an image against itself: perfect depth and structure scores, zero 
   const { loadDepthModel } = await import('../src/models/depth.js');
   const { store, runtime } = await import('./support/fixtures.js');
   const img = await loadPhoto('golden_gate.jpg', [96, 64]);
-  const r = await evaluatePair({ content: img, stylized: img, depthModel: await loadDepthModel('pydnet-v2', { store }), vgg: await loadVgg19({ store }), runtime });
+  const r = await evaluatePair({
+    content: img,
+    stylized: img,
+    depthModel: await loadDepthModel('pydnet-v2', { store }),
+    vgg: await loadVgg19({ store }),
+    runtime,
+  });
   assert.ok(r.depth.pearson > 0.99999 && r.depth.whdr === 0 && r.depth.ssiRmse < 1e-3, JSON.stringify(r.depth));
   assert.ok(Math.abs(r.ssim - 1) < 1e-9 && r.edgeF1 === 1 && r.contentLoss === 0, JSON.stringify(r));
 });
@@ -133,7 +163,11 @@ test('compare on two tiny photos writes an HTML report whose images all exist, a
   const identity = r.rows.filter((x) => x.method === 'x-depth');
   assert.ok(identity.every((x) => x.report.ssim > 0.999 && x.report.depth.whdr === 0));
   // The robust judges on an unchanged image: perfect agreement under the second net and every resampling.
-  assert.ok(identity.every((x) => x.report.robust.second!.agreement.spearman > 0.999 && x.report.robust.resampledSpearman > 0.999 && x.report.robust.edges.contrastRatio === 1));
+  assert.ok(
+    identity.every(
+      (x) => x.report.robust.second!.agreement.spearman > 0.999 && x.report.robust.resampledSpearman > 0.999 && x.report.robust.edges.contrastRatio === 1,
+    ),
+  );
   // Twins get a table of paired differences.
   assert.match(html, /Paired differences/);
   assert.match(html, /x-depth − x-nodepth/);

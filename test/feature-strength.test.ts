@@ -70,7 +70,9 @@ test('feature-level strength: plane 1 is the painting, plane 0 the photo’s own
   const [one, zero] = [await run(mixed, withPlane(img, new Float32Array(n).fill(1))), await run(mixed, withPlane(img, new Float32Array(n)))];
   const all = () => true;
   const [d1, d0, apart] = [meanDiff(one, atPainting, all), meanDiff(zero, atOwn, all), meanDiff(atPainting, atOwn, all)];
-  console.log(`  mean |diff|: plane 1 vs painting ${d1.toExponential(1)}, plane 0 vs own style ${d0.toExponential(1)} (the two styles differ by ${apart.toFixed(1)})`);
+  console.log(
+    `  mean |diff|: plane 1 vs painting ${d1.toExponential(1)}, plane 0 vs own style ${d0.toExponential(1)} (the two styles differ by ${apart.toFixed(1)})`,
+  );
   assert.ok(d1 < 1e-2 && d0 < 1e-2, `${d1} ${d0}`);
   assert.ok(apart > 10, `the two styles should differ: ${apart}`);
 });
@@ -95,7 +97,9 @@ test('feature-level strength follows the depth: the photo’s style on the near 
   // own-style run; the wall must not move.
   const report = (name: string, where: (x: number, y: number) => boolean) => {
     const r = { moved: meanDiff(out, atPainting, where), toOwn: meanDiff(out, atOwn, where), ownToPainting: meanDiff(atOwn, atPainting, where) };
-    console.log(`  ${name}: Δ from the painting's run ${r.moved.toFixed(1)}, from the own-style run ${r.toOwn.toFixed(1)} (the two runs differ by ${r.ownToPainting.toFixed(1)})`);
+    console.log(
+      `  ${name}: Δ from the painting's run ${r.moved.toFixed(1)}, from the own-style run ${r.toOwn.toFixed(1)} (the two runs differ by ${r.ownToPainting.toFixed(1)})`,
+    );
     return r;
   };
   const wall = report('far wall (≥ 16 px from the square)', band(16, 1e9));
@@ -125,7 +129,12 @@ test('stylize --style: depth-guided strength in the features is the default (0.7
     assert.equal(r.code, 0, r.stderr);
     return loadImage(out(name));
   };
-  const [byDefault, explicit, off, zeroNear] = [await run('default'), await run('explicit', '--depth-strength', '0.75,1'), await run('off', '--depth-strength', 'off'), await run('zero', '--depth-strength', '0,1')];
+  const [byDefault, explicit, off, zeroNear] = [
+    await run('default'),
+    await run('explicit', '--depth-strength', '0.75,1'),
+    await run('off', '--depth-strength', 'off'),
+    await run('zero', '--depth-strength', '0,1'),
+  ];
   const p = await loadImage(photo('tubingen.jpg'), { maxSide: 160 });
   const { DEFAULT_DEPTH_STRENGTH } = await import('../src/stylize/depth-strength.js');
   assert.deepEqual(DEFAULT_DEPTH_STRENGTH.painting, { near: 0.75, far: 1 });

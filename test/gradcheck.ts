@@ -42,7 +42,13 @@ export async function checkGradients(build: (g: Graph, xs: Tensor[]) => Tensor, 
   });
   const y = build(g, xs);
   const yShape = y.staticShape('gradcheck output');
-  const R = g.constant(rng.fill(yShape.reduce((a, b) => a * b, 1), () => rng.uniform(-1, 1)), yShape);
+  const R = g.constant(
+    rng.fill(
+      yShape.reduce((a, b) => a * b, 1),
+      () => rng.uniform(-1, 1),
+    ),
+    yShape,
+  );
   const loss = reduceSum(mul(y, R));
   const checked = xs.filter((_, i) => specs[i].grad !== false);
   const grads = grad(loss, checked);
@@ -88,6 +94,9 @@ export async function checkGradients(build: (g: Graph, xs: Tensor[]) => Tensor, 
         worst = i;
       }
     });
-    assert.ok(err / scale < tol, `d/d${x.name} (input ${idx}) at flat index ${positions[worst]}: ORT ${got[worst]} vs finite difference ${fd[worst]} (relative error ${(err / scale).toExponential(2)})`);
+    assert.ok(
+      err / scale < tol,
+      `d/d${x.name} (input ${idx}) at flat index ${positions[worst]}: ORT ${got[worst]} vs finite difference ${fd[worst]} (relative error ${(err / scale).toExponential(2)})`,
+    );
   });
 }

@@ -19,7 +19,10 @@ test('a shape mismatch fails at build time, naming the op and the shapes', () =>
 test('symbolic batch dimension flows through shape inference and runs at any batch size', async () => {
   const g = new G.Graph();
   const x = g.input('x', ['batch', 2, 6, 6]);
-  const w = g.constant(Array.from({ length: 3 * 2 * 9 }, (_, i) => Math.sin(i)), [3, 2, 3, 3]);
+  const w = g.constant(
+    Array.from({ length: 3 * 2 * 9 }, (_, i) => Math.sin(i)),
+    [3, 2, 3, 3],
+  );
   const y = G.relu(G.conv2d(x, w, undefined, { pads: 1, strides: 2 }));
   assert.deepEqual(y.shape, ['batch', 3, 3, 3]);
   const prog = await runtime.compile([y]);
@@ -76,9 +79,25 @@ test('gradient w.r.t. parameters and inputs together, fed from a ParamStore', as
   const [l, gx, gw] = await prog.run(new Map([[x, xv]]), params);
   // y = x·w; L = Σy²; dL/dw = 2 xᵀy; dL/dx = 2 y wᵀ — computed by hand.
   const y = [1 * 1 + 0 * 3 - 1 * 5, 1 * 2 + 0 * 4 - 1 * 6, 2 * 1 + 1 * 3, 2 * 2 + 1 * 4];
-  assert.equal(l.data[0], y.reduce((s, v) => s + v * v, 0));
-  assert.deepEqual([...gw.data], [2 * (1 * y[0] + 2 * y[2]), 2 * (1 * y[1] + 2 * y[3]), 2 * (0 * y[0] + 1 * y[2]), 2 * (0 * y[1] + 1 * y[3]), 2 * (-1 * y[0]), 2 * (-1 * y[1])]);
-  assert.deepEqual([...gx.data], [2 * (y[0] * 1 + y[1] * 2), 2 * (y[0] * 3 + y[1] * 4), 2 * (y[0] * 5 + y[1] * 6), 2 * (y[2] * 1 + y[3] * 2), 2 * (y[2] * 3 + y[3] * 4), 2 * (y[2] * 5 + y[3] * 6)]);
+  assert.equal(
+    l.data[0],
+    y.reduce((s, v) => s + v * v, 0),
+  );
+  assert.deepEqual(
+    [...gw.data],
+    [2 * (1 * y[0] + 2 * y[2]), 2 * (1 * y[1] + 2 * y[3]), 2 * (0 * y[0] + 1 * y[2]), 2 * (0 * y[1] + 1 * y[3]), 2 * (-1 * y[0]), 2 * (-1 * y[1])],
+  );
+  assert.deepEqual(
+    [...gx.data],
+    [
+      2 * (y[0] * 1 + y[1] * 2),
+      2 * (y[0] * 3 + y[1] * 4),
+      2 * (y[0] * 5 + y[1] * 6),
+      2 * (y[2] * 1 + y[3] * 2),
+      2 * (y[2] * 3 + y[3] * 4),
+      2 * (y[2] * 5 + y[3] * 6),
+    ],
+  );
 });
 
 test('gradient of a whole small conv net (reflect pad, strided conv, instance norm, pooling, upsampling, Gram)', () =>
@@ -118,7 +137,14 @@ test('FLOPs are counted from the graph: a conv as 2·outputs·(Cin·kh·kw), a G
 test('compiled image sizes are bounded: many sizes keep at most two native sessions, and results stay right', async () => {
   const rt = new G.Runtime({ threads: 1 });
   const programs = new G.ImagePrograms(rt, (x) => G.mul(x, 2));
-  for (const [w, h] of [[20, 16], [24, 18], [30, 17], [20, 16], [41, 33], [16, 16]]) {
+  for (const [w, h] of [
+    [20, 16],
+    [24, 18],
+    [30, 17],
+    [20, 16],
+    [41, 33],
+    [16, 16],
+  ]) {
     const data = Float32Array.from({ length: 3 * w * h }, (_, i) => i % 7);
     const out = await programs.run({ width: w, height: h, data });
     assert.deepEqual(Array.from(out.data.slice(0, 7)), [0, 2, 4, 6, 8, 10, 12]);

@@ -15,7 +15,11 @@ const tmp = await mkdtemp(path.join(os.tmpdir(), 'depthstyle-clips-'));
 const ff = (...args: string[]) => execFileSync('ffmpeg', ['-v', 'error', '-y', ...args], { cwd: tmp });
 /** Frames, duration and size of a clip as ffprobe counts them (decoding every frame). */
 function probe(file: string): { frames: number; duration: number; width: number; height: number } {
-  const r = spawnSync('ffprobe', ['-v', 'error', '-count_frames', '-select_streams', 'v:0', '-show_entries', 'stream=nb_read_frames,width,height,duration', '-of', 'json', file], { encoding: 'utf8' });
+  const r = spawnSync(
+    'ffprobe',
+    ['-v', 'error', '-count_frames', '-select_streams', 'v:0', '-show_entries', 'stream=nb_read_frames,width,height,duration', '-of', 'json', file],
+    { encoding: 'utf8' },
+  );
   const j = JSON.parse(r.stdout) as { streams: { nb_read_frames: string; width: number; height: number; duration: string }[] };
   return { frames: Number(j.streams[0].nb_read_frames), duration: Number(j.streams[0].duration), width: j.streams[0].width, height: j.streams[0].height };
 }
@@ -85,7 +89,23 @@ test('a clip with rotation metadata comes out the way it is shown (portrait stay
 
 test('a variable-frame-rate clip keeps its frame count and duration', async () => {
   const vfr = path.join(tmp, 'vfr.mp4');
-  ff('-f', 'lavfi', '-i', 'testsrc=size=64x48:rate=25', '-t', '2', '-vf', "setpts='if(lt(N,25),N*0.04,1+(N-25)*0.12)/TB'", '-fps_mode', 'vfr', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', vfr);
+  ff(
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc=size=64x48:rate=25',
+    '-t',
+    '2',
+    '-vf',
+    "setpts='if(lt(N,25),N*0.04,1+(N-25)*0.12)/TB'",
+    '-fps_mode',
+    'vfr',
+    '-c:v',
+    'libx264',
+    '-pix_fmt',
+    'yuv420p',
+    vfr,
+  );
   const src = probe(vfr);
   const out = path.join(tmp, 'vfr-out.mp4');
   const r = await cli('stylize', vfr, ...model, '--stabilize', 'none', '-o', out);
@@ -116,7 +136,10 @@ test('--max-pixels holds for clips, from the header; a FIFO or /dev/zero paintin
     [['stylize', clip, '--style', fifo, '-o', path.join(dir, 'o.mp4')], /painting\.jpg: not a file \(the painting\)/],
     [['stylize', clip, '--style', '/dev/zero', '-o', path.join(dir, 'o.mp4')], /\/dev\/zero: not a file \(the painting\)/],
   ]);
-  assert.deepEqual((await readdir(dir)).filter((f) => f !== 'painting.jpg'), []);
+  assert.deepEqual(
+    (await readdir(dir)).filter((f) => f !== 'painting.jpg'),
+    [],
+  );
 });
 
 test('file names never become ffmpeg options or protocols', async () => {
@@ -140,7 +163,10 @@ test('clip options are checked before any work, with the same rules as images', 
   ff('-f', 'lavfi', '-i', 'testsrc=size=64x48:rate=25', '-t', '1', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', other);
   await assertRefused([
     [['stylize', clip, '--style', style, '--strength', '5', '-o', path.join(dir, 'o.mp4')], /--strength must be between 0 and 1, got 5/],
-    [['stylize', clip, ...model, '--duration', '0.001', '-o', path.join(dir, 'o.mp4')], /--duration 0\.001: shorter than one frame of .*clip\.mp4 \(0\.100 s at 10\.00 fps\)/],
+    [
+      ['stylize', clip, ...model, '--duration', '0.001', '-o', path.join(dir, 'o.mp4')],
+      /--duration 0\.001: shorter than one frame of .*clip\.mp4 \(0\.100 s at 10\.00 fps\)/,
+    ],
     [['stylize', clip, ...model, '--start', '0.99', '-o', path.join(dir, 'o.mp4')], /--start 0\.99: the clip .* is 1\.00 s long/],
     [['eval', '--content', clip, '--stylized', other], /rate25\.mp4: 25\.000 fps, but .*clip\.mp4 runs at 10\.000 fps/],
   ]);

@@ -69,7 +69,10 @@ test('bad options name the option and its valid range; nothing is written', asyn
     [['depth', good, '-o', path.join(out, 'd.xyz')], /-o .*d\.xyz: give an image file name/],
     [['stylize', good, '--model', 'baseline:wave', '-o', path.join(out, 's.xyz')], /give an image file name/],
     [['optimize', good, '--style', style, '-o', path.join(out, 'o.xyz')], /give an image file name/],
-    [['optimize', good, '--style', style, '-o', path.join(good, 'under-a-file.jpg'), '--size', '32'], /under-a-file\.jpg: cannot write \(a parent is not a folder\)/],
+    [
+      ['optimize', good, '--style', style, '-o', path.join(good, 'under-a-file.jpg'), '--size', '32'],
+      /under-a-file\.jpg: cannot write \(a parent is not a folder\)/,
+    ],
   ];
   await assertRefused(cases);
   await assertEmpty(out);
@@ -212,11 +215,34 @@ test('no command overwrites a file it reads: compare over its photos, secondary 
 test('train never writes over what it reads or an earlier run; two runs cannot share a run; a resume keeps its settings', async () => {
   const dir = await emptyDir('r2-train');
   const data = await emptyDir('r2-train-data');
-  for (const n of ['a', 'b']) await (await import('sharp')).default(good).resize(48, 48).jpeg().toFile(path.join(data, `${n}.jpg`));
+  for (const n of ['a', 'b'])
+    await (await import('sharp'))
+      .default(good)
+      .resize(48, 48)
+      .jpeg()
+      .toFile(path.join(data, `${n}.jpg`));
   const paint = path.join(dir, 'style.jpg');
   await copyFile(style, paint);
   const before = await readFile(paint);
-  const base = ['train', '--style', paint, '--data', data, '--size', '32', '--batch', '1', '--width', '4', '--blocks', '1', '--depth-weight', '0', '--threads', '1'];
+  const base = [
+    'train',
+    '--style',
+    paint,
+    '--data',
+    data,
+    '--size',
+    '32',
+    '--batch',
+    '1',
+    '--width',
+    '4',
+    '--blocks',
+    '1',
+    '--depth-weight',
+    '0',
+    '--threads',
+    '1',
+  ];
   let r = await cli(...base, '-o', path.join(dir, 'm.onnx'), '--log', paint);
   assert.equal(r.code, 1);
   assert.match(r.stderr, /style\.jpg: that is an input file/);
@@ -249,7 +275,31 @@ test('divergence is never saved: a blown-up update writes no checkpoint and no m
   const dir = await emptyDir('r2-diverge');
   const data = await emptyDir('r2-diverge-data');
   await (await import('sharp')).default(good).resize(48, 48).jpeg().toFile(path.join(data, 'a.jpg'));
-  const r = await cli('train', '--style', style, '--data', data, '--size', '32', '--batch', '1', '--width', '4', '--blocks', '1', '--depth-weight', '0', '--steps', '1', '--lr', '1e308', '--checkpoint-every', '1', '-o', path.join(dir, 'm.onnx'));
+  const r = await cli(
+    'train',
+    '--style',
+    style,
+    '--data',
+    data,
+    '--size',
+    '32',
+    '--batch',
+    '1',
+    '--width',
+    '4',
+    '--blocks',
+    '1',
+    '--depth-weight',
+    '0',
+    '--steps',
+    '1',
+    '--lr',
+    '1e308',
+    '--checkpoint-every',
+    '1',
+    '-o',
+    path.join(dir, 'm.onnx'),
+  );
   assert.equal(r.code, 1, r.stderr);
   assert.match(r.stderr, /training diverged at step 1: the update made .* non-finite .*No checkpoint of this run was written/);
   const left = await readdir(dir);

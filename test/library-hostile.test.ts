@@ -24,10 +24,19 @@ const noFrames = (async function* () {})();
 
 /** Each export, with calls that must be refused: [call, what the message must name]. */
 const CASES: Record<string, [() => unknown, RegExp][]> = {
-  optimize: [[() => lib.optimize({ content: short, styles: [ok] } as lib.OptimizeOptions), /optimize: content/], [() => lib.optimize({ content: ok, styles: [] } as lib.OptimizeOptions), /optimize: styles/]],
-  stylize: [[() => lib.stylize(img(4, 4), {} as lib.TransformModel), /stylize: image: is 4×4/], [() => lib.stylize(nan, {} as lib.TransformModel), /stylize: image: data holds a non-finite/]],
+  optimize: [
+    [() => lib.optimize({ content: short, styles: [ok] } as lib.OptimizeOptions), /optimize: content/],
+    [() => lib.optimize({ content: ok, styles: [] } as lib.OptimizeOptions), /optimize: styles/],
+  ],
+  stylize: [
+    [() => lib.stylize(img(4, 4), {} as lib.TransformModel), /stylize: image: is 4×4/],
+    [() => lib.stylize(nan, {} as lib.TransformModel), /stylize: image: data holds a non-finite/],
+  ],
   Stylizer: [[() => new lib.Stylizer(null as unknown as lib.TransformModel, runtime), /Stylizer: model/]],
-  loadTransformModel: [[() => lib.loadTransformModel('' as string, store), /loadTransformModel: spec/], [() => lib.loadTransformModel(5 as unknown as string, store), /loadTransformModel: spec/]],
+  loadTransformModel: [
+    [() => lib.loadTransformModel('' as string, store), /loadTransformModel: spec/],
+    [() => lib.loadTransformModel(5 as unknown as string, store), /loadTransformModel: spec/],
+  ],
   stylizeWithPainting: [
     [() => lib.stylizeWithPainting(ok, null as unknown as string, { store }), /stylizeWithPainting: paintings/],
     [() => lib.stylizeWithPainting(ok, 'starry_night', { store, depthStrength: { near: NaN, far: 1 } }), /stylizeWithPainting: depthStrength\.near/],
@@ -38,16 +47,27 @@ const CASES: Record<string, [() => unknown, RegExp][]> = {
   resolvePainting: [[() => lib.resolvePainting(null as unknown as string, store), /painting: must be an image file/]],
   paintingNames: [[() => lib.paintingNames(null as unknown as lib.ModelStore), /.+/]],
   StylePredictor: [[() => new lib.StylePredictor(new Uint8Array(), runtime).predict(short), /StylePredictor\.predict: painting/]],
-  arbitraryTransformModel: [[() => lib.arbitraryTransformModel(new Uint8Array(), new Float32Array(3)), /arbitraryTransformModel: style: a style vector has 100/]],
+  arbitraryTransformModel: [
+    [() => lib.arbitraryTransformModel(new Uint8Array(), new Float32Array(3)), /arbitraryTransformModel: style: a style vector has 100/],
+  ],
   mixStyles: [
     [() => lib.mixStyles([vec, new Float32Array(50)]), /mixStyles: vectors\[1\]/],
     [() => lib.mixStyles([vec, vec], ['1', '2'] as unknown as number[]), /mixStyles: weights/],
     [() => lib.mixStyles([vec, vec], [Infinity, 1]), /mixStyles: weights/],
   ],
-  styleAtStrength: [[() => lib.styleAtStrength(vec, new Float32Array(3), 0.5), /styleAtStrength: photo/], [() => lib.styleAtStrength(vec, vec, 2), /styleAtStrength: strength/]],
+  styleAtStrength: [
+    [() => lib.styleAtStrength(vec, new Float32Array(3), 0.5), /styleAtStrength: photo/],
+    [() => lib.styleAtStrength(vec, vec, 2), /styleAtStrength: strength/],
+  ],
   arbitraryOnnx: [[() => lib.arbitraryOnnx('other' as 'predictor', store), /arbitraryOnnx: net/]],
-  train: [[() => lib.train(undefined as unknown as lib.TrainOptions), /train: options/], [() => lib.train({} as lib.TrainOptions), /train: data/]],
-  exportTransformNet: [[() => lib.exportTransformNet({} as lib.engine.ParamStore, 16, 5, {}), /exportTransformNet: params/], [() => lib.exportTransformNet(new lib.engine.ParamStore(), NaN, 5, {}), /exportTransformNet: width/]],
+  train: [
+    [() => lib.train(undefined as unknown as lib.TrainOptions), /train: options/],
+    [() => lib.train({} as lib.TrainOptions), /train: data/],
+  ],
+  exportTransformNet: [
+    [() => lib.exportTransformNet({} as lib.engine.ParamStore, 16, 5, {}), /exportTransformNet: params/],
+    [() => lib.exportTransformNet(new lib.engine.ParamStore(), NaN, 5, {}), /exportTransformNet: width/],
+  ],
   evaluatePair: [[() => lib.evaluatePair({ content: ok, stylized: short } as lib.EvalInputs), /evaluatePair: stylized/]],
   compare: [[() => lib.compare({ images: [] } as unknown as Parameters<typeof lib.compare>[0]), /compare: images/]],
   atStrokeScale: [
@@ -72,7 +92,10 @@ const CASES: Record<string, [() => unknown, RegExp][]> = {
   baselineParams: [[() => lib.baselineParams('nope', store), /loadBaseline: style/]],
   ModelStore: [[() => new lib.ModelStore(path.join(tmp, 'none')).read('x.onnx'), /model file not found/]],
   cacheDir: [],
-  depthLoss: [[() => lib.depthLoss(t, t, 'l1' as 'mse'), /depthLoss: kind/], [() => lib.depthLoss({} as lib.engine.Tensor, t, 'mse'), /depthLoss: pred/]],
+  depthLoss: [
+    [() => lib.depthLoss(t, t, 'l1' as 'mse'), /depthLoss: kind/],
+    [() => lib.depthLoss({} as lib.engine.Tensor, t, 'mse'), /depthLoss: pred/],
+  ],
   featureDepthLoss: [[() => lib.featureDepthLoss([t], []), /featureDepthLoss: target/]],
   gram: [[() => lib.gram(null as unknown as lib.engine.Tensor), /gram: features/]],
   mse: [[() => lib.mse(t, 3 as unknown as lib.engine.Tensor), /mse: b/]],
@@ -80,12 +103,28 @@ const CASES: Record<string, [() => unknown, RegExp][]> = {
   tvLoss: [[() => lib.tvLoss(undefined as unknown as lib.engine.Tensor), /tvLoss: img/]],
   stylizeFrames: [[() => lib.stylizeFrames(noFrames, {} as lib.TransformModel, { runtime }).next(), /stylizeFrames: model/]],
   probeVideo: [[() => lib.probeVideo(''), /probeVideo: file/]],
-  readFrames: [[() => lib.readFrames('x.mp4', [0, 0]).next(), /readFrames: size/], [() => lib.readFrames('x.mp4', [64, 48], { start: NaN }).next(), /readFrames: span\.start/]],
+  readFrames: [
+    [() => lib.readFrames('x.mp4', [0, 0]).next(), /readFrames: size/],
+    [() => lib.readFrames('x.mp4', [64, 48], { start: NaN }).next(), /readFrames: span\.start/],
+  ],
   writeVideo: [
-    [() => lib.writeVideo(path.join(tmp, 'odd.mp4'), (async function* () { yield img(33, 32); })(), { rate: '25/1' }), /writeVideo: frames must have even sides/],
+    [
+      () =>
+        lib.writeVideo(
+          path.join(tmp, 'odd.mp4'),
+          (async function* () {
+            yield img(33, 32);
+          })(),
+          { rate: '25/1' },
+        ),
+      /writeVideo: frames must have even sides/,
+    ],
     [() => lib.writeVideo(path.join(tmp, 'crf.mp4'), noFrames, { rate: '25/1', crf: NaN }), /writeVideo: crf/],
   ],
-  videoFrameSize: [[() => lib.videoFrameSize({ width: NaN, height: 10 }), /videoFrameSize: info/], [() => lib.videoFrameSize(NaN as unknown as lib.VideoInfo), /videoFrameSize: info/]],
+  videoFrameSize: [
+    [() => lib.videoFrameSize({ width: NaN, height: 10 }), /videoFrameSize: info/],
+    [() => lib.videoFrameSize(NaN as unknown as lib.VideoInfo), /videoFrameSize: info/],
+  ],
   requireFfmpeg: [],
   evaluateClip: [[() => lib.evaluateClip(null as unknown as AsyncIterable<lib.ClipFrame>), /evaluateClip: frames/]],
   opticalFlow: [[() => lib.opticalFlow(ok, img(16, 16)), /opticalFlow: b/]],
@@ -94,7 +133,10 @@ const CASES: Record<string, [() => unknown, RegExp][]> = {
   finetuneArbitrary: [[() => lib.finetuneArbitrary({} as lib.ArbitraryFinetuneOptions), /finetuneArbitrary: transferOnnx/]],
   exportFinetunedTransfer: [[() => lib.exportFinetunedTransfer(new Uint8Array(), {} as lib.engine.ParamStore, {}), /exportFinetunedTransfer: params/]],
   loadImage: [[() => lib.loadImage(undefined as unknown as string), /loadImage: file/]],
-  saveImage: [[() => lib.saveImage(path.join(tmp, 'short.png'), short), /saveImage: img/], [() => lib.saveImage(path.join(tmp, 'nan.png'), nan), /saveImage: img: data holds a non-finite/]],
+  saveImage: [
+    [() => lib.saveImage(path.join(tmp, 'short.png'), short), /saveImage: img/],
+    [() => lib.saveImage(path.join(tmp, 'nan.png'), nan), /saveImage: img: data holds a non-finite/],
+  ],
   saveGray16: [[() => lib.saveGray16(path.join(tmp, 'g.png'), new Float32Array(3), 32, 32), /saveGray16: values/]],
   resizeImage: [[() => lib.resizeImage(ok, 0, 10), /resizeImage: width/]],
   colorizeDepth: [[() => lib.colorizeDepth(new Float32Array(4), 3, 3), /colorizeDepth: depth01/]],
@@ -129,10 +171,15 @@ test('each bad call is refused with an error naming the function and the argumen
       }
       if (!(err instanceof Error)) failures.push(`${name} #${k}: not refused`);
       else if (!expect.test(err.message)) failures.push(`${name} #${k}: "${err.message.slice(0, 160)}" does not match ${expect}`);
-      else if (/Cannot read properties|is not a function|Invalid array length|undefined \(reading/.test(err.message)) failures.push(`${name} #${k}: a raw crash: ${err.message}`);
+      else if (/Cannot read properties|is not a function|Invalid array length|undefined \(reading/.test(err.message))
+        failures.push(`${name} #${k}: a raw crash: ${err.message}`);
     }
   assert.deepEqual(failures, []);
-  assert.deepEqual((await readdir(tmp)).filter((f) => !f.startsWith('none')), [], 'nothing written');
+  assert.deepEqual(
+    (await readdir(tmp)).filter((f) => !f.startsWith('none')),
+    [],
+    'nothing written',
+  );
 });
 
 test('the boundary errors are ArgumentErrors (TypeErrors) that name their argument', async () => {

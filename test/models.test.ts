@@ -115,10 +115,11 @@ test('depth correlates with RGB-D ground truth (Spearman, polarity-corrected)', 
       const pred = await est.estimate(img);
       const a: number[] = [];
       const b: number[] = [];
-      for (let i = 0; i < gt.metres.length; i += 5) if (gt.metres[i] > 0) {
-        a.push(model.polarity === 'depth' ? pred[i] : -pred[i]);
-        b.push(gt.metres[i]);
-      }
+      for (let i = 0; i < gt.metres.length; i += 5)
+        if (gt.metres[i] > 0) {
+          a.push(model.polarity === 'depth' ? pred[i] : -pred[i]);
+          b.push(gt.metres[i]);
+        }
       const rho = spearman(a, b);
       console.log(`  ${spec} ${c}: Spearman ${rho.toFixed(3)}`);
       assert.ok(rho > 0.3, `${spec} on ${c}: Spearman ${rho}`);
@@ -148,13 +149,22 @@ test('Johnson/Engstrom baseline matches an independent TF.js implementation with
  * L = Σ y·R is summed in float64 from ORT's float32 output, so the difference
  * is not lost in float32 accumulation.
  */
-async function directionalCheck(build: (x: G.Tensor) => G.Tensor, img: { width: number; height: number; data: Float32Array }, eps: number, oracle: 'ort' | 'float64' = 'ort', direction: 'random' | 'gradient' = 'random') {
+async function directionalCheck(
+  build: (x: G.Tensor) => G.Tensor,
+  img: { width: number; height: number; data: Float32Array },
+  eps: number,
+  oracle: 'ort' | 'float64' = 'ort',
+  direction: 'random' | 'gradient' = 'random',
+) {
   const g = new G.Graph();
   const x = g.input('x', [1, 3, img.height, img.width]);
   const y = build(x);
   const shape = y.staticShape();
   const rng = new Rng(3);
-  const r = rng.fill(shape.reduce((a, b) => a * b, 1), () => rng.uniform(-1, 1));
+  const r = rng.fill(
+    shape.reduce((a, b) => a * b, 1),
+    () => rng.uniform(-1, 1),
+  );
   const loss = G.reduceSum(G.mul(y, g.constant(r, shape)));
   const [dx] = G.grad(loss, [x]);
   const prog = await runtime.compile([y, dx]);
@@ -165,7 +175,8 @@ async function directionalCheck(build: (x: G.Tensor) => G.Tensor, img: { width: 
     // (float64 for the reference: a float32 image would round a small step away)
     const moved = Float64Array.from(img.data, (p, i) => p + s * v[i]);
     const fed = oracle === 'ort' ? Float64Array.from(Float32Array.from(moved)) : moved;
-    const out = oracle === 'ort' ? (await prog.run(new Map([[x, Float32Array.from(fed)]])))[0] : G.evaluate([y], new Map([[x, new G.NDArray(x.staticShape(), fed)]]))[0];
+    const out =
+      oracle === 'ort' ? (await prog.run(new Map([[x, Float32Array.from(fed)]])))[0] : G.evaluate([y], new Map([[x, new G.NDArray(x.staticShape(), fed)]]))[0];
     let l = 0;
     for (let i = 0; i < r.length; i++) l += out.data[i] * r[i];
     return { l, fed };
@@ -198,7 +209,10 @@ test('PyDNet v2 feature layers (for the feature-level depth loss): defaults, a c
   const x = g.input('x', [1, 3, 48, 64]);
   const feats = await (await runtime.compile(model.features(x))).run(new Map([[x, img.data]]));
   // The decoder's estimator features at 1/64 … 1/8 of the network's 384×640 input, 96 channels each.
-  assert.deepEqual(feats.map((f) => f.shape), [6, 12, 24, 48].map((h) => [1, 96, h, (h * 5) / 3]));
+  assert.deepEqual(
+    feats.map((f) => f.shape),
+    [6, 12, 24, 48].map((h) => [1, 96, h, (h * 5) / 3]),
+  );
   assert.ok(feats.every((f) => f.data.some((v) => v !== 0)));
   const custom = await loadDepthModel('pydnet-v2', { store, featureLayers: ['encoder/conv6b/LeakyRelu'] });
   const g2 = new G.Graph();
@@ -226,8 +240,14 @@ test('a user-supplied ONNX depth model plugs in and is differentiable; unsupport
   const g = new G.Graph();
   const x = g.input('image', [1, 3, 32, 48]);
   const rng = new Rng(5);
-  const w1 = g.constant(rng.fill(8 * 3 * 9, () => rng.uniform(-0.3, 0.3)), [8, 3, 3, 3]);
-  const w2 = g.constant(rng.fill(8 * 9, () => rng.uniform(-0.3, 0.3)), [1, 8, 3, 3]);
+  const w1 = g.constant(
+    rng.fill(8 * 3 * 9, () => rng.uniform(-0.3, 0.3)),
+    [8, 3, 3, 3],
+  );
+  const w2 = g.constant(
+    rng.fill(8 * 9, () => rng.uniform(-0.3, 0.3)),
+    [1, 8, 3, 3],
+  );
   const h = G.relu(G.conv2d(x, w1, undefined, { pads: 1, strides: 2 }));
   const d = G.conv2d(G.resize(h, [32, 48], 'bilinear'), w2, undefined, { pads: 1 });
   const file = path.join(dir, 'tiny-depth.onnx');
@@ -279,14 +299,37 @@ test('training options are resolved once: defaults, then a preset, then what is 
   assert.equal(resolveTrainOptions(base).contentWeight, TRAIN_DEFAULTS.contentWeight);
   const own = resolveTrainOptions({ ...base, preset: 'own-base', contentWeight: 50 });
   assert.deepEqual([own.width, own.contentWeight, own.styleSize, own.depthWeight, own.styleLayers[0]], [16, 50, 512, 0, 'relu1_1']);
-  const branch = resolveTrainOptions({ ...base, preset: 'engstrom-branch', init: { source: 'baseline:wave', arrays: {}, arch: 'engstrom', width: 32, blocks: 5 } });
+  const branch = resolveTrainOptions({
+    ...base,
+    preset: 'engstrom-branch',
+    init: { source: 'baseline:wave', arrays: {}, arch: 'engstrom', width: 32, blocks: 5 },
+  });
   assert.deepEqual([branch.styleSize, branch.contentWeight, branch.arch, branch.width], [1024, 7.5, 'engstrom', 32]);
   assert.throws(() => resolveTrainOptions({ ...base, preset: 'nope' as 'own-base' }), /unknown preset "nope"/);
-  assert.throws(() => resolveTrainOptions({ ...base, width: 16, init: { source: 'b', arrays: {}, arch: 'engstrom', width: 32, blocks: 5 } }), /the base has width 32, this run asks for 16/);
+  assert.throws(
+    () => resolveTrainOptions({ ...base, width: 16, init: { source: 'b', arrays: {}, arch: 'engstrom', width: 32, blocks: 5 } }),
+    /the base has width 32, this run asks for 16/,
+  );
   // A continuing preset (stability-branch) lays the base's recorded recipe under its own options.
   const recorded = { lr: 1e-4, contentWeight: 7.5, styleWeight: 100, depthWeight: 1.5e6, styleSize: 640, seed: 7, steps: 300 };
-  const stable = resolveTrainOptions({ ...base, preset: 'stability-branch', init: { source: 'm.onnx', arrays: {}, arch: 'engstrom', width: 32, blocks: 5, settings: recorded } });
-  assert.deepEqual([stable.lr, stable.styleWeight, stable.depthWeight, stable.styleSize, stable.stabilityWeight, stable.steps, stable.seed], [1e-4, 100, 1.5e6, 640, 5e3, 200, 11]);
-  assert.equal(resolveTrainOptions({ ...base, preset: 'stability-branch', stabilityWeight: 0, init: { source: 'm.onnx', arrays: {}, arch: 'engstrom', width: 32, blocks: 5, settings: recorded } }).stabilityWeight, 0, 'its twin');
+  const stable = resolveTrainOptions({
+    ...base,
+    preset: 'stability-branch',
+    init: { source: 'm.onnx', arrays: {}, arch: 'engstrom', width: 32, blocks: 5, settings: recorded },
+  });
+  assert.deepEqual(
+    [stable.lr, stable.styleWeight, stable.depthWeight, stable.styleSize, stable.stabilityWeight, stable.steps, stable.seed],
+    [1e-4, 100, 1.5e6, 640, 5e3, 200, 11],
+  );
+  assert.equal(
+    resolveTrainOptions({
+      ...base,
+      preset: 'stability-branch',
+      stabilityWeight: 0,
+      init: { source: 'm.onnx', arrays: {}, arch: 'engstrom', width: 32, blocks: 5, settings: recorded },
+    }).stabilityWeight,
+    0,
+    'its twin',
+  );
   assert.throws(() => resolveTrainOptions({ ...base, preset: 'stability-branch' }), /continues a base's recipe: give --init/);
 });

@@ -64,11 +64,19 @@ const cases: Case[] = [
   ['Conv 3x5 16→17 shifted-dy, asymmetric pads', (_g, [x, w]) => G.conv2d(x, w, undefined, { pads: [1, 2, 0, 1] }), [T(1, 16, 7, 8), T(17, 16, 3, 5)]],
   ['Conv 3x3 8→40 per-tap (O > 2C), batch 2', (_g, [x, w]) => G.conv2d(x, w, undefined, { pads: 1 }), [T(2, 8, 6, 5), T(40, 8, 3, 3)]],
   ['Conv 3x3 s2 17→16 per-tap, odd size', (_g, [x, w]) => G.conv2d(x, w, undefined, { strides: 2, pads: 1 }), [T(2, 17, 7, 9), T(16, 17, 3, 3)]],
-  ['Conv 3x3 strides (3,2) dilations (2,1) 16→17 per-tap', (_g, [x, w]) => G.conv2d(x, w, undefined, { strides: [3, 2], dilations: [2, 1], pads: [1, 0, 2, 1] }), [T(1, 16, 11, 10), T(17, 16, 3, 3)]],
+  [
+    'Conv 3x3 strides (3,2) dilations (2,1) 16→17 per-tap',
+    (_g, [x, w]) => G.conv2d(x, w, undefined, { strides: [3, 2], dilations: [2, 1], pads: [1, 0, 2, 1] }),
+    [T(1, 16, 11, 10), T(17, 16, 3, 3)],
+  ],
   // fewer output than input channels at stride 1: the weight gradient convolves with dy as the batch, then flips
   ['Conv 9x9 to fewer channels batch 2', (_g, [x, w, b]) => G.conv2d(x, w, b, { pads: 4 }), [T(2, 4, 10, 9), T(2, 4, 9, 9), T(2)]],
   ['Conv 3x5 to fewer channels, asymmetric pads', (_g, [x, w]) => G.conv2d(x, w, undefined, { pads: [1, 2, 0, 1] }), [T(1, 5, 7, 8), T(3, 5, 3, 5)]],
-  ['ConvTranspose s2 p1 op1 + bias', (_g, [x, w, b]) => G.convTranspose2d(x, w, b, { strides: 2, pads: 1, outputPadding: 1 }), [T(2, 3, 4, 5), T(3, 2, 3, 3), T(2)]],
+  [
+    'ConvTranspose s2 p1 op1 + bias',
+    (_g, [x, w, b]) => G.convTranspose2d(x, w, b, { strides: 2, pads: 1, outputPadding: 1 }),
+    [T(2, 3, 4, 5), T(3, 2, 3, 3), T(2)],
+  ],
   ['ConvTranspose s1', (_g, [x, w]) => G.convTranspose2d(x, w, undefined, { pads: 1 }), [T(1, 2, 5, 4), T(2, 3, 3, 3)]],
   // pooling
   ['MaxPool 2x2 odd size', (_g, [x]) => G.maxPool2d(x, 2), [T(2, 2, 7, 9)]],

@@ -26,11 +26,13 @@ async function leastSquares() {
     return { loss: l.data[0], grad: gr.data };
   };
   // Normal equations AᵀA x = Aᵀb, Gaussian elimination in float64.
-  const AtA = Array.from({ length: N }, (_, i) => Array.from({ length: N + 1 }, (_, j) => {
-    let s = 0;
-    for (let k = 0; k < M; k++) s += A[k * N + i] * (j < N ? A[k * N + j] : b[k]);
-    return s;
-  }));
+  const AtA = Array.from({ length: N }, (_, i) =>
+    Array.from({ length: N + 1 }, (_, j) => {
+      let s = 0;
+      for (let k = 0; k < M; k++) s += A[k * N + i] * (j < N ? A[k * N + j] : b[k]);
+      return s;
+    }),
+  );
   for (let c = 0; c < N; c++) {
     for (let r2 = c + 1; r2 < N; r2++) {
       const m = AtA[r2][c] / AtA[c][c];

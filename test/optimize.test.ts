@@ -40,7 +40,11 @@ test('the depth loss keeps the output depth closer to the content depth than no 
   const c = await resizeImage(content, without.image.width, without.image.height);
   const e0 = await depthError(c, without.image);
   // 'features' is the seed paper's loss on the depth network's feature layers, not on its map.
-  for (const [depthLoss, depthWeight] of [['ssi', 1e6], ['mse', 1e5], ['features', 1e6]] as const) {
+  for (const [depthLoss, depthWeight] of [
+    ['ssi', 1e6],
+    ['mse', 1e5],
+    ['features', 1e6],
+  ] as const) {
     const withDepth = await optimize({ ...base, depthWeight, depthLoss, init: 'noise' });
     const e1 = await depthError(c, withDepth.image);
     console.log(`  ${depthLoss}: depth error without ${JSON.stringify(e0)}, with ${JSON.stringify(e1)}`);

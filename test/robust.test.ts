@@ -51,7 +51,8 @@ test('the robust judges catch gaming: nudging an image against PyDNet v2 lifts t
   const base = { content: photo, styles: [style], size: 128, seed: 1, vgg, runtime, depthModel: v2 };
   const stylized = (await optimize({ ...base, iterations: 20, depthWeight: 0 })).image;
   // The seed's depth loss alone, from the stylized image: nothing but the depth net's answer is optimized.
-  const gamed = (await optimize({ ...base, init: stylized, iterations: 15, contentWeight: 0, styleWeight: 0, tvWeight: 0, depthWeight: 1e5, depthLoss: 'ssi' })).image;
+  const gamed = (await optimize({ ...base, init: stylized, iterations: 15, contentWeight: 0, styleWeight: 0, tvWeight: 0, depthWeight: 1e5, depthLoss: 'ssi' }))
+    .image;
   let change = 0;
   for (let i = 0; i < gamed.data.length; i++) change += Math.abs(Math.min(255, Math.max(0, gamed.data[i])) - stylized.data[i]);
   const judge = (img: RgbImage) => evaluatePair({ content: photo, stylized: img, depthModel: v2, secondDepthModel: v1, vgg, runtime });

@@ -23,7 +23,17 @@ let small: Buffer;
 const logged: string[] = [];
 
 before(async () => {
-  server = await serve({ port: 0, zoo: path.join(packageRoot(), 'models'), store, threads: 2, maxBodyBytes: 4e6, uploadBudgetBytes: 40e6, maxQueue: 3, timeoutMs: 60_000, log: (l) => logged.push(l) });
+  server = await serve({
+    port: 0,
+    zoo: path.join(packageRoot(), 'models'),
+    store,
+    threads: 2,
+    maxBodyBytes: 4e6,
+    uploadBudgetBytes: 40e6,
+    maxQueue: 3,
+    timeoutMs: 60_000,
+    log: (l) => logged.push(l),
+  });
   port = Number(new URL(server.url).port);
   big = await sharp(photo('chicago.jpg')).resize(1024, 768, { fit: 'fill' }).jpeg().toBuffer();
   small = await sharp(photo('tubingen.jpg')).resize(64, 48).png().toBuffer();
@@ -95,7 +105,9 @@ test('a foreign Host header or another origin gets 403, before any work', async 
 });
 
 test('no error body and no /api/models entry holds an absolute path or an internal message', async () => {
-  const thin = await sharp({ create: { width: 16, height: 10000, channels: 3, background: '#777' } }).png().toBuffer();
+  const thin = await sharp({ create: { width: 16, height: 10000, channels: 3, background: '#777' } })
+    .png()
+    .toBuffer();
   const svg = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64"><rect width="64" height="64"/></svg>');
   const cases: [string, string, Buffer | undefined, number][] = [
     ['POST', '/api/stylize?model=baseline:wave', thin, 400],
@@ -155,7 +167,10 @@ test('work is refused before it is spent: a declared terabyte is answered and cu
   );
   const refused = all.filter((a) => a.status === 503);
   assert.ok(refused.length >= 4 && refused.every((a) => a.retry && a.ms < 1000), JSON.stringify(all));
-  assert.ok(all.every((a) => a.status === 200 || a.status === 503), JSON.stringify(all));
+  assert.ok(
+    all.every((a) => a.status === 200 || a.status === 503),
+    JSON.stringify(all),
+  );
 });
 
 test('a client that leaves stops its job; a slowloris and an upload flood do not lock out a well-behaved client', async () => {
@@ -164,7 +179,9 @@ test('a client that leaves stops its job; a slowloris and an upload flood do not
   const first = fetch(`${server.url}/api/stylize?model=baseline:wave`, { method: 'POST', body: new Uint8Array(big) });
   await new Promise((r) => setTimeout(r, 200));
   const leaving = [new AbortController(), new AbortController()];
-  const left = leaving.map((c) => fetch(`${server.url}/api/stylize?model=baseline:wave`, { method: 'POST', body: new Uint8Array(big), signal: c.signal }).catch(() => undefined));
+  const left = leaving.map((c) =>
+    fetch(`${server.url}/api/stylize?model=baseline:wave`, { method: 'POST', body: new Uint8Array(big), signal: c.signal }).catch(() => undefined),
+  );
   await new Promise((r) => setTimeout(r, 300));
   for (const c of leaving) c.abort();
   await Promise.all(left);
@@ -213,10 +230,16 @@ test('a FIFO named .onnx in the zoo folder is skipped, not read (it would block 
   const zoo = await mkdtemp(path.join(os.tmpdir(), 'depthstyle-fifo-zoo-'));
   await copyFile(path.join(packageRoot(), 'models', 'scream-depth.onnx'), path.join(zoo, 'scream-depth.onnx'));
   execFileSync('mkfifo', [path.join(zoo, 'stuck.onnx')]);
-  const s = await Promise.race([serve({ port: 0, zoo, store, page: false }), new Promise<never>((_, reject) => setTimeout(() => reject(new Error('serve blocked on the FIFO')), 20_000))]);
+  const s = await Promise.race([
+    serve({ port: 0, zoo, store, page: false }),
+    new Promise<never>((_, reject) => setTimeout(() => reject(new Error('serve blocked on the FIFO')), 20_000)),
+  ]);
   try {
     const list = (await (await fetch(`${s.url}/api/models`)).json()) as { models: { name: string }[] };
-    assert.deepEqual(list.models.filter((m) => !m.name.startsWith('baseline:')).map((m) => m.name), ['scream-depth']);
+    assert.deepEqual(
+      list.models.filter((m) => !m.name.startsWith('baseline:')).map((m) => m.name),
+      ['scream-depth'],
+    );
   } finally {
     await s.close();
   }
@@ -235,7 +258,8 @@ test('a stylize request reads no model file it does not run: the catalogue is bu
   const { createRequire, syncBuiltinESMExports } = await import('node:module');
   const fs = createRequire(import.meta.url)('node:fs') as typeof import('node:fs');
   const zoo = await mkdtemp(path.join(os.tmpdir(), 'depthstyle-catalogue-'));
-  for (const m of ['starry-depth', 'starry-nodepth', 'composition-depth']) await copyFile(path.join(packageRoot(), 'models', `${m}.onnx`), path.join(zoo, `${m}.onnx`));
+  for (const m of ['starry-depth', 'starry-nodepth', 'composition-depth'])
+    await copyFile(path.join(packageRoot(), 'models', `${m}.onnx`), path.join(zoo, `${m}.onnx`));
   const s = await serve({ port: 0, zoo, store, page: false });
   // Count the HTTP thread's reads of zoo files from here on (the inference thread loads the one model it runs).
   const reads: string[] = [];
@@ -270,13 +294,24 @@ test('serve --max-pixels is honoured, and a model that failed to load is tried a
   const parked = path.join(dir, 'wave-later');
   await symlink(real, parked);
   const { ModelStore } = await import('../src/models/resolver.js');
-  const s = await serve({ port: 0, zoo: path.join(packageRoot(), 'models'), store: new ModelStore(models), page: false, maxPixels: 64 * 64, log: () => undefined });
+  const s = await serve({
+    port: 0,
+    zoo: path.join(packageRoot(), 'models'),
+    store: new ModelStore(models),
+    page: false,
+    maxPixels: 64 * 64,
+    log: () => undefined,
+  });
   try {
-    const big = await sharp({ create: { width: 80, height: 80, channels: 3, background: '#777' } }).png().toBuffer();
+    const big = await sharp({ create: { width: 80, height: 80, channels: 3, background: '#777' } })
+      .png()
+      .toBuffer();
     const r1 = await fetch(`${s.url}/api/stylize?model=baseline:wave`, { method: 'POST', body: new Uint8Array(big) });
     assert.equal(r1.status, 413, 'above --max-pixels');
     assert.match(((await r1.json()) as { error: string }).error, /above the limit of 0 MP|declares 80×80/);
-    const fits = await sharp({ create: { width: 48, height: 40, channels: 3, background: '#777' } }).png().toBuffer();
+    const fits = await sharp({ create: { width: 48, height: 40, channels: 3, background: '#777' } })
+      .png()
+      .toBuffer();
     const r2 = await fetch(`${s.url}/api/stylize?model=baseline:wave`, { method: 'POST', body: new Uint8Array(fits) });
     assert.equal(r2.status, 500, 'the baseline is not there yet');
     await r2.arrayBuffer();
@@ -294,17 +329,32 @@ test('serve --max-pixels is honoured, and a model that failed to load is tried a
 function form(parts: [string, string | undefined, Buffer][], boundary = 'x-depthstyle-boundary'): { body: Buffer; type: string } {
   const chunks: Buffer[] = [];
   for (const [name, file, bytes] of parts) {
-    chunks.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"${file ? `; filename="${file}"` : ''}\r\nContent-Type: application/octet-stream\r\n\r\n`), bytes, Buffer.from('\r\n'));
+    chunks.push(
+      Buffer.from(
+        `--${boundary}\r\nContent-Disposition: form-data; name="${name}"${file ? `; filename="${file}"` : ''}\r\nContent-Type: application/octet-stream\r\n\r\n`,
+      ),
+      bytes,
+      Buffer.from('\r\n'),
+    );
   }
   chunks.push(Buffer.from(`--${boundary}--\r\n`));
   return { body: Buffer.concat(chunks), type: `multipart/form-data; boundary=${boundary}` };
 }
-const post = (url: string, f: { body: Buffer; type: string }) => fetch(`${server.url}${url}`, { method: 'POST', body: new Uint8Array(f.body), headers: { 'content-type': f.type } });
+const post = (url: string, f: { body: Buffer; type: string }) =>
+  fetch(`${server.url}${url}`, { method: 'POST', body: new Uint8Array(f.body), headers: { 'content-type': f.type } });
 
 test('an SVG painting is refused like an SVG photo (415), before libvips renders it', async () => {
-  const svg = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="4000" height="4000"><filter id="f"><feTurbulence baseFrequency="0.9" numOctaves="10"/></filter><rect width="4000" height="4000" filter="url(#f)"/></svg>');
+  const svg = Buffer.from(
+    '<svg xmlns="http://www.w3.org/2000/svg" width="4000" height="4000"><filter id="f"><feTurbulence baseFrequency="0.9" numOctaves="10"/></filter><rect width="4000" height="4000" filter="url(#f)"/></svg>',
+  );
   const t0 = performance.now();
-  const r = await post('/api/stylize', form([['photo', 'p.png', small], ['painting', 'p.svg', svg]]));
+  const r = await post(
+    '/api/stylize',
+    form([
+      ['photo', 'p.png', small],
+      ['painting', 'p.svg', svg],
+    ]),
+  );
   const body = (await r.json()) as { error: string };
   assert.equal(r.status, 415, body.error);
   assert.match(body.error, /painting: not an image accepted here \(svg/);
@@ -312,20 +362,65 @@ test('an SVG painting is refused like an SVG photo (415), before libvips renders
 });
 
 test('several painting parts mix, and an upload mixes with style=NAME; a second photo part is refused', async () => {
-  const painting = await sharp(path.join(path.dirname(store.dir), 'images', 'styles', 'wave.jpg')).resize(128).jpeg().toBuffer();
-  const other = await sharp(path.join(path.dirname(store.dir), 'images', 'styles', 'the_scream.jpg')).resize(128).jpeg().toBuffer();
+  const painting = await sharp(path.join(path.dirname(store.dir), 'images', 'styles', 'wave.jpg'))
+    .resize(128)
+    .jpeg()
+    .toBuffer();
+  const other = await sharp(path.join(path.dirname(store.dir), 'images', 'styles', 'the_scream.jpg'))
+    .resize(128)
+    .jpeg()
+    .toBuffer();
   const q = '?depthStrength=off&format=png';
-  const one = await post(`/api/stylize${q}`, form([['photo', 'p.png', small], ['painting', 'a.jpg', painting]]));
-  const two = await post(`/api/stylize${q}`, form([['photo', 'p.png', small], ['painting', 'a.jpg', painting], ['painting', 'b.jpg', other]]));
-  const named = await post(`/api/stylize${q}&style=starry_night&styleWeights=1,3`, form([['photo', 'p.png', small], ['painting', 'a.jpg', painting]]));
+  const one = await post(
+    `/api/stylize${q}`,
+    form([
+      ['photo', 'p.png', small],
+      ['painting', 'a.jpg', painting],
+    ]),
+  );
+  const two = await post(
+    `/api/stylize${q}`,
+    form([
+      ['photo', 'p.png', small],
+      ['painting', 'a.jpg', painting],
+      ['painting', 'b.jpg', other],
+    ]),
+  );
+  const named = await post(
+    `/api/stylize${q}&style=starry_night&styleWeights=1,3`,
+    form([
+      ['photo', 'p.png', small],
+      ['painting', 'a.jpg', painting],
+    ]),
+  );
   for (const r of [one, two, named]) assert.equal(r.status, 200, await r.clone().text());
-  const [a, b, c] = await Promise.all([one, two, named].map(async (r) => sharp(Buffer.from(await r.arrayBuffer())).raw().toBuffer()));
+  const [a, b, c] = await Promise.all(
+    [one, two, named].map(async (r) =>
+      sharp(Buffer.from(await r.arrayBuffer()))
+        .raw()
+        .toBuffer(),
+    ),
+  );
   const diff = (x: Buffer, y: Buffer) => x.reduce((s, v, i) => s + Math.abs(v - y[i]), 0) / x.length;
   assert.ok(diff(a, b) > 2 && diff(a, c) > 2, `the second painting changes the result (${diff(a, b).toFixed(1)}, ${diff(a, c).toFixed(1)})`);
-  const bad = await post(`/api/stylize${q}&styleWeights=1`, form([['photo', 'p.png', small], ['painting', 'a.jpg', painting], ['painting', 'b.jpg', other]]));
+  const bad = await post(
+    `/api/stylize${q}&styleWeights=1`,
+    form([
+      ['photo', 'p.png', small],
+      ['painting', 'a.jpg', painting],
+      ['painting', 'b.jpg', other],
+    ]),
+  );
   assert.equal(bad.status, 400);
   assert.match(((await bad.json()) as { error: string }).error, /styleWeights: 1 weights for 2 paintings/);
-  const photos = await post('/api/stylize', form([['photo', 'p.png', small], ['photo', 'q.png', small], ['painting', 'a.jpg', painting]]));
+  const photos = await post(
+    '/api/stylize',
+    form([
+      ['photo', 'p.png', small],
+      ['photo', 'q.png', small],
+      ['painting', 'a.jpg', painting],
+    ]),
+  );
   assert.equal(photos.status, 400);
   assert.match(((await photos.json()) as { error: string }).error, /one file field "photo", got 2/);
 });
@@ -347,7 +442,9 @@ test('a form of 100,000 tiny parts is refused at once; /api/health stays within 
     }
   })();
   const send = () => fetch(`${big30.url}/api/stylize?style=wave`, { method: 'POST', body: new Uint8Array(f.body), headers: { 'content-type': f.type } });
-  const answers = await Promise.all(Array.from({ length: 6 }, () => send().then(async (r) => [r.status, ((await r.json()) as { error: string }).error] as const)));
+  const answers = await Promise.all(
+    Array.from({ length: 6 }, () => send().then(async (r) => [r.status, ((await r.json()) as { error: string }).error] as const)),
+  );
   stop = true;
   await probing;
   await big30.close();
@@ -357,7 +454,9 @@ test('a form of 100,000 tiny parts is refused at once; /api/health stays within 
   }
   global.gc?.();
   const grown = (process.memoryUsage().rss - rss0) / 1e6;
-  console.log(`  six 100,000-part forms (${(f.body.length / 1e6).toFixed(1)} MB each): ${probes.length} health probes, slowest ${Math.max(...probes).toFixed(0)} ms; RSS +${grown.toFixed(0)} MB`);
+  console.log(
+    `  six 100,000-part forms (${(f.body.length / 1e6).toFixed(1)} MB each): ${probes.length} health probes, slowest ${Math.max(...probes).toFixed(0)} ms; RSS +${grown.toFixed(0)} MB`,
+  );
   assert.ok(Math.max(...probes) < 500, `health took ${Math.max(...probes)} ms`);
   assert.ok(grown < 200, `RSS grew by ${grown} MB`);
 });
@@ -393,12 +492,24 @@ test('API paths stay whole in errors; model=scream means the depth twin, as on t
   assert.match(r.body, /no such endpoint: POST \/api\/models \(the page at \/, GET \/api\/models, POST \/api\/stylize, POST \/api\/depth\)/);
   const s = await fetch(`${server.url}/api/stylize?model=scream`, { method: 'POST', body: new Uint8Array(small) });
   assert.equal(s.status, 200, await s.clone().text());
-  const path404 = await fetch(`${server.url}/api/stylize?model=${encodeURIComponent('../models/scream-depth.onnx')}`, { method: 'POST', body: new Uint8Array(small) });
+  const path404 = await fetch(`${server.url}/api/stylize?model=${encodeURIComponent('../models/scream-depth.onnx')}`, {
+    method: 'POST',
+    body: new Uint8Array(small),
+  });
   assert.equal(path404.status, 404, 'a file path is never a model name');
 });
 
 test('a job past the deadline gets a 504 with a JSON error, not an empty reply; a queued client is not cut', async () => {
-  const slow = await serve({ port: 0, zoo: path.join(packageRoot(), 'models'), store, threads: 1, maxQueue: 2, timeoutMs: 2_500, page: false, log: () => undefined });
+  const slow = await serve({
+    port: 0,
+    zoo: path.join(packageRoot(), 'models'),
+    store,
+    threads: 1,
+    maxQueue: 2,
+    timeoutMs: 2_500,
+    page: false,
+    log: () => undefined,
+  });
   try {
     const photo1024 = new Uint8Array(big);
     const [a, b] = await Promise.all(

@@ -52,7 +52,10 @@ test('stroke scale: strokes twice as large halve the fine texture; --depth-strok
   const [e1, e2] = [energy(await atStrokeScale(photo, 1, checker), 0, 0, 30, 20), energy(await atStrokeScale(photo, 2, checker), 0, 0, 30, 20)];
   console.log(`  neighbour-difference energy on the flat wall: scale 1 ${e1.toFixed(1)}, scale 2 ${e2.toFixed(1)}`);
   assert.ok(e2 < 0.7 * e1, `scale 2 ${e2} vs scale 1 ${e1}`);
-  assert.deepEqual(strokeScales({ near: 2, far: 0.5 }).map((s) => +s.toFixed(3)), [2, 1, 0.5]);
+  assert.deepEqual(
+    strokeScales({ near: 2, far: 0.5 }).map((s) => +s.toFixed(3)),
+    [2, 1, 0.5],
+  );
   assert.deepEqual(strokeScales({ near: 1, far: 1 }), [1]);
   assert.deepEqual(parseDepthStrokes('2,0.5'), { near: 2, far: 0.5 });
   for (const bad of ['', ',', '2', '2,0.1', '5,1', 'a,b']) assert.throws(() => parseDepthStrokes(bad), /--depth-strokes must be NEAR,FAR/, bad);
@@ -71,11 +74,22 @@ test('depth strokes: large strokes on the near square, fine ones on the far wall
   // is at its own scale, a few px inside the square at its (the raw depth map there is still well mixed).
   const logScale = (x: number, y: number) => at(x, y).reduce((a, wk, k) => a + wk * Math.log(scales[k]), 0);
   const towardFar = (x: number, y: number) => (Math.log(d.near) - logScale(x, y)) / (Math.log(d.near) - Math.log(d.far));
-  for (const [x, y] of [[36, 48], [91, 48], [64, 20], [64, 75]] as const) {
-    console.log(`  (${x}, ${y}) on the wall: ${(100 * towardFar(x, y)).toFixed(0)} % of the way to the far stroke size; the raw depth there ${(100 * farness[y * W + x]).toFixed(0)} %`);
+  for (const [x, y] of [
+    [36, 48],
+    [91, 48],
+    [64, 20],
+    [64, 75],
+  ] as const) {
+    console.log(
+      `  (${x}, ${y}) on the wall: ${(100 * towardFar(x, y)).toFixed(0)} % of the way to the far stroke size; the raw depth there ${(100 * farness[y * W + x]).toFixed(0)} %`,
+    );
     assert.ok(towardFar(x, y) > 0.85, `(${x}, ${y}) on the wall: ${towardFar(x, y)}`);
   }
-  for (const [x, y] of [[44, 48], [83, 48]] as const) assert.ok(towardFar(x, y) < 0.15, `(${x}, ${y}) on the square: ${towardFar(x, y)}`);
+  for (const [x, y] of [
+    [44, 48],
+    [83, 48],
+  ] as const)
+    assert.ok(towardFar(x, y) < 0.15, `(${x}, ${y}) on the square: ${towardFar(x, y)}`);
   // The result is the near-scale stylization on the square and the far-scale one on the wall, not a mixture.
   const out = await stylizeDepthStrokes(photo, farness, d, checker);
   const [big, fine] = [await atStrokeScale(photo, 2, checker), await atStrokeScale(photo, 0.5, checker)];
@@ -87,7 +101,9 @@ test('depth strokes: large strokes on the near square, fine ones on the far wall
   };
   const square = [46, 30, 82, 66] as const;
   const wall = [0, 0, 32, 18] as const;
-  console.log(`  square: |out − scale 2| ${diff(out, big, ...square).toFixed(2)}, |scale 2 − scale 0.5| ${diff(big, fine, ...square).toFixed(1)}; wall: |out − scale 0.5| ${diff(out, fine, ...wall).toFixed(2)}`);
+  console.log(
+    `  square: |out − scale 2| ${diff(out, big, ...square).toFixed(2)}, |scale 2 − scale 0.5| ${diff(big, fine, ...square).toFixed(1)}; wall: |out − scale 0.5| ${diff(out, fine, ...wall).toFixed(2)}`,
+  );
   assert.ok(diff(big, fine, ...square) > 5, 'the two stroke sizes differ');
   assert.ok(diff(out, big, ...square) < 0.1 * diff(big, fine, ...square), 'the square has the large strokes');
   assert.ok(diff(out, fine, ...wall) < 0.1 * diff(big, fine, ...wall), 'the wall has the fine strokes');
@@ -103,7 +119,22 @@ test('stylize --stroke-scale and --depth-strokes on a real photo; bad values are
   const sharp = (await import('sharp')).default;
   const dir = await mkdtemp(path.join(os.tmpdir(), 'depthstyle-strokes-'));
   const out = path.join(dir, 'out.jpg');
-  const r = await cli('stylize', photo('golden_gate.jpg'), '--model', 'baseline:wave', '--max-size', '128', '--stroke-scale', '1.5', '--depth-strokes', '2,0.5', '-o', out, '--threads', '1');
+  const r = await cli(
+    'stylize',
+    photo('golden_gate.jpg'),
+    '--model',
+    'baseline:wave',
+    '--max-size',
+    '128',
+    '--stroke-scale',
+    '1.5',
+    '--depth-strokes',
+    '2,0.5',
+    '-o',
+    out,
+    '--threads',
+    '1',
+  );
   assert.equal(r.code, 0, r.stderr);
   const meta = await sharp(out).metadata();
   assert.equal(Math.max(meta.width!, meta.height!), 128);

@@ -28,7 +28,20 @@ for (const f of ['chicago.jpg', 'tubingen.jpg', 'stata.jpg', 'golden_gate.jpg'])
 await writeFile(path.join(data, 'sub', 'broken.jpg'), 'not a jpeg');
 const style = await loadImage(path.join(SHARED, 'images', 'styles', 'starry_night.jpg'));
 const vgg = await loadVgg19({ store });
-const tiny: Omit<TrainOptions, 'checkpoint'> = { style, styleName: 'starry', data: clean, size: 32, batch: 2, width: 4, blocks: 1, lr: 1e-2, depthWeight: 0, vgg, runtime, seed: 3 };
+const tiny: Omit<TrainOptions, 'checkpoint'> = {
+  style,
+  styleName: 'starry',
+  data: clean,
+  size: 32,
+  batch: 2,
+  width: 4,
+  blocks: 1,
+  lr: 1e-2,
+  depthWeight: 0,
+  vgg,
+  runtime,
+  seed: 3,
+};
 
 test('a tiny network lowers its loss, skipping an unreadable image with one warning', async () => {
   const totals: number[] = [];
@@ -53,14 +66,26 @@ test('resume continues bit for bit: 3 + 3 steps equal 6 uninterrupted steps', as
   const resumed = await train({ ...tiny, steps: 6, checkpoint: path.join(tmp, 'r.ckpt'), resume: path.join(tmp, 'r.ckpt') });
   assert.equal(resumed.step, 6);
   for (const [name, v] of straight.params.values) assert.deepEqual([...resumed.params.get(name)], [...v], name);
-  await assert.rejects(train({ ...tiny, width: 8, steps: 7, checkpoint: path.join(tmp, 'x.ckpt'), resume: path.join(tmp, 'r.ckpt') }), /checkpoint has width 4, this run 8/);
+  await assert.rejects(
+    train({ ...tiny, width: 8, steps: 7, checkpoint: path.join(tmp, 'x.ckpt'), resume: path.join(tmp, 'r.ckpt') }),
+    /checkpoint has width 4, this run 8/,
+  );
 });
 
 test('training with the depth loss runs and reports a finite depth term', async () => {
   const depthModel = await loadDepthModel('pydnet-v2', { store });
   const seen: number[] = [];
   const previews: number[] = [];
-  await train({ ...tiny, steps: 2, depthWeight: 1e4, depthModel, checkpoint: path.join(tmp, 'd.ckpt'), onStep: (s) => void seen.push(s.losses.depth), previewEvery: 2, onPreview: (step, imgs) => void previews.push(step, imgs.length, imgs[imgs.length - 1].width) });
+  await train({
+    ...tiny,
+    steps: 2,
+    depthWeight: 1e4,
+    depthModel,
+    checkpoint: path.join(tmp, 'd.ckpt'),
+    onStep: (s) => void seen.push(s.losses.depth),
+    previewEvery: 2,
+    onPreview: (step, imgs) => void previews.push(step, imgs.length, imgs[imgs.length - 1].width),
+  });
   assert.equal(seen.length, 2);
   assert.deepEqual(previews, [2, 8, 32], 'one preview at step 2: four photos and their stylizations');
   assert.ok(seen.every((v) => Number.isFinite(v) && v > 0));
@@ -75,7 +100,12 @@ test('the stability loss: the perturbed batch is the photo moved by a pixel, and
   const S = 32;
   const x = Float32Array.from({ length: 3 * S * S }, (_, i) => (i * 37) % 251);
   const moved = perturbBatch(x, 1, S, new Rng(1), { shift: 1, gain: 0, noise: 0 });
-  for (const [yy, xx] of [[5, 5], [20, 9], [31, 31]]) assert.equal(moved[yy * S + xx], x[(yy - 1) * S + xx - 1]);
+  for (const [yy, xx] of [
+    [5, 5],
+    [20, 9],
+    [31, 31],
+  ])
+    assert.equal(moved[yy * S + xx], x[(yy - 1) * S + xx - 1]);
   const noisy = perturbBatch(x, 1, S, new Rng(1));
   const d = noisy.reduce((a, v, i) => a + Math.abs(v - moved[i]), 0) / x.length;
   assert.ok(d > 1 && d < 15, `exposure and noise change the copy a little: ${d}`);
@@ -83,7 +113,12 @@ test('the stability loss: the perturbed batch is the photo moved by a pixel, and
   const value = async (y: Float32Array, yp: Float32Array) => {
     const g = new G.Graph();
     const [a, b] = [g.input('y', [1, 3, S, S]), g.input('yp', [1, 3, S, S])];
-    const [t] = await (await runtime.compile([stabilityTerm(a, b, S)])).run(new Map([[a, { data: y, shape: [1, 3, S, S] }], [b, { data: yp, shape: [1, 3, S, S] }]]));
+    const [t] = await (await runtime.compile([stabilityTerm(a, b, S)])).run(
+      new Map([
+        [a, { data: y, shape: [1, 3, S, S] }],
+        [b, { data: yp, shape: [1, 3, S, S] }],
+      ]),
+    );
     return t.data[0];
   };
   assert.equal(await value(x, moved), 0);
@@ -94,7 +129,10 @@ test('training with the stability loss runs the network on photo and perturbed c
   const seen: number[] = [];
   const r = await train({ ...tiny, steps: 2, stabilityWeight: 10, checkpoint: path.join(tmp, 'st.ckpt'), onStep: (s) => void seen.push(s.losses.stability) });
   assert.equal(seen.length, 2);
-  assert.ok(seen.every((v) => Number.isFinite(v) && v > 0), `${seen}`);
+  assert.ok(
+    seen.every((v) => Number.isFinite(v) && v > 0),
+    `${seen}`,
+  );
   assert.equal(r.settings.stabilityWeight, 10);
   // Resumes exactly like any run (the perturbation is drawn from the step number).
   const straight = await train({ ...tiny, steps: 4, stabilityWeight: 10, checkpoint: path.join(tmp, 'st1.ckpt') });
@@ -109,7 +147,10 @@ test('the exported model runs unchanged in onnxruntime-node, at any size, and ma
   const file = path.join(tmp, 'm.onnx');
   await writeFile(file, bytes);
   const session = await ort.InferenceSession.create(file);
-  for (const [w, h] of [[37, 29], [64, 48]]) {
+  for (const [w, h] of [
+    [37, 29],
+    [64, 48],
+  ]) {
     const img = await loadPhoto('tubingen.jpg', [w, h]);
     const out = await session.run({ image: new ort.Tensor('float32', img.data, [1, 3, h, w]) });
     const y = out.stylized;
@@ -153,11 +194,30 @@ test('stylize runs a trained .onnx model on a folder, with strength, colour pres
   await writeFile(model, exportTransformNet(r.params, 4, 1, { style: 'starry', depth_weight: '0' }));
   const inDir = path.join(tmp, 'in');
   await mkdir(inDir, { recursive: true });
-  await sharp(path.join(SHARED, 'images', 'content', 'stata.jpg')).resize(90, 70).toFile(path.join(inDir, 'a.jpg'));
-  await sharp(path.join(SHARED, 'images', 'content', 'chicago.jpg')).resize(77, 51).toFile(path.join(inDir, 'b.png'));
+  await sharp(path.join(SHARED, 'images', 'content', 'stata.jpg'))
+    .resize(90, 70)
+    .toFile(path.join(inDir, 'a.jpg'));
+  await sharp(path.join(SHARED, 'images', 'content', 'chicago.jpg'))
+    .resize(77, 51)
+    .toFile(path.join(inDir, 'b.png'));
   const out = path.join(tmp, 'styl-out');
   const bin = path.join(path.dirname(path.dirname(new URL(import.meta.url).pathname)), 'bin', 'depthstyle.js');
-  await promisify(execFile)(process.execPath, [bin, 'stylize', inDir, '--model', model, '-o', out, '--strength', '0.5', '--preserve-color', 'luminance', '--depth-map', '--tile', '64']);
+  await promisify(execFile)(process.execPath, [
+    bin,
+    'stylize',
+    inDir,
+    '--model',
+    model,
+    '-o',
+    out,
+    '--strength',
+    '0.5',
+    '--preserve-color',
+    'luminance',
+    '--depth-map',
+    '--tile',
+    '64',
+  ]);
   const a = await sharp(path.join(out, 'a-tiny.jpg')).metadata();
   const b = await sharp(path.join(out, 'b-tiny.jpg')).metadata();
   const d = await sharp(path.join(out, 'a-tiny.depth.jpg')).metadata();
@@ -182,7 +242,8 @@ test('tiled stylization with whole-image instance-norm statistics agrees with un
   const jump = (im: typeof img, x: number, y: number, c: number, dx: number, dy: number) => im.data[c * n + (y + dy) * W + x + dx] - im.data[c * n + y * W + x];
   let seam = 0;
   let seamCount = 0;
-  for (const x of [135, 199]) for (let y = 0; y < H; y++) for (let c = 0; c < 3; c++) (seam += Math.abs(jump(tiled, x, y, c, 1, 0) - jump(whole, x, y, c, 1, 0))), seamCount++;
+  for (const x of [135, 199])
+    for (let y = 0; y < H; y++) for (let c = 0; c < 3; c++) (seam += Math.abs(jump(tiled, x, y, c, 1, 0) - jump(whole, x, y, c, 1, 0))), seamCount++;
   for (let x = 0; x < W; x++) for (let c = 0; c < 3; c++) (seam += Math.abs(jump(tiled, x, 99, c, 0, 1) - jump(whole, x, 99, c, 0, 1))), seamCount++;
   seam /= seamCount;
   console.log(`  mean |tiled − whole| ${mean.toFixed(2)} (0–255); mean change of the step across tile edges ${seam.toFixed(3)}`);
@@ -201,7 +262,8 @@ test('stylize margin: the model runs on the reflect-padded image and the border 
   const [PW, PH] = [W + 2 * m, H + 2 * m];
   const padded = new Float32Array(3 * PW * PH);
   const reflect = (i: number, n: number) => (i < 0 ? -i : i >= n ? 2 * n - 2 - i : i);
-  for (let c = 0; c < 3; c++) for (let y = 0; y < PH; y++) for (let x = 0; x < PW; x++) padded[(c * PH + y) * PW + x] = img.data[(c * H + reflect(y - m, H)) * W + reflect(x - m, W)];
+  for (let c = 0; c < 3; c++)
+    for (let y = 0; y < PH; y++) for (let x = 0; x < PW; x++) padded[(c * PH + y) * PW + x] = img.data[(c * H + reflect(y - m, H)) * W + reflect(x - m, W)];
   const big = await new Stylizer(model, runtime, { margin: 0 }).stylize({ width: PW, height: PH, data: padded });
   const withMargin = await new Stylizer(model, runtime, { margin: m }).stylize(img);
   const cropped = new Float32Array(3 * W * H);
@@ -220,7 +282,12 @@ test('library stylize() with loadTransformModel: a baseline by name, blended by 
   const full = await stylize(img, model, { runtime });
   const half = await stylize(img, model, { runtime, strength: 0.5 });
   assert.equal(full.width, 48);
-  assert.ok(maxAbsDiff(half.data, full.data.map((v, i) => 0.5 * v + 0.5 * img.data[i])) < 1e-3);
+  assert.ok(
+    maxAbsDiff(
+      half.data,
+      full.data.map((v, i) => 0.5 * v + 0.5 * img.data[i]),
+    ) < 1e-3,
+  );
   await assert.rejects(loadTransformModel('monet'), /unknown model "monet"/);
 });
 
@@ -229,23 +296,57 @@ test('train CLI: a resumed run continues its log and loss chart, dropping steps 
   const { promisify } = await import('node:util');
   const bin = path.join(path.dirname(path.dirname(new URL(import.meta.url).pathname)), 'bin', 'depthstyle.js');
   const out = path.join(tmp, 'cli-model.onnx');
-  const args = ['train', '--style', path.join(SHARED, 'images', 'styles', 'starry_night.jpg'), '--data', data, '-o', out, '--size', '32', '--batch', '1', '--width', '4', '--blocks', '1', '--depth-weight', '0', '--seed', '5'];
+  const args = [
+    'train',
+    '--style',
+    path.join(SHARED, 'images', 'styles', 'starry_night.jpg'),
+    '--data',
+    data,
+    '-o',
+    out,
+    '--size',
+    '32',
+    '--batch',
+    '1',
+    '--width',
+    '4',
+    '--blocks',
+    '1',
+    '--depth-weight',
+    '0',
+    '--seed',
+    '5',
+  ];
   await promisify(execFile)(process.execPath, [bin, ...args, '--steps', '3']);
   const log = path.join(tmp, 'cli-model.log.jsonl');
-  const resume = async (steps: number) => promisify(execFile)(process.execPath, [bin, ...args, '--steps', String(steps), '--resume', path.join(tmp, 'cli-model.ckpt')]);
-  const entries = async () => (await readFile(log, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { step: number; seconds: number; total: number });
+  const resume = async (steps: number) =>
+    promisify(execFile)(process.execPath, [bin, ...args, '--steps', String(steps), '--resume', path.join(tmp, 'cli-model.ckpt')]);
+  const entries = async () =>
+    (await readFile(log, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { step: number; seconds: number; total: number });
   // A run killed after its last checkpoint has logged steps the checkpoint does not hold…
   await writeFile(log, `${await readFile(log, 'utf8')}{"step":4,"seconds":99,"total":1}\n`);
   await resume(4);
   const first = await entries();
-  assert.deepEqual(first.map((e) => e.step), [1, 2, 3, 4]);
+  assert.deepEqual(
+    first.map((e) => e.step),
+    [1, 2, 3, 4],
+  );
   assert.ok(first[3].total !== 1, 'the stale step-4 line is replaced by the resumed run');
   // … or died in the middle of writing a line.
   await writeFile(log, `${await readFile(log, 'utf8')}{"step":5,"sec`);
   await resume(5);
   const second = await entries();
-  assert.deepEqual(second.map((e) => e.step), [1, 2, 3, 4, 5]);
-  assert.ok(second.every((e, i) => i === 0 || e.seconds >= second[i - 1].seconds), 'seconds keep counting across resumes');
+  assert.deepEqual(
+    second.map((e) => e.step),
+    [1, 2, 3, 4, 5],
+  );
+  assert.ok(
+    second.every((e, i) => i === 0 || e.seconds >= second[i - 1].seconds),
+    'seconds keep counting across resumes',
+  );
 
   // The checkpoint itself stylizes like the model exported beside it (a long run can be looked at while it goes on).
   const { stylize } = await import('../src/stylize/stylize.js');
@@ -264,8 +365,19 @@ test('every depth loss trains: eot, weighted-content and depth-edges give finite
   const depthModel = await loadDepthModel('pydnet-v2', { store });
   for (const depthLoss of ['eot', 'weighted-content', 'depth-edges'] as const) {
     const seen: number[] = [];
-    await train({ ...tiny, steps: 2, depthWeight: 1e3, depthLoss, depthModel, checkpoint: path.join(tmp, `${depthLoss}.ckpt`), onStep: (s) => void seen.push(s.losses.depth) });
-    assert.ok(seen.every((v) => Number.isFinite(v) && v > 0), `${depthLoss}: ${seen}`);
+    await train({
+      ...tiny,
+      steps: 2,
+      depthWeight: 1e3,
+      depthLoss,
+      depthModel,
+      checkpoint: path.join(tmp, `${depthLoss}.ckpt`),
+      onStep: (s) => void seen.push(s.losses.depth),
+    });
+    assert.ok(
+      seen.every((v) => Number.isFinite(v) && v > 0),
+      `${depthLoss}: ${seen}`,
+    );
   }
 });
 

@@ -62,7 +62,9 @@ test('the flicker judge: ~0 on a still clip, the floor on a pan, the excess of a
   let seed = 1;
   const rand = () => ((seed = (seed * 16807) % 2147483647) / 2147483647) * 2 - 1;
   const noisy = await evaluateClip(clipOf(pan, (f) => ({ ...f, data: f.data.map((v) => v + 12 * rand()) })));
-  console.log(`  pan: source floor ${steady.warping.source.toFixed(2)} (${(100 * steady.trustedShare).toFixed(0)} % trusted); per-frame noise ±12: stylized ${noisy.warping.stylized.toFixed(2)}, excess ${noisy.warping.excess.toFixed(2)}`);
+  console.log(
+    `  pan: source floor ${steady.warping.source.toFixed(2)} (${(100 * steady.trustedShare).toFixed(0)} % trusted); per-frame noise ±12: stylized ${noisy.warping.stylized.toFixed(2)}, excess ${noisy.warping.excess.toFixed(2)}`,
+  );
   assert.ok(steady.warping.source < 3, 'a pan is followed: a small floor');
   assert.ok(Math.abs(steady.warping.excess) < 1e-6, 'the source against itself has no excess');
   assert.ok(noisy.warping.excess > 5, 'flicker is measured');
@@ -94,20 +96,28 @@ test('warping: an integer flow moves the image exactly, bilinear and bicubic ali
   const flow = (u: number, v: number) => ({ width: w, height: h, u: new Float32Array(n).fill(u), v: new Float32Array(n).fill(v) });
   for (const interp of ['bilinear', 'cubic'] as const) {
     const moved = warp(img, flow(2, 1), interp);
-    for (const [x, y] of [[10, 10], [80, 60], [150, 100]]) for (let c = 0; c < 3; c++) assert.ok(Math.abs(moved.data[c * n + y * w + x] - img.data[c * n + (y + 1) * w + x + 2]) < 1e-3, `${interp} ${x},${y}`);
+    for (const [x, y] of [
+      [10, 10],
+      [80, 60],
+      [150, 100],
+    ])
+      for (let c = 0; c < 3; c++) assert.ok(Math.abs(moved.data[c * n + y * w + x] - img.data[c * n + (y + 1) * w + x + 2]) < 1e-3, `${interp} ${x},${y}`);
   }
   const ramp = { width: w, height: h, data: Float32Array.from({ length: 3 * n }, (_, i) => 2 * (i % w)) };
   const half = warp(ramp, flow(0.5, 0), 'cubic');
   assert.ok(Math.abs(half.data[60 * w + 80] - 161) < 1e-3, `ramp at 80.5: ${half.data[60 * w + 80]}`);
   // Resampled at half a pixel ten times over, bicubic keeps more of the fine contrast than bilinear.
-  const detail = (im: RgbImage) => im.data.slice(10 * w, (h - 10) * w).reduce((a, v, i, d) => a + (i % w > 10 && i % w < w - 10 ? Math.abs(v - d[i - 1]) : 0), 0);
+  const detail = (im: RgbImage) =>
+    im.data.slice(10 * w, (h - 10) * w).reduce((a, v, i, d) => a + (i % w > 10 && i % w < w - 10 ? Math.abs(v - d[i - 1]) : 0), 0);
   let [bl, cu] = [img, img];
   for (let k = 0; k < 10; k++) [bl, cu] = [warp(bl, flow(k % 2 ? -0.5 : 0.5, 0)), warp(cu, flow(k % 2 ? -0.5 : 0.5, 0), 'cubic')];
-  console.log(`  fine contrast after 10 half-pixel carries: bilinear ${(detail(bl) / detail(img)).toFixed(2)}, bicubic ${(detail(cu) / detail(img)).toFixed(2)} of the original`);
+  console.log(
+    `  fine contrast after 10 half-pixel carries: bilinear ${(detail(bl) / detail(img)).toFixed(2)}, bicubic ${(detail(cu) / detail(img)).toFixed(2)} of the original`,
+  );
   assert.ok(detail(cu) > 1.2 * detail(bl));
 });
 
-test('the flow blend keeps the texture\'s contrast: a texture averaged with a shifted copy gets its local contrast back, flat areas untouched', () => {
+test("the flow blend keeps the texture's contrast: a texture averaged with a shifted copy gets its local contrast back, flat areas untouched", () => {
   const texture = view(40, 30);
   const shifted = view(43, 31);
   const { width: w, height: h } = texture;
@@ -143,7 +153,7 @@ test('the flow blend keeps the texture\'s contrast: a texture averaged with a sh
   assert.deepEqual(matchLocalContrast(flat, flat, where).data, flat.data);
 });
 
-test('the webcam\'s carry (zero flow): still parts flicker less, a moving square is not smeared', () => {
+test("the webcam's carry (zero flow): still parts flicker less, a moving square is not smeared", () => {
   const [W, H, S] = [64, 48, 12];
   // A still textured background and a bright square moving 6 px per frame; the "stylization" adds fresh noise.
   const source = (t: number): RgbImage => {
@@ -174,7 +184,9 @@ test('the webcam\'s carry (zero flow): still parts flicker less, a moving square
   /** Mean |frame t − frame t−1| over the background rows the square never crosses. */
   const flicker = (seq: RgbImage[]) => {
     let [s, k] = [0, 0];
-    for (let t = 1; t < seq.length; t++) for (let y = 0; y < 16; y++) for (let x = 0; x < W; x++) for (let c = 0; c < 3; c++) (s += Math.abs(seq[t].data[c * n + y * W + x] - seq[t - 1].data[c * n + y * W + x])), k++;
+    for (let t = 1; t < seq.length; t++)
+      for (let y = 0; y < 16; y++)
+        for (let x = 0; x < W; x++) for (let c = 0; c < 3; c++) (s += Math.abs(seq[t].data[c * n + y * W + x] - seq[t - 1].data[c * n + y * W + x])), k++;
     return s / k;
   };
   const [before, after] = [flicker(raws), flicker(outs)];
@@ -187,8 +199,31 @@ test('the webcam\'s carry (zero flow): still parts flicker less, a moving square
 const dir = await mkdtemp(path.join(os.tmpdir(), 'ds-video-'));
 const clip = path.join(dir, 'clip.mp4');
 // 1.2 s at 10 fps with a tone: 12 frames.
-execFileSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=96x64:rate=10:duration=1.2', '-f', 'lavfi', '-i', 'sine=frequency=440:duration=1.2', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', clip]);
-const probe = (f: string) => JSON.parse(execFileSync('ffprobe', ['-v', 'error', '-count_frames', '-print_format', 'json', '-show_streams', '-show_format', f], { encoding: 'utf8' })) as { streams: Record<string, string>[]; format: Record<string, string> };
+execFileSync('ffmpeg', [
+  '-v',
+  'error',
+  '-f',
+  'lavfi',
+  '-i',
+  'testsrc2=size=96x64:rate=10:duration=1.2',
+  '-f',
+  'lavfi',
+  '-i',
+  'sine=frequency=440:duration=1.2',
+  '-c:v',
+  'libx264',
+  '-pix_fmt',
+  'yuv420p',
+  '-c:a',
+  'aac',
+  '-shortest',
+  clip,
+]);
+const probe = (f: string) =>
+  JSON.parse(execFileSync('ffprobe', ['-v', 'error', '-count_frames', '-print_format', 'json', '-show_streams', '-show_format', f], { encoding: 'utf8' })) as {
+    streams: Record<string, string>[];
+    format: Record<string, string>;
+  };
 
 test('stylize CLIP.mp4: a playable MP4 with the same frame count, rate and duration, audio kept; --start and --duration', async () => {
   const out = path.join(dir, 'out.mp4');
@@ -201,9 +236,15 @@ test('stylize CLIP.mp4: a playable MP4 with the same frame count, rate and durat
   assert.equal(video(b).r_frame_rate, video(a).r_frame_rate);
   assert.equal(video(b).codec_name, 'h264');
   assert.ok(Math.abs(Number(b.format.duration) - Number(a.format.duration)) < 0.15, `${b.format.duration} vs ${a.format.duration}`);
-  assert.ok(b.streams.some((s) => s.codec_type === 'audio'), 'audio kept');
+  assert.ok(
+    b.streams.some((s) => s.codec_type === 'audio'),
+    'audio kept',
+  );
   const part = path.join(dir, 'part.mp4');
-  assert.equal((await cli('stylize', clip, '--style', 'the_scream', '--start', '0.5', '--duration', '0.5', '--stabilize', 'none', '-o', part, '--threads', '1')).code, 0);
+  assert.equal(
+    (await cli('stylize', clip, '--style', 'the_scream', '--start', '0.5', '--duration', '0.5', '--stabilize', 'none', '-o', part, '--threads', '1')).code,
+    0,
+  );
   assert.equal(video(probe(part)).nb_read_frames, '5');
 });
 
@@ -221,7 +262,11 @@ test('stylize CLIP.mp4 refuses bad input with one line and writes nothing', asyn
     [['stylize', photo('tubingen.jpg'), '--model', 'scream-depth', '--duration', '2', '-o', path.join(dir, 'y.jpg')], /are for a video input/],
   ]);
   assert.ok(!existsSync(out));
-  assert.deepEqual((await readdir(dir)).filter((f) => f.endsWith('.tmp')), [], 'no temporary files left');
+  assert.deepEqual(
+    (await readdir(dir)).filter((f) => f.endsWith('.tmp')),
+    [],
+    'no temporary files left',
+  );
 });
 
 test('without ffmpeg, one line says how to install it', async () => {
@@ -230,10 +275,14 @@ test('without ffmpeg, one line says how to install it', async () => {
   const bin = await mkdtemp(path.join(os.tmpdir(), 'ds-nopath-'));
   await symlink(process.execPath, path.join(bin, 'node'));
   const r = await new Promise<{ code: number; stderr: string }>((resolve) =>
-    execFile(process.execPath, [path.join(process.cwd(), 'bin', 'depthstyle.js'), 'stylize', clip, '--model', 'scream-depth', '-o', path.join(dir, 'n.mp4')], { env: { ...process.env, PATH: bin } }, (err, _o, stderr) => resolve({ code: (err as { code?: number } | null)?.code ?? 0, stderr })),
+    execFile(
+      process.execPath,
+      [path.join(process.cwd(), 'bin', 'depthstyle.js'), 'stylize', clip, '--model', 'scream-depth', '-o', path.join(dir, 'n.mp4')],
+      { env: { ...process.env, PATH: bin } },
+      (err, _o, stderr) => resolve({ code: (err as { code?: number } | null)?.code ?? 0, stderr }),
+    ),
   );
   assert.equal(r.code, 1);
   assert.match(r.stderr, /ffmpeg is needed for video and was not found: install it \(Debian\/Ubuntu: sudo apt install ffmpeg/);
   assert.equal(r.stderr.trim().split('\n').length, 1);
 });
-

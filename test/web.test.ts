@@ -22,8 +22,7 @@ import { stylizeWithPainting } from '../src/stylize/arbitrary.node.js';
 const OUT = path.join(packageRoot(), 'out', 'web');
 
 function chromiumPath(): string {
-  for (const p of [process.env.CHROMIUM, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'])
-    if (p && existsSync(p)) return p;
+  for (const p of [process.env.CHROMIUM, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome']) if (p && existsSync(p)) return p;
   try {
     return execFileSync('which', ['chromium'], { encoding: 'utf8' }).trim();
   } catch {
@@ -106,7 +105,10 @@ test('the page stylizes an uploaded photo on WebAssembly like the Node stylizer,
   const list = (await (await fetch(`${server.url}/api/models`)).json()) as { models: { name: string; kind: string; thumbnail: string | null }[] };
   const model = list.models.find((m) => m.kind === 'zoo');
   assert.ok(model, 'the zoo has a model');
-  assert.ok(list.models.every((m) => m.kind !== 'zoo' || m.thumbnail), 'every zoo model has a thumbnail of its painting');
+  assert.ok(
+    list.models.every((m) => m.kind !== 'zoo' || m.thumbnail),
+    'every zoo model has a thumbnail of its painting',
+  );
   await page.click(`#gallery button[data-model="${model.name}"]`);
   await page.setInputFiles('#photo', photoFile);
   await page.waitForSelector('body[data-renders="1"]', { timeout: 180_000 });
@@ -123,8 +125,13 @@ test('the page stylizes an uploaded photo on WebAssembly like the Node stylizer,
   // The depth panel: both maps drawn, three judges with numbers, the robust ones first.
   const depthSizes = await page.evaluate(() => ['depth-photo', 'depth-result'].map((id) => (document.getElementById(id) as HTMLCanvasElement).width));
   assert.deepEqual(depthSizes, [128, 128]);
-  const scores = await page.$$eval('#scores tbody tr', (rows) => rows.map((r) => [(r as HTMLElement).dataset.judge, Number(r.children[1].textContent)] as const));
-  assert.deepEqual(scores.map(([k]) => k), ['shift3', 'edges', 'plain']);
+  const scores = await page.$$eval('#scores tbody tr', (rows) =>
+    rows.map((r) => [(r as HTMLElement).dataset.judge, Number(r.children[1].textContent)] as const),
+  );
+  assert.deepEqual(
+    scores.map(([k]) => k),
+    ['shift3', 'edges', 'plain'],
+  );
   for (const [k, v] of scores) assert.ok(Number.isFinite(v) && v > -1 && v < 3, `${k}: ${v}`);
   await page.screenshot({ path: path.join(OUT, 'screenshot.png'), fullPage: true });
 
@@ -149,7 +156,8 @@ test('the page stylizes an uploaded photo on WebAssembly like the Node stylizer,
     return { w: c.width, h: c.height, rgba: Array.from(c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data) };
   });
   const twinImg = { width: twinPixels.w, height: twinPixels.h, data: new Float32Array(3 * twinPixels.w * twinPixels.h) };
-  for (let i = 0; i < twinPixels.w * twinPixels.h; i++) for (let c = 0; c < 3; c++) twinImg.data[c * twinPixels.w * twinPixels.h + i] = twinPixels.rgba[4 * i + c];
+  for (let i = 0; i < twinPixels.w * twinPixels.h; i++)
+    for (let c = 0; c < 3; c++) twinImg.data[c * twinPixels.w * twinPixels.h + i] = twinPixels.rgba[4 * i + c];
   const twinNode = blendToward(await stylize(photoImg, (await loadTransformOnnx(path.join(zoo, `${twinName}.onnx`))).model, { runtime }), photoImg, 0.3);
   const dt = diff(twinImg, twinNode);
   assert.ok(dt.mean < 0.5 && dt.max <= 4, `twin vs Node: mean ${dt.mean.toFixed(3)}, max ${dt.max}`);
@@ -183,7 +191,11 @@ test('the page stylizes an uploaded photo on WebAssembly like the Node stylizer,
     el.dispatchEvent(new Event('change'));
   });
   await page.waitForSelector('body[data-renders="7"]', { timeout: 120_000 });
-  const strokesNode = await stylize(photoImg, transformModelFromOnnx(waveOnnx, 'baseline:wave').model, { runtime, depthStrokes: { near: 2, far: 0.5 }, strength: 0.7 });
+  const strokesNode = await stylize(photoImg, transformModelFromOnnx(waveOnnx, 'baseline:wave').model, {
+    runtime,
+    depthStrokes: { near: 2, far: 0.5 },
+    strength: 0.7,
+  });
   const dsk = diff(await resultPixels(), strokesNode);
   console.log(`  depth strokes, page vs Node: mean ${dsk.mean.toFixed(3)}, max ${dsk.max}`);
   assert.ok(dsk.mean < 0.5 && dsk.max <= 4, `depth strokes, page vs Node: mean ${dsk.mean.toFixed(3)}, max ${dsk.max}`);
@@ -211,7 +223,13 @@ test('any painting in the page: a bundled one, strength in style-vector space, a
   await page.setInputFiles('#photo', photoFile);
   await page.waitForSelector('body[data-renders="1"]', { timeout: 180_000 });
   // A painting brings the recommended depth-guided strength (DEFAULT_DEPTH_STRENGTH: 0.75,1, in the features).
-  assert.deepEqual(await page.evaluate(() => [(document.getElementById('depth-guided') as HTMLInputElement).checked, (document.getElementById('near') as HTMLInputElement).value]), [true, '0.75']);
+  assert.deepEqual(
+    await page.evaluate(() => [
+      (document.getElementById('depth-guided') as HTMLInputElement).checked,
+      (document.getElementById('near') as HTMLInputElement).value,
+    ]),
+    [true, '0.75'],
+  );
   await near('wave', stylizeWithPainting(photoImg, 'wave', { store, runtime }));
   assert.match((await page.getAttribute('#download-png', 'download')) ?? '', /^photo-wave\.png$/);
 
@@ -228,7 +246,13 @@ test('any painting in the page: a bundled one, strength in style-vector space, a
 
   // The user's own painting, then mixed 70/30 with Udnie.
   const own = path.join(OUT, 'my-painting.png');
-  await writeFile(own, await sharp(path.join(store.dir, '..', 'images', 'styles', 'composition_vii.jpg')).resize(180, 140).png().toBuffer());
+  await writeFile(
+    own,
+    await sharp(path.join(store.dir, '..', 'images', 'styles', 'composition_vii.jpg'))
+      .resize(180, 140)
+      .png()
+      .toBuffer(),
+  );
   await page.$eval('#strength', (el) => {
     (el as HTMLInputElement).value = '1';
   });
@@ -258,7 +282,10 @@ test('the API stylizes with a painting by name or a multipart upload, with the s
   assert.equal(r.status, 200, await r.clone().text());
   assert.equal(r.headers.get('content-type'), 'image/png');
   // A painting's depth-guided strength is on by default at the recommended 0.75,1; depthStrength=off turns it off.
-  const pixels = async (res: Response) => (await sharp(Buffer.from(await res.arrayBuffer())).raw().toBuffer()) as Buffer;
+  const pixels = async (res: Response) =>
+    (await sharp(Buffer.from(await res.arrayBuffer()))
+      .raw()
+      .toBuffer()) as Buffer;
   const byDefault = await pixels(r);
   const ask = async (q: string) => pixels(await fetch(`${server.url}/api/stylize?style=wave&depthStrength=${q}`, { method: 'POST', body }));
   const [explicit, off] = [await ask('0.75,1'), await ask('off')];
@@ -267,7 +294,18 @@ test('the API stylizes with a painting by name or a multipart upload, with the s
   assert.ok(mean(byDefault, off) > 0.5, `depthStrength=off differs: ${mean(byDefault, off)}`);
   const form = new FormData();
   form.set('photo', new Blob([Uint8Array.from(body)]), 'p.jpg');
-  form.set('painting', new Blob([Uint8Array.from(await sharp(path.join(store.dir, '..', 'images', 'styles', 'udnie.jpg')).resize(100).png().toBuffer())]), 'u.png');
+  form.set(
+    'painting',
+    new Blob([
+      Uint8Array.from(
+        await sharp(path.join(store.dir, '..', 'images', 'styles', 'udnie.jpg'))
+          .resize(100)
+          .png()
+          .toBuffer(),
+      ),
+    ]),
+    'u.png',
+  );
   r = await fetch(`${server.url}/api/stylize?strength=0.7`, { method: 'POST', body: form });
   assert.equal(r.status, 200, await r.clone().text());
   const bad = new FormData();

@@ -132,7 +132,9 @@ async function chooseRuntime(): Promise<G.Runtime> {
   const gpu = (navigator as Navigator & { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
   let webgpu = false;
   if (asked !== 'wasm' && gpu) webgpu = !!(await gpu.requestAdapter().catch(() => null));
-  ui.backend.textContent = webgpu ? 'Backend: WebGPU (WASM for what it lacks)' : `Backend: WebAssembly, ${ort.env.wasm.numThreads} thread${ort.env.wasm.numThreads === 1 ? '' : 's'}`;
+  ui.backend.textContent = webgpu
+    ? 'Backend: WebGPU (WASM for what it lacks)'
+    : `Backend: WebAssembly, ${ort.env.wasm.numThreads} thread${ort.env.wasm.numThreads === 1 ? '' : 's'}`;
   document.body.dataset.backend = webgpu ? 'webgpu' : 'wasm';
   return new G.Runtime({ executionProviders: webgpu ? ['webgpu', 'wasm'] : ['wasm'] });
 }
@@ -186,7 +188,9 @@ function vectorOf(p: PaintingEntry): Promise<StyleVector> {
   let v = state.vectors.get(p);
   if (!v) {
     v = (async () => {
-      const img = p.file ? await decodeBlob(p.file, PAINTING_SIDE, 'the painting') : await decodeBlob(new Blob([Uint8Array.from(await fetchBytes(p.square!))]), 256, p.name);
+      const img = p.file
+        ? await decodeBlob(p.file, PAINTING_SIDE, 'the painting')
+        : await decodeBlob(new Blob([Uint8Array.from(await fetchBytes(p.square!))]), 256, p.name);
       return (await networks()).predictor.predict(img);
     })();
     v.catch(() => state.vectors.delete(p));
@@ -219,7 +223,13 @@ async function strokeOptions(): Promise<Parameters<typeof stylizeStrokes>[2]> {
   const depthStrokes = ui.depthStrokes.checked ? parseDepthStrokes(`${ui.strokesNear.value},${ui.strokesFar.value}`, 'depth strokes') : undefined;
   // For a painting, depth-guided strength is the network's (a strength plane mixing its norms); for the zoo, a blend after it.
   const depthStrength = state.chosenPainting ? finishOptions().depthStrength : undefined;
-  return { strokeScale: Number(ui.strokeScale.value), depthStrokes, depthStrength, depthModel: depthStrokes || depthStrength ? await state.depthModel : undefined, runtime: state.runtime! };
+  return {
+    strokeScale: Number(ui.strokeScale.value),
+    depthStrokes,
+    depthStrength,
+    depthModel: depthStrokes || depthStrength ? await state.depthModel : undefined,
+    runtime: state.runtime!,
+  };
 }
 
 function finishOptions(): Pick<StylizeOptions, 'strength' | 'depthStrength' | 'preserveColor'> {
@@ -251,9 +261,24 @@ async function showDepth(photo: RgbImage, result: RgbImage, runtime: G.Runtime):
     const edges = depthEdgeCue(dp, photo, result);
     const plain = depthAgreement(dp, dr);
     const rows: [string, string, string, string][] = [
-      ['shift3', 'depth Spearman, both shifted 3 px (robust)', fmt(shifted.spearman), 'PyDNet v2 on photo and result after the same 3-pixel shift; invisible patterns that fool the net rarely survive it'],
-      ['edges', 'depth-edge contrast ratio (network-free)', fmt(edges.contrastRatio), 'how strongly the result keeps luminance edges where the photo’s depth jumps, relative to the photo (1 = as strongly)'],
-      ['plain', 'depth Spearman, plain (gameable)', fmt(plain.spearman), 'PyDNet v2 on the images as they are: a depth loss on this very net can raise it without visible change'],
+      [
+        'shift3',
+        'depth Spearman, both shifted 3 px (robust)',
+        fmt(shifted.spearman),
+        'PyDNet v2 on photo and result after the same 3-pixel shift; invisible patterns that fool the net rarely survive it',
+      ],
+      [
+        'edges',
+        'depth-edge contrast ratio (network-free)',
+        fmt(edges.contrastRatio),
+        'how strongly the result keeps luminance edges where the photo’s depth jumps, relative to the photo (1 = as strongly)',
+      ],
+      [
+        'plain',
+        'depth Spearman, plain (gameable)',
+        fmt(plain.spearman),
+        'PyDNet v2 on the images as they are: a depth loss on this very net can raise it without visible change',
+      ],
     ];
     ui.scores.replaceChildren(
       ...rows.map(([key, name, value, help]) => {
@@ -307,12 +332,19 @@ function refinish(): Promise<void> {
       const depthModel = o.depthStrength ? await state.depthModel : undefined;
       const result = await finishStylization(stylized, photo, { ...o, depthModel, runtime, model: state.stylizedBy });
       draw(ui.after, result);
-      for (const [a, type] of [[ui.png, 'image/png'], [ui.jpeg, 'image/jpeg']] as const)
-        ui.after.toBlob((b) => {
-          if (!b) return;
-          if (a.href) URL.revokeObjectURL(a.href);
-          a.href = URL.createObjectURL(b);
-        }, type, 0.92);
+      for (const [a, type] of [
+        [ui.png, 'image/png'],
+        [ui.jpeg, 'image/jpeg'],
+      ] as const)
+        ui.after.toBlob(
+          (b) => {
+            if (!b) return;
+            if (a.href) URL.revokeObjectURL(a.href);
+            a.href = URL.createObjectURL(b);
+          },
+          type,
+          0.92,
+        );
       if (state.twin && state.chosen) {
         draw(ui.twinChosen, result);
         draw(ui.twinOther, await finishStylization(state.twin.stylized, photo, { ...o, depthModel, runtime }));
@@ -362,7 +394,9 @@ async function runNetworkNow(photo: RgbImage): Promise<void> {
     if (state.chosenPainting) {
       say(`Reading the style of ${state.chosenPainting.name}…`, 0.05);
       const style = await paintingStyle(state.chosenPainting, photo);
-      model = arbitraryTransformModel((await networks()).transfer, style, state.chosenPainting.name, { photoStyle: ui.depthGuided.checked ? await photoVector(photo) : undefined });
+      model = arbitraryTransformModel((await networks()).transfer, style, state.chosenPainting.name, {
+        photoStyle: ui.depthGuided.checked ? await photoVector(photo) : undefined,
+      });
     } else {
       say(`Loading ${state.chosen!.name}…`, 0.05);
       model = await modelFor(state.chosen!);
@@ -372,7 +406,9 @@ async function runNetworkNow(photo: RgbImage): Promise<void> {
     try {
       const t0 = performance.now();
       state.stylizedBy = model;
-      state.stylized = await stylizeStrokes(stylizer, photo, await strokeOptions(), (done, total) => say(`Stylizing tile ${done} of ${total}…`, 0.1 + (0.6 * done) / total));
+      state.stylized = await stylizeStrokes(stylizer, photo, await strokeOptions(), (done, total) =>
+        say(`Stylizing tile ${done} of ${total}…`, 0.1 + (0.6 * done) / total),
+      );
       // The network's time (graph build, session and run), for the benchmark (bench/page.ts).
       document.body.dataset.networkMs = (performance.now() - t0).toFixed(1);
     } finally {
@@ -435,7 +471,9 @@ function paintingButton(p: PaintingEntry): HTMLButtonElement {
   b.setAttribute('role', 'radio');
   b.dataset.painting = p.name;
   b.title = `${p.name} — any painting, through the arbitrary-style network`;
-  const pic = p.thumbnail ? Object.assign(document.createElement('img'), { src: p.thumbnail, alt: p.name }) : Object.assign(document.createElement('span'), { className: 'none' });
+  const pic = p.thumbnail
+    ? Object.assign(document.createElement('img'), { src: p.thumbnail, alt: p.name })
+    : Object.assign(document.createElement('span'), { className: 'none' });
   b.append(pic, document.createTextNode(`${p.name} (any painting)`));
   b.onclick = () => choose(b, undefined, p);
   return b;
@@ -443,7 +481,10 @@ function paintingButton(p: PaintingEntry): HTMLButtonElement {
 
 function renderMixOptions(): void {
   const keep = ui.mix.value;
-  ui.mix.replaceChildren(Object.assign(document.createElement('option'), { value: '', textContent: 'nothing' }), ...state.paintings.map((p) => Object.assign(document.createElement('option'), { value: p.name, textContent: p.name })));
+  ui.mix.replaceChildren(
+    Object.assign(document.createElement('option'), { value: '', textContent: 'nothing' }),
+    ...state.paintings.map((p) => Object.assign(document.createElement('option'), { value: p.name, textContent: p.name })),
+  );
   ui.mix.value = keep;
 }
 
@@ -456,7 +497,9 @@ function renderGallery(): void {
       b.setAttribute('role', 'radio');
       b.dataset.model = m.name;
       b.title = `${m.name}\n${m.licence}`;
-      const pic = m.thumbnail ? Object.assign(document.createElement('img'), { src: m.thumbnail, alt: m.metadata.style ?? m.name }) : Object.assign(document.createElement('span'), { className: 'none' });
+      const pic = m.thumbnail
+        ? Object.assign(document.createElement('img'), { src: m.thumbnail, alt: m.metadata.style ?? m.name })
+        : Object.assign(document.createElement('span'), { className: 'none' });
       b.append(pic, document.createTextNode(m.name));
       b.onclick = () => choose(b, m);
       return b;
@@ -585,10 +628,16 @@ async function main(): Promise<void> {
   ui.strength.oninput = () => (ui.strengthValue.textContent = Number(ui.strength.value).toFixed(2));
   ui.mixWeight.oninput = () => (ui.mixValue.textContent = Number(ui.mixWeight.value).toFixed(2));
   ui.strokeScale.oninput = () => (ui.strokeValue.textContent = Number(ui.strokeScale.value).toFixed(2));
-  for (const [input, shown] of [[ui.near, ui.nearValue], [ui.far, ui.farValue], [ui.strokesNear, ui.strokesNearValue], [ui.strokesFar, ui.strokesFarValue]] as const)
+  for (const [input, shown] of [
+    [ui.near, ui.nearValue],
+    [ui.far, ui.farValue],
+    [ui.strokesNear, ui.strokesNearValue],
+    [ui.strokesFar, ui.strokesFarValue],
+  ] as const)
     input.oninput = () => (shown.textContent = Number(input.value).toFixed(2));
   // Stroke size changes what the network paints: it runs again.
-  for (const el of [ui.strokeScale, ui.depthStrokes, ui.strokesNear, ui.strokesFar]) el.addEventListener('change', () => state.photo && void runNetwork(state.photo));
+  for (const el of [ui.strokeScale, ui.depthStrokes, ui.strokesNear, ui.strokesFar])
+    el.addEventListener('change', () => state.photo && void runNetwork(state.photo));
   // With a painting, strength and mixing change its style vector: only the transfer network runs again.
   const again = () => (state.chosenPainting && state.photo ? void runNetwork(state.photo) : void refinish());
   ui.strength.addEventListener('change', again);

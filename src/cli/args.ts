@@ -72,7 +72,10 @@ export function lossValues(v: Values) {
 function depthLayers(v: Values): string[] | undefined {
   if (v['depth-layers'] === undefined) return undefined;
   if (v['depth-loss'] !== 'features') throw new Error('--depth-layers needs --depth-loss features');
-  return String(v['depth-layers']).split(',').map((l) => l.trim()).filter(Boolean);
+  return String(v['depth-layers'])
+    .split(',')
+    .map((l) => l.trim())
+    .filter(Boolean);
 }
 
 /**
@@ -96,7 +99,10 @@ export const MAX_PIXELS_LIMIT = 1e9;
 /** Parses a command's arguments (its options and the common ones) and applies --max-pixels. */
 export function parseCommand(cmd: Command, argv: readonly string[]): { values: Values; positionals: string[] } {
   const options = Object.fromEntries(
-    Object.entries({ ...COMMON_OPTIONS, ...cmd.options }).map(([k, o]) => [k, { type: o.type, ...(o.short ? { short: o.short } : {}), ...(o.multiple ? { multiple: true } : {}) }]),
+    Object.entries({ ...COMMON_OPTIONS, ...cmd.options }).map(([k, o]) => [
+      k,
+      { type: o.type, ...(o.short ? { short: o.short } : {}), ...(o.multiple ? { multiple: true } : {}) },
+    ]),
   );
   let parsed;
   try {
@@ -109,7 +115,10 @@ export function parseCommand(cmd: Command, argv: readonly string[]): { values: V
   if (maxPixels !== undefined) {
     if (maxPixels < MIN_IMAGE_SIDE ** 2) throw new Error(`--max-pixels must be at least ${MIN_IMAGE_SIDE ** 2}, got ${maxPixels}`);
     // libvips counts pixels in a 32-bit integer here; beyond it the limit would wrap around.
-    if (maxPixels > MAX_PIXELS_LIMIT) throw new Error(`--max-pixels must be at most ${MAX_PIXELS_LIMIT.toExponential(1).replace('+', '')} (${MAX_PIXELS_LIMIT / 1e6} MP), got ${values['max-pixels']}`);
+    if (maxPixels > MAX_PIXELS_LIMIT)
+      throw new Error(
+        `--max-pixels must be at most ${MAX_PIXELS_LIMIT.toExponential(1).replace('+', '')} (${MAX_PIXELS_LIMIT / 1e6} MP), got ${values['max-pixels']}`,
+      );
     setMaxPixels(maxPixels);
   }
   return { values, positionals: parsed.positionals };
@@ -124,7 +133,18 @@ function optionLines(options: Options): string[] {
 
 /** The help of one command: usage, summary, its options, the common options. */
 export function commandHelp(cmd: Command): string {
-  return [`usage: depthstyle ${cmd.name} ${cmd.usage}`, '', cmd.summary, '', 'options [defaults]:', ...optionLines(cmd.options), '', 'common options:', ...optionLines(COMMON_OPTIONS), ''].join('\n');
+  return [
+    `usage: depthstyle ${cmd.name} ${cmd.usage}`,
+    '',
+    cmd.summary,
+    '',
+    'options [defaults]:',
+    ...optionLines(cmd.options),
+    '',
+    'common options:',
+    ...optionLines(COMMON_OPTIONS),
+    '',
+  ].join('\n');
 }
 
 /** The overall help: one line per command. */
@@ -170,7 +190,8 @@ export function num(v: unknown, name: string): number | undefined {
 
 export function oneOf<T extends string>(v: unknown, allowed: readonly T[], name: string): T | undefined {
   if (v === undefined) return undefined;
-  if (typeof v !== 'string' || !(allowed as readonly string[]).includes(v)) throw new Error(`--${name} must be one of ${allowed.join(', ')}, got "${String(v)}"`);
+  if (typeof v !== 'string' || !(allowed as readonly string[]).includes(v))
+    throw new Error(`--${name} must be one of ${allowed.join(', ')}, got "${String(v)}"`);
   return v as T;
 }
 
@@ -211,7 +232,10 @@ export function list(v: unknown, name?: string): string[] | undefined {
 export function vggLayers(v: unknown, name: string): string[] | undefined {
   const l = list(v, name);
   const bad = l?.filter((x) => !VGG19_TAPS.includes(x));
-  if (bad?.length) throw new Error(`--${name}: unknown layer${bad.length > 1 ? 's' : ''} ${bad.join(', ')}; VGG-19 has ${VGG19_TAPS[0]} … ${VGG19_TAPS[VGG19_TAPS.length - 1]}`);
+  if (bad?.length)
+    throw new Error(
+      `--${name}: unknown layer${bad.length > 1 ? 's' : ''} ${bad.join(', ')}; VGG-19 has ${VGG19_TAPS[0]} … ${VGG19_TAPS[VGG19_TAPS.length - 1]}`,
+    );
   return l;
 }
 

@@ -12,7 +12,6 @@ export interface CommonOptions {
   threads?: number;
 }
 
-
 /**
  * Output file per input: `out` itself when it names an image file and there is
  * one input; otherwise files named after the inputs inside the folder `out`.
@@ -109,7 +108,10 @@ async function unreadableInputs(label: string, inputs: readonly string[], keepGo
     process.stderr.write(
       `${label}: ${bad.length} of ${inputs.length} inputs cannot be read; nothing written${bad.length < inputs.length ? ` (add --keep-going to process the ${inputs.length - bad.length} readable ones)` : ''}\n`,
     );
-  if (bad.length && keepGoing) process.stderr.write(`${label}: ${bad.length} of ${inputs.length} inputs cannot be read; going on with the other ${inputs.length - bad.length} (--keep-going)\n`);
+  if (bad.length && keepGoing)
+    process.stderr.write(
+      `${label}: ${bad.length} of ${inputs.length} inputs cannot be read; going on with the other ${inputs.length - bad.length} (--keep-going)\n`,
+    );
   return bad;
 }
 

@@ -36,7 +36,10 @@ async function storedInputs(stored: readonly string[], images: readonly string[]
     const m = /^([^=]+)=(.+)$/.exec(s);
     if (!m) continue;
     for (const file of images) {
-      const stem = path.basename(file).replace(/\.[^.]+$/, '').replace(/_input$/, '');
+      const stem = path
+        .basename(file)
+        .replace(/\.[^.]+$/, '')
+        .replace(/_input$/, '');
       const filled = m[2].replace(/\{stem\}/g, stem);
       out.push(path.isAbsolute(filled) || filled.startsWith('.') ? filled : path.join(path.dirname(file), filled));
     }
@@ -49,7 +52,11 @@ export async function compareCommand(o: CompareCommandOptions): Promise<number> 
   // Every photo is checked before any work: one unreadable file would otherwise end the run half-way.
   if (!(await checkInputs('compare', images))) return 1;
   // No output may be an input (photos, the painting, stored outputs): `-o .` beside img/ once replaced the photos.
-  const names = [...o.models.map((m) => (m.endsWith('.onnx') ? path.basename(m, '.onnx') : m)), ...(o.optimize ? ['optimize (depth)', 'optimize (no depth)'] : []), ...o.stored.map((s) => s.split('=')[0])];
+  const names = [
+    ...o.models.map((m) => (m.endsWith('.onnx') ? path.basename(m, '.onnx') : m)),
+    ...(o.optimize ? ['optimize (depth)', 'optimize (no depth)'] : []),
+    ...o.stored.map((s) => s.split('=')[0]),
+  ];
   refuseInputsAsOutputs(reportFiles(images, names, o.output).files, [...images, ...(o.style ? [o.style] : []), ...(await storedInputs(o.stored, images))]);
   const store = new ModelStore(o.modelsDir);
   const runtime = new Runtime({ threads: o.threads });
@@ -65,10 +72,25 @@ export async function compareCommand(o: CompareCommandOptions): Promise<number> 
   }
   if (o.optimize) {
     if (!style) throw new Error('compare --optimize needs --style');
-    for (const [name, depthWeight] of [['optimize (depth)', undefined], ['optimize (no depth)', 0]] as const) {
+    for (const [name, depthWeight] of [
+      ['optimize (depth)', undefined],
+      ['optimize (no depth)', 0],
+    ] as const) {
       methods.push({
         name,
-        run: async (photo) => (await optimize({ content: photo, styles: [style], size: Math.max(photo.width, photo.height), iterations: o.iterations, depthWeight, vgg, depthModel, runtime })).image,
+        run: async (photo) =>
+          (
+            await optimize({
+              content: photo,
+              styles: [style],
+              size: Math.max(photo.width, photo.height),
+              iterations: o.iterations,
+              depthWeight,
+              vgg,
+              depthModel,
+              runtime,
+            })
+          ).image,
       });
     }
   }
@@ -79,7 +101,10 @@ export async function compareCommand(o: CompareCommandOptions): Promise<number> 
     methods.push({
       name,
       run: async (_photo, file) => {
-        const stem = path.basename(file).replace(/\.[^.]+$/, '').replace(/_input$/, '');
+        const stem = path
+          .basename(file)
+          .replace(/\.[^.]+$/, '')
+          .replace(/_input$/, '');
         // A relative pattern is looked up beside the photo.
         const filled = pattern.replace(/\{stem\}/g, stem);
         const candidates = [path.isAbsolute(filled) || filled.startsWith('.') ? filled : path.join(path.dirname(file), filled)];
@@ -92,7 +117,19 @@ export async function compareCommand(o: CompareCommandOptions): Promise<number> 
   }
   if (!methods.length) throw new Error('compare: give at least one method (--models, --optimize or --stored)');
   const bar = new Progress('compare', images.length * methods.length);
-  const r = await compare({ images, methods, style, size: o.size, out: o.output, depthModel, secondDepthModel, vgg, runtime, commandLine: o.commandLine, onProgress: (d) => bar.update(d) });
+  const r = await compare({
+    images,
+    methods,
+    style,
+    size: o.size,
+    out: o.output,
+    depthModel,
+    secondDepthModel,
+    vgg,
+    runtime,
+    commandLine: o.commandLine,
+    onProgress: (d) => bar.update(d),
+  });
   process.stderr.write(`wrote ${r.html} and ${r.grid}\n`);
   return 0;
 }
@@ -108,7 +145,12 @@ export const command: Command = {
     optimize: { type: 'boolean', help: 'also optimize with and without the depth loss' },
     iterations: { type: 'string', arg: 'N', help: 'for --optimize [50]' },
     size: { type: 'string', arg: 'N', help: 'photos shrunk to this long side [256]' },
-    stored: { type: 'string', multiple: true, arg: 'NAME=PATTERN', help: 'stored outputs; {stem} is the photo name, a relative pattern is looked up beside the photo' },
+    stored: {
+      type: 'string',
+      multiple: true,
+      arg: 'NAME=PATTERN',
+      help: 'stored outputs; {stem} is the photo name, a relative pattern is looked up beside the photo',
+    },
     'depth-model': { type: 'string', arg: DEPTH_MODEL_NAMES, help: 'the judge [pydnet-v2]; the other built-in network is the second judge' },
   },
   run: async (v, positionals, argv) => {

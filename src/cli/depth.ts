@@ -21,19 +21,24 @@ export async function depthCommand(o: DepthCommandOptions): Promise<number> {
   const outs = outputPaths(images, o.output, '-depth', '.png');
   const raws = outs.map((f) => besideOutput(f, '-raw16.png'));
   if (o.raw) refuseInputsAsOutputs(raws, images);
-  return eachInput('depth', images, async () => {
-    const model = await loadDepthModel(o.depthModel, { store: new ModelStore(o.models) });
-    process.stderr.write(`depth model: ${model.id} — ${model.licence}\n`);
-    const est = new DepthEstimator(model, new Runtime({ threads: o.threads }));
-    return async (i) => {
-      const img = await loadImage(images[i]);
-      const d = normalizeDepth(await est.estimate(img), model.polarity);
-      await saveImage(outs[i], colorizeDepth(d, img.width, img.height, o.colormap));
-      if (!o.raw) return [outs[i]];
-      await saveGray16(raws[i], d, img.width, img.height);
-      return [outs[i], raws[i]];
-    };
-  }, { keepGoing: o.keepGoing });
+  return eachInput(
+    'depth',
+    images,
+    async () => {
+      const model = await loadDepthModel(o.depthModel, { store: new ModelStore(o.models) });
+      process.stderr.write(`depth model: ${model.id} — ${model.licence}\n`);
+      const est = new DepthEstimator(model, new Runtime({ threads: o.threads }));
+      return async (i) => {
+        const img = await loadImage(images[i]);
+        const d = normalizeDepth(await est.estimate(img), model.polarity);
+        await saveImage(outs[i], colorizeDepth(d, img.width, img.height, o.colormap));
+        if (!o.raw) return [outs[i]];
+        await saveGray16(raws[i], d, img.width, img.height);
+        return [outs[i], raws[i]];
+      };
+    },
+    { keepGoing: o.keepGoing },
+  );
 }
 
 export const command: Command = {
@@ -45,7 +50,10 @@ export const command: Command = {
     raw: { type: 'boolean', help: 'also write OUT-raw16.png' },
     'depth-model': { type: 'string', arg: DEPTH_MODEL_NAMES, help: '[pydnet-v2]' },
     colormap: { type: 'string', arg: 'turbo|viridis|gray', help: '[turbo]' },
-    'keep-going': { type: 'boolean', help: 'when some inputs cannot be read, do the others (exit status 1, the bad ones listed); by default nothing is written' },
+    'keep-going': {
+      type: 'boolean',
+      help: 'when some inputs cannot be read, do the others (exit status 1, the bad ones listed); by default nothing is written',
+    },
   },
   run: async (v, positionals) => {
     if (!positionals.length) throw new Error('depth: give at least one IMAGE');

@@ -32,12 +32,18 @@ export async function evalCommand(o: EvalCommandOptions): Promise<number> {
   const stylized = await loadImage(o.stylized);
   const [ac, as] = [content.width / content.height, stylized.width / stylized.height];
   if (Math.abs(ac / as - 1) > 0.02)
-    throw new Error(`${o.stylized}: ${stylized.width}×${stylized.height} has another aspect ratio than the photo ${o.content} (${content.width}×${content.height}); compare a stylization of this photo`);
+    throw new Error(
+      `${o.stylized}: ${stylized.width}×${stylized.height} has another aspect ratio than the photo ${o.content} (${content.width}×${content.height}); compare a stylization of this photo`,
+    );
   if (content.width !== stylized.width || content.height !== stylized.height)
-    process.stderr.write(`note: the photo (${content.width}×${content.height}) is resized to the stylized image's ${stylized.width}×${stylized.height} for comparison\n`);
+    process.stderr.write(
+      `note: the photo (${content.width}×${content.height}) is resized to the stylized image's ${stylized.width}×${stylized.height} for comparison\n`,
+    );
   const truth = o.groundTruth ? await readDepthTruth(o.groundTruth) : undefined;
   if (truth && Math.abs(truth.width / truth.height / ac - 1) > 0.02)
-    throw new Error(`${o.groundTruth}: ${truth.width}×${truth.height} has another aspect ratio than the photo ${o.content} (${content.width}×${content.height}); give the depth frame of this photo`);
+    throw new Error(
+      `${o.groundTruth}: ${truth.width}×${truth.height} has another aspect ratio than the photo ${o.content} (${content.width}×${content.height}); give the depth frame of this photo`,
+    );
   process.stderr.write('evaluating: depth maps under 2 networks and 3 resamplings, VGG features…\n');
   const r = await evaluatePair({
     content,
@@ -82,13 +88,17 @@ export async function evalCommand(o: EvalCommandOptions): Promise<number> {
 
 /** A photo clip and its stylization: flicker (temporal warping error over the source's floor) and depth per frame. */
 async function evalClipCommand(o: EvalCommandOptions): Promise<number> {
-  for (const f of [o.content, o.stylized]) if (!isVideoFile(f)) throw new Error(`${f}: compare a clip with a clip (a video file: ${VIDEO_EXTENSIONS.join(' ')})`);
+  for (const f of [o.content, o.stylized])
+    if (!isVideoFile(f)) throw new Error(`${f}: compare a clip with a clip (a video file: ${VIDEO_EXTENSIONS.join(' ')})`);
   requireFfmpeg();
   const [a, b] = [await checkVideo(o.content), await checkVideo(o.stylized)];
   // Frames are paired by index: both clips must run at one rate (a stylization keeps its source's).
   if (Math.abs(a.fps / b.fps - 1) > 0.001)
-    throw new Error(`${o.stylized}: ${b.fps.toFixed(3)} fps, but ${o.content} runs at ${a.fps.toFixed(3)} fps; frames could not be paired (compare a clip with its own stylization)`);
-  if (Math.abs(a.width / a.height / (b.width / b.height) - 1) > 0.02) throw new Error(`${o.stylized}: ${b.width}×${b.height} has another aspect ratio than ${o.content} (${a.width}×${a.height})`);
+    throw new Error(
+      `${o.stylized}: ${b.fps.toFixed(3)} fps, but ${o.content} runs at ${a.fps.toFixed(3)} fps; frames could not be paired (compare a clip with its own stylization)`,
+    );
+  if (Math.abs(a.width / a.height / (b.width / b.height) - 1) > 0.02)
+    throw new Error(`${o.stylized}: ${b.width}×${b.height} has another aspect ratio than ${o.content} (${a.width}×${a.height})`);
   const size: [number, number] = [b.width, b.height];
   const start = o.start ?? 0;
   const total = Math.round(Math.min(b.duration, a.duration - start) * b.fps);
@@ -103,7 +113,11 @@ async function evalClipCommand(o: EvalCommandOptions): Promise<number> {
   }
   const store = new ModelStore(o.models);
   const progress = new Progress('eval', total);
-  const r = await evaluateClip(pairs(), { depthModel: await loadDepthModel(o.depthModel, { store }), runtime: new Runtime({ threads: o.threads }), onFrame: (n) => progress.update(Math.min(n, total)) });
+  const r = await evaluateClip(pairs(), {
+    depthModel: await loadDepthModel(o.depthModel, { store }),
+    runtime: new Runtime({ threads: o.threads }),
+    onFrame: (n) => progress.update(Math.min(n, total)),
+  });
   await src.return?.(undefined);
   if (o.json) {
     process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
@@ -133,7 +147,7 @@ export const command: Command = {
     content: { type: 'string', arg: 'PHOTO', help: 'the photo' },
     stylized: { type: 'string', arg: 'RESULT', help: 'its stylization (same aspect ratio)' },
     style: { type: 'string', arg: 'STYLE', help: 'the painting, for the style loss' },
-    'ground-truth': { type: 'string', arg: 'DEPTH.png', help: "RGB-D depth of the photo: scores the depth net and gives the depth edges" },
+    'ground-truth': { type: 'string', arg: 'DEPTH.png', help: 'RGB-D depth of the photo: scores the depth net and gives the depth edges' },
     'depth-model': { type: 'string', arg: DEPTH_MODEL_NAMES, help: 'the judge [pydnet-v2]' },
     'second-depth-model': { type: 'string', arg: `${DEPTH_MODEL_NAMES}|none`, help: 'the second judge [the other built-in network]' },
     json: { type: 'boolean', help: 'print every number as JSON' },

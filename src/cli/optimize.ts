@@ -74,7 +74,9 @@ export async function optimizeCommand(o: OptimizeCommandOptions): Promise<number
     settings: { ...o, styles: o.styles, models: store.dir },
   };
   if (o.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
-  process.stderr.write(`\nwrote ${o.output} (${r.image.width}×${r.image.height}, ${r.iterations} iterations, ${r.seconds.toFixed(1)} s${r.stopped ? ', stopped early' : ''})\n`);
+  process.stderr.write(
+    `\nwrote ${o.output} (${r.image.width}×${r.image.height}, ${r.iterations} iterations, ${r.seconds.toFixed(1)} s${r.stopped ? ', stopped early' : ''})\n`,
+  );
   if (o.saveEvery) process.stderr.write(`wrote frames every ${o.saveEvery} iterations to ${frames}${path.sep}\n`);
   return r.stopped ? 130 : 0;
 }
@@ -92,12 +94,22 @@ export const command: Command = {
     optimizer: { type: 'string', arg: 'lbfgs|adam', help: `[${D.optimizer}]` },
     lr: { type: 'string', arg: 'X', help: 'step size [lbfgs 1, adam 10]' },
     init: { type: 'string', arg: 'content|noise|FILE', help: '[content]' },
-    ...lossOptions({ content: String(D.contentWeight), style: String(D.styleWeight), tv: String(D.tvWeight), depth: D.depthWeight.toExponential(0).replace('+', ''), loss: D.depthLoss }),
+    ...lossOptions({
+      content: String(D.contentWeight),
+      style: String(D.styleWeight),
+      tv: String(D.tvWeight),
+      depth: D.depthWeight.toExponential(0).replace('+', ''),
+      loss: D.depthLoss,
+    }),
     'content-layers': { type: 'string', arg: 'L,...', help: `[${D.contentLayers.join(',')}]` },
     'style-layers': { type: 'string', arg: 'L,...', help: `[${D.styleLayers.join(',')}]` },
     'style-blend': { type: 'string', arg: 'W,...', help: 'weights of several styles [equal]' },
     'style-scale': { type: 'string', arg: 'X', help: 'style image size relative to the output [1]' },
-    'preserve-color': { type: 'string', arg: 'none|luminance|histogram', help: "keep the photo's colours: luminance-only transfer, or the painting recoloured to the photo's colour mean and covariance before optimizing (both Gatys et al. 2016) [none]" },
+    'preserve-color': {
+      type: 'string',
+      arg: 'none|luminance|histogram',
+      help: "keep the photo's colours: luminance-only transfer, or the painting recoloured to the photo's colour mean and covariance before optimizing (both Gatys et al. 2016) [none]",
+    },
     multiscale: { type: 'boolean', help: 'coarse-to-fine passes (1/4, 1/2, full size)' },
     'save-every': { type: 'string', arg: 'N', help: 'write numbered frames to OUT-frames/' },
     seed: { type: 'string', arg: 'N', help: `[${D.seed}]` },

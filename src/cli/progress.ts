@@ -28,12 +28,19 @@ export class Progress {
     const ran = done - this.first.done;
     const eta =
       fraction !== undefined
-        ? frac > this.first.frac ? ((now - this.first.at) / 1000 / (frac - this.first.frac)) * (1 - frac) : NaN
-        : ran > 0 ? ((now - this.first.at) / 1000 / ran) * (this.total - done) : NaN;
+        ? frac > this.first.frac
+          ? ((now - this.first.at) / 1000 / (frac - this.first.frac)) * (1 - frac)
+          : NaN
+        : ran > 0
+          ? ((now - this.first.at) / 1000 / ran) * (this.total - done)
+          : NaN;
     // Not before a tenth of the job (at least 10 steps): L-BFGS's first iterations search longer than the rest.
     if (!this.announced && ran >= Math.max(10, this.total / 10) && Number.isFinite(eta)) {
       this.announced = true;
-      if (eta > this.announceOver) this.stream.write(`${this.stream.isTTY ? '\r\x1b[K' : ''}${this.label}: this will take about ${formatTime(eta)} more at ${formatTime((now - this.first.at) / 1000 / ran)} per step\n`);
+      if (eta > this.announceOver)
+        this.stream.write(
+          `${this.stream.isTTY ? '\r\x1b[K' : ''}${this.label}: this will take about ${formatTime(eta)} more at ${formatTime((now - this.first.at) / 1000 / ran)} per step\n`,
+        );
     }
     const width = 24;
     const filled = Math.round(frac * width);

@@ -12,7 +12,6 @@ import { refuseInputsAsOutputs } from './common.js';
 import { int8FileOf, modelFile, resolveModel } from '../models/model-spec.js';
 import { common, inRange, int, oneOf, type Command } from './args.js';
 
-
 export const command: Command = {
   name: 'quantize',
   usage: 'MODEL [-o MODEL.int8.onnx] [options]',
@@ -22,7 +21,11 @@ export const command: Command = {
     calibrate: { type: 'string', arg: 'DIR', help: 'photos to calibrate activation ranges on [../shared/images/train]' },
     photos: { type: 'string', arg: 'N', help: 'how many of them, 1–64 [8]' },
     size: { type: 'string', arg: 'N', help: 'long side they are run at, 64–2048 [384]' },
-    form: { type: 'string', arg: 'qlinear|integer', help: 'qlinear: QLinearConv (fast); integer: ConvInteger with float output (more exact, much slower here) [qlinear]' },
+    form: {
+      type: 'string',
+      arg: 'qlinear|integer',
+      help: 'qlinear: QLinearConv (fast); integer: ConvInteger with float output (more exact, much slower here) [qlinear]',
+    },
     'all-convs': { type: 'boolean', help: 'quantize the first and last convolutions too (they read and write the image; float by default)' },
   },
   run: async (v, positionals) => {

@@ -12,10 +12,18 @@ export const command: Command = {
     host: { type: 'string', arg: 'ADDRESS', help: 'where to listen [127.0.0.1]; another address lets other machines use this one' },
     zoo: { type: 'string', arg: 'DIR', help: 'folder of the model zoo (NAME.onnx) [the repository models/]' },
     'max-queue': { type: 'string', arg: 'N', help: 'requests that may wait behind the running one; more get 503 [4]' },
-    'allow-host': { type: 'string', arg: 'NAME,...', help: 'further host names to answer to, for a deployment behind a name (loopback names and --host always are); any other Host header gets 403' },
+    'allow-host': {
+      type: 'string',
+      arg: 'NAME,...',
+      help: 'further host names to answer to, for a deployment behind a name (loopback names and --host always are); any other Host header gets 403',
+    },
     'max-side': { type: 'string', arg: 'N', help: 'photos are shrunk to this long side [1024]' },
     timeout: { type: 'string', arg: 'SECONDS', help: 'a request not done this long after it arrived gets 504, and its job is stopped [120]' },
-    'max-connections-per-client': { type: 'string', arg: 'N', help: 'connections from one address that have not sent a whole request head yet (a slowloris flood fills only its own share) [64]' },
+    'max-connections-per-client': {
+      type: 'string',
+      arg: 'N',
+      help: 'connections from one address that have not sent a whole request head yet (a slowloris flood fills only its own share) [64]',
+    },
   },
   run: async (v, positionals) => {
     if (positionals.length) throw new Error(`serve: unexpected argument "${positionals[0]}"`);
@@ -39,7 +47,8 @@ export const command: Command = {
       timeoutMs: timeout === undefined ? undefined : timeout * 1000,
       maxConnectionsPerClient: int(v['max-connections-per-client'], 'max-connections-per-client'),
     });
-    if (!['127.0.0.1', '::1', 'localhost'].includes(host)) process.stderr.write(`warning: listening on ${host}: anyone who can reach it can use this machine to stylize\n`);
+    if (!['127.0.0.1', '::1', 'localhost'].includes(host))
+      process.stderr.write(`warning: listening on ${host}: anyone who can reach it can use this machine to stylize\n`);
     process.stderr.write(`depthstyle serve: open ${s.url}/ in a browser; API: GET /api/models, POST /api/stylize?model=NAME, POST /api/depth. Ctrl-C stops\n`);
     await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
     await s.close();

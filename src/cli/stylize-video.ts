@@ -40,8 +40,12 @@ export async function stylizeVideoCommand(o: StylizeCommandOptions & VideoComman
   const info = await checkVideo(clip);
   const start = o.start ?? 0;
   const frameTime = 1 / info.fps;
-  if (!(start >= 0) || start > info.duration - frameTime) throw new Error(`--start ${start}: the clip ${clip} is ${info.duration.toFixed(2)} s long (its last frame starts at ${(info.duration - frameTime).toFixed(2)} s)`);
-  if (o.duration !== undefined && o.duration < frameTime) throw new Error(`--duration ${o.duration}: shorter than one frame of ${clip} (${frameTime.toFixed(3)} s at ${info.fps.toFixed(2)} fps)`);
+  if (!(start >= 0) || start > info.duration - frameTime)
+    throw new Error(
+      `--start ${start}: the clip ${clip} is ${info.duration.toFixed(2)} s long (its last frame starts at ${(info.duration - frameTime).toFixed(2)} s)`,
+    );
+  if (o.duration !== undefined && o.duration < frameTime)
+    throw new Error(`--duration ${o.duration}: shorter than one frame of ${clip} (${frameTime.toFixed(3)} s at ${info.fps.toFixed(2)} fps)`);
   await assertWritable(o.output);
   const span = { start, duration: o.duration };
   // Clips take depth-guided strength only when asked (see DEFAULT_DEPTH_STRENGTH).
@@ -70,7 +74,9 @@ export async function stylizeVideoCommand(o: StylizeCommandOptions & VideoComman
   }
   const depthModel = depthStrength || o.depthStrokes ? await loadDepthModel('pydnet-v2', { store }) : undefined;
   const stabilize = o.stabilize ?? DEFAULT_STABILIZATION;
-  process.stderr.write(`${clip}: ${info.width}×${info.height} at ${info.rate} fps → ${width}×${height}, ${total} frames, stabilization ${stabilize}${info.hasAudio ? ', audio kept' : ''}\n`);
+  process.stderr.write(
+    `${clip}: ${info.width}×${info.height} at ${info.rate} fps → ${width}×${height}, ${total} frames, stabilization ${stabilize}${info.hasAudio ? ', audio kept' : ''}\n`,
+  );
   const { signal, done } = interruptible('the clip is not written');
   const progress = new Progress('stylize', total);
   const t0 = performance.now();
@@ -85,7 +91,9 @@ export async function stylizeVideoCommand(o: StylizeCommandOptions & VideoComman
     }
     // A clip cut short (its header counts more frames than came) is refused like a truncated image: nothing is written.
     if (!o.start && o.duration === undefined && info.frames > 0 && read < info.frames - 1)
-      throw new Error(`${clip}: only ${read} of the ${info.frames} frames its header lists could be decoded (the clip is truncated or damaged); nothing written`);
+      throw new Error(
+        `${clip}: only ${read} of the ${info.frames} frames its header lists could be decoded (the clip is truncated or damaged); nothing written`,
+      );
   }
   async function* counted(): AsyncGenerator<RgbImage> {
     for await (const f of stylizeFrames(source(), model, { ...o, depthStrength, runtime, depthModel, stabilize, strength: paintings ? 1 : o.strength })) {

@@ -53,20 +53,25 @@ export interface StylizeCommandOptions extends CommonOptions, VideoCommandOption
 }
 
 export async function stylizeCommand(o: StylizeCommandOptions): Promise<number> {
-  if (o.model && o.style) throw new Error('give --model or --style, not both: --model runs a trained network, --style paints with any painting through the arbitrary-style network');
+  if (o.model && o.style)
+    throw new Error('give --model or --style, not both: --model runs a trained network, --style paints with any painting through the arbitrary-style network');
   if (!o.model && !o.style) throw new Error('stylize needs --model NAME (a trained network: depthstyle models) or --style PAINTING (any painting)');
   if (o.styleWeights && !o.style) throw new Error('--style-weights needs --style A,B,...');
   if (o.styleNetwork && !o.style) throw new Error('--style-network needs --style PAINTING');
-  if (o.style && o.styleWeights && o.styleWeights.length !== o.style.length) throw new Error(`--style-weights has ${o.styleWeights.length} weights for ${o.style.length} paintings`);
+  if (o.style && o.styleWeights && o.styleWeights.length !== o.style.length)
+    throw new Error(`--style-weights has ${o.styleWeights.length} weights for ${o.style.length} paintings`);
   if (o.style && o.precision === 'int8') throw new Error('--precision int8 is for quantized trained models; the arbitrary-style network runs in fp32');
-  if (o.precision === 'int8' && (o.strokeScale !== undefined || o.depthStrokes)) throw new Error('--stroke-scale and --depth-strokes run the fp32 network; leave out --precision int8');
+  if (o.precision === 'int8' && (o.strokeScale !== undefined || o.depthStrokes))
+    throw new Error('--stroke-scale and --depth-strokes run the fp32 network; leave out --precision int8');
   const [slo, shi] = STROKE_SCALE_RANGE;
-  if (o.strokeScale !== undefined && !(o.strokeScale >= slo && o.strokeScale <= shi)) throw new Error(`--stroke-scale must be from ${slo} to ${shi}, got ${o.strokeScale}`);
+  if (o.strokeScale !== undefined && !(o.strokeScale >= slo && o.strokeScale <= shi))
+    throw new Error(`--stroke-scale must be from ${slo} to ${shi}, got ${o.strokeScale}`);
   const strength = o.strength ?? 1;
   if (!(strength >= 0 && strength <= 1)) throw new Error(`--strength must be between 0 and 1, got ${strength}`);
   if (o.style) normalizeStyleWeights(o.styleWeights, o.style.length, '--style-weights');
   const video = o.images.some(isVideoFile);
-  if (!video && (o.start !== undefined || o.duration !== undefined || o.stabilize)) throw new Error('--start, --duration and --stabilize are for a video input (CLIP.mp4)');
+  if (!video && (o.start !== undefined || o.duration !== undefined || o.stabilize))
+    throw new Error('--start, --duration and --stabilize are for a video input (CLIP.mp4)');
   const store = new ModelStore(o.models);
   // Paintings are checked like photos, before any work, for images and clips alike (a FIFO or /dev/zero is not read).
   const paintings = o.style?.map((p) => resolvePainting(p, store, '--style'));
@@ -85,62 +90,87 @@ export async function stylizeCommand(o: StylizeCommandOptions): Promise<number> 
   if (paintings) refuseInputsAsOutputs([...outs, ...(o.depthMap ? depthMaps : [])], paintings);
   const tile = o.tile ?? 1024;
   const depthStrength = depthStrengthFor(paintings ? 'painting' : 'model', o.depthStrength);
-  return eachInput('stylize', images, async () => {
-    const runtime = new Runtime({ threads: o.threads });
-    let model: TransformModel | undefined;
-    let int8: Int8Stylizer | undefined;
-    let arbitrary: ArbitraryStylist | undefined;
-    if (paintings) {
-      arbitrary = await ArbitraryStylist.load(store, runtime, o.styleNetwork);
-      if (strength >= 1 && !depthStrength) model = arbitrary.model(await arbitrary.styleFor(paintings, undefined, { weights: o.styleWeights }), label);
-      process.stderr.write(`style: ${paintings.join(', ')}${o.styleWeights ? ` (weights ${o.styleWeights.join(', ')})` : ''} — arbitrary-style network, ${arbitrary.licence}\n`);
-    } else if (o.precision === 'int8') {
-      const file = int8FileOf(ref!);
-      if (!file) throw new Error(`--precision int8 needs a quantized model: run depthstyle quantize ${o.model} -o MODEL.int8.onnx and pass that`);
-      const bytes = await readFile(file).catch(() => {
-        throw new Error(`${file}: no int8 model there; make it with depthstyle quantize ${o.model}`);
-      });
-      int8 = await Int8Stylizer.create(bytes, { threads: o.threads, margin: o.margin }, file);
-      process.stderr.write(`model: ${file} (int8)\n`);
-    } else if (ref!.kind === 'onnx' || ref!.kind === 'zoo') {
-      const m = await loadTransformOnnx(ref!.file);
-      model = m.model;
-      process.stderr.write(`model: ${ref!.file}${m.metadata.style ? ` (style ${m.metadata.style}, ${m.metadata.steps} steps, depth weight ${m.metadata.depth_weight})` : ''}\n`);
-    } else {
-      model = await loadTransformModel(o.model!, store);
-      process.stderr.write(`model: ${model.id} — ${model.licence}\n`);
-    }
-    const stylizer = model && new Stylizer(model, runtime, { margin: o.margin });
-    const depthModel = o.depthMap || depthStrength || o.depthStrokes ? await loadDepthModel('pydnet-v2', { store }) : undefined;
-    const strokes = { strokeScale: o.strokeScale, depthStrokes: o.depthStrokes, depthStrength, depthModel, runtime, tile };
-    const depth = o.depthMap ? new DepthEstimator(depthModel!, runtime) : undefined;
-    return async (i, onProgress) => {
-      const img = await loadImage(images[i], { maxSide: o.maxSize });
-      const onTile = (done: number, total: number) => onProgress((0.9 * done) / total);
-      if (int8 && Math.max(img.width, img.height) > tile) throw new Error(`${images[i]}: ${img.width}×${img.height} is larger than one tile (${tile} px); int8 models run untiled — use --max-size ${tile} or fp32`);
-      let raw: RgbImage;
-      let used = model;
-      if (int8) raw = await int8.stylize(img);
-      else if (stylizer) raw = await stylizeStrokes(stylizer, img, strokes, onTile);
-      else {
-        // Strength below 1, or depth-guided strength, for the arbitrary network: the photo's own style vector, so
-        // one model per photo (with depth, strength acts in the features: each pixel's style between the two).
-        const style = await arbitrary!.styleFor(paintings!, img, { weights: o.styleWeights, strength });
-        used = arbitrary!.model(style, label, depthStrength ? await arbitrary!.styleOf(img) : undefined);
-        const own = new Stylizer(used, runtime, { margin: o.margin });
-        raw = await stylizeStrokes(own, img, strokes, onTile);
-        await own.release();
+  return eachInput(
+    'stylize',
+    images,
+    async () => {
+      const runtime = new Runtime({ threads: o.threads });
+      let model: TransformModel | undefined;
+      let int8: Int8Stylizer | undefined;
+      let arbitrary: ArbitraryStylist | undefined;
+      if (paintings) {
+        arbitrary = await ArbitraryStylist.load(store, runtime, o.styleNetwork);
+        if (strength >= 1 && !depthStrength) model = arbitrary.model(await arbitrary.styleFor(paintings, undefined, { weights: o.styleWeights }), label);
+        process.stderr.write(
+          `style: ${paintings.join(', ')}${o.styleWeights ? ` (weights ${o.styleWeights.join(', ')})` : ''} — arbitrary-style network, ${arbitrary.licence}\n`,
+        );
+      } else if (o.precision === 'int8') {
+        const file = int8FileOf(ref!);
+        if (!file) throw new Error(`--precision int8 needs a quantized model: run depthstyle quantize ${o.model} -o MODEL.int8.onnx and pass that`);
+        const bytes = await readFile(file).catch(() => {
+          throw new Error(`${file}: no int8 model there; make it with depthstyle quantize ${o.model}`);
+        });
+        int8 = await Int8Stylizer.create(bytes, { threads: o.threads, margin: o.margin }, file);
+        process.stderr.write(`model: ${file} (int8)\n`);
+      } else if (ref!.kind === 'onnx' || ref!.kind === 'zoo') {
+        const m = await loadTransformOnnx(ref!.file);
+        model = m.model;
+        process.stderr.write(
+          `model: ${ref!.file}${m.metadata.style ? ` (style ${m.metadata.style}, ${m.metadata.steps} steps, depth weight ${m.metadata.depth_weight})` : ''}\n`,
+        );
+      } else {
+        model = await loadTransformModel(o.model!, store);
+        process.stderr.write(`model: ${model.id} — ${model.licence}\n`);
       }
-      // The arbitrary network's strength acts on its style vector (above), not as a pixel blend.
-      const out = await finishStylization(raw, img, { strength: arbitrary ? 1 : strength, depthStrength, depthModel, preserveColor: o.preserveColor, runtime, model: used });
-      await saveImage(outs[i], out);
-      if (!depth) return [outs[i]];
-      const [a, b] = [await depth.estimate(img), await depth.estimate(out)];
-      const pic = (d: Float32Array) => colorizeDepth(normalizeDepth(d, depth.model.polarity), img.width, img.height);
-      await writeGrid(depthMaps[i], [[img, pic(a), out, pic(b)]], ['photo', 'its depth (PyDNet v2, near = warm)', 'stylized', 'its depth'], img.width, img.height);
-      return [outs[i], depthMaps[i]];
-    };
-  }, { keepGoing: o.keepGoing });
+      const stylizer = model && new Stylizer(model, runtime, { margin: o.margin });
+      const depthModel = o.depthMap || depthStrength || o.depthStrokes ? await loadDepthModel('pydnet-v2', { store }) : undefined;
+      const strokes = { strokeScale: o.strokeScale, depthStrokes: o.depthStrokes, depthStrength, depthModel, runtime, tile };
+      const depth = o.depthMap ? new DepthEstimator(depthModel!, runtime) : undefined;
+      return async (i, onProgress) => {
+        const img = await loadImage(images[i], { maxSide: o.maxSize });
+        const onTile = (done: number, total: number) => onProgress((0.9 * done) / total);
+        if (int8 && Math.max(img.width, img.height) > tile)
+          throw new Error(
+            `${images[i]}: ${img.width}×${img.height} is larger than one tile (${tile} px); int8 models run untiled — use --max-size ${tile} or fp32`,
+          );
+        let raw: RgbImage;
+        let used = model;
+        if (int8) raw = await int8.stylize(img);
+        else if (stylizer) raw = await stylizeStrokes(stylizer, img, strokes, onTile);
+        else {
+          // Strength below 1, or depth-guided strength, for the arbitrary network: the photo's own style vector, so
+          // one model per photo (with depth, strength acts in the features: each pixel's style between the two).
+          const style = await arbitrary!.styleFor(paintings!, img, { weights: o.styleWeights, strength });
+          used = arbitrary!.model(style, label, depthStrength ? await arbitrary!.styleOf(img) : undefined);
+          const own = new Stylizer(used, runtime, { margin: o.margin });
+          raw = await stylizeStrokes(own, img, strokes, onTile);
+          await own.release();
+        }
+        // The arbitrary network's strength acts on its style vector (above), not as a pixel blend.
+        const out = await finishStylization(raw, img, {
+          strength: arbitrary ? 1 : strength,
+          depthStrength,
+          depthModel,
+          preserveColor: o.preserveColor,
+          runtime,
+          model: used,
+        });
+        await saveImage(outs[i], out);
+        if (!depth) return [outs[i]];
+        const [a, b] = [await depth.estimate(img), await depth.estimate(out)];
+        const pic = (d: Float32Array) => colorizeDepth(normalizeDepth(d, depth.model.polarity), img.width, img.height);
+        await writeGrid(
+          depthMaps[i],
+          [[img, pic(a), out, pic(b)]],
+          ['photo', 'its depth (PyDNet v2, near = warm)', 'stylized', 'its depth'],
+          img.width,
+          img.height,
+        );
+        return [outs[i], depthMaps[i]];
+      };
+    },
+    { keepGoing: o.keepGoing },
+  );
 }
 
 export const command: Command = {
@@ -148,9 +178,23 @@ export const command: Command = {
   usage: 'IMAGE|DIR...|CLIP.mp4 (--model MODEL | --style PAINTING) -o OUT [options]',
   summary: 'one pass of a trained network, or of the arbitrary-style network with any painting (any size, in tiles for large images)',
   options: {
-    model: { type: 'string', short: 'm', arg: `NAME|MODEL.onnx|RUN.ckpt|baseline:${BASELINE_STYLES.join('|')}`, help: 'a zoo model (depthstyle models), a model from depthstyle train, a training checkpoint, or a Johnson/Engstrom baseline' },
-    style: { type: 'string', short: 's', arg: 'PAINTING[,PAINTING...]', help: 'any painting (an image file, or a bundled one by name: starry_night, the_scream, …) through the arbitrary-style network (Ghiasi et al. 2017, Apache-2.0); several are mixed' },
-    'style-network': { type: 'string', arg: ARBITRARY_NETWORKS.join('|'), help: "with --style: Google's transfer network, or magenta-depth, ours fine-tuned with the depth loss (experimental, not recommended: docs/depth-dial.md) [original]" },
+    model: {
+      type: 'string',
+      short: 'm',
+      arg: `NAME|MODEL.onnx|RUN.ckpt|baseline:${BASELINE_STYLES.join('|')}`,
+      help: 'a zoo model (depthstyle models), a model from depthstyle train, a training checkpoint, or a Johnson/Engstrom baseline',
+    },
+    style: {
+      type: 'string',
+      short: 's',
+      arg: 'PAINTING[,PAINTING...]',
+      help: 'any painting (an image file, or a bundled one by name: starry_night, the_scream, …) through the arbitrary-style network (Ghiasi et al. 2017, Apache-2.0); several are mixed',
+    },
+    'style-network': {
+      type: 'string',
+      arg: ARBITRARY_NETWORKS.join('|'),
+      help: "with --style: Google's transfer network, or magenta-depth, ours fine-tuned with the depth loss (experimental, not recommended: docs/depth-dial.md) [original]",
+    },
     'style-weights': { type: 'string', arg: 'W,W,...', help: 'how much of each --style painting [equal]' },
     output: { type: 'string', short: 'o', arg: 'OUT', help: 'an image file (one input) or a folder' },
     'max-size': { type: 'string', arg: 'N', help: 'shrink inputs to at most N px on the long side first' },
@@ -162,15 +206,34 @@ export const command: Command = {
       help: "keep the photo's colours: luminance keeps them exactly (the result's brightness over the photo's colour, the safe choice); histogram recolours the result to the photo's colour mean and covariance (Gatys et al. 2016), which can move single objects far, e.g. a red tower darkens in a mostly blue result [none]",
     },
     'depth-map': { type: 'boolean', help: 'also write OUT.depth.jpg: photo | its depth | result | its depth (PyDNet v2, near = warm)' },
-    'depth-strength': { type: 'string', arg: 'NEAR,FAR', help: "strength that follows the photo's depth, e.g. 0.4,1: near things stay crisp, the background is painted fully (times --strength); off for none. With --style it acts in the network's features and is on by default (0.75,1: the dial's pick, docs/depth-dial.md); with --model it is a pixel blend, off by default" },
-    'stroke-scale': { type: 'string', arg: 'S', help: "brush size: strokes S times the network's own, 0.25–4 (the network's strokes are fixed in pixels, so a big photo otherwise gets a fine ripple) [1]" },
-    'depth-strokes': { type: 'string', arg: 'NEAR,FAR', help: "stroke size that follows the photo's depth, like a painter's texture gradient, e.g. 2,0.5: large strokes near the camera, small far away (times --stroke-scale)" },
+    'depth-strength': {
+      type: 'string',
+      arg: 'NEAR,FAR',
+      help: "strength that follows the photo's depth, e.g. 0.4,1: near things stay crisp, the background is painted fully (times --strength); off for none. With --style it acts in the network's features and is on by default (0.75,1: the dial's pick, docs/depth-dial.md); with --model it is a pixel blend, off by default",
+    },
+    'stroke-scale': {
+      type: 'string',
+      arg: 'S',
+      help: "brush size: strokes S times the network's own, 0.25–4 (the network's strokes are fixed in pixels, so a big photo otherwise gets a fine ripple) [1]",
+    },
+    'depth-strokes': {
+      type: 'string',
+      arg: 'NEAR,FAR',
+      help: "stroke size that follows the photo's depth, like a painter's texture gradient, e.g. 2,0.5: large strokes near the camera, small far away (times --stroke-scale)",
+    },
     margin: { type: 'string', arg: 'N', help: 'reflected border stylized and cropped away, against border artefacts; 0: none [16]' },
     precision: { type: 'string', arg: 'fp32|int8', help: 'int8 runs MODEL.int8.onnx from depthstyle quantize, untiled [fp32]' },
     start: { type: 'string', arg: 'SECONDS', help: 'a clip: start this far in [0]' },
     duration: { type: 'string', arg: 'SECONDS', help: 'a clip: stylize this much of it [all]' },
-    stabilize: { type: 'string', arg: STABILIZATIONS.join('|'), help: `a clip: against flicker, norm statistics smoothed across frames and/or the previous frame carried along the optical flow (docs/video.md) [${DEFAULT_STABILIZATION}]` },
-    'keep-going': { type: 'boolean', help: 'when some inputs cannot be read, stylize the others (exit status 1, the bad ones listed); by default nothing is written' },
+    stabilize: {
+      type: 'string',
+      arg: STABILIZATIONS.join('|'),
+      help: `a clip: against flicker, norm statistics smoothed across frames and/or the previous frame carried along the optical flow (docs/video.md) [${DEFAULT_STABILIZATION}]`,
+    },
+    'keep-going': {
+      type: 'boolean',
+      help: 'when some inputs cannot be read, stylize the others (exit status 1, the bad ones listed); by default nothing is written',
+    },
   },
   run: async (v, positionals) => {
     if (!positionals.length) throw new Error('stylize: give at least one IMAGE');

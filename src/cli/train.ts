@@ -43,9 +43,10 @@ export async function trainCommand(o: TrainCommandOptions): Promise<number> {
   const store = new ModelStore(o.models);
   await loadImage(o.stylePath); // the painting must load before any output is touched
   await listImages(o.data);
-  if (o.resume) await stat(o.resume).catch(() => {
-    throw new Error(`${o.resume}: checkpoint not found`);
-  });
+  if (o.resume)
+    await stat(o.resume).catch(() => {
+      throw new Error(`${o.resume}: checkpoint not found`);
+    });
   if (o.initSpec && o.resume) throw new Error('--init starts a branch and --resume continues a run: give one of them');
   if (o.allowSettingsChange && !o.resume) throw new Error('--change-settings goes with --resume');
   const files = runFiles(o.output, o.log);
@@ -54,7 +55,10 @@ export async function trainCommand(o: TrainCommandOptions): Promise<number> {
   refuseInputsAsOutputs([o.output, files.checkpoint, files.log, files.loss, files.preview], inputs);
   if (o.log && /\.(jpe?g|png|webp|tiff?|onnx|ckpt)$/i.test(o.log)) throw new Error(`--log ${o.log}: the log is JSON lines; give it a .jsonl name`);
   // A finished or stopped run is continued with --resume, never silently replaced.
-  if (!o.resume) for (const f of [files.checkpoint, files.log]) if (existsSync(f)) throw new Error(`${f} exists from an earlier run: continue it with --resume ${files.checkpoint}, or choose another -o (nothing was overwritten)`);
+  if (!o.resume)
+    for (const f of [files.checkpoint, files.log])
+      if (existsSync(f))
+        throw new Error(`${f} exists from an earlier run: continue it with --resume ${files.checkpoint}, or choose another -o (nothing was overwritten)`);
   if (o.resume && path.resolve(o.resume) !== path.resolve(files.checkpoint) && existsSync(files.checkpoint))
     throw new Error(`${files.checkpoint} exists: resuming ${o.resume} into -o ${o.output} would replace it; choose another -o`);
   const init = o.initSpec ? await readInitialWeights(o.initSpec, store) : undefined;
@@ -67,7 +71,12 @@ export async function trainCommand(o: TrainCommandOptions): Promise<number> {
   }
 }
 
-async function trainLocked(o: TrainCommandOptions, store: ModelStore, init: Awaited<ReturnType<typeof readInitialWeights>> | undefined, files: ReturnType<typeof runFiles>): Promise<number> {
+async function trainLocked(
+  o: TrainCommandOptions,
+  store: ModelStore,
+  init: Awaited<ReturnType<typeof readInitialWeights>> | undefined,
+  files: ReturnType<typeof runFiles>,
+): Promise<number> {
   const style = await loadImage(o.stylePath);
   const runtime = new Runtime({ threads: o.threads });
   const vgg = await loadVgg19({ store });
@@ -78,7 +87,8 @@ async function trainLocked(o: TrainCommandOptions, store: ModelStore, init: Awai
   const { base, checkpoint, log } = files;
   const styleName = path.basename(o.stylePath).replace(/\.[^.]+$/, '');
   // A branch's log starts with the base it came from.
-  if (!o.resume) await writeFileAtomic(log, init ? `${JSON.stringify({ step: 0, seconds: 0, branch_of: init.source, branch_steps: init.steps ?? null })}\n` : '');
+  if (!o.resume)
+    await writeFileAtomic(log, init ? `${JSON.stringify({ step: 0, seconds: 0, branch_of: init.source, branch_steps: init.steps ?? null })}\n` : '');
   const interrupt = interruptible('writing a checkpoint');
   const history: Record<string, number[]> = {};
   let bar: Progress | undefined;
@@ -94,8 +104,15 @@ async function trainLocked(o: TrainCommandOptions, store: ModelStore, init: Awai
     checkpoint,
     signal: interrupt.signal,
     onSettingsChanged: async (changes) => {
-      process.stderr.write(`resuming with changed settings: ${Object.entries(changes).map(([k, [a, b]]) => `${k} ${a} → ${b}`).join(', ')}\n`);
-      await appendFile(log, `${JSON.stringify({ settings_changed: Object.fromEntries(Object.entries(changes).map(([k, [a, b]]) => [k, { from: a, to: b }])) })}\n`);
+      process.stderr.write(
+        `resuming with changed settings: ${Object.entries(changes)
+          .map(([k, [a, b]]) => `${k} ${a} → ${b}`)
+          .join(', ')}\n`,
+      );
+      await appendFile(
+        log,
+        `${JSON.stringify({ settings_changed: Object.fromEntries(Object.entries(changes).map(([k, [a, b]]) => [k, { from: a, to: b }])) })}\n`,
+      );
     },
     onPreview: (_step, images) => writePreview(`${base}.preview.png`, images),
     onStep: async (s) => {
@@ -145,17 +162,34 @@ export const command: Command = {
     lr: { type: 'string', arg: 'X', help: `Adam learning rate [${T.lr}]` },
     width: { type: 'string', arg: 'N', help: `channels of the first layer: 32 the paper's, 16 the light CPU variant [${T.width}]` },
     blocks: { type: 'string', arg: 'N', help: `residual blocks [${T.blocks}]` },
-    ...lossOptions({ content: String(T.contentWeight), style: String(T.styleWeight), tv: String(T.tvWeight), depth: T.depthWeight.toExponential(0).replace('+', ''), loss: T.depthLoss }),
-    'stability-weight': { type: 'string', arg: 'X', help: `weight of the stability loss (a 1-px shift, exposure and noise must not move the output: video without flicker); 0 turns it off [${T.stabilityWeight}]` },
+    ...lossOptions({
+      content: String(T.contentWeight),
+      style: String(T.styleWeight),
+      tv: String(T.tvWeight),
+      depth: T.depthWeight.toExponential(0).replace('+', ''),
+      loss: T.depthLoss,
+    }),
+    'stability-weight': {
+      type: 'string',
+      arg: 'X',
+      help: `weight of the stability loss (a 1-px shift, exposure and noise must not move the output: video without flicker); 0 turns it off [${T.stabilityWeight}]`,
+    },
     'content-layer': { type: 'string', arg: 'L', help: `[${T.contentLayer}]` },
     'style-layers': { type: 'string', arg: 'L,...', help: `[${T.styleLayers.join(',')}]` },
     'style-size': { type: 'string', arg: 'N', help: 'long side of the style image for its Gram matrices [the crop size]' },
     seed: { type: 'string', arg: 'N', help: `[${T.seed}]` },
     'checkpoint-every': { type: 'string', arg: 'N', help: `[${T.checkpointEvery}]` },
     'preview-every': { type: 'string', arg: 'N', help: 'stylize four fixed training photos into model.preview.png every N steps' },
-    preset: { type: 'string', arg: TRAIN_PRESET_NAMES.join('|'), help: `a recipe the zoo was made with, under the options given here: ${TRAIN_PRESET_NAMES.map((n) => `${n}: ${TRAIN_PRESETS[n].summary}`).join('; ')}` },
+    preset: {
+      type: 'string',
+      arg: TRAIN_PRESET_NAMES.join('|'),
+      help: `a recipe the zoo was made with, under the options given here: ${TRAIN_PRESET_NAMES.map((n) => `${n}: ${TRAIN_PRESETS[n].summary}`).join('; ')}`,
+    },
     resume: { type: 'string', arg: 'RUN.ckpt', help: 'continue a run exactly where its checkpoint stopped' },
-    'change-settings': { type: 'boolean', help: 'with --resume: accept a changed painting, learning rate or loss setting (logged); without it a resume must keep them' },
+    'change-settings': {
+      type: 'boolean',
+      help: 'with --resume: accept a changed painting, learning rate or loss setting (logged); without it a resume must keep them',
+    },
     init: { type: 'string', arg: 'MODEL.onnx|RUN.ckpt|baseline:NAME', help: "branch: start from a trained network's weights with a fresh optimizer" },
     log: { type: 'string', arg: 'FILE', help: '[model.log.jsonl]' },
   },

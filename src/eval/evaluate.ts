@@ -58,7 +58,8 @@ export async function evaluatePair(i: EvalInputs): Promise<EvalReport> {
   checkImageArg(i.content, 'evaluatePair: content');
   checkImageArg(i.stylized, 'evaluatePair: stylized');
   if (i.style !== undefined) checkImageArg(i.style, 'evaluatePair: style');
-  for (const k of ['depthModel', 'vgg', 'runtime'] as const) if (!i[k] || typeof i[k] !== 'object') throw new ArgumentError(`evaluatePair: ${k}`, 'is required');
+  for (const k of ['depthModel', 'vgg', 'runtime'] as const)
+    if (!i[k] || typeof i[k] !== 'object') throw new ArgumentError(`evaluatePair: ${k}`, 'is required');
   const { stylized } = i;
   const content = await resizeImage(i.content, stylized.width, stylized.height);
   const est = new DepthEstimator(i.depthModel, i.runtime);
@@ -130,7 +131,8 @@ function truthAtSize(gt: DepthFrame, w: number, h: number): { metres: Float32Arr
   const valid = new Uint8Array(w * h);
   for (let y = 0; y < h; y++)
     for (let x = 0; x < w; x++) {
-      const m = gt.metres[Math.min(gt.height - 1, Math.floor(((y + 0.5) * gt.height) / h)) * gt.width + Math.min(gt.width - 1, Math.floor(((x + 0.5) * gt.width) / w))];
+      const m =
+        gt.metres[Math.min(gt.height - 1, Math.floor(((y + 0.5) * gt.height) / h)) * gt.width + Math.min(gt.width - 1, Math.floor(((x + 0.5) * gt.width) / w))];
       metres[y * w + x] = m;
       valid[y * w + x] = m > 0 ? 1 : 0;
     }
@@ -199,4 +201,3 @@ export class DialJudge {
     await this.est2.release();
   }
 }
-

@@ -62,7 +62,12 @@ export function twinPairs(names: readonly string[]): [string, string][] {
 }
 
 /** Per-photo differences f(a) − f(b) over the photos both methods have. */
-export function pairedDifferences<R extends { image: string; method: string }>(rows: readonly R[], a: string, b: string, f: (r: R) => number | undefined): number[] {
+export function pairedDifferences<R extends { image: string; method: string }>(
+  rows: readonly R[],
+  a: string,
+  b: string,
+  f: (r: R) => number | undefined,
+): number[] {
   const out: number[] = [];
   for (const r of rows) {
     if (r.method !== a) continue;
@@ -88,7 +93,6 @@ export function bootstrapMean(xs: number[], seed = 0): { mean: number; lo: numbe
 
 const fmt = (v: number | undefined) => (v === undefined ? '–' : Math.abs(v) >= 1e4 ? v.toExponential(2) : v.toFixed(3));
 
-
 /**
  * Every file a report writes, decided before any work: one distinct stem per photo (a/x.jpg and b/x.jpg
  * become x and x_2), so that no two rows share files and the caller can refuse outputs that are inputs.
@@ -104,7 +108,9 @@ export function reportFiles(images: readonly string[], methodNames: readonly str
   });
   const slugs = methodNames.map(methodSlug);
   const files = [
-    ...stems.flatMap((st) => [`${st}.jpg`, `${st}-depth.png`, ...slugs.flatMap((m) => [`${st}-${m}.jpg`, `${st}-${m}-depth.png`])].map((f) => path.join(out, 'img', f))),
+    ...stems.flatMap((st) =>
+      [`${st}.jpg`, `${st}-depth.png`, ...slugs.flatMap((m) => [`${st}-${m}.jpg`, `${st}-${m}-depth.png`])].map((f) => path.join(out, 'img', f)),
+    ),
     ...['grid.png', 'index.html', 'metrics.json'].map((f) => path.join(out, f)),
   ];
   return { stems, files };
@@ -117,7 +123,11 @@ export async function compare(o: CompareOptions): Promise<{ rows: Row[]; html: s
   if (!Array.isArray(o.images) || !o.images.length) throw new ArgumentError('compare: images', 'must be a non-empty array of photo files');
   if (!Array.isArray(o.methods) || !o.methods.length) throw new ArgumentError('compare: methods', 'must be a non-empty array of methods');
   checkString(o.out, 'compare: out');
-  const { stems } = reportFiles(o.images, o.methods.map((m) => m.name), o.out);
+  const { stems } = reportFiles(
+    o.images,
+    o.methods.map((m) => m.name),
+    o.out,
+  );
   const est = new DepthEstimator(o.depthModel, o.runtime);
   const depthPic = async (img: RgbImage) => colorizeDepth(normalizeDepth(await est.estimate(img), o.depthModel.polarity), img.width, img.height);
   const rows: Row[] = [];
@@ -141,7 +151,15 @@ export async function compare(o: CompareOptions): Promise<{ rows: Row[]; html: s
       await saveImage(path.join(o.out, outFile), out);
       const d = await depthPic(out);
       await saveImage(path.join(o.out, depthFile), d);
-      const report = await evaluatePair({ content: photo, stylized: out, style: o.style, depthModel: o.depthModel, secondDepthModel: o.secondDepthModel, vgg: o.vgg, runtime: o.runtime });
+      const report = await evaluatePair({
+        content: photo,
+        stylized: out,
+        style: o.style,
+        depthModel: o.depthModel,
+        secondDepthModel: o.secondDepthModel,
+        vgg: o.vgg,
+        runtime: o.runtime,
+      });
       rows.push({ image: stem, method: m.name, report, file: outFile, depthFile });
       gridRow.push(out, d);
       o.onProgress?.(++done, total);
@@ -168,7 +186,12 @@ export async function compare(o: CompareOptions): Promise<{ rows: Row[]; html: s
   const twins = twinPairs(o.methods.map((m) => m.name));
   const paired = twins.map(([a, b]) => {
     const cells = METRICS.map(([, f]) => {
-      const diffs = pairedDifferences(rows.map((r) => ({ ...r.report, image: r.image, method: r.method })), a, b, f);
+      const diffs = pairedDifferences(
+        rows.map((r) => ({ ...r.report, image: r.image, method: r.method })),
+        a,
+        b,
+        f,
+      );
       if (!diffs.length) return '<td>–</td>';
       const bs = bootstrapMean(diffs);
       const excludes = bs.lo > 0 || bs.hi < 0;
@@ -180,7 +203,10 @@ export async function compare(o: CompareOptions): Promise<{ rows: Row[]; html: s
     const stem = rows.filter((r) => r.method === o.methods[0].name)[i]?.image ?? '';
     const cells = rows
       .filter((r) => r.image === stem)
-      .map((r) => `<td><img src="${r.file}" width="200"><br><img src="${r.depthFile}" width="200"><br><b>${escapeXml(r.method)}</b><br><small>${METRICS.map(([n, f]) => `${n} ${fmt(f(r.report))}`).join('<br>')}</small></td>`)
+      .map(
+        (r) =>
+          `<td><img src="${r.file}" width="200"><br><img src="${r.depthFile}" width="200"><br><b>${escapeXml(r.method)}</b><br><small>${METRICS.map(([n, f]) => `${n} ${fmt(f(r.report))}`).join('<br>')}</small></td>`,
+      )
       .join('');
     return `<tr><td><img src="img/${stem}.jpg" width="200"><br><img src="img/${stem}-depth.png" width="200"><br><b>${escapeXml(stem)}</b></td>${cells}</tr>`;
   });
@@ -193,11 +219,18 @@ The first three columns are the robust judges: agreement under a second depth ne
 The plain score is what ${escapeXml(o.depthModel.id)} answers on the two images as they are: a depth loss on that network can raise it with invisible patterns.
 Summary: mean over ${o.images.length} photos, 95 % bootstrap interval below.${o.images.length < 10 ? ` With ${o.images.length} photo${o.images.length === 1 ? '' : 's'} the intervals are rough (a bootstrap over so few values understates the uncertainty): read them as a first look, and use 10 or more photos before drawing a conclusion.` : ''}</p>
 <table><tr><th>method</th>${METRICS.map(([n, , dir]) => `<th>${n} ${dir}</th>`).join('')}</tr>${summary.join('')}</table>
-${paired.length ? `<h2>Paired differences: each model minus its no-depth twin</h2><p>Mean over photos of the per-photo difference, 95 % bootstrap interval below; bold where the interval excludes 0.</p>
-<table><tr><th>pair</th>${METRICS.map(([n, , dir]) => `<th>${n} ${dir}</th>`).join('')}</tr>${paired.join('')}</table>` : ''}
+${
+  paired.length
+    ? `<h2>Paired differences: each model minus its no-depth twin</h2><p>Mean over photos of the per-photo difference, 95 % bootstrap interval below; bold where the interval excludes 0.</p>
+<table><tr><th>pair</th>${METRICS.map(([n, , dir]) => `<th>${n} ${dir}</th>`).join('')}</tr>${paired.join('')}</table>`
+    : ''
+}
 <h2>Per photo</h2><p><img src="grid.png" style="max-width:100%"></p>
 <table>${perImage.join('')}</table>`;
   await writeFileAtomic(path.join(o.out, 'index.html'), html);
-  await writeFileAtomic(path.join(o.out, 'metrics.json'), JSON.stringify({ commandLine: o.commandLine, twins, rows: rows.map(({ image, method, report }) => ({ image, method, ...report })) }, null, 2));
+  await writeFileAtomic(
+    path.join(o.out, 'metrics.json'),
+    JSON.stringify({ commandLine: o.commandLine, twins, rows: rows.map(({ image, method, report }) => ({ image, method, ...report })) }, null, 2),
+  );
   return { rows, html: path.join(o.out, 'index.html'), grid: path.join(o.out, 'grid.png') };
 }

@@ -37,7 +37,11 @@ export async function resample(img: RgbImage, kind: Resampling, resize: Resize):
     const h = img.height - s;
     const data = new Float32Array(3 * w * h);
     for (let c = 0; c < 3; c++)
-      for (let y = 0; y < h; y++) data.set(img.data.subarray(c * img.width * img.height + (y + s) * img.width + s, c * img.width * img.height + (y + s) * img.width + s + w), c * w * h + y * w);
+      for (let y = 0; y < h; y++)
+        data.set(
+          img.data.subarray(c * img.width * img.height + (y + s) * img.width + s, c * img.width * img.height + (y + s) * img.width + s + w),
+          c * w * h + y * w,
+        );
     return { width: w, height: h, data };
   }
   const small = await resize(img, Math.max(8, Math.round(img.width * r.scale!)), Math.max(8, Math.round(img.height * r.scale!)));
@@ -105,7 +109,12 @@ export function depthEdgeCue(depth: Float32Array, photo: RgbImage, result: RgbIm
   let inner: Uint8Array | undefined;
   if (valid) {
     // Depth gradients next to missing depth are not edges of the scene.
-    const holes = dilate(Uint8Array.from(valid, (v) => (v ? 0 : 1)), w, h, 1);
+    const holes = dilate(
+      Uint8Array.from(valid, (v) => (v ? 0 : 1)),
+      w,
+      h,
+      1,
+    );
     inner = Uint8Array.from(holes, (v) => (v ? 0 : 1));
   }
   const edges = strongest(sobel(logd, w, h), 0.05, inner);
@@ -138,5 +147,12 @@ export function depthEdgeCue(depth: Float32Array, photo: RgbImage, result: RgbIm
   const photoRecall = recallOf(photo);
   const contrast = contrastOf(result);
   const photoContrast = contrastOf(photo);
-  return { recall, photoRecall, ratio: photoRecall ? recall / photoRecall : 0, contrast, photoContrast, contrastRatio: photoContrast ? contrast / photoContrast : 0 };
+  return {
+    recall,
+    photoRecall,
+    ratio: photoRecall ? recall / photoRecall : 0,
+    contrast,
+    photoContrast,
+    contrastRatio: photoContrast ? contrast / photoContrast : 0,
+  };
 }

@@ -32,7 +32,9 @@ export const TOUCHED_PAINTINGS: readonly string[] = [
 
 /** A number in [0, 1) from the file's name alone. */
 export function splitHash(file: string): number {
-  const h = createHash('sha256').update(`${SPLIT_SEED}:${path.basename(file)}`).digest();
+  const h = createHash('sha256')
+    .update(`${SPLIT_SEED}:${path.basename(file)}`)
+    .digest();
   return h.readUInt32BE(0) / 2 ** 32;
 }
 

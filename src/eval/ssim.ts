@@ -17,7 +17,6 @@ export interface SsimOptions {
   range?: number;
 }
 
-
 function gaussian(size: number, sigma: number): Float64Array {
   const k = new Float64Array(size);
   const c = (size - 1) / 2;

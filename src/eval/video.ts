@@ -46,13 +46,21 @@ const meanStd = (xs: number[]) => {
 };
 
 /** Scores a clip given as pairs of (source frame, stylized frame), streamed. */
-export async function evaluateClip(frames: AsyncIterable<ClipFrame>, o: { depthModel?: DepthModel; runtime?: Runtime; onFrame?: (n: number) => void } = {}): Promise<ClipScores> {
-  if (!frames || typeof (frames as AsyncIterable<ClipFrame>)[Symbol.asyncIterator] !== 'function') throw new ArgumentError('evaluateClip: frames', 'must be an async iterable of { source, stylized } frames');
+export async function evaluateClip(
+  frames: AsyncIterable<ClipFrame>,
+  o: { depthModel?: DepthModel; runtime?: Runtime; onFrame?: (n: number) => void } = {},
+): Promise<ClipScores> {
+  if (!frames || typeof (frames as AsyncIterable<ClipFrame>)[Symbol.asyncIterator] !== 'function')
+    throw new ArgumentError('evaluateClip: frames', 'must be an async iterable of { source, stylized } frames');
   const est = o.depthModel && o.runtime ? new DepthEstimator(o.depthModel, o.runtime) : undefined;
   const plane = (d: Float32Array, like: RgbImage): RgbImage => {
     const v = normalizeDepth(d, o.depthModel!.polarity);
     const data = new Float32Array(3 * v.length);
-    for (let c = 0; c < 3; c++) data.set(v.map((x) => 255 * x), c * v.length);
+    for (let c = 0; c < 3; c++)
+      data.set(
+        v.map((x) => 255 * x),
+        c * v.length,
+      );
     return { width: like.width, height: like.height, data };
   };
   let prev: (ClipFrame & { depth?: { source: RgbImage; stylized: RgbImage } }) | undefined;
@@ -62,7 +70,8 @@ export async function evaluateClip(frames: AsyncIterable<ClipFrame>, o: { depthM
   let n = 0;
   try {
     for await (const f of frames) {
-      if (f.source.width !== f.stylized.width || f.source.height !== f.stylized.height) throw new Error(`frame ${n + 1}: the stylized frame is ${f.stylized.width}×${f.stylized.height}, the source ${f.source.width}×${f.source.height}`);
+      if (f.source.width !== f.stylized.width || f.source.height !== f.stylized.height)
+        throw new Error(`frame ${n + 1}: the stylized frame is ${f.stylized.width}×${f.stylized.height}, the source ${f.source.width}×${f.source.height}`);
       let depth: { source: RgbImage; stylized: RgbImage } | undefined;
       if (est) {
         const [ds, dy] = [await est.estimate(f.source), await est.estimate(f.stylized)];
@@ -94,6 +103,8 @@ export async function evaluateClip(frames: AsyncIterable<ClipFrame>, o: { depthM
     warping: { stylized: sty, source: src, excess: sty - src },
     trustedShare: meanStd(trusted).mean,
     perPair,
-    depth: est ? { edgeContrast: meanStd(edges), spearman: meanStd(spearman), warping: { stylized: meanStd(depthSty).mean, source: meanStd(depthSrc).mean } } : undefined,
+    depth: est
+      ? { edgeContrast: meanStd(edges), spearman: meanStd(spearman), warping: { stylized: meanStd(depthSty).mean, source: meanStd(depthSrc).mean } }
+      : undefined,
   };
 }

@@ -16,7 +16,8 @@ export function grad(loss: Tensor, wrt: readonly Tensor[], opts: GradOptions = {
   for (const w of wrt) if (w.graph !== g) throw new Error(`grad: ${w.name} is not in the graph of ${loss.name}`);
   let seed = opts.seed;
   if (!seed) {
-    if (!loss.shape.every((d) => d === 1)) throw new Error(`grad: loss ${loss.name} has shape ${formatShape(loss.shape)}; reduce it to one element or pass a seed`);
+    if (!loss.shape.every((d) => d === 1))
+      throw new Error(`grad: loss ${loss.name} has shape ${formatShape(loss.shape)}; reduce it to one element or pass a seed`);
     seed = g.constant([1], loss.shape as number[]);
   }
   const nodes = g.nodesFor([loss]);

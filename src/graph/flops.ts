@@ -11,7 +11,9 @@ export function graphFlops(outputs: readonly Tensor[]): number {
     const node = stack.pop()!.producer;
     if (!node || seen.has(node)) continue;
     seen.add(node);
-    const f = node.op.flops ? node.op.flops(node.types, node.attrs) : node.outputs.reduce((a, t) => a + t.shape.reduce<number>((n, d) => (typeof d === 'number' ? n * d : 0), 1), 0);
+    const f = node.op.flops
+      ? node.op.flops(node.types, node.attrs)
+      : node.outputs.reduce((a, t) => a + t.shape.reduce<number>((n, d) => (typeof d === 'number' ? n * d : 0), 1), 0);
     total += f;
     stack.push(...node.inputs);
   }

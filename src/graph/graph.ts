@@ -12,12 +12,7 @@ export interface TensorType {
   readonly shape: readonly Dim[];
 }
 
-export type AttrValue =
-  | { i: number }
-  | { f: number }
-  | { ints: readonly number[] }
-  | { floats: readonly number[] }
-  | { s: string };
+export type AttrValue = { i: number } | { f: number } | { ints: readonly number[] } | { floats: readonly number[] } | { s: string };
 
 /** What an op's `emit` writes ONNX nodes into. */
 export interface Emitter {

@@ -83,5 +83,8 @@ export function stridedIndexer(outShape: Shape, inStride: readonly number[], sta
 export function broadcastIndexer(inShape: Shape, outShape: Shape): (outFlat: number) => number {
   const padded = [...new Array<number>(outShape.length - inShape.length).fill(1), ...inShape];
   const inStrides = stridesOf(padded);
-  return stridedIndexer(outShape, padded.map((d, k) => (d === 1 ? 0 : inStrides[k])));
+  return stridedIndexer(
+    outShape,
+    padded.map((d, k) => (d === 1 ? 0 : inStrides[k])),
+  );
 }

@@ -72,7 +72,13 @@ class ProtoEmitter implements Emitter {
   }
   node(opType: string, inputs: readonly string[], outputs: readonly string[] | number, attrs: Record<string, AttrValue> = {}): string[] {
     const outs = typeof outputs === 'number' ? Array.from({ length: outputs }, () => this.fresh()) : [...outputs];
-    this.nodes.push({ opType, input: [...inputs], output: outs, name: `${opType}_${this.nodes.length}`, attribute: Object.entries(attrs).map(([k, v]) => attrProto(k, v)) });
+    this.nodes.push({
+      opType,
+      input: [...inputs],
+      output: outs,
+      name: `${opType}_${this.nodes.length}`,
+      attribute: Object.entries(attrs).map(([k, v]) => attrProto(k, v)),
+    });
     return outs;
   }
   constInt64(values: readonly number[], dims?: readonly number[]): string {
@@ -112,7 +118,14 @@ export function toOnnx(graph: Graph, outputs: readonly Tensor[], opts: EmitOptio
       e.initializers.push(tensorProto(t.name, 'float32', t.shape as number[], v));
     } else if (t.kind === 'const') e.initializers.push(tensorProto(t.name, t.dtype, t.shape as number[], t.data!));
   }
-  for (const n of nodes) n.op.emit(e, n.inputs.map((t) => t.name), n.outputs.map((t) => t.name), n.attrs, n.types);
+  for (const n of nodes)
+    n.op.emit(
+      e,
+      n.inputs.map((t) => t.name),
+      n.outputs.map((t) => t.name),
+      n.attrs,
+      n.types,
+    );
 
   // Graph outputs must be distinct and produced inside the graph.
   const outputNames: string[] = [];

@@ -125,7 +125,8 @@ export class ImagePrograms {
   async run(img: { width: number; height: number; data: Float32Array }, extra: readonly Float32Array[] = []): Promise<Float32Tensor> {
     const key = `${img.width}x${img.height}x${img.data.length / (img.width * img.height)}`;
     let p = this.programs.get(key);
-    if (p) this.programs.delete(key); // re-inserted below: most recently used last
+    if (p)
+      this.programs.delete(key); // re-inserted below: most recently used last
     else {
       while (this.programs.size >= this.maxSizes) {
         const [oldest, q] = this.programs.entries().next().value!;

@@ -14,7 +14,14 @@ export class ArgumentError extends TypeError {
   }
 }
 
-const shown = (v: unknown) => (typeof v === 'string' ? JSON.stringify(v.slice(0, 40)) : typeof v === 'number' || typeof v === 'boolean' || v == null ? String(v) : Array.isArray(v) ? `an array of ${v.length}` : `a ${typeof v}`);
+const shown = (v: unknown) =>
+  typeof v === 'string'
+    ? JSON.stringify(v.slice(0, 40))
+    : typeof v === 'number' || typeof v === 'boolean' || v == null
+      ? String(v)
+      : Array.isArray(v)
+        ? `an array of ${v.length}`
+        : `a ${typeof v}`;
 
 /** A finite number within [min, max] (whole when `integer`). */
 export function checkNumber(v: unknown, argument: string, o: { min?: number; max?: number; integer?: boolean } = {}): number {
@@ -30,10 +37,12 @@ export function checkNumber(v: unknown, argument: string, o: { min?: number; max
 export function checkImageArg(img: unknown, argument: string, minSide = MIN_IMAGE_SIDE): RgbImage {
   const i = img as RgbImage | null | undefined;
   if (!i || typeof i !== 'object') throw new ArgumentError(argument, `must be an RgbImage { width, height, data }, got ${shown(img)}`);
-  if (!Number.isInteger(i.width) || !Number.isInteger(i.height) || i.width < 1 || i.height < 1) throw new ArgumentError(argument, `width and height must be whole numbers ≥ 1, got ${shown(i.width)}×${shown(i.height)}`);
+  if (!Number.isInteger(i.width) || !Number.isInteger(i.height) || i.width < 1 || i.height < 1)
+    throw new ArgumentError(argument, `width and height must be whole numbers ≥ 1, got ${shown(i.width)}×${shown(i.height)}`);
   if (Math.min(i.width, i.height) < minSide) throw new ArgumentError(argument, `is ${i.width}×${i.height}; at least ${minSide} px per side are needed`);
   if (!(i.data instanceof Float32Array)) throw new ArgumentError(argument, 'data must be a Float32Array (planar RGB, 0–255)');
-  if (i.data.length !== 3 * i.width * i.height) throw new ArgumentError(argument, `data has ${i.data.length} values; ${i.width}×${i.height} planar RGB needs ${3 * i.width * i.height}`);
+  if (i.data.length !== 3 * i.width * i.height)
+    throw new ArgumentError(argument, `data has ${i.data.length} values; ${i.width}×${i.height} planar RGB needs ${3 * i.width * i.height}`);
   for (let k = 0; k < i.data.length; k++) if (!Number.isFinite(i.data[k])) throw new ArgumentError(argument, `data holds a non-finite value at ${k}`);
   return i;
 }
@@ -58,5 +67,6 @@ export function checkString(v: unknown, argument: string): string {
 /** Two images of one size (a stylization and its photo). */
 export function checkSameSize(a: unknown, b: unknown, fn: string, names: [string, string] = ['a', 'b']): void {
   const [x, y] = [checkImageArg(a, `${fn}: ${names[0]}`, 1), checkImageArg(b, `${fn}: ${names[1]}`, 1)];
-  if (x.width !== y.width || x.height !== y.height) throw new ArgumentError(`${fn}: ${names[1]}`, `is ${y.width}×${y.height}, ${names[0]} is ${x.width}×${x.height}; they must be one size`);
+  if (x.width !== y.width || x.height !== y.height)
+    throw new ArgumentError(`${fn}: ${names[1]}`, `is ${y.width}×${y.height}, ${names[0]} is ${x.width}×${x.height}; they must be one size`);
 }

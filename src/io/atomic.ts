@@ -13,7 +13,18 @@ function tempName(file: string): string {
 /** The error of a failed write, naming the output rather than its hidden temporary file. */
 function writeError(file: string, err: unknown): Error {
   const code = (err as NodeJS.ErrnoException).code;
-  const why = code === 'EROFILE' ? 'the file is read-only; it is not replaced' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'ENOSPC' ? 'no space left on the disk' : code === 'ENOTDIR' || code === 'EEXIST' ? 'a parent is not a folder' : code === 'EISDIR' ? 'it is a folder' : (err as Error).message;
+  const why =
+    code === 'EROFILE'
+      ? 'the file is read-only; it is not replaced'
+      : code === 'EACCES' || code === 'EPERM'
+        ? 'permission denied'
+        : code === 'ENOSPC'
+          ? 'no space left on the disk'
+          : code === 'ENOTDIR' || code === 'EEXIST'
+            ? 'a parent is not a folder'
+            : code === 'EISDIR'
+              ? 'it is a folder'
+              : (err as Error).message;
   return new Error(`${file}: cannot write (${why})`);
 }
 

@@ -32,7 +32,8 @@ export function colorOf(t: number, map: ColorMap): [number, number, number] {
  */
 export function normalizeDepth(values: ArrayLike<number>, polarity: 'depth' | 'inverse-depth'): Float32Array {
   if (!values || typeof values.length !== 'number' || !values.length) throw new ArgumentError('normalizeDepth: values', 'must be a non-empty array of numbers');
-  if (polarity !== 'depth' && polarity !== 'inverse-depth') throw new ArgumentError('normalizeDepth: polarity', `must be 'depth' or 'inverse-depth', got ${String(polarity)}`);
+  if (polarity !== 'depth' && polarity !== 'inverse-depth')
+    throw new ArgumentError('normalizeDepth: polarity', `must be 'depth' or 'inverse-depth', got ${String(polarity)}`);
   const sorted = Float32Array.from(values).sort();
   const lo = sorted[Math.floor(0.01 * (sorted.length - 1))];
   const hi = sorted[Math.ceil(0.99 * (sorted.length - 1))];
@@ -49,7 +50,8 @@ export function normalizeDepth(values: ArrayLike<number>, polarity: 'depth' | 'i
 export function colorizeDepth(depth01: Float32Array, width: number, height: number, map: ColorMap = 'turbo'): RgbImage {
   checkNumber(width, 'colorizeDepth: width', { min: 1, integer: true });
   checkNumber(height, 'colorizeDepth: height', { min: 1, integer: true });
-  if (!depth01 || depth01.length !== width * height) throw new ArgumentError('colorizeDepth: depth01', `must hold width × height = ${width * height} values, got ${depth01?.length}`);
+  if (!depth01 || depth01.length !== width * height)
+    throw new ArgumentError('colorizeDepth: depth01', `must hold width × height = ${width * height} values, got ${depth01?.length}`);
   const n = width * height;
   const data = new Float32Array(3 * n);
   for (let i = 0; i < n; i++) {

@@ -26,7 +26,8 @@ export async function readDepthTruth(file: string, encoding: DepthEncoding = gue
     .catch(() => undefined);
   if (!meta) throw new Error(`${file}: cannot read depth image (not an image sharp can read)`);
   // A colour picture is no depth map (a mistaken --ground-truth would score the network against a photo).
-  if ((meta.channels ?? 1) >= 3) throw new Error(`${file}: not a depth map (a ${meta.channels}-channel colour image); ground-truth depth is one channel, e.g. a 16-bit PNG in millimetres`);
+  if ((meta.channels ?? 1) >= 3)
+    throw new Error(`${file}: not a depth map (a ${meta.channels}-channel colour image); ground-truth depth is one channel, e.g. a 16-bit PNG in millimetres`);
   try {
     raw = await sharp(file).extractChannel(0).toColourspace('grey16').raw({ depth: 'ushort' }).toBuffer({ resolveWithObject: true });
   } catch (err) {

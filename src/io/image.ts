@@ -65,42 +65,61 @@ export async function checkInputFile(file: string): Promise<void> {
 }
 
 /** The header only (nothing is decoded): its metadata and upright size, or a one-line error. */
-async function imageHeader(file: string | Buffer, what: string, maxPixels: number, formats?: readonly string[]): Promise<{ meta: Metadata; upright: [number, number] }> {
+async function imageHeader(
+  file: string | Buffer,
+  what: string,
+  maxPixels: number,
+  formats?: readonly string[],
+): Promise<{ meta: Metadata; upright: [number, number] }> {
   let meta;
   try {
     meta = await sharp(file, { limitInputPixels: false }).metadata();
   } catch {
     throw new Error(`${what}: not an image sharp can read`);
   }
-  if (formats && !formats.includes(meta.format ?? '')) throw new Error(`${what}: not an image accepted here (${meta.format ?? 'unknown'}; accepted: ${formats.join(', ')})`);
+  if (formats && !formats.includes(meta.format ?? ''))
+    throw new Error(`${what}: not an image accepted here (${meta.format ?? 'unknown'}; accepted: ${formats.join(', ')})`);
   if (!meta.width || !meta.height) throw new Error(`${what}: image has no size`);
   if (meta.width * meta.height > maxPixels)
-    throw new Error(`${what}: image declares ${meta.width}×${meta.height} = ${((meta.width * meta.height) / 1e6).toFixed(0)} MP, above the limit of ${(maxPixels / 1e6).toFixed(0)} MP (--max-pixels)`);
+    throw new Error(
+      `${what}: image declares ${meta.width}×${meta.height} = ${((meta.width * meta.height) / 1e6).toFixed(0)} MP, above the limit of ${(maxPixels / 1e6).toFixed(0)} MP (--max-pixels)`,
+    );
   // EXIF orientations 5–8 swap width and height.
   const upright: [number, number] = (meta.orientation ?? 1) >= 5 ? [meta.height, meta.width] : [meta.width, meta.height];
-  if (Math.min(...upright) < MIN_IMAGE_SIDE) throw new Error(`${what}: image is ${upright[0]}×${upright[1]}; depthstyle needs at least ${MIN_IMAGE_SIDE} px per side`);
+  if (Math.min(...upright) < MIN_IMAGE_SIDE)
+    throw new Error(`${what}: image is ${upright[0]}×${upright[1]}; depthstyle needs at least ${MIN_IMAGE_SIDE} px per side`);
   return { meta, upright };
 }
 
 /** Decoder warnings that mean data is missing: the picture would be partly or wholly made up. */
-const TRUNCATED = /premature end|truncat|unexpected end|end of (file|data|stream)|short read|read error|not enough (image )?data|out of data|missing|incomplete/i;
+const TRUNCATED =
+  /premature end|truncat|unexpected end|end of (file|data|stream)|short read|read error|not enough (image )?data|out of data|missing|incomplete/i;
 
 /** Decodes an image from a file or a buffer (an upload), named `what` in errors. */
 export async function decodeImage(file: string | Buffer, what: string, opts: LoadOptions = {}): Promise<RgbImage> {
   if (typeof file !== 'string' && file.length === 0) throw new Error(`${what}: empty file (0 bytes)`);
   const maxPixels = opts.maxPixels ?? maxPixelsDefault;
-  const { meta, upright: [w0, h0] } = await imageHeader(file, what, maxPixels, opts.formats);
+  const {
+    meta,
+    upright: [w0, h0],
+  } = await imageHeader(file, what, maxPixels, opts.formats);
   // libvips shrinks on load where the format allows when a smaller size is asked for (maxSide, size).
   // A 16-bit source is read as 16-bit sRGB, keeping its precision; an 8-bit one as 8-bit sRGB, exactly its
   // values (libvips's conversion of 8-bit sRGB to rgb16 moves values by up to ±1 level, which a high-gain
   // style network amplifies to ±10).
   const deep = meta.depth !== undefined && meta.depth !== 'uchar' && meta.depth !== 'char';
   const decode = (failOn: 'warning' | 'error' | 'truncated') => {
-    let img = sharp(file, { failOn, limitInputPixels: maxPixels }).rotate().toColourspace(deep ? 'rgb16' : 'srgb');
+    let img = sharp(file, { failOn, limitInputPixels: maxPixels })
+      .rotate()
+      .toColourspace(deep ? 'rgb16' : 'srgb');
     if (meta.hasAlpha) img = img.flatten({ background: '#ffffff' });
     if (opts.size) img = img.resize(opts.size[0], opts.size[1], { fit: 'fill' });
-    else if (opts.maxSide && Math.max(w0, h0) > opts.maxSide) img = img.resize({ width: w0 >= h0 ? opts.maxSide : undefined, height: h0 > w0 ? opts.maxSide : undefined });
-    return img.removeAlpha().raw({ depth: deep ? 'ushort' : 'uchar' }).toBuffer({ resolveWithObject: true });
+    else if (opts.maxSide && Math.max(w0, h0) > opts.maxSide)
+      img = img.resize({ width: w0 >= h0 ? opts.maxSide : undefined, height: h0 > w0 ? opts.maxSide : undefined });
+    return img
+      .removeAlpha()
+      .raw({ depth: deep ? 'ushort' : 'uchar' })
+      .toBuffer({ resolveWithObject: true });
   };
   // Decoders fill missing data with one colour and only warn: a file cut short (or a tiny file whose header
   // declares a huge image) must be refused, not turned into a flat picture. Each stricter decode that fails
@@ -160,7 +179,8 @@ export async function saveGray16(file: string, values: Float32Array, width: numb
   checkString(file, 'saveGray16: file');
   checkNumber(width, 'saveGray16: width', { min: 1, integer: true });
   checkNumber(height, 'saveGray16: height', { min: 1, integer: true });
-  if (!values || values.length !== width * height || Array.prototype.some.call(values, (v: number) => !Number.isFinite(v))) throw new ArgumentError('saveGray16: values', `must hold width × height = ${width * height} finite values`);
+  if (!values || values.length !== width * height || Array.prototype.some.call(values, (v: number) => !Number.isFinite(v)))
+    throw new ArgumentError('saveGray16: values', `must hold width × height = ${width * height} finite values`);
   const px = new Uint16Array(width * height);
   for (let i = 0; i < px.length; i++) px[i] = Math.round(Math.max(0, Math.min(1, values[i])) * 65535);
   const buf = await sharp(px, { raw: { width, height, channels: 1 } })

@@ -29,7 +29,8 @@ export function lockRun(file: string, what: string): () => void {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new Error(`${file}: cannot create the lock (${(err as Error).message})`);
       const pid = Number(readFileSync(file, 'utf8').trim());
-      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && processAlive(pid)) throw new Error(`${what} is in use by another process (pid ${pid}, ${file}); wait for it or stop it first`);
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && processAlive(pid))
+        throw new Error(`${what} is in use by another process (pid ${pid}, ${file}); wait for it or stop it first`);
       unlinkSync(file); // stale: its process is gone
     }
   }

@@ -10,7 +10,13 @@ export const escapeXml = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&am
 export async function writeRow(file: string, panels: RgbImage[], gap = 6): Promise<void> {
   const { width: w, height: h } = panels[0];
   if (panels.some((p) => p.width !== w || p.height !== h)) throw new Error('writeRow: the panels differ in size');
-  const inputs = await Promise.all(panels.map((p) => sharp(toInterleaved8(p), { raw: { width: w, height: h, channels: 3 } }).png().toBuffer()));
+  const inputs = await Promise.all(
+    panels.map((p) =>
+      sharp(toInterleaved8(p), { raw: { width: w, height: h, channels: 3 } })
+        .png()
+        .toBuffer(),
+    ),
+  );
   const canvas = sharp({ create: { width: panels.length * w + (panels.length - 1) * gap, height: h, channels: 3, background: '#ffffff' } }).composite(
     inputs.map((input, i) => ({ input, left: i * (w + gap), top: 0 })),
   );
@@ -21,7 +27,16 @@ export async function writeRow(file: string, panels: RgbImage[], gap = 6): Promi
 export async function writeGrid(file: string, rows: RgbImage[][], labels: string[], cell = 160, cellHeight = cell): Promise<void> {
   const cols = Math.max(labels.length, ...rows.map((r) => r.length));
   const scaled = await Promise.all(
-    rows.map((r) => Promise.all(r.map((img) => sharp(toInterleaved8(img), { raw: { width: img.width, height: img.height, channels: 3 } }).resize(cell, cellHeight, { fit: 'contain', background: '#ffffff' }).png().toBuffer()))),
+    rows.map((r) =>
+      Promise.all(
+        r.map((img) =>
+          sharp(toInterleaved8(img), { raw: { width: img.width, height: img.height, channels: 3 } })
+            .resize(cell, cellHeight, { fit: 'contain', background: '#ffffff' })
+            .png()
+            .toBuffer(),
+        ),
+      ),
+    ),
   );
   // Labels scale with the cells, up to a size that fits; the header grows with them.
   const font = Math.max(12, Math.min(24, Math.round(cell / 14)));

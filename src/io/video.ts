@@ -15,7 +15,8 @@ export const isVideoFile = (file: string) => VIDEO_EXTENSIONS.some((e) => file.t
 export function requireFfmpeg(): void {
   for (const tool of ['ffmpeg', 'ffprobe']) {
     const r = spawnSync(tool, ['-version'], { stdio: 'ignore' });
-    if (r.error || r.status !== 0) throw new Error(`${tool} is needed for video and was not found: install it (Debian/Ubuntu: sudo apt install ffmpeg; macOS: brew install ffmpeg)`);
+    if (r.error || r.status !== 0)
+      throw new Error(`${tool} is needed for video and was not found: install it (Debian/Ubuntu: sudo apt install ffmpeg; macOS: brew install ffmpeg)`);
   }
 }
 
@@ -44,7 +45,11 @@ export interface VideoInfo {
 /** The first video stream's size, rate and duration, and whether there is audio; a one-line error otherwise. */
 export function probeVideo(file: string, o: { maxPixels?: number } = {}): VideoInfo {
   checkString(file, 'probeVideo: file');
-  const r = spawnSync('ffprobe', ['-v', 'error', '-print_format', 'json', '-show_streams', '-show_format', ffmpegPath(file)], { encoding: 'utf8', maxBuffer: 16 << 20, timeout: 60_000 });
+  const r = spawnSync('ffprobe', ['-v', 'error', '-print_format', 'json', '-show_streams', '-show_format', ffmpegPath(file)], {
+    encoding: 'utf8',
+    maxBuffer: 16 << 20,
+    timeout: 60_000,
+  });
   if (r.error) throw new Error(`${file}: cannot run ffprobe (${r.error.message})`);
   let parsed: { streams?: Record<string, unknown>[]; format?: Record<string, string> };
   try {
@@ -52,22 +57,34 @@ export function probeVideo(file: string, o: { maxPixels?: number } = {}): VideoI
   } catch {
     parsed = {};
   }
-  const video = parsed.streams?.find((s) => s.codec_type === 'video') as Record<string, string | number | Record<string, unknown>[] | Record<string, string>> | undefined;
-  if (r.status !== 0 || !video) throw new Error(`${file}: not a readable video (${(r.stderr || 'no video stream').trim().split('\n').pop()?.replace(/^file:\S+: /, '')})`);
+  const video = parsed.streams?.find((s) => s.codec_type === 'video') as
+    | Record<string, string | number | Record<string, unknown>[] | Record<string, string>>
+    | undefined;
+  if (r.status !== 0 || !video)
+    throw new Error(
+      `${file}: not a readable video (${(r.stderr || 'no video stream')
+        .trim()
+        .split('\n')
+        .pop()
+        ?.replace(/^file:\S+: /, '')})`,
+    );
   const rate = String(video.avg_frame_rate && video.avg_frame_rate !== '0/0' ? video.avg_frame_rate : video.r_frame_rate);
   const [num, den] = rate.split('/').map(Number);
   const fps = num / (den || 1);
   const duration = Number(video.duration ?? parsed.format?.duration);
   const [stored, storedH] = [Number(video.width), Number(video.height)];
-  if (!(stored > 0 && storedH > 0) || !(fps > 0 && fps < 1000) || !(duration > 0)) throw new Error(`${file}: a video stream without a usable size, frame rate or duration`);
+  if (!(stored > 0 && storedH > 0) || !(fps > 0 && fps < 1000) || !(duration > 0))
+    throw new Error(`${file}: a video stream without a usable size, frame rate or duration`);
   const maxPixels = o.maxPixels ?? defaultMaxPixels();
   // Refused from the header: a small file can declare frames of 16384×8192.
   if (stored * storedH > maxPixels)
-    throw new Error(`${file}: the clip declares ${stored}×${storedH} = ${((stored * storedH) / 1e6).toFixed(0)} MP frames, above the limit of ${(maxPixels / 1e6).toFixed(0)} MP (--max-pixels)`);
+    throw new Error(
+      `${file}: the clip declares ${stored}×${storedH} = ${((stored * storedH) / 1e6).toFixed(0)} MP frames, above the limit of ${(maxPixels / 1e6).toFixed(0)} MP (--max-pixels)`,
+    );
   // Rotation: the display matrix (side data) or the older `rotate` tag; ffmpeg turns frames upright on decode.
   const side = Array.isArray(video.side_data_list) ? video.side_data_list.find((d) => d.rotation !== undefined) : undefined;
   const tags = (video.tags ?? {}) as Record<string, string>;
-  const rotation = ((Math.round(Number(side?.rotation ?? tags.rotate ?? 0) / 90) * 90) % 360 + 360) % 360;
+  const rotation = (((Math.round(Number(side?.rotation ?? tags.rotate ?? 0) / 90) * 90) % 360) + 360) % 360;
   const turned = rotation === 90 || rotation === 270;
   return {
     width: turned ? storedH : stored,
@@ -98,8 +115,10 @@ const spanArgs = (s: FrameSpan) => [...(s.start ? ['-ss', String(s.start)] : [])
 
 /** The frame size for a long side of at most `maxSide`: even sides (H.264's 4:2:0 needs them). */
 export function videoFrameSize(info: Pick<VideoInfo, 'width' | 'height'>, maxSide?: number): [number, number] {
-  if (!info || !(Number.isFinite(info.width) && info.width > 0 && Number.isFinite(info.height) && info.height > 0)) throw new TypeError('videoFrameSize: info must have a positive width and height');
-  if (maxSide !== undefined && !(Number.isFinite(maxSide) && maxSide >= 2)) throw new TypeError(`videoFrameSize: maxSide must be a number of at least 2, got ${String(maxSide)}`);
+  if (!info || !(Number.isFinite(info.width) && info.width > 0 && Number.isFinite(info.height) && info.height > 0))
+    throw new TypeError('videoFrameSize: info must have a positive width and height');
+  if (maxSide !== undefined && !(Number.isFinite(maxSide) && maxSide >= 2))
+    throw new TypeError(`videoFrameSize: maxSide must be a number of at least 2, got ${String(maxSide)}`);
   const k = maxSide ? Math.min(1, maxSide / Math.max(info.width, info.height)) : 1;
   const even = (v: number) => Math.max(2, 2 * Math.round((v * k) / 2));
   return [even(info.width), even(info.height)];
@@ -115,8 +134,27 @@ function failure(p: ChildProcessWithoutNullStreams, what: string): Promise<void>
       if (signal) return reject(new Error(`${what}: ffmpeg was stopped (${signal})`));
       // A damaged input says so in one line of ours; anything else gives ffmpeg's last line, without its paths.
       const damage = err.split('\n').find((l) => DAMAGED.test(l));
-      if (damage) return reject(new Error(`${what}: the clip is truncated or damaged (${damage.replace(/^\[[^\]]*\]\s*/, '').replace(/file:\S+: /, '').trim()}); nothing written`));
-      reject(new Error(`${what}: ffmpeg failed (${err.trim().split('\n').pop()?.replace(/file:\S+/g, '').trim() ?? code})`));
+      if (damage)
+        return reject(
+          new Error(
+            `${what}: the clip is truncated or damaged (${damage
+              .replace(/^\[[^\]]*\]\s*/, '')
+              .replace(/file:\S+: /, '')
+              .trim()}); nothing written`,
+          ),
+        );
+      reject(
+        new Error(
+          `${what}: ffmpeg failed (${
+            err
+              .trim()
+              .split('\n')
+              .pop()
+              ?.replace(/file:\S+/g, '')
+              .trim() ?? code
+          })`,
+        ),
+      );
     });
   });
 }
@@ -131,11 +169,35 @@ const DAMAGED = /partial file|invalid data|corrupt|truncat|moov atom not found|e
  */
 export async function* readFrames(file: string, size: readonly [number, number], span: FrameSpan = {}, signal?: AbortSignal): AsyncGenerator<RgbImage> {
   if (typeof file !== 'string' || !file) throw new TypeError('readFrames: file must be a file name');
-  if (!Array.isArray(size) || size.length !== 2 || !size.every((v) => Number.isInteger(v) && v >= 2 && v <= 16384)) throw new TypeError(`readFrames: size must be [width, height], whole numbers from 2 to 16384, got ${JSON.stringify(size)}`);
+  if (!Array.isArray(size) || size.length !== 2 || !size.every((v) => Number.isInteger(v) && v >= 2 && v <= 16384))
+    throw new TypeError(`readFrames: size must be [width, height], whole numbers from 2 to 16384, got ${JSON.stringify(size)}`);
   for (const k of ['start', 'duration'] as const)
-    if (span[k] !== undefined && !(Number.isFinite(span[k]) && span[k]! >= 0)) throw new TypeError(`readFrames: span.${k} must be a number of seconds ≥ 0, got ${String(span[k])}`);
+    if (span[k] !== undefined && !(Number.isFinite(span[k]) && span[k]! >= 0))
+      throw new TypeError(`readFrames: span.${k} must be a number of seconds ≥ 0, got ${String(span[k])}`);
   const [width, height] = size;
-  const p = spawn('ffmpeg', ['-v', 'error', '-nostdin', ...spanArgs(span), '-i', ffmpegPath(file), '-map', '0:v:0', '-fps_mode', 'passthrough', '-vf', `scale=${width}:${height}:flags=lanczos`, '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const p = spawn(
+    'ffmpeg',
+    [
+      '-v',
+      'error',
+      '-nostdin',
+      ...spanArgs(span),
+      '-i',
+      ffmpegPath(file),
+      '-map',
+      '0:v:0',
+      '-fps_mode',
+      'passthrough',
+      '-vf',
+      `scale=${width}:${height}:flags=lanczos`,
+      '-f',
+      'rawvideo',
+      '-pix_fmt',
+      'rgb24',
+      'pipe:1',
+    ],
+    { stdio: ['pipe', 'pipe', 'pipe'] },
+  );
   let messages = '';
   p.stderr.on('data', (d: Buffer) => (messages = (messages + d.toString()).slice(-4000)));
   const done = failure(p, file);
@@ -165,7 +227,13 @@ export async function* readFrames(file: string, size: readonly [number, number],
     }
     await done;
     const damage = messages.split('\n').find((l) => DAMAGED.test(l));
-    if (damage) throw new Error(`${file}: the clip is truncated or damaged (${damage.replace(/^\[[^\]]*\]\s*/, '').replace(/file:\S+: /, '').trim()}); nothing written`);
+    if (damage)
+      throw new Error(
+        `${file}: the clip is truncated or damaged (${damage
+          .replace(/^\[[^\]]*\]\s*/, '')
+          .replace(/file:\S+: /, '')
+          .trim()}); nothing written`,
+      );
   } finally {
     signal?.removeEventListener('abort', onAbort);
     if (p.exitCode === null) p.kill('SIGTERM');
@@ -187,9 +255,12 @@ export interface VideoOutput {
  */
 export async function writeVideo(file: string, frames: AsyncIterable<RgbImage>, o: VideoOutput): Promise<number> {
   if (typeof file !== 'string' || !file) throw new TypeError('writeVideo: file must be a file name');
-  if (!frames || typeof (frames as AsyncIterable<RgbImage>)[Symbol.asyncIterator] !== 'function') throw new TypeError('writeVideo: frames must be an async iterable of images');
-  if (!o || typeof o.rate !== 'string' || !/^\d+(\.\d+)?(\/\d+)?$/.test(o.rate) || !(Number(o.rate.split('/')[0]) > 0)) throw new TypeError(`writeVideo: rate must be a frame rate such as "25/1" or "29.97", got ${JSON.stringify(o?.rate)}`);
-  if (o.crf !== undefined && !(Number.isInteger(o.crf) && o.crf >= 0 && o.crf <= 51)) throw new TypeError(`writeVideo: crf must be a whole number from 0 to 51, got ${String(o.crf)}`);
+  if (!frames || typeof (frames as AsyncIterable<RgbImage>)[Symbol.asyncIterator] !== 'function')
+    throw new TypeError('writeVideo: frames must be an async iterable of images');
+  if (!o || typeof o.rate !== 'string' || !/^\d+(\.\d+)?(\/\d+)?$/.test(o.rate) || !(Number(o.rate.split('/')[0]) > 0))
+    throw new TypeError(`writeVideo: rate must be a frame rate such as "25/1" or "29.97", got ${JSON.stringify(o?.rate)}`);
+  if (o.crf !== undefined && !(Number.isInteger(o.crf) && o.crf >= 0 && o.crf <= 51))
+    throw new TypeError(`writeVideo: crf must be a whole number from 0 to 51, got ${String(o.crf)}`);
   let count = 0;
   await writeAtomicWith(file, async (tmp) => {
     const it = frames[Symbol.asyncIterator]();
@@ -201,16 +272,42 @@ export async function writeVideo(file: string, frames: AsyncIterable<RgbImage>, 
       throw new TypeError(`writeVideo: frames must have even sides of at least 2 px (videoFrameSize gives them), got ${width}×${height}`);
     const audio = o.audioFrom ? ['-i', ffmpegPath(o.audioFrom.file)] : [];
     const args = [
-      '-v', 'error', '-y', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${width}x${height}`, '-r', o.rate, '-i', 'pipe:0',
+      '-v',
+      'error',
+      '-y',
+      '-f',
+      'rawvideo',
+      '-pix_fmt',
+      'rgb24',
+      '-s',
+      `${width}x${height}`,
+      '-r',
+      o.rate,
+      '-i',
+      'pipe:0',
       ...(o.audioFrom ? [...spanArgs(o.audioFrom.span), ...audio, '-map', '0:v:0', '-map', '1:a:0?', '-c:a', 'aac', '-b:a', '160k'] : []),
-      '-c:v', 'libx264', '-preset', 'medium', '-crf', String(o.crf ?? 18), '-pix_fmt', 'yuv420p', '-movflags', '+faststart', '-f', 'mp4', ffmpegPath(tmp),
+      '-c:v',
+      'libx264',
+      '-preset',
+      'medium',
+      '-crf',
+      String(o.crf ?? 18),
+      '-pix_fmt',
+      'yuv420p',
+      '-movflags',
+      '+faststart',
+      '-f',
+      'mp4',
+      ffmpegPath(tmp),
     ];
     const p = spawn('ffmpeg', args, { stdio: ['pipe', 'pipe', 'pipe'] });
     const done = failure(p, file);
     const n = width * height;
     const write = (img: RgbImage) => {
-      if (!img || !(img.data instanceof Float32Array) || img.data.length !== 3 * img.width * img.height) throw new TypeError(`writeVideo: frame ${count + 1} is not an RgbImage (planar Float32Array of 3 × width × height)`);
-      if (img.width !== width || img.height !== height) throw new Error(`${file}: frame ${count + 1} is ${img.width}×${img.height}, the first was ${width}×${height}`);
+      if (!img || !(img.data instanceof Float32Array) || img.data.length !== 3 * img.width * img.height)
+        throw new TypeError(`writeVideo: frame ${count + 1} is not an RgbImage (planar Float32Array of 3 × width × height)`);
+      if (img.width !== width || img.height !== height)
+        throw new Error(`${file}: frame ${count + 1} is ${img.width}×${img.height}, the first was ${width}×${height}`);
       const buf = Buffer.alloc(3 * n);
       for (let i = 0; i < n; i++) for (let c = 0; c < 3; c++) buf[3 * i + c] = Math.min(255, Math.max(0, Math.round(img.data[c * n + i])));
       count++;

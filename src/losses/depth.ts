@@ -72,10 +72,15 @@ export function depthLoss(pred: Tensor, target: Tensor, kind: 'mse' | 'ssi'): Te
  * layer also divided by the target's mean square so that every layer (and any depth model) weighs alike.
  */
 export function featureDepthLoss(pred: readonly Tensor[], target: readonly Tensor[]): Tensor {
-  if (!Array.isArray(pred) || !pred.length || !pred.every((t) => t instanceof Tensor)) throw new ArgumentError('featureDepthLoss: pred', 'must be a non-empty array of graph Tensors');
-  if (!Array.isArray(target) || target.length !== pred.length || !target.every((t) => t instanceof Tensor)) throw new ArgumentError('featureDepthLoss: target', `must be ${pred.length} graph Tensors, one per pred`);
+  if (!Array.isArray(pred) || !pred.length || !pred.every((t) => t instanceof Tensor))
+    throw new ArgumentError('featureDepthLoss: pred', 'must be a non-empty array of graph Tensors');
+  if (!Array.isArray(target) || target.length !== pred.length || !target.every((t) => t instanceof Tensor))
+    throw new ArgumentError('featureDepthLoss: target', `must be ${pred.length} graph Tensors, one per pred`);
   const layer = (p: Tensor, t: Tensor) => div(reduceMean(square(sub(p, t))), add(reduceMean(square(t)), 1e-8));
-  return div(pred.map((p, i) => layer(p, target[i])).reduce((a, b) => add(a, b)), pred.length);
+  return div(
+    pred.map((p, i) => layer(p, target[i])).reduce((a, b) => add(a, b)),
+    pred.length,
+  );
 }
 
 /** The photo's nearness, standardized per image and squashed to (0, 1): about 0.5 on average, near → 1. */
@@ -153,7 +158,10 @@ function eotDepthTerm({ model, y, x, random }: DepthTermContext): Tensor {
     random(noise, (rng) => ({ data: rng.fill(n * c * size[0] * size[1], () => rng.normal() * EOT_NOISE), shape: [n, c, ...size] }));
     return depthLoss(model.build(G.add(transform(y), noise)), model.build(transform(x)), 'ssi');
   });
-  return G.div(parts.reduce((a, b) => G.add(a, b)), parts.length);
+  return G.div(
+    parts.reduce((a, b) => G.add(a, b)),
+    parts.length,
+  );
 }
 
 /** The depth map of the stylized image against the photo's (the gradient passes through the depth network). */
@@ -167,7 +175,7 @@ const onDepthMaps = (kind: 'ssi' | 'mse', help: string): DepthLossDef => ({
 
 export const DEPTH_LOSSES = {
   ssi: onDepthMaps('ssi', 'the depth maps, scale-and-shift-invariant (1 − r²)'),
-  mse: onDepthMaps('mse', 'the depth maps, mean squared difference relative to the photo\'s mean depth'),
+  mse: onDepthMaps('mse', "the depth maps, mean squared difference relative to the photo's mean depth"),
   features: {
     help: "the seed paper's: the depth network's feature layers",
     vggLayers: [],

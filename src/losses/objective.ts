@@ -46,7 +46,12 @@ export interface ObjectiveTargets<T = Tensor> {
 
 /** The targets as one list (content layers in name order, then depth), and back: for evaluating them once. */
 export function flattenTargets<T>(t: ObjectiveTargets<T>): T[] {
-  return [...Object.keys(t.content).sort().map((k) => t.content[k]), ...t.depth];
+  return [
+    ...Object.keys(t.content)
+      .sort()
+      .map((k) => t.content[k]),
+    ...t.depth,
+  ];
 }
 export function unflattenTargets<T>(like: ObjectiveTargets<unknown>, values: readonly T[]): ObjectiveTargets<T> {
   const keys = Object.keys(like.content).sort();
@@ -141,5 +146,8 @@ export function targetInputs(g: G.Graph, values: ObjectiveTargets<G.Float32Tenso
     feeds.set(t, v);
     return t;
   };
-  return { content: Object.fromEntries(Object.entries(values.content).map(([k, v]) => [k, input(`content/${k}`, v)])), depth: values.depth.map((v, i) => input(`depth/${i}`, v)) };
+  return {
+    content: Object.fromEntries(Object.entries(values.content).map(([k, v]) => [k, input(`content/${k}`, v)])),
+    depth: values.depth.map((v, i) => input(`depth/${i}`, v)),
+  };
 }

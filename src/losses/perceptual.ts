@@ -46,4 +46,3 @@ export function tvLoss(img: Tensor): Tensor {
   const dx = sub(slice(img, [1], [w], [3]), slice(img, [0], [w - 1], [3]));
   return add(reduceMean(square(dy)), reduceMean(square(dx)));
 }
-

@@ -18,7 +18,13 @@ const MARGIN = 8;
  * The perturbed copy of a batch [B, 3, S, S] (planar RGB 0–255): content moved by +shift px down and right
  * (the first rows and columns repeat the edge), exposure scaled, noise added, clamped to 0–255.
  */
-export function perturbBatch(x: Float32Array, batch: number, size: number, rng: Rng, p: { shift: number; gain: number; noise: number } = STABILITY_PERTURBATION): Float32Array {
+export function perturbBatch(
+  x: Float32Array,
+  batch: number,
+  size: number,
+  rng: Rng,
+  p: { shift: number; gain: number; noise: number } = STABILITY_PERTURBATION,
+): Float32Array {
   const out = new Float32Array(x.length);
   const n = size * size;
   for (let b = 0; b < batch; b++) {

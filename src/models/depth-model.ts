@@ -50,7 +50,8 @@ export class ImportedDepthModel implements DepthModel {
   }
 
   features(image: Tensor): Tensor[] {
-    if (!this.featureLayers.length) throw new Error(`depth model ${this.id} offers no feature layers: use --depth-loss ssi or mse, or name layers with --depth-layers`);
+    if (!this.featureLayers.length)
+      throw new Error(`depth model ${this.id} offers no feature layers: use --depth-loss ssi or mse, or name layers with --depth-layers`);
     return this.outputs(image).slice(1);
   }
 
@@ -99,13 +100,26 @@ export function secondJudgeFor(spec: string): BuiltinDepthModel {
 }
 
 /** A built-in depth network from its converted ONNX (what `loadDepthModel` caches, or the server sends the page). */
-export function builtinDepthModelFromOnnx(spec: BuiltinDepthModel, bytes: Uint8Array, featureLayers: readonly string[] = BUILTIN_DEPTH_MODELS[spec].features): DepthModel {
+export function builtinDepthModelFromOnnx(
+  spec: BuiltinDepthModel,
+  bytes: Uint8Array,
+  featureLayers: readonly string[] = BUILTIN_DEPTH_MODELS[spec].features,
+): DepthModel {
   const def = BUILTIN_DEPTH_MODELS[spec];
   const model = readOnnx(bytes, `${spec} (converted)`);
   const dims = model.graph?.input?.[0]?.type?.tensorType?.shape?.dim ?? [];
   const inputSize: [number, number] = [Number(dims[2]?.dimValue ?? 0), Number(dims[3]?.dimValue ?? 0)];
   if (!inputSize[0] || !inputSize[1]) throw new Error(`${spec}: the converted model has no fixed input size`);
-  return new ImportedDepthModel(spec, model, inputSize, def.polarity, def.licence, { range: def.range, mean: [0, 0, 0], std: [1, 1, 1] }, def.relu, featureLayers);
+  return new ImportedDepthModel(
+    spec,
+    model,
+    inputSize,
+    def.polarity,
+    def.licence,
+    { range: def.range, mean: [0, 0, 0], std: [1, 1, 1] },
+    def.relu,
+    featureLayers,
+  );
 }
 
 /**

@@ -9,7 +9,15 @@ import type { Tensor } from '../graph/index.js';
 import { readTflite } from './tflite.js';
 import { buildTfliteGraph } from './tflite-graph.js';
 import { onnxInputs, readOnnx, unsupportedOnnxOps } from './onnx-import.js';
-import { BUILTIN_DEPTH_MODELS, ImportedDepthModel, builtinDepthModelFromOnnx, type BuiltinDepthModel, type DepthModel, type DepthPolarity, type Normalization } from './depth-model.js';
+import {
+  BUILTIN_DEPTH_MODELS,
+  ImportedDepthModel,
+  builtinDepthModelFromOnnx,
+  type BuiltinDepthModel,
+  type DepthModel,
+  type DepthPolarity,
+  type Normalization,
+} from './depth-model.js';
 
 export * from './depth-model.js';
 import { ModelStore, cached, sha256 } from './resolver.js';
@@ -19,7 +27,12 @@ import { checkString } from '../io/arguments.js';
 const CONVERTER_VERSION = 2;
 
 /** Converts a TFLite depth network to a self-contained ONNX model ([1,3,H,W] in [0,1] → the kept outputs, then the tapped layers). */
-export function tfliteToOnnx(bytes: Uint8Array, what: string, keepOutputs: number[], taps: readonly string[] = []): { onnx: Uint8Array; inputSize: [number, number] } {
+export function tfliteToOnnx(
+  bytes: Uint8Array,
+  what: string,
+  keepOutputs: number[],
+  taps: readonly string[] = [],
+): { onnx: Uint8Array; inputSize: [number, number] } {
   const m = readTflite(bytes, what);
   const [, h, w, c] = m.tensors[m.inputs[0]].shape;
   if (c !== 3) throw new Error(`${what}: expected an RGB input, found ${c} channels`);
@@ -48,7 +61,11 @@ export async function builtinDepthOnnx(spec: BuiltinDepthModel, opts: LoadDepthO
   const taps = opts.featureLayers ?? def.features;
   // Default taps share one cache entry; other tap lists get their own, so switching back and forth converts once each.
   const custom = opts.featureLayers ? `-${sha256(new TextEncoder().encode(taps.join('\n'))).slice(0, 8)}` : '';
-  const { bytes } = await cached(`${spec}${custom}.onnx`, `${src.sha256}:v${CONVERTER_VERSION}:${taps.join(',')}`, () => tfliteToOnnx(src.bytes, src.path, [def.output], taps).onnx);
+  const { bytes } = await cached(
+    `${spec}${custom}.onnx`,
+    `${src.sha256}:v${CONVERTER_VERSION}:${taps.join(',')}`,
+    () => tfliteToOnnx(src.bytes, src.path, [def.output], taps).onnx,
+  );
   return bytes;
 }
 
@@ -85,11 +102,17 @@ export async function loadOnnxDepthModel(file: string): Promise<DepthModel> {
   if (inputs.length !== 1 || inputs[0].shape.length !== 4) throw new Error(`${file}: expected one NCHW image input`);
   const [, c, h, w] = inputs[0].shape;
   if (c !== 3 || typeof h !== 'number' || typeof w !== 'number' || !h || !w)
-    throw new Error(`${file}: not a usable depth model: its input "${inputs[0].name}" is [${inputs[0].shape.join(', ')}], a depth model here needs one RGB image input of a fixed size, e.g. [1, 3, 256, 512]`);
+    throw new Error(
+      `${file}: not a usable depth model: its input "${inputs[0].name}" is [${inputs[0].shape.join(', ')}], a depth model here needs one RGB image input of a fixed size, e.g. [1, 3, 256, 512]`,
+    );
   // One single-channel map out: a style model (3 channels) or a classifier is not a depth model.
   const out = model.graph?.output?.[0];
   const outDims = (out?.type?.tensorType?.shape?.dim ?? []).map((d) => (d.dimParam ? d.dimParam : Number(d.dimValue ?? 0)));
-  if ((model.graph?.output?.length ?? 0) < 1 || (outDims.length === 4 && outDims[1] !== 1) || (outDims.length !== 4 && outDims.length !== 3 && outDims.length !== 0))
+  if (
+    (model.graph?.output?.length ?? 0) < 1 ||
+    (outDims.length === 4 && outDims[1] !== 1) ||
+    (outDims.length !== 4 && outDims.length !== 3 && outDims.length !== 0)
+  )
     throw new Error(`${file}: not a usable depth model: its output "${out?.name ?? ''}" is [${outDims.join(', ')}], a depth map is [N, 1, h, w] or [N, h, w]`);
   let side: Partial<Normalization & { polarity: DepthPolarity }> = {};
   try {
@@ -107,4 +130,3 @@ export async function loadOnnxDepthModel(file: string): Promise<DepthModel> {
     false,
   );
 }
-

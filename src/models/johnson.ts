@@ -58,7 +58,6 @@ function permute4(data: Float32Array, shape: number[], perm: number[]): { data: 
   return { data: out, shape: oshape };
 }
 
-
 const varName = (i: number) => (i === 0 ? 'Variable' : `Variable_${i}`);
 
 /**
@@ -72,7 +71,8 @@ export function baselineNet(x: Tensor, weights: Readonly<Record<string, Float32A
 }
 
 export async function loadBaseline(style: string, store = new ModelStore()): Promise<Checkpoint> {
-  if (!(BASELINE_STYLES as readonly string[]).includes(style)) throw new ArgumentError('loadBaseline: style', `unknown baseline style "${style}": use one of ${BASELINE_STYLES.join(', ')}`);
+  if (!(BASELINE_STYLES as readonly string[]).includes(style))
+    throw new ArgumentError('loadBaseline: style', `unknown baseline style "${style}": use one of ${BASELINE_STYLES.join(', ')}`);
   return readDeeplearnCheckpoint(store, `baselines/johnson-engstrom/${style}`);
 }
 

@@ -6,14 +6,30 @@ export interface LicenceNote {
 }
 
 export const LICENCES: readonly LicenceNote[] = [
-  { what: 'VGG-19 (loss network; Simonyan & Zisserman)', licence: 'CC BY 4.0 — credit Oxford VGG', source: 'Keras port via azertat/tfjs_models (uint8) and DavidCai1111/vgg19-tensorflowjs-model (fp32, MIT)' },
-  { what: 'PyDNet v2 depth network (Aleotti et al., Sensors 2021) — default', licence: 'network weights for academic research use only; OMA app code Apache-2.0', source: 'Suraj520/OMA (fork of the authors’ app)' },
+  {
+    what: 'VGG-19 (loss network; Simonyan & Zisserman)',
+    licence: 'CC BY 4.0 — credit Oxford VGG',
+    source: 'Keras port via azertat/tfjs_models (uint8) and DavidCai1111/vgg19-tensorflowjs-model (fp32, MIT)',
+  },
+  {
+    what: 'PyDNet v2 depth network (Aleotti et al., Sensors 2021) — default',
+    licence: 'network weights for academic research use only; OMA app code Apache-2.0',
+    source: 'Suraj520/OMA (fork of the authors’ app)',
+  },
   { what: 'PyDNet++ v1 depth network', licence: 'weights for academic/demonstration use only; code Apache-2.0', source: 'FilippoAleotti/mobilePydnet' },
   {
     what: 'Arbitrary-style networks (style predictor + transfer network; Ghiasi, Lee, Kudlur, Dumoulin, Shlens, "Exploring the structure of a real-time, arbitrary neural artistic stylization network", BMVC 2017) — stylize --style',
     licence: 'Apache-2.0 (TensorFlow/Magenta models): usable in products',
     source: 'TensorFlow Lite artistic style transfer example (Magenta arbitrary-image-stylization-v1-256), via terryky/tflite_gles_app',
   },
-  { what: 'Johnson/Engstrom transform nets (wave, udnie, scream, la_muse) — baseline', licence: 'free for research use only; not for shipped products', source: 'ml5js/ml5-data-and-models (lengstrom/fast-style-transfer)' },
-  { what: 'Style paintings (Starry Night, The Scream, The Great Wave, Udnie, Composition VII, The Shipwreck)', licence: 'public domain', source: 'see ../shared/README.md' },
+  {
+    what: 'Johnson/Engstrom transform nets (wave, udnie, scream, la_muse) — baseline',
+    licence: 'free for research use only; not for shipped products',
+    source: 'ml5js/ml5-data-and-models (lengstrom/fast-style-transfer)',
+  },
+  {
+    what: 'Style paintings (Starry Night, The Scream, The Great Wave, Udnie, Composition VII, The Shipwreck)',
+    licence: 'public domain',
+    source: 'see ../shared/README.md',
+  },
 ];

@@ -34,7 +34,8 @@ const FORMS = `a zoo name (depthstyle models), a .onnx model or .ckpt checkpoint
 export function resolveModel(spec: string, zoo = zooDir()): ModelRef {
   const b = /^baseline:(.*)$/.exec(spec);
   if (b) {
-    if (!(BASELINE_STYLES as readonly string[]).includes(b[1])) throw new Error(`unknown baseline style "${b[1]}": use baseline:${BASELINE_STYLES.join('|baseline:')}`);
+    if (!(BASELINE_STYLES as readonly string[]).includes(b[1]))
+      throw new Error(`unknown baseline style "${b[1]}": use baseline:${BASELINE_STYLES.join('|baseline:')}`);
     return { kind: 'baseline', style: b[1] as BaselineStyle, spec };
   }
   if (spec.endsWith('.int8.onnx')) return { kind: 'int8', file: spec };

@@ -35,8 +35,12 @@ function str(a: Attrs, name: string, dflt: string): string {
   return v?.s ? new TextDecoder().decode(v.s) : dflt;
 }
 
-const unary = (f: (x: Tensor) => Tensor): Importer => ([x]) => [f(x!)];
-const binary = (f: (a: Tensor, b: Tensor) => Tensor): Importer => ([a, b]) => [f(a!, b!)];
+const unary =
+  (f: (x: Tensor) => Tensor): Importer =>
+  ([x]) => [f(x!)];
+const binary =
+  (f: (a: Tensor, b: Tensor) => Tensor): Importer =>
+  ([a, b]) => [f(a!, b!)];
 
 function pads4(a: Attrs): [number, number, number, number] {
   if (str(a, 'auto_pad', 'NOTSET') !== 'NOTSET') throw new Error('auto_pad is not supported; export with explicit pads');
@@ -68,7 +72,14 @@ const IMPORTERS: Record<string, Importer> = {
     if (hi) y = G.neg(G.max(G.neg(y), G.neg(hi)));
     return [y];
   },
-  Conv: ([x, w, b], a) => [G.conv2d(x!, w!, b, { strides: ints(a, 'strides', [1, 1]) as [number, number], pads: pads4(a), dilations: ints(a, 'dilations', [1, 1]) as [number, number], group: int(a, 'group', 1) })],
+  Conv: ([x, w, b], a) => [
+    G.conv2d(x!, w!, b, {
+      strides: ints(a, 'strides', [1, 1]) as [number, number],
+      pads: pads4(a),
+      dilations: ints(a, 'dilations', [1, 1]) as [number, number],
+      group: int(a, 'group', 1),
+    }),
+  ],
   ConvTranspose: ([x, w, b], a) => [
     G.convTranspose2d(x!, w!, b, {
       strides: ints(a, 'strides', [1, 1]) as [number, number],
@@ -82,9 +93,20 @@ const IMPORTERS: Record<string, Importer> = {
     return [G.maxPool2d(x!, ints(a, 'kernel_shape', []) as [number, number], { strides: ints(a, 'strides', [1, 1]) as [number, number], pads: pads4(a) })];
   },
   AveragePool: ([x], a) => [
-    G.avgPool2d(x!, ints(a, 'kernel_shape', []) as [number, number], { strides: ints(a, 'strides', [1, 1]) as [number, number], pads: pads4(a), countIncludePad: int(a, 'count_include_pad', 0) === 1 }),
+    G.avgPool2d(x!, ints(a, 'kernel_shape', []) as [number, number], {
+      strides: ints(a, 'strides', [1, 1]) as [number, number],
+      pads: pads4(a),
+      countIncludePad: int(a, 'count_include_pad', 0) === 1,
+    }),
   ],
-  InstanceNormalization: ([x, s, b], a) => [G.instanceNorm(x!, G.reshape(s!, [s!.shape.reduce((p, q) => (p as number) * (q as number), 1) as number]), G.reshape(b!, [b!.shape.reduce((p, q) => (p as number) * (q as number), 1) as number]), float(a, 'epsilon', 1e-5))],
+  InstanceNormalization: ([x, s, b], a) => [
+    G.instanceNorm(
+      x!,
+      G.reshape(s!, [s!.shape.reduce((p, q) => (p as number) * (q as number), 1) as number]),
+      G.reshape(b!, [b!.shape.reduce((p, q) => (p as number) * (q as number), 1) as number]),
+      float(a, 'epsilon', 1e-5),
+    ),
+  ],
   BatchNormalization: ([x], a, c) => {
     // Inference-mode batch norm folds into a per-channel affine map.
     const eps = float(a, 'epsilon', 1e-5);
@@ -124,11 +146,13 @@ const IMPORTERS: Record<string, Importer> = {
       size = [Math.floor(h * s[2]), Math.floor(w * s[3])];
     }
     if (mode === 'nearest') {
-      if (coords !== 'asymmetric' || str(a, 'nearest_mode', 'round_prefer_floor') !== 'floor') throw new Error('nearest Resize is supported with asymmetric coordinates and floor rounding only');
+      if (coords !== 'asymmetric' || str(a, 'nearest_mode', 'round_prefer_floor') !== 'floor')
+        throw new Error('nearest Resize is supported with asymmetric coordinates and floor rounding only');
       return [G.resize(x!, size, 'nearest')];
     }
     if (mode !== 'linear') throw new Error(`Resize mode ${mode} is not supported`);
-    if (coords !== 'half_pixel' && coords !== 'align_corners' && coords !== 'asymmetric' && coords !== 'pytorch_half_pixel') throw new Error(`Resize coordinates ${coords} are not supported`);
+    if (coords !== 'half_pixel' && coords !== 'align_corners' && coords !== 'asymmetric' && coords !== 'pytorch_half_pixel')
+      throw new Error(`Resize coordinates ${coords} are not supported`);
     return [G.resize(x!, size, 'bilinear', coords === 'pytorch_half_pixel' ? 'half_pixel' : coords)];
   },
 };
@@ -167,7 +191,12 @@ export function tensorValues(t: P.ITensorProto): ArrayLike<number> {
  * The model with some float initializers replaced (fine-tuned weights by initializer name, shapes unchanged):
  * everything else, symbolic sizes included, stays as it was.
  */
-export function withInitializers(bytes: Uint8Array, values: ReadonlyMap<string, Float32Array>, what: string, metadata: Record<string, string> = {}): Uint8Array {
+export function withInitializers(
+  bytes: Uint8Array,
+  values: ReadonlyMap<string, Float32Array>,
+  what: string,
+  metadata: Record<string, string> = {},
+): Uint8Array {
   const model = readOnnx(bytes, what);
   let replaced = 0;
   for (const t of model.graph?.initializer ?? []) {
@@ -235,7 +264,11 @@ export function importOnnx(model: P.IModelProto, inputs: readonly Tensor[], scop
   runtimeInputs.forEach((inp, i) => values.set(inp.name, inputs[i]));
 
   const convWeights = new Set(
-    o.trainable ? (graph.node ?? []).filter((n) => n.opType === 'Conv' || n.opType === 'ConvTranspose').flatMap((n) => (n.input ?? []).slice(1).filter((i) => initializers.has(i))) : [],
+    o.trainable
+      ? (graph.node ?? [])
+          .filter((n) => n.opType === 'Conv' || n.opType === 'ConvTranspose')
+          .flatMap((n) => (n.input ?? []).slice(1).filter((i) => initializers.has(i)))
+      : [],
   );
   const tensorFor = (name: string): Tensor => {
     const v = values.get(name);

@@ -90,7 +90,10 @@ export class ModelStore {
     }
     const digest = sha256(bytes);
     const want = this.checksums().get(path.resolve(file));
-    if (want && want !== digest) throw new Error(`${file}: checksum mismatch (SHA256SUMS lists ${want.slice(0, 12)}…, file is ${digest.slice(0, 12)}…): the file is corrupt or was replaced`);
+    if (want && want !== digest)
+      throw new Error(
+        `${file}: checksum mismatch (SHA256SUMS lists ${want.slice(0, 12)}…, file is ${digest.slice(0, 12)}…): the file is corrupt or was replaced`,
+      );
     return { path: file, bytes, sha256: digest };
   }
 }
@@ -111,7 +114,11 @@ interface CacheMeta {
  * Returns the cached bytes for `name` if they were made from sources with
  * this `key` and are intact; otherwise runs `make`, stores and returns its result.
  */
-export async function cached(name: string, key: string, make: () => Promise<Uint8Array> | Uint8Array): Promise<{ bytes: Uint8Array; hit: boolean; file: string }> {
+export async function cached(
+  name: string,
+  key: string,
+  make: () => Promise<Uint8Array> | Uint8Array,
+): Promise<{ bytes: Uint8Array; hit: boolean; file: string }> {
   const dir = cacheDir();
   const file = path.join(dir, name);
   const metaFile = `${file}.json`;
@@ -130,7 +137,10 @@ export async function cached(name: string, key: string, make: () => Promise<Uint
     await writeFileAtomic(metaFile, JSON.stringify({ key, sha256: sha256(bytes), bytes: bytes.length } satisfies CacheMeta));
   } catch (err) {
     // An unwritable cache (EACCES, a folder where the entry should be, a full disk) costs time, not the run.
-    if (!warnedCache) process.stderr.write(`warning: cannot write the model cache (${(err as Error).message}); working without it (set DEPTHSTYLE_CACHE to a writable folder)\n`);
+    if (!warnedCache)
+      process.stderr.write(
+        `warning: cannot write the model cache (${(err as Error).message}); working without it (set DEPTHSTYLE_CACHE to a writable folder)\n`,
+      );
     warnedCache = true;
   }
   return { bytes, hit: false, file };

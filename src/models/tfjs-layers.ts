@@ -49,7 +49,8 @@ export async function readTfjsLayersWeights(store: ModelStore, dir: string): Pro
       const n = w.shape.reduce((a, b) => a * b, 1);
       const q = w.quantization;
       const bytes = q ? n * (q.dtype === 'uint8' ? 1 : 2) : n * 4;
-      if (pos + bytes > total) throw new Error(`${mj.path}: weight ${w.name} runs past the end of its shards (${total} bytes); a shard is missing or truncated`);
+      if (pos + bytes > total)
+        throw new Error(`${mj.path}: weight ${w.name} runs past the end of its shards (${total} bytes); a shard is missing or truncated`);
       const data = new Float32Array(n);
       if (q) {
         if (q.dtype !== 'uint8') throw new Error(`${mj.path}: ${w.name}: ${q.dtype} quantization is not supported`);
@@ -71,6 +72,8 @@ export async function readTfjsLayersWeights(store: ModelStore, dir: string): Pro
 /** HWIO (TF) → OIHW (ONNX) kernel layout. */
 export function hwioToOihw(data: Float32Array, [kh, kw, ci, co]: readonly number[]): Float32Array {
   const out = new Float32Array(data.length);
-  for (let y = 0; y < kh; y++) for (let x = 0; x < kw; x++) for (let i = 0; i < ci; i++) for (let o = 0; o < co; o++) out[((o * ci + i) * kh + y) * kw + x] = data[((y * kw + x) * ci + i) * co + o];
+  for (let y = 0; y < kh; y++)
+    for (let x = 0; x < kw; x++)
+      for (let i = 0; i < ci; i++) for (let o = 0; o < co; o++) out[((o * ci + i) * kh + y) * kw + x] = data[((y * kw + x) * ci + i) * co + o];
   return out;
 }

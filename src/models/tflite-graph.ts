@@ -112,7 +112,9 @@ export function buildTfliteGraph(m: TfliteModel, input: Tensor, scope: string, t
       // NHWC constant → NCHW
       const [n, h, w, ch] = c.shape;
       const nchw = new Float32Array(data.length);
-      for (let a = 0; a < n; a++) for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) for (let k = 0; k < ch; k++) nchw[((a * ch + k) * h + y) * w + x] = data[((a * h + y) * w + x) * ch + k];
+      for (let a = 0; a < n; a++)
+        for (let y = 0; y < h; y++)
+          for (let x = 0; x < w; x++) for (let k = 0; k < ch; k++) nchw[((a * ch + k) * h + y) * w + x] = data[((a * h + y) * w + x) * ch + k];
       out = g.constant(nchw, [n, ch, h, w], { name: key });
     } else if (c.shape.length === 1) {
       out = g.constant(data, [1, c.shape[0], 1, 1], { name: key }); // per-channel: broadcast over NCHW
@@ -237,7 +239,10 @@ export function buildTfliteGraph(m: TfliteModel, input: Tensor, scope: string, t
         const [Ho, Wo] = o.anySize && op.optByte(0) === 0 ? [Hi * sh, Wi * sw] : spatial(out);
         const same = op.optByte(0) === 0;
         const w = kernel(op.inputs[1], [3, 0, 1, 2], `${t(op.inputs[1]).name}/iohw`);
-        let pt = 0, pb = 0, pl = 0, pr = 0;
+        let pt = 0,
+          pb = 0,
+          pl = 0,
+          pr = 0;
         let outputPadding: [number, number];
         if (same && Ho === Hi * sh && Wo === Wi * sw) {
           // TF 'SAME': the one helper the Engstrom network uses too.
@@ -301,7 +306,8 @@ export function buildTfliteGraph(m: TfliteModel, input: Tensor, scope: string, t
         const alignCorners = op.optByte(2) !== 0;
         const halfPixel = op.optByte(3) !== 0;
         const nearest = op.builtin === BUILTIN.RESIZE_NEAREST_NEIGHBOR;
-        if (nearest && (alignCorners || halfPixel)) throw new Error(`operator ${op.index}: nearest resize with align_corners/half_pixel_centers is not supported`);
+        if (nearest && (alignCorners || halfPixel))
+          throw new Error(`operator ${op.index}: nearest resize with align_corners/half_pixel_centers is not supported`);
         const coords = alignCorners ? 'align_corners' : halfPixel ? 'half_pixel' : 'asymmetric';
         const x = get(op.inputs[0]);
         if (o.anySize) {
@@ -317,7 +323,8 @@ export function buildTfliteGraph(m: TfliteModel, input: Tensor, scope: string, t
         const [begin, end, strides] = op.inputs.slice(1).map((i) => constOf(i).data!);
         const beginMask = op.optInt(0);
         const endMask = op.optInt(1);
-        if (op.optInt(2) || op.optInt(3) || op.optInt(4)) throw new Error(`operator ${op.index}: STRIDED_SLICE with ellipsis/new-axis/shrink masks is not supported`);
+        if (op.optInt(2) || op.optInt(3) || op.optInt(4))
+          throw new Error(`operator ${op.index}: STRIDED_SLICE with ellipsis/new-axis/shrink masks is not supported`);
         const x = get(op.inputs[0]);
         const shape = t(op.inputs[0]).shape;
         const starts: number[] = [];

@@ -151,7 +151,8 @@ export function readTflite(bytes: Uint8Array, what = 'TFLite model'): TfliteMode
             const qdim = int(q, 6);
             const inner = shape.slice(qdim + 1).reduce((a, b) => a * b, 1);
             const channels = shape[qdim] ?? 1;
-            if (scale.length !== 1 && scale.length !== channels) throw new Error(`tensor ${tensor.name}: ${scale.length} quantization scales for ${channels} channels`);
+            if (scale.length !== 1 && scale.length !== channels)
+              throw new Error(`tensor ${tensor.name}: ${scale.length} quantization scales for ${channels} channels`);
             tensor.data = Float32Array.from({ length: n }, (_, i) => {
               const ch = scale.length === 1 ? 0 : Math.floor(i / inner) % channels;
               const v = type === 'int8' ? dv.getInt8(i) : type === 'uint8' ? dv.getUint8(i) : dv.getInt32(4 * i, true);

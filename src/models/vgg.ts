@@ -56,7 +56,11 @@ export async function loadVgg19(opts: VggOptions = {}): Promise<Vgg19> {
     const g = new G.Graph();
     const x = g.input('image', ['N', 3, 'H', 'W']);
     const taps = vgg19(x, VGG19_TAPS, r.weights);
-    return G.toOnnx(g, VGG19_TAPS.map((t) => taps.get(t)!), { name: 'vgg19' }).bytes;
+    return G.toOnnx(
+      g,
+      VGG19_TAPS.map((t) => taps.get(t)!),
+      { name: 'vgg19' },
+    ).bytes;
   });
   return new Vgg19(readOnnx(bytes, 'VGG-19 (cached conversion)'), r.description);
 }

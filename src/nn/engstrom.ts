@@ -66,7 +66,11 @@ export function engstromNet(x: Tensor, opts: { seed?: number; weights?: Readonly
         } else {
           // Output exactly 2× the input, as TF's conv2d_transpose with 'SAME'.
           const [v, u] = [sameTransposePads(hh, l.k, 2), sameTransposePads(ww, l.k, 2)];
-          y = G.convTranspose2d(h, w, undefined, { strides: 2, pads: [v.pads[0], u.pads[0], v.pads[1], u.pads[1]], outputPadding: [v.outputPadding, u.outputPadding] });
+          y = G.convTranspose2d(h, w, undefined, {
+            strides: 2,
+            pads: [v.pads[0], u.pads[0], v.pads[1], u.pads[1]],
+            outputPadding: [v.outputPadding, u.outputPadding],
+          });
         }
         const scale = value(l.name, 'in_scale', [l.cout], () => new Float32Array(l.cout).fill(1));
         const shift = value(l.name, 'in_shift', [l.cout], () => new Float32Array(l.cout));

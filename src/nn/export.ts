@@ -21,7 +21,13 @@ export function restoreParams(params: G.ParamStore, ck: SavedState, file: string
  * A self-contained ONNX stylizer: input `image` [N, 3, H, W] RGB 0–255 of any
  * size, output `stylized` the same, clamped to 0–255; weights baked in.
  */
-export function exportTransformNet(params: G.ParamStore, width: number, blocks: number, metadata: Record<string, string>, arch: Architecture = 'upsample'): Uint8Array {
+export function exportTransformNet(
+  params: G.ParamStore,
+  width: number,
+  blocks: number,
+  metadata: Record<string, string>,
+  arch: Architecture = 'upsample',
+): Uint8Array {
   if (!(params instanceof G.ParamStore)) throw new ArgumentError('exportTransformNet: params', 'must be a ParamStore');
   checkNumber(width, 'exportTransformNet: width', { min: 1, integer: true });
   checkNumber(blocks, 'exportTransformNet: blocks', { min: 0, integer: true });
@@ -31,7 +37,13 @@ export function exportTransformNet(params: G.ParamStore, width: number, blocks: 
   // clamp(y, 0, 255) = 255 − relu(255 − relu(y))
   const clamped = G.sub(255, G.relu(G.sub(255, G.relu(y))));
   const needs: Record<string, string> = arch === 'engstrom' ? { size_multiple: String(ENGSTROM_SIZE_MULTIPLE) } : {};
-  return G.toOnnx(g, [clamped], { params: 'initializers', paramValues: params.values, name: 'depthstyle-transform', outputNames: ['stylized'], metadata: { ...metadata, ...needs } }).bytes;
+  return G.toOnnx(g, [clamped], {
+    params: 'initializers',
+    paramValues: params.values,
+    name: 'depthstyle-transform',
+    outputNames: ['stylized'],
+    metadata: { ...metadata, ...needs },
+  }).bytes;
 }
 
 /** The licence note written into every exported model. */
@@ -56,7 +68,9 @@ export async function exportCheckpoint(file: string): Promise<Uint8Array> {
 
 /** The licence note of a model of this architecture (an engstrom model branches from research-use-only baselines). */
 export function licenceOf(arch: Architecture): string {
-  return arch === 'engstrom' ? `${TRAINED_MODEL_LICENCE} Branched from a Johnson/Engstrom baseline: research use only, like its source.` : TRAINED_MODEL_LICENCE;
+  return arch === 'engstrom'
+    ? `${TRAINED_MODEL_LICENCE} Branched from a Johnson/Engstrom baseline: research use only, like its source.`
+    : TRAINED_MODEL_LICENCE;
 }
 
 export async function writeModel(file: string, params: G.ParamStore, net: NetworkShape, metadata: Record<string, string>): Promise<void> {

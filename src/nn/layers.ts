@@ -36,7 +36,9 @@ export function convLayer(x: Tensor, name: string, l: Conv2dLayer): Tensor {
 /** Affine instance normalization (scale 1, shift 0 at init). */
 export function instanceNormLayer(x: Tensor, name: string, channels: number, epsilon = 1e-5): Tensor {
   const g = x.graph;
-  return g.scope(name, () => instanceNorm(x, g.param('scale', [channels], new Float32Array(channels).fill(1)), g.param('shift', [channels], new Float32Array(channels)), epsilon));
+  return g.scope(name, () =>
+    instanceNorm(x, g.param('scale', [channels], new Float32Array(channels).fill(1)), g.param('shift', [channels], new Float32Array(channels)), epsilon),
+  );
 }
 
 /** Nearest-neighbour upsampling by an integer factor (then a conv: no checkerboard, Odena et al. 2016). */

@@ -188,7 +188,12 @@ export class LBFGS {
     let bgtd: number[] = [];
     while (lsIter < maxLs) {
       if (fNew > loss + c1 * t * gtd || (lsIter > 1 && fNew >= fPrev)) {
-        [bracket, bf, bg, bgtd] = [[tPrev, t], [fPrev, fNew], [gPrev, gNew], [gtdPrev, gtdNew]];
+        [bracket, bf, bg, bgtd] = [
+          [tPrev, t],
+          [fPrev, fNew],
+          [gPrev, gNew],
+          [gtdPrev, gtdNew],
+        ];
         break;
       }
       if (Math.abs(gtdNew) <= -c2 * gtd) {
@@ -197,7 +202,12 @@ export class LBFGS {
         break;
       }
       if (gtdNew >= 0) {
-        [bracket, bf, bg, bgtd] = [[tPrev, t], [fPrev, fNew], [gPrev, gNew], [gtdPrev, gtdNew]];
+        [bracket, bf, bg, bgtd] = [
+          [tPrev, t],
+          [fPrev, fNew],
+          [gPrev, gNew],
+          [gtdPrev, gtdNew],
+        ];
         break;
       }
       const minStep = t + 0.01 * (t - tPrev);
@@ -213,7 +223,12 @@ export class LBFGS {
       gtdNew = dot(gNew, d);
       lsIter++;
     }
-    if (lsIter === maxLs) [bracket, bf, bg] = [[0, t], [loss, fNew], [g, gNew]];
+    if (lsIter === maxLs)
+      [bracket, bf, bg] = [
+        [0, t],
+        [loss, fNew],
+        [g, gNew],
+      ];
 
     // Zoom: shrink the bracket until the strong Wolfe conditions hold.
     let insufProgress = false;

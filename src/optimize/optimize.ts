@@ -6,7 +6,17 @@ import * as G from '../graph/index.js';
 import type { Tensor } from '../graph/index.js';
 import { resizeImage, resizeLongSide, type RgbImage } from '../io/image.js';
 import type { DepthLossKind } from '../losses/depth.js';
-import { GATYS_CONTENT_LAYERS, GATYS_STYLE_LAYERS, buildObjective, flattenTargets, objectiveTargets, targetInputs, unflattenTargets, type LossWeights, type ObjectiveTargets } from '../losses/objective.js';
+import {
+  GATYS_CONTENT_LAYERS,
+  GATYS_STYLE_LAYERS,
+  buildObjective,
+  flattenTargets,
+  objectiveTargets,
+  targetInputs,
+  unflattenTargets,
+  type LossWeights,
+  type ObjectiveTargets,
+} from '../losses/objective.js';
 import { gram } from '../losses/perceptual.js';
 import { loadDepthModel, type DepthModel } from '../models/depth.js';
 import { loadVgg19, type Vgg19 } from '../models/vgg.js';
@@ -105,7 +115,8 @@ export interface Targets {
   photo: ObjectiveTargets<G.Float32Tensor>;
 }
 
-type TargetOptions = Required<Pick<OptimizeOptions, 'contentLayers' | 'styleLayers'>> & LossWeights & { vgg: Vgg19; depthModel?: DepthModel; depthLoss: DepthLossKind; rt: G.Runtime };
+type TargetOptions = Required<Pick<OptimizeOptions, 'contentLayers' | 'styleLayers'>> &
+  LossWeights & { vgg: Vgg19; depthModel?: DepthModel; depthLoss: DepthLossKind; rt: G.Runtime };
 
 /** The objective's constants: the photo's targets and the styles' blended Gram matrices, each computed once. */
 export async function computeTargets(o: TargetOptions, content: RgbImage, styles: RgbImage[], blend: number[]): Promise<Targets> {
@@ -127,7 +138,8 @@ export async function computeTargets(o: TargetOptions, content: RgbImage, styles
 }
 
 export async function optimize(opts: OptimizeOptions): Promise<OptimizeResult> {
-  const o = { ...OPTIMIZE_DEFAULTS, ...Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)) } as typeof OPTIMIZE_DEFAULTS & OptimizeOptions;
+  const o = { ...OPTIMIZE_DEFAULTS, ...Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)) } as typeof OPTIMIZE_DEFAULTS &
+    OptimizeOptions;
   if (!opts || typeof opts !== 'object') throw new ArgumentError('optimize: options', 'must be an object { content, styles, ... }');
   checkImageArg(o.content, 'optimize: content');
   if (!Array.isArray(o.styles) || !o.styles.length) throw new ArgumentError('optimize: styles', 'at least one style image is needed');
@@ -173,13 +185,20 @@ export async function optimize(opts: OptimizeOptions): Promise<OptimizeResult> {
     } else if (o.init && typeof o.init === 'object') init = await resizeImage(o.init, content.width, content.height);
     else init = target;
 
-    const r = await optimizeAtScale({ ...o, vgg, depthModel, rt, iterations: perScale[si] }, target, targets, init, (it, l) => {
-      losses = l;
-      const fraction = (cost.slice(0, si).reduce((a, b) => a + b, 0) + it * (sides[si] / o.size) ** 2) / totalCost;
-      o.onProgress?.({ iteration: done + it, iterations: perScale.reduce((a, b) => a + b, 0), scale: si + 1, scales: sides.length, fraction, losses: l });
-    }, async (it, img) => {
-      if (o.onFrame && o.frameEvery && (done + it) % o.frameEvery === 0) await o.onFrame(done + it, img);
-    });
+    const r = await optimizeAtScale(
+      { ...o, vgg, depthModel, rt, iterations: perScale[si] },
+      target,
+      targets,
+      init,
+      (it, l) => {
+        losses = l;
+        const fraction = (cost.slice(0, si).reduce((a, b) => a + b, 0) + it * (sides[si] / o.size) ** 2) / totalCost;
+        o.onProgress?.({ iteration: done + it, iterations: perScale.reduce((a, b) => a + b, 0), scale: si + 1, scales: sides.length, fraction, losses: l });
+      },
+      async (it, img) => {
+        if (o.onFrame && o.frameEvery && (done + it) % o.frameEvery === 0) await o.onFrame(done + it, img);
+      },
+    );
     x = r.image;
     losses = r.losses;
     initialLosses ??= r.initialLosses;
@@ -251,7 +270,14 @@ export function buildLossGraph(o: Omit<ScaleOptions, 'rt' | 'iterations' | 'opti
 }
 
 /** Optimizes the image at one size. */
-async function optimizeAtScale(o: ScaleOptions, target: RgbImage, t: Targets, init: RgbImage, progress: (it: number, l: Record<string, number>) => void, frame: (it: number, img: RgbImage) => Promise<void>) {
+async function optimizeAtScale(
+  o: ScaleOptions,
+  target: RgbImage,
+  t: Targets,
+  init: RgbImage,
+  progress: (it: number, l: Record<string, number>) => void,
+  frame: (it: number, img: RgbImage) => Promise<void>,
+) {
   const { image: img, total, terms, gradient: dimg, feeds, resample, stochastic } = buildLossGraph(o, target, t);
   // Random transformations (eot) are drawn anew each Adam iteration or L-BFGS round, never inside a line search.
   const rng = new Rng(o.seed ?? 0);

@@ -72,7 +72,10 @@ export async function pageAssets(zoo: string, store: ModelStore): Promise<Assets
   const routes: [RegExp, (m: RegExpExecArray) => Promise<Uint8Array | undefined>][] = [
     [/^\/ort\/(ort-wasm[\w.-]*\.(?:wasm|mjs))$/, (m) => readFile(path.join(ortDir, m[1]))],
     [/^\/models\/([\w.-]+)\.onnx$/, (m) => readFile(path.join(zoo, `${m[1]}.onnx`))],
-    [/^\/models\/baseline\/([\w]+)\.onnx$/, async (m) => ((BASELINE_STYLES as readonly string[]).includes(m[1]) ? baselineOnnx(m[1] as BaselineStyle, store) : undefined)],
+    [
+      /^\/models\/baseline\/([\w]+)\.onnx$/,
+      async (m) => ((BASELINE_STYLES as readonly string[]).includes(m[1]) ? baselineOnnx(m[1] as BaselineStyle, store) : undefined),
+    ],
     [/^\/models\/arbitrary\/(predictor|transfer)\.onnx$/, (m) => arbitraryOnnx(m[1] as 'predictor' | 'transfer', store)],
     // A bundled painting as the style predictor sees it (256-px square, lossless), so the page predicts what Node does.
     [
@@ -80,16 +83,24 @@ export async function pageAssets(zoo: string, store: ModelStore): Promise<Assets
       async (m) => {
         if (!paintingNames(store).includes(m[1])) return undefined;
         const sq = await paintingSquare(resolvePainting(m[1], store));
-        return sharp(toInterleaved8(sq), { raw: { width: sq.width, height: sq.height, channels: 3 } }).png().toBuffer();
+        return sharp(toInterleaved8(sq), { raw: { width: sq.width, height: sq.height, channels: 3 } })
+          .png()
+          .toBuffer();
       },
     ],
-    [/^\/models\/depth\/([\w-]+)\.onnx$/, async (m) => (m[1] in BUILTIN_DEPTH_MODELS ? builtinDepthOnnx(m[1] as keyof typeof BUILTIN_DEPTH_MODELS, { store }) : undefined)],
+    [
+      /^\/models\/depth\/([\w-]+)\.onnx$/,
+      async (m) => (m[1] in BUILTIN_DEPTH_MODELS ? builtinDepthOnnx(m[1] as keyof typeof BUILTIN_DEPTH_MODELS, { store }) : undefined),
+    ],
     [
       /^\/styles\/([\w-]+)\.jpg$/,
       (m) => {
         let t = thumbs.get(m[1]);
         if (!t) {
-          t = sharp(path.join(paintings, `${m[1]}.jpg`)).resize(200, 200, { fit: 'cover' }).jpeg({ quality: 85 }).toBuffer();
+          t = sharp(path.join(paintings, `${m[1]}.jpg`))
+            .resize(200, 200, { fit: 'cover' })
+            .jpeg({ quality: 85 })
+            .toBuffer();
           t.catch(() => thumbs.delete(m[1]));
           thumbs.set(m[1], t);
         }

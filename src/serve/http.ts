@@ -132,7 +132,8 @@ export async function readForm(req: http.IncomingMessage, limit: number, budget:
     if (info.valueTruncated) refuse(`form field "${name.slice(0, 40)}" is longer than ${FORM_LIMITS.fieldSize} bytes`);
     fields.set(name, value);
   });
-  for (const e of ['partsLimit', 'filesLimit', 'fieldsLimit'] as const) bb.on(e, () => refuse(`the form has too many parts (at most ${FORM_LIMITS.parts}: "photo" and up to ${FORM_LIMITS.files - 1} "painting" files)`));
+  for (const e of ['partsLimit', 'filesLimit', 'fieldsLimit'] as const)
+    bb.on(e, () => refuse(`the form has too many parts (at most ${FORM_LIMITS.parts}: "photo" and up to ${FORM_LIMITS.files - 1} "painting" files)`));
   const finished = new Promise<void>((resolve, reject) => {
     bb.on('close', resolve);
     bb.on('error', (err: Error) => reject(refuse(`malformed multipart/form-data body (${err.message.slice(0, 80)})`)));
@@ -169,7 +170,8 @@ export function checkOrigin(req: http.IncomingMessage, hosts: ReadonlySet<string
   const host = req.headers.host ?? '';
   const m = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(host);
   const name = m?.[1].replace(/^\[|\]$/g, '').toLowerCase();
-  if (!m || !name || !hosts.has(name) || (m[2] !== undefined && Number(m[2]) !== port)) throw new HttpError(403, `this server does not answer for host "${host.slice(0, 100)}" (serve --allow-host adds names)`);
+  if (!m || !name || !hosts.has(name) || (m[2] !== undefined && Number(m[2]) !== port))
+    throw new HttpError(403, `this server does not answer for host "${host.slice(0, 100)}" (serve --allow-host adds names)`);
   if (!api) return;
   const origin = req.headers.origin;
   if (origin !== undefined) {

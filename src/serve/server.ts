@@ -84,7 +84,8 @@ function publicMetadata(meta: Record<string, string>): Record<string, string> {
 export async function listModels(zoo: string, assets?: Assets): Promise<(ModelInfo & { spec: string })[]> {
   const out: (ModelInfo & { spec: string })[] = [];
   for (const m of await zooModels(zoo)) out.push({ name: m.name, kind: 'zoo', metadata: publicMetadata(m.metadata), licence: m.licence, spec: m.file });
-  for (const b of BASELINE_STYLES) out.push({ name: `baseline:${b}`, kind: 'baseline', metadata: { style: b }, licence: BASELINE_LICENCE, spec: `baseline:${b}` });
+  for (const b of BASELINE_STYLES)
+    out.push({ name: `baseline:${b}`, kind: 'baseline', metadata: { style: b }, licence: BASELINE_LICENCE, spec: `baseline:${b}` });
   if (assets) for (const m of out) Object.assign(m, { onnx: assets.onnxUrl(m.name, m.kind), thumbnail: assets.thumbnail(m.metadata.style) });
   return out;
 }
@@ -190,10 +191,16 @@ export async function serve(o: ServeOptions = {}): Promise<Server> {
     if (format !== 'png' && format !== 'jpeg') throw new HttpError(400, `bad parameter format="${format.slice(0, 20)}" (png or jpeg)`);
     const strength = param(url, 'strength', (v) => (v.trim() && Number(v) >= 0 && Number(v) <= 1 ? Number(v) : undefined), 1);
     const depthStrength = pair(url, 'depthStrength', parseDepthStrengthChoice);
-    const strokeScale = param(url, 'strokeScale', (v) => (v.trim() && Number(v) >= STROKE_SCALE_RANGE[0] && Number(v) <= STROKE_SCALE_RANGE[1] ? Number(v) : undefined), 1);
+    const strokeScale = param(
+      url,
+      'strokeScale',
+      (v) => (v.trim() && Number(v) >= STROKE_SCALE_RANGE[0] && Number(v) <= STROKE_SCALE_RANGE[1] ? Number(v) : undefined),
+      1,
+    );
     const depthStrokes = pair(url, 'depthStrokes', parseDepthStrokes);
     const preserveColor = (url.searchParams.get('preserveColor') ?? 'none') as PreserveColor;
-    if (!['none', 'luminance', 'histogram'].includes(preserveColor)) throw new HttpError(400, `bad parameter preserveColor="${preserveColor.slice(0, 20)}" (none, luminance or histogram)`);
+    if (!['none', 'luminance', 'histogram'].includes(preserveColor))
+      throw new HttpError(400, `bad parameter preserveColor="${preserveColor.slice(0, 20)}" (none, luminance or histogram)`);
     const multipart = /^multipart\/form-data/i.test(req.headers['content-type'] ?? '');
     const r: Request = { kind, format, strength, depthStrength, preserveColor, multipart, strokeScale, depthStrokes };
     if (kind === 'depth') {
@@ -203,7 +210,8 @@ export async function serve(o: ServeOptions = {}): Promise<Server> {
     const modelName = url.searchParams.get('model');
     const styleNames = url.searchParams.get('style');
     if (modelName && (styleNames || multipart)) throw new HttpError(400, 'give model or a painting (style=NAME or a multipart "painting"), not both');
-    if (!modelName && !styleNames && !multipart) throw new HttpError(400, 'model is required (GET /api/models lists them), or a painting: style=NAME, or multipart/form-data with "photo" and "painting"');
+    if (!modelName && !styleNames && !multipart)
+      throw new HttpError(400, 'model is required (GET /api/models lists them), or a painting: style=NAME, or multipart/form-data with "photo" and "painting"');
     if (modelName) {
       // Names mean what they mean on the command line (model-spec.ts: `scream` is the depth twin), but only zoo
       // models and baselines are served: a file path is never a model name here.
@@ -220,9 +228,13 @@ export async function serve(o: ServeOptions = {}): Promise<Server> {
     }
     if (styleNames) {
       r.paintingNames = styleNames.split(',');
-      for (const n of r.paintingNames) if (!paintings.includes(n)) throw new HttpError(404, `unknown painting "${n.slice(0, 100)}" (GET /api/models lists them under arbitrary.paintings)`);
+      for (const n of r.paintingNames)
+        if (!paintings.includes(n)) throw new HttpError(404, `unknown painting "${n.slice(0, 100)}" (GET /api/models lists them under arbitrary.paintings)`);
     }
-    const w = url.searchParams.get('styleWeights')?.split(',').map((x) => (x.trim() ? Number(x) : NaN));
+    const w = url.searchParams
+      .get('styleWeights')
+      ?.split(',')
+      .map((x) => (x.trim() ? Number(x) : NaN));
     // Without uploads the count is known now; with a form it is checked again once the uploads are counted.
     if (w) checkWeights(w, multipart ? w.length : Math.max(1, r.paintingNames?.length ?? 1));
     r.styleWeights = w;
@@ -260,7 +272,9 @@ export async function serve(o: ServeOptions = {}): Promise<Server> {
     const timer = setTimeout(() => gone('timeout'), Math.max(0, timeoutMs - (performance.now() - arrived)));
     res.once('close', () => gone('closed'));
     try {
-      const { body, files, release } = r.multipart ? { body: undefined, ...(await readForm(req, maxBody, budget, uploadMs)) } : { files: undefined, ...(await readBody(req, maxBody, budget, uploadMs)) };
+      const { body, files, release } = r.multipart
+        ? { body: undefined, ...(await readForm(req, maxBody, budget, uploadMs)) }
+        : { files: undefined, ...(await readBody(req, maxBody, budget, uploadMs)) };
       let job: Omit<Job, 'id'>;
       if (finished) return release();
       try {
@@ -271,10 +285,18 @@ export async function serve(o: ServeOptions = {}): Promise<Server> {
       }
       const myPlace = place;
       try {
-        const base = { kind: r.kind, strength: r.strength, depthStrength: r.depthStrength, preserveColor: r.preserveColor, strokeScale: r.strokeScale, depthStrokes: r.depthStrokes };
+        const base = {
+          kind: r.kind,
+          strength: r.strength,
+          depthStrength: r.depthStrength,
+          preserveColor: r.preserveColor,
+          strokeScale: r.strokeScale,
+          depthStrokes: r.depthStrokes,
+        };
         if (files) {
           const photos = files.get('photo') ?? [];
-          if (photos.length !== 1) throw new HttpError(400, `the form needs one file field "photo", got ${photos.length} (curl -F photo=@photo.jpg -F painting=@painting.jpg)`);
+          if (photos.length !== 1)
+            throw new HttpError(400, `the form needs one file field "photo", got ${photos.length} (curl -F photo=@photo.jpg -F painting=@painting.jpg)`);
           const uploads = files.get('painting') ?? [];
           if (!uploads.length && !r.paintingNames) throw new HttpError(400, 'the form needs a file field "painting", or give style=NAME');
           // Named paintings and uploaded ones mix, like --style A,B: weights name the named ones first.
@@ -289,7 +311,12 @@ export async function serve(o: ServeOptions = {}): Promise<Server> {
             );
           job = { ...base, photo: await decodePhoto(photos[0], 'photo'), paintings: { names: r.paintingNames, uploads: squares, weights: r.styleWeights } };
         } else {
-          job = { ...base, photo: await decodePhoto(body!, 'upload'), modelSpec: r.modelSpec, paintings: r.paintingNames ? { names: r.paintingNames, weights: r.styleWeights } : undefined };
+          job = {
+            ...base,
+            photo: await decodePhoto(body!, 'upload'),
+            modelSpec: r.modelSpec,
+            paintings: r.paintingNames ? { names: r.paintingNames, weights: r.styleWeights } : undefined,
+          };
         }
       } finally {
         release();
@@ -304,7 +331,9 @@ export async function serve(o: ServeOptions = {}): Promise<Server> {
       const bytes = await encode(img, r.format);
       if (finished) return;
       finished = true;
-      res.writeHead(200, { ...ISOLATION_HEADERS, 'Content-Type': `image/${r.format}`, 'Cache-Control': 'no-store', 'X-Queue-Ticket': String(myPlace.ticket) }).end(bytes);
+      res
+        .writeHead(200, { ...ISOLATION_HEADERS, 'Content-Type': `image/${r.format}`, 'Cache-Control': 'no-store', 'X-Queue-Ticket': String(myPlace.ticket) })
+        .end(bytes);
     } catch (err) {
       if (finished) return; // already answered (504) or the client is gone
       throw err;
@@ -322,7 +351,11 @@ export async function serve(o: ServeOptions = {}): Promise<Server> {
     if (!api && assets && (await assets.serve(req, res, url.pathname))) return;
     if (req.method === 'GET' && url.pathname === '/api/models') return sendJson(res, 200, modelList);
     if (req.method === 'GET' && url.pathname === '/api/health') return sendJson(res, 200, { ok: true, queue: queue.length });
-    if (url.pathname !== '/api/stylize' && url.pathname !== '/api/depth') throw new HttpError(404, `no such endpoint: ${req.method} ${url.pathname.slice(0, 100)} (the page at /, GET /api/models, POST /api/stylize, POST /api/depth)`);
+    if (url.pathname !== '/api/stylize' && url.pathname !== '/api/depth')
+      throw new HttpError(
+        404,
+        `no such endpoint: ${req.method} ${url.pathname.slice(0, 100)} (the page at /, GET /api/models, POST /api/stylize, POST /api/depth)`,
+      );
     if (req.method !== 'POST') throw new HttpError(405, `${url.pathname} takes POST with an image body`);
     await work(req, res, url, arrived);
   };
@@ -331,21 +364,24 @@ export async function serve(o: ServeOptions = {}): Promise<Server> {
   // default 30 s), a whole request within the deadline, idle keep-alive connections closed after 5 s, at most
   // `maxConnectionsPerClient` open connections from one address and `maxConnections` in all. No idle timeout
   // cuts a request while its job is queued or running: the deadline answers it with 504.
-  const server = http.createServer({ headersTimeout: 5_000, requestTimeout: timeoutMs + 10_000, connectionsCheckingInterval: 500, keepAliveTimeout: 5_000 }, (req, res) => {
-    handle(req, res).catch((err: unknown) => {
-      const internal = !(err instanceof HttpError);
-      const e = internal ? new HttpError(500, 'internal error (the details are in the server log)') : err;
-      if (internal) log(`depthstyle serve: ${req.method} ${req.url}: ${(err as Error).stack ?? String(err)}`);
-      if (res.headersSent || res.destroyed) return;
-      // An upload refused before it was read whole is not drained (a declared terabyte would be): the connection
-      // ends. A small one (a photo refused by a full queue) is read and discarded instead, so that its client reads
-      // the answer rather than a reset while it is still sending.
-      const drain = !e.close && (req.complete || Number(req.headers['content-length'] ?? Infinity) <= DRAIN_LIMIT);
-      sendJson(res, e.status, { error: publicMessage(e.message) }, { ...e.headers, ...(drain ? {} : { Connection: 'close' }) });
-      if (drain) req.resume();
-      else res.once('finish', () => req.destroy());
-    });
-  });
+  const server = http.createServer(
+    { headersTimeout: 5_000, requestTimeout: timeoutMs + 10_000, connectionsCheckingInterval: 500, keepAliveTimeout: 5_000 },
+    (req, res) => {
+      handle(req, res).catch((err: unknown) => {
+        const internal = !(err instanceof HttpError);
+        const e = internal ? new HttpError(500, 'internal error (the details are in the server log)') : err;
+        if (internal) log(`depthstyle serve: ${req.method} ${req.url}: ${(err as Error).stack ?? String(err)}`);
+        if (res.headersSent || res.destroyed) return;
+        // An upload refused before it was read whole is not drained (a declared terabyte would be): the connection
+        // ends. A small one (a photo refused by a full queue) is read and discarded instead, so that its client reads
+        // the answer rather than a reset while it is still sending.
+        const drain = !e.close && (req.complete || Number(req.headers['content-length'] ?? Infinity) <= DRAIN_LIMIT);
+        sendJson(res, e.status, { error: publicMessage(e.message) }, { ...e.headers, ...(drain ? {} : { Connection: 'close' }) });
+        if (drain) req.resume();
+        else res.once('finish', () => req.destroy());
+      });
+    },
+  );
   server.maxConnections = o.maxConnections ?? 256;
   // Connections that have not yet sent a whole request head, per client address: a slowloris flood from one
   // client fills only its own share; clients that send their requests (a busy proxy too) are not counted.

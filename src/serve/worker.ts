@@ -89,7 +89,10 @@ function start(init: WorkerInit): void {
     if (job.paintings) {
       const s = await arbitrary();
       const p = job.paintings;
-      const vectors = [...(await Promise.all((p.names ?? []).map((n) => s.styleOfFile(resolvePainting(n, store))))), ...(await Promise.all((p.uploads ?? []).map((u) => s.predictor.predict(u))))];
+      const vectors = [
+        ...(await Promise.all((p.names ?? []).map((n) => s.styleOfFile(resolvePainting(n, store))))),
+        ...(await Promise.all((p.uploads ?? []).map((u) => s.predictor.predict(u)))),
+      ];
       let style = mixStyles(vectors, p.weights);
       const own = job.strength < 1 || depthStrength ? await s.styleOf(photo) : undefined;
       if (job.strength < 1) style = styleAtStrength(style, own!, job.strength);
@@ -101,10 +104,22 @@ function start(init: WorkerInit): void {
     const stylizer = new Stylizer(net, runtime);
     try {
       const dm = depthStrength || job.depthStrokes ? await depth() : undefined;
-      const out = await stylizeStrokes(stylizer, photo, { strokeScale: job.strokeScale, depthStrokes: job.depthStrokes, depthStrength, depthModel: dm, runtime }, () => check(job));
+      const out = await stylizeStrokes(
+        stylizer,
+        photo,
+        { strokeScale: job.strokeScale, depthStrokes: job.depthStrokes, depthStrength, depthModel: dm, runtime },
+        () => check(job),
+      );
       check(job);
       // A painting's strength already acted on its style vector.
-      return await finishStylization(out, photo, { strength: job.paintings ? 1 : job.strength, depthStrength, depthModel: dm, preserveColor: job.preserveColor, runtime, model: net });
+      return await finishStylization(out, photo, {
+        strength: job.paintings ? 1 : job.strength,
+        depthStrength,
+        depthModel: dm,
+        preserveColor: job.preserveColor,
+        runtime,
+        model: net,
+      });
     } finally {
       await stylizer.release();
     }
@@ -116,7 +131,13 @@ function start(init: WorkerInit): void {
     run(job)
       .then(
         (image) => parentPort!.postMessage({ id: job.id, ok: true, image } satisfies JobReply, [image.data.buffer as ArrayBuffer]),
-        (err: unknown) => parentPort!.postMessage({ id: job.id, ok: false, error: err instanceof Error ? err.message : String(err), cancelled: err instanceof Cancelled } satisfies JobReply),
+        (err: unknown) =>
+          parentPort!.postMessage({
+            id: job.id,
+            ok: false,
+            error: err instanceof Error ? err.message : String(err),
+            cancelled: err instanceof Cancelled,
+          } satisfies JobReply),
       )
       .finally(() => cancelled.delete(job.id));
   });

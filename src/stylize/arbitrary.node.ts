@@ -19,7 +19,12 @@ import { ArgumentError, checkImageArg } from '../io/arguments.js';
 const PAINTING_SIDE = 768;
 
 /** A painting as the predictor sees it: decoded shrunk, its central square at 256 px, 8-bit levels (also what the page is sent). */
-export async function paintingSquare(file: string | Buffer, what = typeof file === 'string' ? file : 'painting', maxPixels?: number, formats?: readonly string[]): Promise<RgbImage> {
+export async function paintingSquare(
+  file: string | Buffer,
+  what = typeof file === 'string' ? file : 'painting',
+  maxPixels?: number,
+  formats?: readonly string[],
+): Promise<RgbImage> {
   const o = { maxSide: PAINTING_SIDE, maxPixels, formats };
   const img = typeof file === 'string' ? await loadImage(file, o) : await decodeImage(file, what, o);
   return centerSquare(img, ARBITRARY.predictor.side);
@@ -33,12 +38,21 @@ export function paintingsDir(store: ModelStore): string {
 export function paintingNames(store: ModelStore): string[] {
   if (!(store instanceof ModelStore)) throw new ArgumentError('paintingNames: store', 'must be a ModelStore (new ModelStore(dir))');
   const dir = paintingsDir(store);
-  return existsSync(dir) ? readdirSync(dir).filter((f) => /\.(jpe?g|png|webp|tiff?)$/i.test(f)).map((f) => f.replace(/\.[^.]+$/, '')).sort() : [];
+  return existsSync(dir)
+    ? readdirSync(dir)
+        .filter((f) => /\.(jpe?g|png|webp|tiff?)$/i.test(f))
+        .map((f) => f.replace(/\.[^.]+$/, ''))
+        .sort()
+    : [];
 }
 
 /** A painting spec: an image file, else a bundled painting's name (`starry_night`); `what` names it in errors (the CLI: --style). */
 export function resolvePainting(spec: string, store: ModelStore, what = 'painting'): string {
-  if (typeof spec !== 'string' || !spec.trim()) throw new ArgumentError(what, `must be an image file or a bundled painting's name, got ${spec === null ? 'null' : typeof spec === 'string' ? 'an empty name' : typeof spec}`);
+  if (typeof spec !== 'string' || !spec.trim())
+    throw new ArgumentError(
+      what,
+      `must be an image file or a bundled painting's name, got ${spec === null ? 'null' : typeof spec === 'string' ? 'an empty name' : typeof spec}`,
+    );
   if (existsSync(spec) || !/^[\w-]+$/.test(spec)) return spec;
   const dir = paintingsDir(store);
   const hit = existsSync(dir) ? readdirSync(dir).find((f) => f.replace(/\.[^.]+$/, '') === spec) : undefined;
@@ -75,9 +89,12 @@ export class ArbitraryStylist {
    * models/arbitrary/; experimental: against its no-depth twin it costs style, docs/depth-dial.md).
    */
   static async load(store = new ModelStore(), runtime = new G.Runtime(), network: ArbitraryNetwork = 'original'): Promise<ArbitraryStylist> {
-    const t = network === 'original' ? await arbitraryOnnx('transfer', store) : await readFile(finetunedTransferFile(network)).catch(() => {
-      throw new Error(`${finetunedTransferFile(network)}: the fine-tuned network is missing (scripts/finetune-arbitrary.ts makes it)`);
-    });
+    const t =
+      network === 'original'
+        ? await arbitraryOnnx('transfer', store)
+        : await readFile(finetunedTransferFile(network)).catch(() => {
+            throw new Error(`${finetunedTransferFile(network)}: the fine-tuned network is missing (scripts/finetune-arbitrary.ts makes it)`);
+          });
     return ArbitraryStylist.withTransfer(new Uint8Array(t), store, runtime);
   }
 
@@ -153,13 +170,16 @@ export interface PaintingStylizeOptions extends Omit<StylizeOptions, 'strength' 
  */
 export async function stylizeWithPainting(image: RgbImage, paintings: string | readonly string[], o: PaintingStylizeOptions = {}): Promise<RgbImage> {
   checkImageArg(image, 'stylizeWithPainting: image');
-  if (typeof paintings !== 'string' && (!Array.isArray(paintings) || !paintings.length)) throw new ArgumentError('stylizeWithPainting: paintings', 'must be a painting (a file or a bundled name) or a non-empty array of them');
+  if (typeof paintings !== 'string' && (!Array.isArray(paintings) || !paintings.length))
+    throw new ArgumentError('stylizeWithPainting: paintings', 'must be a painting (a file or a bundled name) or a non-empty array of them');
   checkStylizeOptions(o, 'stylizeWithPainting');
   const list = typeof paintings === 'string' ? [paintings] : paintings;
   normalizeStyleWeights(o.weights, list.length, 'stylizeWithPainting: weights');
   const store = o.store ?? new ModelStore();
   const runtime = o.runtime ?? new G.Runtime();
-  const files = list.map((p, k) => resolvePainting(p, store, typeof paintings === 'string' ? 'stylizeWithPainting: painting' : `stylizeWithPainting: paintings[${k}]`));
+  const files = list.map((p, k) =>
+    resolvePainting(p, store, typeof paintings === 'string' ? 'stylizeWithPainting: painting' : `stylizeWithPainting: paintings[${k}]`),
+  );
   const stylist = await ArbitraryStylist.load(store, runtime, o.network);
   const depthStrength = depthStrengthFor('painting', o.depthStrength);
   try {

@@ -19,7 +19,8 @@ export function centerSquare(img: RgbImage, side: number): RgbImage {
   const [x0, y0] = [Math.floor((img.width - s) / 2), Math.floor((img.height - s) / 2)];
   const n = img.width * img.height;
   const data = new Float32Array(3 * s * s);
-  for (let c = 0; c < 3; c++) for (let y = 0; y < s; y++) data.set(img.data.subarray(c * n + (y0 + y) * img.width + x0, c * n + (y0 + y) * img.width + x0 + s), c * s * s + y * s);
+  for (let c = 0; c < 3; c++)
+    for (let y = 0; y < s; y++) data.set(img.data.subarray(c * n + (y0 + y) * img.width + x0, c * n + (y0 + y) * img.width + x0 + s), c * s * s + y * s);
   const out = resizeRgb({ width: s, height: s, data }, side, side);
   return { ...out, data: out.data.map((v) => Math.min(255, Math.max(0, Math.round(v)))) };
 }
@@ -61,7 +62,8 @@ export function normalizeStyleWeights(weights: readonly unknown[] | undefined, c
   if (weights === undefined) return Array.from({ length: count }, () => 1 / count);
   if (!Array.isArray(weights)) throw new ArgumentError(what, `must be an array of numbers, got ${typeof weights}`);
   if (weights.length !== count) throw new ArgumentError(what, `${weights.length} weights for ${count} ${count === 1 ? 'painting' : 'paintings'}`);
-  if (weights.some((x) => typeof x !== 'number' || !Number.isFinite(x) || x < 0)) throw new ArgumentError(what, `each must be a finite number ≥ 0, got ${weights.join(',')}`);
+  if (weights.some((x) => typeof x !== 'number' || !Number.isFinite(x) || x < 0))
+    throw new ArgumentError(what, `each must be a finite number ≥ 0, got ${weights.join(',')}`);
   const w = weights as number[];
   const top = Math.max(...w);
   if (!(top > 0)) throw new ArgumentError(what, `not all 0, got ${w.join(',')}`);

@@ -47,7 +47,8 @@ export function parseDepthStrengthChoice(text: string, what = '--depth-strength'
 export function parseDepthStrength(text: string, what = '--depth-strength'): DepthStrength {
   const raw = text.split(',');
   const parts = raw.map((v) => (v.trim() ? Number(v) : NaN)); // '' is not 0
-  if (parts.length !== 2 || parts.some((v) => !(v >= 0 && v <= 1))) throw new Error(`${what} must be NEAR,FAR with each from 0 to 1 (e.g. 0.4,1) or off, got "${text}"`);
+  if (parts.length !== 2 || parts.some((v) => !(v >= 0 && v <= 1)))
+    throw new Error(`${what} must be NEAR,FAR with each from 0 to 1 (e.g. 0.4,1) or off, got "${text}"`);
   return { near: parts[0], far: parts[1] };
 }
 
@@ -81,8 +82,18 @@ export function boxMean(v: Float64Array, w: number, h: number, r: number): Float
 export function guidedFilter(guide: Float64Array, p: Float64Array, w: number, h: number, r: number, eps: number): Float64Array {
   const mI = boxMean(guide, w, h, r);
   const mp = boxMean(p, w, h, r);
-  const mIp = boxMean(guide.map((v, i) => v * p[i]), w, h, r);
-  const mII = boxMean(guide.map((v) => v * v), w, h, r);
+  const mIp = boxMean(
+    guide.map((v, i) => v * p[i]),
+    w,
+    h,
+    r,
+  );
+  const mII = boxMean(
+    guide.map((v) => v * v),
+    w,
+    h,
+    r,
+  );
   const a = new Float64Array(w * h);
   const b = new Float64Array(w * h);
   for (let i = 0; i < a.length; i++) {
@@ -115,7 +126,8 @@ export function strengthMap(farness01: ArrayLike<number>, photo: RgbImage, s: De
 /** photo + strength(p)·(stylized − photo), per pixel. */
 export function blendByMap(stylized: RgbImage, photo: RgbImage, strength: ArrayLike<number>): RgbImage {
   const n = photo.width * photo.height;
-  if (stylized.width !== photo.width || stylized.height !== photo.height || strength.length !== n) throw new Error('depth strength: images and strength map differ in size');
+  if (stylized.width !== photo.width || stylized.height !== photo.height || strength.length !== n)
+    throw new Error('depth strength: images and strength map differ in size');
   const data = new Float32Array(3 * n);
   for (let c = 0; c < 3; c++)
     for (let i = 0; i < n; i++) {

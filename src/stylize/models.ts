@@ -62,7 +62,11 @@ export async function loadTransformModel(spec: string, store = new ModelStore())
       throw new Error(`${ref.file}: an int8 model runs with stylize --precision int8`);
     case 'baseline': {
       const weights = await baselineParams(ref.style, store);
-      return { id: ref.spec, licence: 'Johnson/Engstrom baseline (ml5): free for research use only', build: (x) => baselineNet(x, weights, `baseline_${ref.style}`) };
+      return {
+        id: ref.spec,
+        licence: 'Johnson/Engstrom baseline (ml5): free for research use only',
+        build: (x) => baselineNet(x, weights, `baseline_${ref.style}`),
+      };
     }
   }
 }
@@ -70,7 +74,13 @@ export async function loadTransformModel(spec: string, store = new ModelStore())
 /** A released baseline as one ONNX file (the trainable Engstrom network with its weights), converted once and cached. */
 export async function baselineOnnx(style: BaselineStyle, store = new ModelStore()): Promise<Uint8Array> {
   const arrays = await baselineParams(style, store);
-  const key = sha256(new TextEncoder().encode(Object.entries(arrays).map(([k, v]) => `${k}:${sha256(new Uint8Array(v.buffer, v.byteOffset, v.byteLength))}`).join(',')));
+  const key = sha256(
+    new TextEncoder().encode(
+      Object.entries(arrays)
+        .map(([k, v]) => `${k}:${sha256(new Uint8Array(v.buffer, v.byteOffset, v.byteLength))}`)
+        .join(','),
+    ),
+  );
   const { bytes } = await cached(`baseline-${style}.onnx`, `${key}:v1`, () => {
     const g = new G.Graph();
     styleNetwork(g.input('image', [1, 3, 16, 16]), { arch: 'engstrom', width: 32, blocks: 5 });

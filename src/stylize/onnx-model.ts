@@ -20,7 +20,9 @@ export function transformModelFromOnnx(bytes: Uint8Array, file: string): { model
   const dims = outputs[0]?.type?.tensorType?.shape?.dim ?? [];
   const channels = dims[1]?.dimValue;
   if (outputs.length !== 1 || outputs[0].name !== 'stylized' || (channels !== undefined && channels !== null && Number(channels) !== 3))
-    throw new Error(`${file}: not a style model (its output is ${outputs.map((o) => `"${o.name}"`).join(', ') || 'missing'}; a depthstyle model has one RGB output "stylized")`);
+    throw new Error(
+      `${file}: not a style model (its output is ${outputs.map((o) => `"${o.name}"`).join(', ') || 'missing'}; a depthstyle model has one RGB output "stylized")`,
+    );
   const metadata = Object.fromEntries((proto.metadataProps ?? []).map((p) => [p.key ?? '', p.value ?? '']));
   const id = metadata.style ? `${metadata.style} (${file})` : file;
   const licence = metadata.licence ?? 'see the model’s metadata';

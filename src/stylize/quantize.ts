@@ -51,9 +51,11 @@ async function calibrate(model: P.ModelProto, names: string[], photos: RgbImage[
   const probe = onnx.ModelProto.decode(onnx.ModelProto.encode(model).finish());
   const g = probe.graph as P.GraphProto;
   const outputs = new Set(g.output.map((o) => o.name));
-  for (const n of names)
-    if (!outputs.has(n)) g.output.push(onnx.ValueInfoProto.create({ name: n, type: { tensorType: { elemType: T.FLOAT } } }));
-  const session = await ort.InferenceSession.create(onnx.ModelProto.encode(probe).finish(), { intraOpNumThreads: threads ?? defaultThreads(), executionProviders: ['cpu'] });
+  for (const n of names) if (!outputs.has(n)) g.output.push(onnx.ValueInfoProto.create({ name: n, type: { tensorType: { elemType: T.FLOAT } } }));
+  const session = await ort.InferenceSession.create(onnx.ModelProto.encode(probe).finish(), {
+    intraOpNumThreads: threads ?? defaultThreads(),
+    executionProviders: ['cpu'],
+  });
   const ranges = new Map<string, Range>(names.map((n) => [n, { min: Infinity, max: -Infinity }]));
   try {
     const input = session.inputNames[0];
@@ -134,17 +136,40 @@ export async function quantizeModel(bytes: Uint8Array, what: string, o: Quantize
         int8s(`${y}/w_zero`, [cout], new Int8Array(cout)),
         floats(`${y}/y_scale`, [], [out.scale]),
         uint8s(`${y}/y_zero`, [], [out.zero]),
-        int32s(`${y}/bias_int32`, [cout], Array.from(bias, (b, c) => Math.round(b / (xq.s * wScale[c])))),
+        int32s(
+          `${y}/bias_int32`,
+          [cout],
+          Array.from(bias, (b, c) => Math.round(b / (xq.s * wScale[c]))),
+        ),
       );
       nodes.push(
-        onnx.NodeProto.create({ opType: 'QLinearConv', name: `${n.name}/int8`, attribute: attrs, output: [`${y}/u8`], input: [xq.q, xq.scale, xq.zero, `${y}/w_int8`, `${y}/w_scale`, `${y}/w_zero`, `${y}/y_scale`, `${y}/y_zero`, `${y}/bias_int32`] }),
+        onnx.NodeProto.create({
+          opType: 'QLinearConv',
+          name: `${n.name}/int8`,
+          attribute: attrs,
+          output: [`${y}/u8`],
+          input: [xq.q, xq.scale, xq.zero, `${y}/w_int8`, `${y}/w_scale`, `${y}/w_zero`, `${y}/y_scale`, `${y}/y_zero`, `${y}/bias_int32`],
+        }),
         onnx.NodeProto.create({ opType: 'DequantizeLinear', name: `${n.name}/dequantize`, input: [`${y}/u8`, `${y}/y_scale`, `${y}/y_zero`], output: [y] }),
       );
     } else {
-      added.push(floats(`${y}/scale`, [1, cout, 1, 1], Array.from(wScale, (s) => s * xq.s)), floats(`${y}/bias`, [1, cout, 1, 1], bias));
+      added.push(
+        floats(
+          `${y}/scale`,
+          [1, cout, 1, 1],
+          Array.from(wScale, (s) => s * xq.s),
+        ),
+        floats(`${y}/bias`, [1, cout, 1, 1], bias),
+      );
       nodes.push(
         onnx.NodeProto.create({ opType: 'ConvInteger', name: `${n.name}/int8`, attribute: attrs, input: [xq.q, `${y}/w_int8`, xq.zero], output: [`${y}/i32`] }),
-        onnx.NodeProto.create({ opType: 'Cast', name: `${n.name}/cast`, attribute: [onnx.AttributeProto.create({ name: 'to', type: onnx.AttributeProto.AttributeType.INT, i: T.FLOAT })], input: [`${y}/i32`], output: [`${y}/f32`] }),
+        onnx.NodeProto.create({
+          opType: 'Cast',
+          name: `${n.name}/cast`,
+          attribute: [onnx.AttributeProto.create({ name: 'to', type: onnx.AttributeProto.AttributeType.INT, i: T.FLOAT })],
+          input: [`${y}/i32`],
+          output: [`${y}/f32`],
+        }),
         onnx.NodeProto.create({ opType: 'Mul', name: `${n.name}/scale`, input: [`${y}/f32`, `${y}/scale`], output: [`${y}/scaled`] }),
         onnx.NodeProto.create({ opType: 'Add', name: `${n.name}/bias`, input: [`${y}/scaled`, `${y}/bias`], output: [y] }),
       );
@@ -199,9 +224,16 @@ export class Int8Stylizer {
     const ins = (proto.graph?.input ?? []).filter((i) => !(proto.graph?.initializer ?? []).some((t) => t.name === i.name));
     const channels = outs[0]?.type?.tensorType?.shape?.dim?.[1]?.dimValue;
     if (ins.length !== 1 || ins[0].name !== 'image' || outs.length !== 1 || outs[0].name !== 'stylized' || (channels != null && Number(channels) !== 3))
-      throw new Error(`${what}: not an int8 style model (a depthstyle style model has one input "image" and one RGB output "stylized"; this one has ${outs.map((o) => `"${o.name}"`).join(', ') || 'no outputs'})`);
+      throw new Error(
+        `${what}: not an int8 style model (a depthstyle style model has one input "image" and one RGB output "stylized"; this one has ${outs.map((o) => `"${o.name}"`).join(', ') || 'no outputs'})`,
+      );
     const meta = Object.fromEntries((proto.metadataProps ?? []).map((p) => [p.key ?? '', p.value ?? '']));
-    const session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: o.threads ?? defaultThreads(), interOpNumThreads: 1, graphOptimizationLevel: 'all', executionProviders: ['cpu'] });
+    const session = await ort.InferenceSession.create(bytes, {
+      intraOpNumThreads: o.threads ?? defaultThreads(),
+      interOpNumThreads: 1,
+      graphOptimizationLevel: 'all',
+      executionProviders: ['cpu'],
+    });
     return new Int8Stylizer(session, Number(meta.size_multiple) || 1, o.margin ?? STYLIZE_MARGIN);
   }
 
@@ -214,7 +246,8 @@ export class Int8Stylizer {
     const data = new Float32Array(3 * img.width * img.height);
     const [pw, ph] = [padded.width, padded.height];
     for (let c = 0; c < 3; c++)
-      for (let r = 0; r < img.height; r++) data.set(y.subarray(c * pw * ph + (r + m) * pw + m, c * pw * ph + (r + m) * pw + m + img.width), c * img.width * img.height + r * img.width);
+      for (let r = 0; r < img.height; r++)
+        data.set(y.subarray(c * pw * ph + (r + m) * pw + m, c * pw * ph + (r + m) * pw + m + img.width), c * img.width * img.height + r * img.width);
     return { width: img.width, height: img.height, data };
   }
 

@@ -13,11 +13,15 @@ export const DEFAULT_STABILIZATION: Stabilization = 'both';
 export function statisticsAverager(momentum: number): (measured: NormStatistics[]) => NormStatistics[] {
   let avg: NormStatistics[] | undefined;
   return (m) => {
-    avg = avg ? avg.map((a, i) => ({ mean: a.mean.map((v, k) => momentum * v + (1 - momentum) * m[i].mean[k]), variance: a.variance.map((v, k) => momentum * v + (1 - momentum) * m[i].variance[k]) })) : m;
+    avg = avg
+      ? avg.map((a, i) => ({
+          mean: a.mean.map((v, k) => momentum * v + (1 - momentum) * m[i].mean[k]),
+          variance: a.variance.map((v, k) => momentum * v + (1 - momentum) * m[i].variance[k]),
+        }))
+      : m;
     return avg;
   };
 }
-
 
 /** Weight of the carried previous output where it is blended (flow: `stylize CLIP.mp4`; still: the webcam). */
 export const CARRY_BLEND = 0.6;
@@ -37,7 +41,11 @@ export function blendCarried(frame: RgbImage, out: RgbImage, sourceCarried: RgbI
   const blended = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
     if (trusted && !trusted[i]) continue;
-    const diff = (Math.abs(frame.data[i] - sourceCarried.data[i]) + Math.abs(frame.data[n + i] - sourceCarried.data[n + i]) + Math.abs(frame.data[2 * n + i] - sourceCarried.data[2 * n + i])) / 3;
+    const diff =
+      (Math.abs(frame.data[i] - sourceCarried.data[i]) +
+        Math.abs(frame.data[n + i] - sourceCarried.data[n + i]) +
+        Math.abs(frame.data[2 * n + i] - sourceCarried.data[2 * n + i])) /
+      3;
     if (diff > PHOTOMETRIC_LIMIT) continue;
     blended[i] = 1;
     for (let c = 0; c < 3; c++) data[c * n + i] = blend * carried.data[c * n + i] + (1 - blend) * out.data[c * n + i];

@@ -22,7 +22,8 @@ export function parseDepthStrokes(text: string, what = '--depth-strokes'): Depth
   if (typeof text !== 'string') throw new ArgumentError(what, `must be a string "NEAR,FAR" (e.g. "2,0.5"), got ${text === null ? 'null' : typeof text}`);
   const parts = text.split(',').map((v) => (v.trim() ? Number(v) : NaN));
   const [lo, hi] = STROKE_SCALE_RANGE;
-  if (parts.length !== 2 || parts.some((v) => !(v >= lo && v <= hi))) throw new Error(`${what} must be NEAR,FAR with each a stroke scale from ${lo} to ${hi} (e.g. 2,0.5), got "${text}"`);
+  if (parts.length !== 2 || parts.some((v) => !(v >= lo && v <= hi)))
+    throw new Error(`${what} must be NEAR,FAR with each a stroke scale from ${lo} to ${hi} (e.g. 2,0.5), got "${text}"`);
   return { near: parts[0], far: parts[1] };
 }
 
@@ -63,9 +64,11 @@ export function strokeScales(d: DepthStrokes): number[] {
  */
 export function strokeWeights(farness01: ArrayLike<number>, photo: RgbImage, d: DepthStrokes, scales: readonly number[]): Float32Array[] {
   checkImageArg(photo, 'strokeWeights: photo', 1);
-  if (!farness01 || farness01.length !== photo.width * photo.height) throw new ArgumentError('strokeWeights: farness01', `must hold one value per pixel (${photo.width * photo.height})`);
+  if (!farness01 || farness01.length !== photo.width * photo.height)
+    throw new ArgumentError('strokeWeights: farness01', `must hold one value per pixel (${photo.width * photo.height})`);
   checkDepthStrokes(d, 'strokeWeights: d');
-  if (!Array.isArray(scales) || !scales.length || scales.some((s) => !(typeof s === 'number' && s > 0 && Number.isFinite(s)))) throw new ArgumentError('strokeWeights: scales', 'must be a non-empty array of positive numbers (strokeScales gives them)');
+  if (!Array.isArray(scales) || !scales.length || scales.some((s) => !(typeof s === 'number' && s > 0 && Number.isFinite(s))))
+    throw new ArgumentError('strokeWeights: scales', 'must be a non-empty array of positive numbers (strokeScales gives them)');
   const want = strengthMap(farness01, photo, { near: Math.log(d.near), far: Math.log(d.far) });
   const logs = scales.map(Math.log);
   const weights = scales.map(() => new Float32Array(want.length));
@@ -96,8 +99,14 @@ export function blendByWeights(images: readonly RgbImage[], weights: readonly Fl
 }
 
 /** Stylizes at the stroke scales depth asks for and blends them: `run` stylizes an image at the network's own strokes. */
-export async function stylizeDepthStrokes(img: RgbImage, farness01: ArrayLike<number>, d: DepthStrokes, run: (img: RgbImage) => Promise<RgbImage>): Promise<RgbImage> {
-  if (!img || !farness01 || farness01.length !== img.width * img.height) throw new ArgumentError('stylizeDepthStrokes: farness01', 'must hold one value per pixel of img');
+export async function stylizeDepthStrokes(
+  img: RgbImage,
+  farness01: ArrayLike<number>,
+  d: DepthStrokes,
+  run: (img: RgbImage) => Promise<RgbImage>,
+): Promise<RgbImage> {
+  if (!img || !farness01 || farness01.length !== img.width * img.height)
+    throw new ArgumentError('stylizeDepthStrokes: farness01', 'must hold one value per pixel of img');
   checkDepthStrokes(d, 'stylizeDepthStrokes: d', STROKE_SCALE_RANGE[0] ** 2, STROKE_SCALE_RANGE[1] ** 2);
   if (typeof run !== 'function') throw new ArgumentError('stylizeDepthStrokes: run', 'must be a function (image) => Promise<image>');
   const scales = strokeScales(d);

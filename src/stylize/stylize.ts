@@ -14,7 +14,8 @@ export * from './stylizer.js';
  */
 export async function stylize(image: RgbImage, model: TransformModel, o: StylizeOptions = {}): Promise<RgbImage> {
   checkImageArg(image, 'stylize: image');
-  if (!model || typeof model !== 'object' || typeof model.build !== 'function') throw new ArgumentError('stylize: model', 'must be a TransformModel (loadTransformModel gives one)');
+  if (!model || typeof model !== 'object' || typeof model.build !== 'function')
+    throw new ArgumentError('stylize: model', 'must be a TransformModel (loadTransformModel gives one)');
   checkStylizeOptions(o, 'stylize');
   const runtime = o.runtime ?? new G.Runtime();
   const s = new Stylizer(model, runtime, { margin: o.margin });
@@ -23,4 +24,3 @@ export async function stylize(image: RgbImage, model: TransformModel, o: Stylize
   await s.release();
   return finishStylization(out, image, { ...o, runtime, depthModel });
 }
-

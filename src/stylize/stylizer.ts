@@ -96,26 +96,40 @@ export class Stylizer {
     this.whole = new G.ImagePrograms(runtime, this.build);
     if (opts.carryStatistics) this.fed = new G.ImagePrograms(runtime, this.build, (g) => (g.normStats = { mode: 'inputs', inputs: [] }));
     // Each norm's statistics as outputs, [mean, variance] per norm, concatenated into one tensor per image.
-    this.stats = new G.ImagePrograms(runtime, (x) => {
-      const g = x.graph;
-      g.normStats = { mode: 'capture', captured: [] };
-      this.build(x);
-      const flat = g.normStats.captured.map((t) => G.reshape(t, [-1]));
-      return G.concat(flat, 0);
-    }, undefined, 1);
+    this.stats = new G.ImagePrograms(
+      runtime,
+      (x) => {
+        const g = x.graph;
+        g.normStats = { mode: 'capture', captured: [] };
+        this.build(x);
+        const flat = g.normStats.captured.map((t) => G.reshape(t, [-1]));
+        return G.concat(flat, 0);
+      },
+      undefined,
+      1,
+    );
   }
 
   async stylize(img: RgbImage): Promise<RgbImage> {
     if (!this.fed) return { width: img.width, height: img.height, data: (await this.whole.run(img)).data };
     const stats = this.opts.carryStatistics!(await this.statistics(img));
-    return { width: img.width, height: img.height, data: (await this.fed.run(img, stats.flatMap((s) => [s.mean, s.variance]))).data };
+    return {
+      width: img.width,
+      height: img.height,
+      data: (
+        await this.fed.run(
+          img,
+          stats.flatMap((s) => [s.mean, s.variance]),
+        )
+      ).data,
+    };
   }
 
   /** Every instance norm's statistics over `img`, measured on a copy at most `statsSide` px long. */
   async statistics(img: RgbImage): Promise<NormStatistics[]> {
     const small = shrinkLongSide(img, this.opts.statsSide ?? 1024);
     const flat = (await this.stats.run(small)).data;
-    const sizes = this.normChannels ??= await this.channelsOf(small);
+    const sizes = (this.normChannels ??= await this.channelsOf(small));
     const out: NormStatistics[] = [];
     let k = 0;
     for (const c of sizes) {
@@ -189,14 +203,18 @@ export function checkStylizeOptions(o: unknown, fn: string): void {
   if (has('tile')) checkNumber(v.tile, `${fn}: tile`, { min: 64, integer: true });
   if (has('margin')) checkNumber(v.margin, `${fn}: margin`, { min: 0 });
   if (has('strokeScale')) checkNumber(v.strokeScale, `${fn}: strokeScale`, { min: STROKE_SCALE_RANGE[0], max: STROKE_SCALE_RANGE[1] });
-  for (const [k, lo, hi] of [['depthStrength', 0, 1], ['depthStrokes', STROKE_SCALE_RANGE[0], STROKE_SCALE_RANGE[1]]] as const) {
+  for (const [k, lo, hi] of [
+    ['depthStrength', 0, 1],
+    ['depthStrokes', STROKE_SCALE_RANGE[0], STROKE_SCALE_RANGE[1]],
+  ] as const) {
     if (!has(k) || (k === 'depthStrength' && v[k] === 'off')) continue;
     const d = v[k] as Record<string, unknown> | null;
     if (!d || typeof d !== 'object') throw new ArgumentError(`${fn}: ${k}`, `must be { near, far }${k === 'depthStrength' ? " or 'off'" : ''}`);
     checkNumber(d.near, `${fn}: ${k}.near`, { min: lo, max: hi });
     checkNumber(d.far, `${fn}: ${k}.far`, { min: lo, max: hi });
   }
-  if (has('preserveColor') && !COLOR_MODES.includes(v.preserveColor as PreserveColor)) throw new ArgumentError(`${fn}: preserveColor`, `must be one of ${COLOR_MODES.join(', ')}, got ${String(v.preserveColor)}`);
+  if (has('preserveColor') && !COLOR_MODES.includes(v.preserveColor as PreserveColor))
+    throw new ArgumentError(`${fn}: preserveColor`, `must be one of ${COLOR_MODES.join(', ')}, got ${String(v.preserveColor)}`);
 }
 
 /**

@@ -24,7 +24,8 @@ function crop(img: RgbImage, x0: number, y0: number, w: number, h: number): RgbI
   const n = img.width * img.height;
   const planes = img.data.length / n; // RGB, and any guide planes after it
   const data = new Float32Array(planes * w * h);
-  for (let c = 0; c < planes; c++) for (let y = 0; y < h; y++) data.set(img.data.subarray(c * n + (y0 + y) * img.width + x0, c * n + (y0 + y) * img.width + x0 + w), c * w * h + y * w);
+  for (let c = 0; c < planes; c++)
+    for (let y = 0; y < h; y++) data.set(img.data.subarray(c * n + (y0 + y) * img.width + x0, c * n + (y0 + y) * img.width + x0 + w), c * w * h + y * w);
   return { width: w, height: h, data };
 }
 
@@ -35,7 +36,12 @@ function ramp(i: number, len: number, s: number, size: number, overlap: number):
   return Math.min(left, right);
 }
 
-export async function stylizeTiled(img: RgbImage, stylize: (tile: RgbImage) => Promise<RgbImage>, o: TileOptions = {}, onTile?: (done: number, total: number) => void): Promise<RgbImage> {
+export async function stylizeTiled(
+  img: RgbImage,
+  stylize: (tile: RgbImage) => Promise<RgbImage>,
+  o: TileOptions = {},
+  onTile?: (done: number, total: number) => void,
+): Promise<RgbImage> {
   const tile = o.tile ?? 1024;
   const overlap = Math.min(o.overlap ?? 128, Math.floor(tile / 2));
   if (img.width <= tile && img.height <= tile) return stylize(img);

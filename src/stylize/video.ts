@@ -14,7 +14,8 @@ import { CARRY_BLEND, DEFAULT_STABILIZATION, STABILIZATIONS, blendCarried, stati
 
 export { DEFAULT_STABILIZATION, STABILIZATIONS, matchLocalContrast, statisticsAverager, type Stabilization } from './stabilize.js';
 
-export interface VideoStylizeOptions extends Pick<StylizeOptions, 'strength' | 'depthStrength' | 'depthModel' | 'preserveColor' | 'strokeScale' | 'depthStrokes' | 'margin' | 'tile'> {
+export interface VideoStylizeOptions
+  extends Pick<StylizeOptions, 'strength' | 'depthStrength' | 'depthModel' | 'preserveColor' | 'strokeScale' | 'depthStrokes' | 'margin' | 'tile'> {
   runtime: G.Runtime;
   stabilize?: Stabilization;
   /** 'norm': weight of the past in the statistics' moving average (default 0.9). */
@@ -28,7 +29,8 @@ export interface VideoStylizeOptions extends Pick<StylizeOptions, 'strength' | '
  * strength below 1, the caller computes its style vector once, e.g. from the first frame).
  */
 export async function* stylizeFrames(frames: AsyncIterable<RgbImage>, model: TransformModel, o: VideoStylizeOptions): AsyncGenerator<RgbImage> {
-  if (!frames || typeof (frames as AsyncIterable<RgbImage>)[Symbol.asyncIterator] !== 'function') throw new ArgumentError('stylizeFrames: frames', 'must be an async iterable of images (readFrames gives one)');
+  if (!frames || typeof (frames as AsyncIterable<RgbImage>)[Symbol.asyncIterator] !== 'function')
+    throw new ArgumentError('stylizeFrames: frames', 'must be an async iterable of images (readFrames gives one)');
   if (!model || typeof model.build !== 'function') throw new ArgumentError('stylizeFrames: model', 'must be a TransformModel');
   if (!o?.runtime) throw new ArgumentError('stylizeFrames: options.runtime', 'is required');
   checkStylizeOptions(o, 'stylizeFrames');
@@ -60,7 +62,13 @@ export async function* stylizeFrames(frames: AsyncIterable<RgbImage>, model: Tra
 /** The stabilizer's flow, on frames at half size: 3 levels, 21 px windows (a quarter of the judge's work). */
 const STABILIZER_FLOW = { pyrScale: 0.5, levels: 3, window: 21, iterations: 3, polyN: 7, polySigma: 1.5 };
 
-async function carryAlongFlow(flowing: typeof import('../video/flow.js'), prev: { source: RgbImage; out: RgbImage }, frame: RgbImage, out: RgbImage, blend: number): Promise<RgbImage> {
+async function carryAlongFlow(
+  flowing: typeof import('../video/flow.js'),
+  prev: { source: RgbImage; out: RgbImage },
+  frame: RgbImage,
+  out: RgbImage,
+  blend: number,
+): Promise<RgbImage> {
   // Not the judge's flow (eval): another resolution and other settings, so that the measure is not what was optimized.
   const half = (img: RgbImage) => resizeRgb(img, Math.max(16, Math.round(img.width / 2)), Math.max(16, Math.round(img.height / 2)));
   const [a, b] = [half(frame), half(prev.source)];

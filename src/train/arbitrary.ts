@@ -48,7 +48,7 @@ export const ARBITRARY_PRESETS = {
   },
   'train-split': {
     summary:
-      'across many paintings (issue #32): the train split of images/photos (711) and of images/paintings (66), each step a painting of the split or a mix of two, styles from each painting\'s own predicted vector; 800 steps',
+      "across many paintings (issue #32): the train split of images/photos (711) and of images/paintings (66), each step a painting of the split or a mix of two, styles from each painting's own predicted vector; 800 steps",
     photos: 'split:photos:train',
     paintings: 'split:paintings:train',
     options: { steps: 800, seed: 32 },
@@ -81,8 +81,10 @@ export function transferNet(proto: ReturnType<typeof readOnnx>, x: Tensor, v: Te
 }
 
 export async function finetuneArbitrary(opts: ArbitraryFinetuneOptions): Promise<{ params: G.ParamStore; step: number; losses: Record<string, number> }> {
-  if (!opts || typeof opts !== 'object') throw new ArgumentError('finetuneArbitrary: options', 'must be an object { data, paintings, transferOnnx, vgg, runtime, checkpoint }');
-  if (!(opts.transferOnnx instanceof Uint8Array)) throw new ArgumentError('finetuneArbitrary: transferOnnx', 'must be the ONNX bytes of the transfer network (arbitraryOnnx gives them)');
+  if (!opts || typeof opts !== 'object')
+    throw new ArgumentError('finetuneArbitrary: options', 'must be an object { data, paintings, transferOnnx, vgg, runtime, checkpoint }');
+  if (!(opts.transferOnnx instanceof Uint8Array))
+    throw new ArgumentError('finetuneArbitrary: transferOnnx', 'must be the ONNX bytes of the transfer network (arbitraryOnnx gives them)');
   checkString(opts.checkpoint, 'finetuneArbitrary: checkpoint');
   if (!Array.isArray(opts.paintings)) throw new ArgumentError('finetuneArbitrary: paintings', 'must be an array of { name, image, vector }');
   const o = { ...ARBITRARY_FINETUNE_DEFAULTS, ...opts };
@@ -99,17 +101,37 @@ export async function finetuneArbitrary(opts: ArbitraryFinetuneOptions): Promise
 
   // Each painting's Gram matrices at the training size.
   const grams: G.Float32Tensor[][] = [];
-  for (const p of o.paintings) grams.push(await rt.runOnce(await resizeLongSide(p.image, o.size * 2), (sx) => STYLE_LAYERS.map((l) => gram(o.vgg.features(sx, [l]).get(l)!))));
+  for (const p of o.paintings)
+    grams.push(await rt.runOnce(await resizeLongSide(p.image, o.size * 2), (sx) => STYLE_LAYERS.map((l) => gram(o.vgg.features(sx, [l]).get(l)!))));
 
   // The network being tuned, and its objective.
   const g = new G.Graph();
-  const [x, v, target, onPainting] = [g.input('content', shape), g.input('style', [1, ARBITRARY.styleSize, 1, 1]), g.input('distill-target', shape), g.input('on-painting', [])];
+  const [x, v, target, onPainting] = [
+    g.input('content', shape),
+    g.input('style', [1, ARBITRARY.styleSize, 1, 1]),
+    g.input('distill-target', shape),
+    g.input('on-painting', []),
+  ];
   const y = transferNet(proto, x, v, true);
-  const spec = { vgg: o.vgg, depthModel: o.depthModel, depthLoss: o.depthLoss, contentLayers: [], styleLayers: STYLE_LAYERS, grams: grams[0], contentWeight: 0, styleWeight: o.styleWeight, tvWeight: 0, depthWeight: o.depthWeight };
+  const spec = {
+    vgg: o.vgg,
+    depthModel: o.depthModel,
+    depthLoss: o.depthLoss,
+    contentLayers: [],
+    styleLayers: STYLE_LAYERS,
+    grams: grams[0],
+    contentWeight: 0,
+    styleWeight: o.styleWeight,
+    tvWeight: 0,
+    depthWeight: o.depthWeight,
+  };
   const objective = buildObjective(spec, y, x, objectiveTargets(spec, x));
   const gramInputs = [...objective.feeds.keys()].filter((t) => t.name.includes('gram/'));
   const termOf = (n: string) => objective.terms.find(([k]) => k === n)?.[1];
-  const terms: [string, Tensor][] = [['distill', G.mul(mse(y, target), o.distillWeight)], ['style', G.mul(termOf('style')!, onPainting)]];
+  const terms: [string, Tensor][] = [
+    ['distill', G.mul(mse(y, target), o.distillWeight)],
+    ['style', G.mul(termOf('style')!, onPainting)],
+  ];
   if (termOf('depth')) terms.push(['depth', termOf('depth')!]);
   const total = terms.map(([, t]) => t).reduce((a, b) => G.add(a, b));
   const paramTensors = g.params;
@@ -127,7 +149,21 @@ export async function finetuneArbitrary(opts: ArbitraryFinetuneOptions): Promise
   }
   const save = async () => {
     const d = data.dataState;
-    await saveState(o.checkpoint, { scalars: { step, epoch: d.epoch, index: d.index, rng: d.rng, skipped: d.skipped }, notes: { settings: JSON.stringify({ ...o, paintings: o.paintings.map((p) => p.name), transferOnnx: undefined, vgg: undefined, depthModel: o.depthModel?.id, runtime: undefined }) }, arrays: Object.fromEntries(params.values), children: { adam: adam.state() } });
+    await saveState(o.checkpoint, {
+      scalars: { step, epoch: d.epoch, index: d.index, rng: d.rng, skipped: d.skipped },
+      notes: {
+        settings: JSON.stringify({
+          ...o,
+          paintings: o.paintings.map((p) => p.name),
+          transferOnnx: undefined,
+          vgg: undefined,
+          depthModel: o.depthModel?.id,
+          runtime: undefined,
+        }),
+      },
+      arrays: Object.fromEntries(params.values),
+      children: { adam: adam.state() },
+    });
   };
 
   const start = performance.now();
@@ -145,7 +181,12 @@ export async function finetuneArbitrary(opts: ArbitraryFinetuneOptions): Promise
     }
     const batch = await data.next(o.batch);
     const vFeed = { data: Float32Array.from(vec), shape: [1, ARBITRARY.styleSize, 1, 1] };
-    const [y0] = await frozen.run(new Map([[fx, { data: batch, shape }], [fv, vFeed]]));
+    const [y0] = await frozen.run(
+      new Map([
+        [fx, { data: batch, shape }],
+        [fv, vFeed],
+      ]),
+    );
     const feeds = new Map<Tensor, G.Feed>(objective.feeds);
     gramInputs.forEach((t, l) => feeds.set(t, grams[i][l]));
     feeds.set(x, { data: batch, shape });
@@ -156,7 +197,8 @@ export async function finetuneArbitrary(opts: ArbitraryFinetuneOptions): Promise
     const gs = rest.slice(terms.length);
     losses = Object.fromEntries(terms.map(([n], k) => [n, rest[k].data[0]]));
     losses.total = tot.data[0];
-    if (!Number.isFinite(losses.total)) throw new Error(`fine-tune diverged at step ${step + 1}: ${JSON.stringify(losses)}; lower --lr and resume ${o.checkpoint}`);
+    if (!Number.isFinite(losses.total))
+      throw new Error(`fine-tune diverged at step ${step + 1}: ${JSON.stringify(losses)}; lower --lr and resume ${o.checkpoint}`);
     adam.step(params.values, new Map(paramTensors.map((p, k) => [p.name, gs[k].data])));
     step++;
     await o.onStep?.({ step, steps: o.steps, seconds: (performance.now() - start) / 1000, losses });
@@ -177,7 +219,10 @@ export function exportFinetunedTransfer(transferOnnx: Uint8Array, params: G.Para
 }
 
 /** A painting for fine-tuning: its image and its style vector under `predict`. */
-export async function trainingPainting(file: string, predict: (img: RgbImage) => Promise<StyleVector>): Promise<{ name: string; image: RgbImage; vector: StyleVector }> {
+export async function trainingPainting(
+  file: string,
+  predict: (img: RgbImage) => Promise<StyleVector>,
+): Promise<{ name: string; image: RgbImage; vector: StyleVector }> {
   const image = await loadImage(file);
   return { name: file.split('/').pop()!, image, vector: await predict(image) };
 }

@@ -23,7 +23,13 @@ export function resolveTrainOptions(opts: Omit<TrainOptions, 'vgg'> & Partial<Pi
   const { styleSize, ...fromPreset } = preset?.options ?? {};
   // 'painting': the painting's own long side (Engstrom trained at the painting's full size).
   const presetStyleSize = styleSize === 'painting' ? Math.max(opts.style.width, opts.style.height) : styleSize;
-  const o = { ...TRAIN_DEFAULTS, ...baseRecipe(preset, opts), ...defined(fromPreset), ...(presetStyleSize ? { styleSize: presetStyleSize } : {}), ...defined(opts) } as ResolvedTrainOptions;
+  const o = {
+    ...TRAIN_DEFAULTS,
+    ...baseRecipe(preset, opts),
+    ...defined(fromPreset),
+    ...(presetStyleSize ? { styleSize: presetStyleSize } : {}),
+    ...defined(opts),
+  } as ResolvedTrainOptions;
   const init: InitialWeights | undefined = o.init;
   if (init) {
     // A branch has its base's network.
@@ -46,12 +52,29 @@ export function resolveTrainOptions(opts: Omit<TrainOptions, 'vgg'> & Partial<Pi
 function baseRecipe(preset: TrainPreset | undefined, opts: Pick<TrainOptions, 'init' | 'preset'>): Partial<TrainOptions> {
   if (!preset?.continuesBase) return {};
   const recorded = opts.init?.settings;
-  if (!recorded) throw new Error(`--preset ${opts.preset} continues a base's recipe: give --init with a model trained by depthstyle train (its metadata records the recipe)`);
+  if (!recorded)
+    throw new Error(
+      `--preset ${opts.preset} continues a base's recipe: give --init with a model trained by depthstyle train (its metadata records the recipe)`,
+    );
   return Object.fromEntries(INHERITED_SETTINGS.filter((k) => recorded[k] !== undefined).map((k) => [k, recorded[k]])) as Partial<TrainOptions>;
 }
 
 /** The settings a model's metadata records: the resolved options without images, networks or callbacks. */
 export function recordedSettings(o: ResolvedTrainOptions): Record<string, unknown> {
-  const { style: _style, vgg: _vgg, depthModel: _dm, runtime: _rt, init, onStep: _os, onPreview: _op, signal: _sig, onSettingsChanged: _osc, allowSettingsChange: _asc, checkpoint: _ck, resume: _rs, ...rest } = o;
+  const {
+    style: _style,
+    vgg: _vgg,
+    depthModel: _dm,
+    runtime: _rt,
+    init,
+    onStep: _os,
+    onPreview: _op,
+    signal: _sig,
+    onSettingsChanged: _osc,
+    allowSettingsChange: _asc,
+    checkpoint: _ck,
+    resume: _rs,
+    ...rest
+  } = o;
   return { ...rest, ...(init ? { init: init.source } : {}) };
 }

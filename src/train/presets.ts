@@ -5,7 +5,25 @@ import type { TrainOptions } from './train.js';
 
 /** Options a preset may set; `styleSize: 'painting'` means the painting's own long side (its full size). */
 export type PresetOptions = Partial<
-  Pick<TrainOptions, 'size' | 'batch' | 'steps' | 'lr' | 'stabilityWeight' | 'width' | 'seed' | 'contentWeight' | 'styleWeight' | 'tvWeight' | 'depthWeight' | 'depthLoss' | 'contentLayer' | 'styleLayers' | 'checkpointEvery' | 'previewEvery'>
+  Pick<
+    TrainOptions,
+    | 'size'
+    | 'batch'
+    | 'steps'
+    | 'lr'
+    | 'stabilityWeight'
+    | 'width'
+    | 'seed'
+    | 'contentWeight'
+    | 'styleWeight'
+    | 'tvWeight'
+    | 'depthWeight'
+    | 'depthLoss'
+    | 'contentLayer'
+    | 'styleLayers'
+    | 'checkpointEvery'
+    | 'previewEvery'
+  >
 > & { styleSize?: number | 'painting' };
 
 export interface TrainPreset {
@@ -16,7 +34,19 @@ export interface TrainPreset {
 }
 
 /** The settings a continuing preset takes from its base's metadata: the objective and the crops, not the seed or the length. */
-export const INHERITED_SETTINGS = ['size', 'batch', 'lr', 'contentWeight', 'styleWeight', 'tvWeight', 'depthWeight', 'depthLoss', 'contentLayer', 'styleLayers', 'styleSize'] as const;
+export const INHERITED_SETTINGS = [
+  'size',
+  'batch',
+  'lr',
+  'contentWeight',
+  'styleWeight',
+  'tvWeight',
+  'depthWeight',
+  'depthLoss',
+  'contentLayer',
+  'styleLayers',
+  'styleSize',
+] as const;
 
 /** Engstrom's objective as the released Johnson/Engstrom networks were trained with it. */
 const ENGSTROM_OBJECTIVE: PresetOptions = {
@@ -37,11 +67,23 @@ export const TRAIN_PRESETS = {
     options: { ...ZOO_RUN, ...ENGSTROM_OBJECTIVE, styleSize: 'painting' },
   },
   'own-base': {
-    summary: "one of our own bases from scratch: width 16, Engstrom's layers with content × 100 (× 7.5 taught only texture at this width), the painting at 512 px, no depth loss (models/bases/)",
-    options: { ...ZOO_RUN, ...ENGSTROM_OBJECTIVE, width: 16, lr: 1e-3, contentWeight: 100, styleSize: 512, depthWeight: 0, checkpointEvery: 100, previewEvery: 100 },
+    summary:
+      "one of our own bases from scratch: width 16, Engstrom's layers with content × 100 (× 7.5 taught only texture at this width), the painting at 512 px, no depth loss (models/bases/)",
+    options: {
+      ...ZOO_RUN,
+      ...ENGSTROM_OBJECTIVE,
+      width: 16,
+      lr: 1e-3,
+      contentWeight: 100,
+      styleSize: 512,
+      depthWeight: 0,
+      checkpointEvery: 100,
+      previewEvery: 100,
+    },
   },
   'own-branch': {
-    summary: 'a twin branched from one of our own bases (--init models/bases/NAME-base.ckpt): its objective, content × 100, the painting at 512 px (the Starry and Composition twins)',
+    summary:
+      'a twin branched from one of our own bases (--init models/bases/NAME-base.ckpt): its objective, content × 100, the painting at 512 px (the Starry and Composition twins)',
     options: { ...ZOO_RUN, ...ENGSTROM_OBJECTIVE, contentWeight: 100, styleSize: 512 },
   },
   'stability-branch': {

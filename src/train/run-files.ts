@@ -9,7 +9,13 @@ import { toInterleaved8, type RgbImage } from '../io/image.js';
 export async function writePreview(file: string, images: RgbImage[]): Promise<void> {
   const cols = images.length / 2;
   const { width: w, height: h } = images[0];
-  const tiles = await Promise.all(images.map((im) => sharp(toInterleaved8(im), { raw: { width: w, height: h, channels: 3 } }).png().toBuffer()));
+  const tiles = await Promise.all(
+    images.map((im) =>
+      sharp(toInterleaved8(im), { raw: { width: w, height: h, channels: 3 } })
+        .png()
+        .toBuffer(),
+    ),
+  );
   const png = await sharp({ create: { width: cols * w, height: 2 * h, channels: 3, background: '#ffffff' } })
     .composite(tiles.map((input, i) => ({ input, left: (i % cols) * w, top: Math.floor(i / cols) * h })))
     .png()
@@ -47,4 +53,3 @@ export async function continueLog(log: string, checkpointStep: number, history: 
   await writeFileAtomic(log, kept.map((l) => `${l}\n`).join(''));
   return seconds;
 }
-

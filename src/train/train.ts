@@ -184,10 +184,19 @@ export async function train(opts: TrainOptions): Promise<Trainer> {
     const before = ck.notes?.settings ? (JSON.parse(ck.notes.settings) as Record<string, string>) : undefined;
     if (before) {
       const now = objectiveSettings(o);
-      const changes = Object.fromEntries(Object.keys(now).filter((k) => before[k] !== undefined && before[k] !== now[k]).map((k) => [k, [before[k], now[k]] as [string, string]]));
+      const changes = Object.fromEntries(
+        Object.keys(now)
+          .filter((k) => before[k] !== undefined && before[k] !== now[k])
+          .map((k) => [k, [before[k], now[k]] as [string, string]]),
+      );
       if (Object.keys(changes).length) {
-        const list = Object.entries(changes).map(([k, [a, b]]) => `${k} ${a} → ${b}`).join(', ');
-        if (!o.allowSettingsChange) throw new Error(`${o.resume}: this run would change ${list}; resume with the same settings, or add --change-settings to continue with these (the change is logged)`);
+        const list = Object.entries(changes)
+          .map(([k, [a, b]]) => `${k} ${a} → ${b}`)
+          .join(', ');
+        if (!o.allowSettingsChange)
+          throw new Error(
+            `${o.resume}: this run would change ${list}; resume with the same settings, or add --change-settings to continue with these (the change is logged)`,
+          );
         await o.onSettingsChanged?.(changes);
       }
     }
@@ -204,7 +213,10 @@ export async function train(opts: TrainOptions): Promise<Trainer> {
     const d = data.dataState;
     const s: SavedState = {
       scalars: { step, ...fingerprint(o), epoch: d.epoch, index: d.index, rng: d.rng, skipped: d.skipped },
-      notes: { settings: JSON.stringify(objectiveSettings(o)), ...(branchOf ? { branch_of: branchOf.source, ...(branchOf.steps !== undefined ? { branch_steps: String(branchOf.steps) } : {}) } : {}) },
+      notes: {
+        settings: JSON.stringify(objectiveSettings(o)),
+        ...(branchOf ? { branch_of: branchOf.source, ...(branchOf.steps !== undefined ? { branch_steps: String(branchOf.steps) } : {}) } : {}),
+      },
       arrays: Object.fromEntries(params.values),
       children: { adam: adam.state() },
     };
@@ -214,7 +226,9 @@ export async function train(opts: TrainOptions): Promise<Trainer> {
   const diverged = (what: string, detail: string) =>
     new Error(
       `training diverged at step ${step + 1}: ${what} (${detail}). ` +
-        (lastGood !== undefined ? `The last good checkpoint is ${checkpointFile} (step ${lastGood}); lower --lr or the loss weights and --resume it.` : 'No checkpoint of this run was written; lower --lr or the loss weights and start again.'),
+        (lastGood !== undefined
+          ? `The last good checkpoint is ${checkpointFile} (step ${lastGood}); lower --lr or the loss weights and --resume it.`
+          : 'No checkpoint of this run was written; lower --lr or the loss weights and start again.'),
     );
 
   // Fixed validation photos for previews: the first four training files, resized.
@@ -245,7 +259,8 @@ export async function train(opts: TrainOptions): Promise<Trainer> {
     const batch = await data.next(o.batch);
     feeds.set(x, { data: batch, shape: [o.batch, 3, o.size, o.size] });
     // The stability loss's perturbation, drawn from the step number like the depth loss's: resumable.
-    if (perturbed) feeds.set(perturbed, { data: perturbBatch(batch, o.batch, o.size, new Rng(o.seed * 7_919 + step + 1)), shape: [o.batch, 3, o.size, o.size] });
+    if (perturbed)
+      feeds.set(perturbed, { data: perturbBatch(batch, o.batch, o.size, new Rng(o.seed * 7_919 + step + 1)), shape: [o.batch, 3, o.size, o.size] });
     // Random transformations of a stochastic depth loss (eot), drawn per step from the step number: resumable.
     resample(new Rng(o.seed * 1_000_003 + step));
     const [tot, ...rest] = await prog.run(feeds, params);
@@ -267,7 +282,11 @@ export async function train(opts: TrainOptions): Promise<Trainer> {
       const batch = new Float32Array(preview.images.length * n);
       preview.images.forEach((im, i) => batch.set(im.data, i * n));
       const [y] = await preview.prog.run(new Map([[preview.input, { data: batch, shape: [preview.images.length, 3, o.size, o.size] }]]), params);
-      const outs = preview.images.map((_, i) => ({ width: o.size, height: o.size, data: y.data.slice(i * n, (i + 1) * n).map((v) => Math.min(255, Math.max(0, v))) }));
+      const outs = preview.images.map((_, i) => ({
+        width: o.size,
+        height: o.size,
+        data: y.data.slice(i * n, (i + 1) * n).map((v) => Math.min(255, Math.max(0, v))),
+      }));
       await o.onPreview!(step, [...preview.images, ...outs]);
     }
   }
@@ -288,7 +307,10 @@ export interface TrainGraph {
 }
 
 /** The training graph: transform net, the shared objective (photo targets in-graph), gradients w.r.t. all weights. */
-export function buildTrainGraph(o: typeof TRAIN_DEFAULTS & Pick<TrainOptions, 'vgg' | 'depthModel'>, grams: G.Float32Tensor[]): TrainGraph & { resample: (rng: Rng) => void } {
+export function buildTrainGraph(
+  o: typeof TRAIN_DEFAULTS & Pick<TrainOptions, 'vgg' | 'depthModel'>,
+  grams: G.Float32Tensor[],
+): TrainGraph & { resample: (rng: Rng) => void } {
   const g = new G.Graph();
   const x = g.input('content', [o.batch, 3, o.size, o.size]);
   // With a stability term the network runs once on the photos and their perturbed copies together.

@@ -21,7 +21,18 @@ interface CvMat {
 interface OpenCv {
   Mat: new (rows?: number, cols?: number, type?: number) => CvMat;
   CV_8UC1: number;
-  calcOpticalFlowFarneback(prev: CvMat, next: CvMat, flow: CvMat, pyrScale: number, levels: number, winsize: number, iterations: number, polyN: number, polySigma: number, flags: number): void;
+  calcOpticalFlowFarneback(
+    prev: CvMat,
+    next: CvMat,
+    flow: CvMat,
+    pyrScale: number,
+    levels: number,
+    winsize: number,
+    iterations: number,
+    polyN: number,
+    polySigma: number,
+    flags: number,
+  ): void;
 }
 
 let cvReady: Promise<OpenCv> | undefined;
@@ -93,10 +104,21 @@ function sampleCubic(p: ArrayLike<number>, w: number, h: number, x: number, y: n
   const y0 = Math.floor(cy);
   const [fx, fy] = [cx - x0, cy - y0];
   // The four Catmull-Rom weights per axis, inline (this runs for every pixel of every carried frame).
-  const wx0 = ((-fx + 2) * fx - 1) * fx * 0.5, wx1 = ((3 * fx - 5) * fx * fx + 2) * 0.5, wx2 = ((-3 * fx + 4) * fx + 1) * fx * 0.5, wx3 = (fx - 1) * fx * fx * 0.5;
-  const wy0 = ((-fy + 2) * fy - 1) * fy * 0.5, wy1 = ((3 * fy - 5) * fy * fy + 2) * 0.5, wy2 = ((-3 * fy + 4) * fy + 1) * fy * 0.5, wy3 = (fy - 1) * fy * fy * 0.5;
-  const xa = x0 > 0 ? x0 - 1 : 0, xc = x0 + 1 < w ? x0 + 1 : w - 1, xd = x0 + 2 < w ? x0 + 2 : w - 1;
-  const ra = (y0 > 0 ? y0 - 1 : 0) * w, rb = y0 * w, rc = (y0 + 1 < h ? y0 + 1 : h - 1) * w, rd = (y0 + 2 < h ? y0 + 2 : h - 1) * w;
+  const wx0 = ((-fx + 2) * fx - 1) * fx * 0.5,
+    wx1 = ((3 * fx - 5) * fx * fx + 2) * 0.5,
+    wx2 = ((-3 * fx + 4) * fx + 1) * fx * 0.5,
+    wx3 = (fx - 1) * fx * fx * 0.5;
+  const wy0 = ((-fy + 2) * fy - 1) * fy * 0.5,
+    wy1 = ((3 * fy - 5) * fy * fy + 2) * 0.5,
+    wy2 = ((-3 * fy + 4) * fy + 1) * fy * 0.5,
+    wy3 = (fy - 1) * fy * fy * 0.5;
+  const xa = x0 > 0 ? x0 - 1 : 0,
+    xc = x0 + 1 < w ? x0 + 1 : w - 1,
+    xd = x0 + 2 < w ? x0 + 2 : w - 1;
+  const ra = (y0 > 0 ? y0 - 1 : 0) * w,
+    rb = y0 * w,
+    rc = (y0 + 1 < h ? y0 + 1 : h - 1) * w,
+    rd = (y0 + 2 < h ? y0 + 2 : h - 1) * w;
   return (
     wy0 * (wx0 * p[ra + xa] + wx1 * p[ra + x0] + wx2 * p[ra + xc] + wx3 * p[ra + xd]) +
     wy1 * (wx0 * p[rb + xa] + wx1 * p[rb + x0] + wx2 * p[rb + xc] + wx3 * p[rb + xd]) +
@@ -111,8 +133,10 @@ function sampleCubic(p: ArrayLike<number>, w: number, h: number, x: number, y: n
  */
 export function warp(img: RgbImage, flow: Flow, interpolation: 'bilinear' | 'cubic' = 'bilinear'): RgbImage {
   checkImageArg(img, 'warp: img', 1);
-  if (!flow || flow.width !== img.width || flow.height !== img.height) throw new ArgumentError('warp: flow', `must be a flow of the image's size ${img.width}×${img.height}`);
-  if (interpolation !== 'bilinear' && interpolation !== 'cubic') throw new ArgumentError('warp: interpolation', `must be 'bilinear' or 'cubic', got ${String(interpolation)}`);
+  if (!flow || flow.width !== img.width || flow.height !== img.height)
+    throw new ArgumentError('warp: flow', `must be a flow of the image's size ${img.width}×${img.height}`);
+  if (interpolation !== 'bilinear' && interpolation !== 'cubic')
+    throw new ArgumentError('warp: interpolation', `must be 'bilinear' or 'cubic', got ${String(interpolation)}`);
   const at = interpolation === 'cubic' ? sampleCubic : sample;
   const { width: w, height: h } = img;
   const n = w * h;
@@ -130,7 +154,8 @@ export function warp(img: RgbImage, flow: Flow, interpolation: 'bilinear' | 'cub
  * (|f + back(x + f)|² ≤ 0.01 (|f|² + |back(x + f)|²) + 0.5) and it lands inside the frame; 0 at occlusions.
  */
 export function consistentMask(f: Flow, back: Flow): Uint8Array {
-  if (!f || !back || !(f.width > 0) || f.width !== back.width || f.height !== back.height) throw new ArgumentError('consistentMask: back', 'must be a flow of the same size as f (opticalFlow gives both)');
+  if (!f || !back || !(f.width > 0) || f.width !== back.width || f.height !== back.height)
+    throw new ArgumentError('consistentMask: back', 'must be a flow of the same size as f (opticalFlow gives both)');
   const { width: w, height: h } = f;
   const m = new Uint8Array(w * h);
   for (let y = 0; y < h; y++)

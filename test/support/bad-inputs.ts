@@ -25,7 +25,12 @@ export function bombPng(width: number, height: number): Buffer {
   ihdr[8] = 8; // bit depth
   ihdr[9] = 2; // RGB
   const rows = Buffer.alloc(4 * (1 + 3 * width)); // four rows of zeros, filter byte 0
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(rows)), chunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(rows)),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 
 /** An uncompressed RGB TIFF with its IFD before the pixels (as many cameras and scanners write it). */
@@ -99,7 +104,14 @@ export async function writeBadInputs(dir: string, validJpeg: Buffer): Promise<Re
   await writeFile(corpus.truncated.file, validJpeg.subarray(0, validJpeg.length >> 1));
   const tiff = stripTiff(200, 150, Buffer.from(Array.from({ length: 200 * 150 * 3 }, (_, i) => (i * 7) % 251)));
   await writeFile(corpus.truncatedTiff.file, tiff.subarray(0, Math.floor(tiff.length * 0.9)));
-  await writeFile(corpus.lyingJpeg.file, lyingJpeg(await sharp({ create: { width: 16, height: 16, channels: 3, background: '#888888' } }).jpeg().toBuffer()));
+  await writeFile(
+    corpus.lyingJpeg.file,
+    lyingJpeg(
+      await sharp({ create: { width: 16, height: 16, channels: 3, background: '#888888' } })
+        .jpeg()
+        .toBuffer(),
+    ),
+  );
   await writeFile(corpus.bomb.file, bombPng(31000, 31000));
   await writeFile(corpus.wide.file, bombPng(16000, 16000));
   return corpus;

@@ -14,7 +14,9 @@ export function johnsonTfjs(ckpt: Checkpoint, nhwc: Float32Array, h: number, w: 
     };
     const norm = (x: tf.Tensor4D, i: number) => {
       const { mean, variance } = tf.moments(x, [1, 2], true);
-      return t(i + 2).mul(x.sub(mean).div(variance.add(1e-3).sqrt())).add(t(i + 1)) as tf.Tensor4D;
+      return t(i + 2)
+        .mul(x.sub(mean).div(variance.add(1e-3).sqrt()))
+        .add(t(i + 1)) as tf.Tensor4D;
     };
     const conv = (x: tf.Tensor4D, i: number, s: number, relu: boolean) => {
       const y = norm(tf.conv2d(x, t(i) as tf.Tensor4D, s, 'same'), i);

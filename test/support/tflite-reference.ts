@@ -33,7 +33,11 @@ export async function runTfliteReference(model: Uint8Array, inputs: Float32Array
   const k = await factory({ wasmBinary: readFileSync(path.join(dir, 'tflite_web_api_cc.wasm')), print: () => undefined, printErr: () => undefined });
   const ptr = k._malloc(model.length);
   k.HEAPU8.set(model, ptr);
-  const created = k.TFLiteWebModelRunner.CreateFromBufferAndOptions(ptr, model.length, { numThreads: 1, enableProfiling: false, maxProfilingBufferEntries: 1024 });
+  const created = k.TFLiteWebModelRunner.CreateFromBufferAndOptions(ptr, model.length, {
+    numThreads: 1,
+    enableProfiling: false,
+    maxProfilingBufferEntries: 1024,
+  });
   if (!created.ok()) throw new Error(`TFLite reference: ${created.errorMessage()}`);
   const runner = created.value();
   const ins = runner.GetInputs();

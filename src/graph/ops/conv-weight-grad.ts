@@ -45,7 +45,10 @@ const channelMajor = (e: Emitter, t: string, n: number, c: number, h: number, w:
  */
 function dyAsBatch({ e, xp, dy, N, C, O, Hp, Wp, Ho, Wo, a }: Group): string {
   const [kh, kw] = a.kernel;
-  const r = e.node('Conv', [channelMajor(e, dy, N, O, Ho, Wo), channelMajor(e, xp, N, C, Hp, Wp)], 1, { kernel_shape: { ints: [Hp, Wp] }, pads: { ints: [kh - 1, kw - 1, kh - 1, kw - 1] } })[0];
+  const r = e.node('Conv', [channelMajor(e, dy, N, O, Ho, Wo), channelMajor(e, xp, N, C, Hp, Wp)], 1, {
+    kernel_shape: { ints: [Hp, Wp] },
+    pads: { ints: [kh - 1, kw - 1, kh - 1, kw - 1] },
+  })[0];
   const big = Number.MAX_SAFE_INTEGER;
   return e.node('Slice', [r, e.constInt64([-1, -1]), e.constInt64([-big, -big]), e.constInt64([2, 3]), e.constInt64([-1, -1])], 1)[0];
 }
@@ -55,7 +58,11 @@ function xAsBatch({ e, xp, dy, N, C, O, Hp, Wp, Ho, Wo, a }: Group): string {
   const [kh, kw] = a.kernel;
   const [sh, sw] = a.strides;
   const [dh, dw] = a.dilations;
-  let r = e.node('Conv', [channelMajor(e, xp, N, C, Hp, Wp), channelMajor(e, dy, N, O, Ho, Wo)], 1, { kernel_shape: { ints: [Ho, Wo] }, dilations: { ints: [sh, sw] }, strides: { ints: [dh, dw] } })[0];
+  let r = e.node('Conv', [channelMajor(e, xp, N, C, Hp, Wp), channelMajor(e, dy, N, O, Ho, Wo)], 1, {
+    kernel_shape: { ints: [Ho, Wo] },
+    dilations: { ints: [sh, sw] },
+    strides: { ints: [dh, dw] },
+  })[0];
   const outH = Math.floor((Hp - sh * (Ho - 1) - 1) / dh) + 1;
   const outW = Math.floor((Wp - sw * (Wo - 1) - 1) / dw) + 1;
   if (outH !== kh || outW !== kw) r = e.node('Slice', [r, e.constInt64([0, 0]), e.constInt64([kh, kw]), e.constInt64([2, 3])], 1)[0];
@@ -75,7 +82,11 @@ function shiftedCanvases({ e, xp, dy, N, C, O, Hp, Wp, Ho, Wo, a }: Group): stri
   const dyG = e.node('Reshape', [dy, e.constInt64([1, N * O, Ho, Wo])], 1)[0];
   const kernels = new Float32Array(N * O * K * K);
   for (let g = 0; g < N * O; g++) kernels.set(onehot, g * K * K);
-  const canvases = e.node('Conv', [dyG, e.constFloat(kernels, [N * O * K, 1, kh, kw])], 1, { group: { i: N * O }, kernel_shape: { ints: [kh, kw] }, pads: { ints: [kh - 1, kw - 1, kh - 1, kw - 1] } })[0];
+  const canvases = e.node('Conv', [dyG, e.constFloat(kernels, [N * O * K, 1, kh, kw])], 1, {
+    group: { i: N * O },
+    kernel_shape: { ints: [kh, kw] },
+    pads: { ints: [kh - 1, kw - 1, kh - 1, kw - 1] },
+  })[0];
   const cv = e.node('Reshape', [canvases, e.constInt64([N, O * K, Hp * Wp])], 1)[0];
   const xf = e.node('Reshape', [xp, e.constInt64([N, C, Hp * Wp])], 1)[0];
   let prod = e.node('MatMul', [cv, e.node('Transpose', [xf], 1, { perm: { ints: [0, 2, 1] } })[0]], 1)[0];
@@ -98,7 +109,10 @@ function perTap({ e, xp, dy, N, C, O, Hp, Wp, Ho, Wo, a }: Group): string {
   let xc = '';
   if (sh > 1 || sw > 1) {
     const [Hq, Wq] = [Math.ceil(Hp / sh), Math.ceil(Wp / sw)];
-    const xf = Hq * sh === Hp && Wq * sw === Wp ? xp : e.node('Pad', [xp, e.constInt64([0, 0, 0, 0, 0, 0, Hq * sh - Hp, Wq * sw - Wp])], 1, { mode: { s: 'constant' } })[0];
+    const xf =
+      Hq * sh === Hp && Wq * sw === Wp
+        ? xp
+        : e.node('Pad', [xp, e.constInt64([0, 0, 0, 0, 0, 0, Hq * sh - Hp, Wq * sw - Wp])], 1, { mode: { s: 'constant' } })[0];
     if (sh === sw) {
       // SpaceToDepth orders channels (py·s + px)·C + c.
       const d = e.node('SpaceToDepth', [xf], 1, { blocksize: { i: sh } })[0];
@@ -108,7 +122,8 @@ function perTap({ e, xp, dy, N, C, O, Hp, Wp, Ho, Wo, a }: Group): string {
       const xcf = channelMajor(e, xf, N, C, Hq * sh, Wq * sw);
       const parts: string[] = [];
       for (let py = 0; py < sh; py++)
-        for (let px = 0; px < sw; px++) parts.push(e.node('Slice', [xcf, e.constInt64([py, px]), e.constInt64([Hq * sh, Wq * sw]), e.constInt64([2, 3]), e.constInt64([sh, sw])], 1)[0]);
+        for (let px = 0; px < sw; px++)
+          parts.push(e.node('Slice', [xcf, e.constInt64([py, px]), e.constInt64([Hq * sh, Wq * sw]), e.constInt64([2, 3]), e.constInt64([sh, sw])], 1)[0]);
       phases = e.node('Reshape', [e.node('Concat', parts, 1, { axis: { i: 0 } })[0], e.constInt64([sh, sw, C, N, Hq, Wq])], 1)[0];
     }
   } else xc = channelMajor(e, xp, N, C, Hp, Wp);
@@ -135,7 +150,9 @@ const EMISSIONS: Record<Emission, (g: Group) => string> = { 'dy-batch': dyAsBatc
 function emitWeightGradGroup(e: Emitter, x: string, dy: string, xShape: number[], dyShape: number[], a: ConvWeightGradAttrs): string {
   const [N, C, H, W] = xShape;
   const [, O, Ho, Wo] = dyShape;
-  const xp = a.pads.some((p) => p !== 0) ? e.node('Pad', [x, e.constInt64([0, 0, a.pads[0], a.pads[1], 0, 0, a.pads[2], a.pads[3]])], 1, { mode: { s: 'constant' } })[0] : x;
+  const xp = a.pads.some((p) => p !== 0)
+    ? e.node('Pad', [x, e.constInt64([0, 0, a.pads[0], a.pads[1], 0, 0, a.pads[2], a.pads[3]])], 1, { mode: { s: 'constant' } })[0]
+    : x;
   const group: Group = { e, xp, dy, N, C, O, Hp: H + a.pads[0] + a.pads[2], Wp: W + a.pads[1] + a.pads[3], Ho, Wo, a };
   return EMISSIONS[weightGradEmission(C, O, a)](group);
 }

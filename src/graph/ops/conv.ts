@@ -182,7 +182,10 @@ function convInputGradTransposed(dy: Tensor, w: Tensor, x: Tensor, a: Conv2dAttr
   const [, , kh, kw] = w.staticShape('conv input gradient');
   const [, , Ho, Wo] = dy.staticShape('conv input gradient');
   // The rows and columns the forward conv never reached (always fewer than the stride).
-  const outputPadding: [number, number] = [H - ((Ho - 1) * a.strides[0] - a.pads[0] - a.pads[2] + kh), W - ((Wo - 1) * a.strides[1] - a.pads[1] - a.pads[3] + kw)];
+  const outputPadding: [number, number] = [
+    H - ((Ho - 1) * a.strides[0] - a.pads[0] - a.pads[2] + kh),
+    W - ((Wo - 1) * a.strides[1] - a.pads[1] - a.pads[3] + kw),
+  ];
   return convTranspose2d(dy, w, undefined, { strides: a.strides, pads: a.pads, outputPadding });
 }
 
@@ -195,7 +198,12 @@ function convInputGradSpread(dy: Tensor, w: Tensor, x: Tensor, a: Conv2dAttrs): 
   const span = (k: number, d: number) => d * (k - 1);
   const extraH = H + a.pads[0] + a.pads[2] - span(kh, a.dilations[0]) - 1 - (Ho - 1) * a.strides[0];
   const extraW = W + a.pads[1] + a.pads[3] - span(kw, a.dilations[1]) - 1 - (Wo - 1) * a.strides[1];
-  const want = [span(kh, a.dilations[0]) - a.pads[0], span(kw, a.dilations[1]) - a.pads[1], span(kh, a.dilations[0]) - a.pads[2] + extraH, span(kw, a.dilations[1]) - a.pads[3] + extraW];
+  const want = [
+    span(kh, a.dilations[0]) - a.pads[0],
+    span(kw, a.dilations[1]) - a.pads[1],
+    span(kh, a.dilations[0]) - a.pads[2] + extraH,
+    span(kw, a.dilations[1]) - a.pads[3] + extraW,
+  ];
   const pads = want.map((p) => Math.max(0, p)) as [number, number, number, number];
   let dx = conv2d(spread, adjointWeights(w, a.group), undefined, { pads, dilations: a.dilations, group: a.group });
   // A forward padding larger than the kernel span leaves rows that the adjoint must crop.

@@ -58,17 +58,31 @@ function binaryOp(type: string, f: (a: number, b: number) => number, grad: Binar
   };
 }
 
-export const AddOp = binaryOp('Add', (a, b) => a + b, (_a, _b, _y, dy) => [dy, dy]);
-export const SubOp = binaryOp('Sub', (a, b) => a - b, (_a, _b, _y, dy, needs) => [dy, needs[1] ? neg(dy) : undefined]);
-export const MulOp = binaryOp('Mul', (a, b) => a * b, (a, b, _y, dy, needs) => [needs[0] ? mul(dy, b) : undefined, needs[1] ? mul(dy, a) : undefined]);
-export const DivOp = binaryOp('Div', (a, b) => a / b, (_a, b, y, dy, needs) => [
-  needs[0] ? div(dy, b) : undefined,
-  needs[1] ? neg(div(mul(dy, y), b)) : undefined,
-]);
-export const PowOp = binaryOp('Pow', (a, b) => a ** b, (a, b, y, dy, needs) => [
-  needs[0] ? mul(dy, mul(b, pow(a, sub(b, 1)))) : undefined,
-  needs[1] ? mul(dy, mul(y, log(a))) : undefined,
-]);
+export const AddOp = binaryOp(
+  'Add',
+  (a, b) => a + b,
+  (_a, _b, _y, dy) => [dy, dy],
+);
+export const SubOp = binaryOp(
+  'Sub',
+  (a, b) => a - b,
+  (_a, _b, _y, dy, needs) => [dy, needs[1] ? neg(dy) : undefined],
+);
+export const MulOp = binaryOp(
+  'Mul',
+  (a, b) => a * b,
+  (a, b, _y, dy, needs) => [needs[0] ? mul(dy, b) : undefined, needs[1] ? mul(dy, a) : undefined],
+);
+export const DivOp = binaryOp(
+  'Div',
+  (a, b) => a / b,
+  (_a, b, y, dy, needs) => [needs[0] ? div(dy, b) : undefined, needs[1] ? neg(div(mul(dy, y), b)) : undefined],
+);
+export const PowOp = binaryOp(
+  'Pow',
+  (a, b) => a ** b,
+  (a, b, y, dy, needs) => [needs[0] ? mul(dy, mul(b, pow(a, sub(b, 1)))) : undefined, needs[1] ? mul(dy, mul(y, log(a))) : undefined],
+);
 
 // max(a, b): the gradient goes to the larger operand (to `a` on ties).
 export const MaxGradMaskOp: OpDef<object> = {
@@ -86,10 +100,14 @@ export const MaxGradMaskOp: OpDef<object> = {
     return [out];
   },
 };
-export const MaxOp = binaryOp('Max', (a, b) => Math.max(a, b), (a, b, _y, dy, needs) => {
-  const mask = a.graph.apply(MaxGradMaskOp, [a, b], {})[0];
-  return [needs[0] ? mul(dy, mask) : undefined, needs[1] ? mul(dy, sub(1, mask)) : undefined];
-});
+export const MaxOp = binaryOp(
+  'Max',
+  (a, b) => Math.max(a, b),
+  (a, b, _y, dy, needs) => {
+    const mask = a.graph.apply(MaxGradMaskOp, [a, b], {})[0];
+    return [needs[0] ? mul(dy, mask) : undefined, needs[1] ? mul(dy, sub(1, mask)) : undefined];
+  },
+);
 
 export function max(a: Tensor, b: Operand): Tensor {
   return a.graph.apply(MaxOp, [a, lift(a, b)], {})[0];
@@ -173,7 +191,11 @@ export const LeakyReluGradOp: OpDef<LeakyReluAttrs> = {
   },
 };
 
-export const ReluOp = unaryOp<object>('Relu', (x) => Math.max(0, x), (_x, y, dy) => y.graph.apply(ReluGradOp, [dy, y], {})[0]);
+export const ReluOp = unaryOp<object>(
+  'Relu',
+  (x) => Math.max(0, x),
+  (_x, y, dy) => y.graph.apply(ReluGradOp, [dy, y], {})[0],
+);
 export const LeakyReluOp = unaryOp<LeakyReluAttrs>(
   'LeakyRelu',
   (x, { alpha }) => (x > 0 ? x : alpha * x),
@@ -181,13 +203,21 @@ export const LeakyReluOp = unaryOp<LeakyReluAttrs>(
   ({ alpha }) => ({ alpha: { f: alpha } }),
 );
 export const TanhOp = unaryOp<object>('Tanh', Math.tanh, (_x, y, dy) => mul(dy, sub(1, mul(y, y))));
-export const SigmoidOp = unaryOp<object>('Sigmoid', (x) => 1 / (1 + Math.exp(-x)), (_x, y, dy) => mul(dy, mul(y, sub(1, y))));
+export const SigmoidOp = unaryOp<object>(
+  'Sigmoid',
+  (x) => 1 / (1 + Math.exp(-x)),
+  (_x, y, dy) => mul(dy, mul(y, sub(1, y))),
+);
 export const SqrtOp = unaryOp<object>('Sqrt', Math.sqrt, (_x, y, dy) => div(mul(dy, 0.5), y));
 export const ExpOp = unaryOp<object>('Exp', Math.exp, (_x, y, dy) => mul(dy, y));
 export const LogOp = unaryOp<object>('Log', Math.log, (x, _y, dy) => div(dy, x));
 export const SignOp = unaryOp<object>('Sign', Math.sign, () => undefined);
 export const AbsOp = unaryOp<object>('Abs', Math.abs, (x, _y, dy) => mul(dy, sign(x)));
-export const NegOp = unaryOp<object>('Neg', (x) => -x, (_x, _y, dy) => neg(dy));
+export const NegOp = unaryOp<object>(
+  'Neg',
+  (x) => -x,
+  (_x, _y, dy) => neg(dy),
+);
 
 export const relu = (x: Tensor): Tensor => x.graph.apply(ReluOp, [x], {})[0];
 export const leakyRelu = (x: Tensor, alpha = 0.01): Tensor => x.graph.apply(LeakyReluOp, [x], { alpha })[0];

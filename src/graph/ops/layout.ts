@@ -68,7 +68,10 @@ export const TransposeOp: OpDef<TransposeAttrs> = {
     const shape = perm.map((p) => x.shape[p]);
     const out = new NDArray(shape);
     const xs = stridesOf(x.shape);
-    const at = stridedIndexer(shape, perm.map((p) => xs[p]));
+    const at = stridedIndexer(
+      shape,
+      perm.map((p) => xs[p]),
+    );
     for (let i = 0; i < out.size; i++) out.data[i] = x.data[at(i)];
     return [out];
   },
@@ -241,7 +244,13 @@ export function slice(x: Tensor, starts: readonly number[], ends: readonly numbe
 /** Reverses x along the given axes. */
 export function flip(x: Tensor, axes: readonly number[]): Tensor {
   const big = Number.MAX_SAFE_INTEGER;
-  return slice(x, axes.map(() => -1), axes.map(() => -big), axes, axes.map(() => -1));
+  return slice(
+    x,
+    axes.map(() => -1),
+    axes.map(() => -big),
+    axes,
+    axes.map(() => -1),
+  );
 }
 
 /** Spreads x along `axis` with step-1 zeros between elements: n → (n-1)·step+1. */

@@ -14,7 +14,10 @@ export const InstanceNormOp: OpDef<InstanceNormAttrs> = {
   infer([x, scale, bias]) {
     if (x.shape.length !== 4) throw new Error(`input must be NCHW, got rank ${x.shape.length}`);
     const C = x.shape[1];
-    for (const [t, n] of [[scale, 'scale'], [bias, 'bias']] as const) {
+    for (const [t, n] of [
+      [scale, 'scale'],
+      [bias, 'bias'],
+    ] as const) {
       if (t.shape.length !== 1 || (typeof C === 'number' && t.shape[0] !== C)) throw new Error(`${n} must be [${C}], got [${t.shape.join(', ')}]`);
     }
     return [{ dtype: 'float32', shape: x.shape }];

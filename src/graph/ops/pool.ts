@@ -36,7 +36,12 @@ function poolInfer([x]: readonly TensorType[], a: Pool2dAttrs): TensorType[] {
   return [
     {
       dtype: 'float32',
-      shape: [x.shape[0], x.shape[1], windowOut(x.shape[2], a.kernel[0], a.strides[0], a.pads[0], a.pads[2]), windowOut(x.shape[3], a.kernel[1], a.strides[1], a.pads[1], a.pads[3])],
+      shape: [
+        x.shape[0],
+        x.shape[1],
+        windowOut(x.shape[2], a.kernel[0], a.strides[0], a.pads[0], a.pads[2]),
+        windowOut(x.shape[3], a.kernel[1], a.strides[1], a.pads[1], a.pads[3]),
+      ],
     },
   ];
 }
@@ -141,16 +146,14 @@ export const AveragePoolGradOp: OpDef<Pool2dAttrs> = {
     const xs = types.inputs[1].shape;
     const [, , Ho, Wo] = types.inputs[0].shape;
     const [H, W] = [xs[2], xs[3]];
-    if (typeof H !== 'number' || typeof W !== 'number' || typeof Ho !== 'number' || typeof Wo !== 'number') throw new Error('AveragePool gradient needs static spatial sizes');
+    if (typeof H !== 'number' || typeof W !== 'number' || typeof Ho !== 'number' || typeof Wo !== 'number')
+      throw new Error('AveragePool gradient needs static spatial sizes');
     const counts = new Array<number>(Ho * Wo);
     forEachWindow([1, 1, H, W], a, (o, _w, n) => (counts[o] = 1 / n));
     const scaled = e.node('Mul', [dy, e.constFloat(counts, [Ho, Wo])], 1)[0];
     const planes = e.node('Reshape', [scaled, e.constInt64([-1, 1, Ho, Wo])], 1)[0];
     const ones = e.constFloat(new Array<number>(a.kernel[0] * a.kernel[1]).fill(1), [1, 1, a.kernel[0], a.kernel[1]]);
-    const outPad = [
-      H - ((Ho - 1) * a.strides[0] + a.kernel[0] - a.pads[0] - a.pads[2]),
-      W - ((Wo - 1) * a.strides[1] + a.kernel[1] - a.pads[1] - a.pads[3]),
-    ];
+    const outPad = [H - ((Ho - 1) * a.strides[0] + a.kernel[0] - a.pads[0] - a.pads[2]), W - ((Wo - 1) * a.strides[1] + a.kernel[1] - a.pads[1] - a.pads[3])];
     const spread = e.node('ConvTranspose', [planes, ones], 1, {
       strides: { ints: a.strides },
       pads: { ints: a.pads },

@@ -27,7 +27,10 @@ function reduceRef(x: NDArray, attrs: ReduceAttrs, mean: boolean): NDArray {
   const out = new NDArray(keptShape);
   // Walk the input; each element lands on its position in the kept shape (reduced axes contribute 0).
   const ks = stridesOf(keptShape);
-  const at = stridedIndexer(x.shape, ks.map((s, k) => (set.has(k) ? 0 : s)));
+  const at = stridedIndexer(
+    x.shape,
+    ks.map((s, k) => (set.has(k) ? 0 : s)),
+  );
   for (let i = 0; i < x.size; i++) out.data[at(i)] += x.data[i];
   if (mean) {
     const count = x.size / out.size;
@@ -126,10 +129,7 @@ export const MatMulOp: OpDef<object> = {
     return [out];
   },
   grad({ inputs: [a, b], dOutputs: [dy], needs }) {
-    return [
-      needs[0] ? unbroadcast(matmul(dy!, transposeLast(b)), a) : undefined,
-      needs[1] ? unbroadcast(matmul(transposeLast(a), dy!), b) : undefined,
-    ];
+    return [needs[0] ? unbroadcast(matmul(dy!, transposeLast(b)), a) : undefined, needs[1] ? unbroadcast(matmul(transposeLast(a), dy!), b) : undefined];
   },
 };
 

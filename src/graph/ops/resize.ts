@@ -73,7 +73,8 @@ export const ResizeOp: OpDef<ResizeAttrs> = {
   type: 'Resize',
   infer([x], a) {
     if (x.shape.length !== 4) throw new Error(`input must be NCHW, got rank ${x.shape.length}`);
-    if (a.size && (!(a.size[0] > 0 && a.size[1] > 0) || !Number.isInteger(a.size[0]) || !Number.isInteger(a.size[1]))) throw new Error(`invalid size [${a.size.join(', ')}]`);
+    if (a.size && (!(a.size[0] > 0 && a.size[1] > 0) || !Number.isInteger(a.size[0]) || !Number.isInteger(a.size[1])))
+      throw new Error(`invalid size [${a.size.join(', ')}]`);
     if (!a.size && !(a.scales && a.scales[0] > 0 && a.scales[1] > 0)) throw new Error('resize needs a size or positive scales');
     return [{ dtype: 'float32', shape: [x.shape[0], x.shape[1], ...outSize(x.shape[2], x.shape[3], a)] }];
   },
