@@ -4,7 +4,7 @@
 import type { Architecture } from '../nn/networks.js';
 import { INHERITED_SETTINGS, TRAIN_PRESETS, TRAIN_PRESET_NAMES, type TrainPreset, type TrainPresetName } from './presets.js';
 import type { InitialWeights } from './init.js';
-import { TRAIN_DEFAULTS, type TrainOptions } from './train.js';
+import { TRAIN_DEFAULTS, type TrainOptions } from './defaults.js';
 
 export type ResolvedTrainOptions = typeof TRAIN_DEFAULTS & TrainOptions & { arch: Architecture };
 

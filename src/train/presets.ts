@@ -1,7 +1,7 @@
 // The recipes the zoo was made with, as named presets (`train --preset NAME`): each is a set of options that
 // `resolveTrainOptions` lays over the defaults, under what the user gives explicitly. The shell scripts in
 // scripts/ only loop over them.
-import type { TrainOptions } from './train.js';
+import type { TrainOptions } from './defaults.js';
 
 /** Options a preset may set; `styleSize: 'painting'` means the painting's own long side (its full size). */
 export type PresetOptions = Partial<

@@ -4,7 +4,7 @@
 // docs/engine.md ("The weight gradient"). Each emission is checked against finite differences in test/ops.test.ts.
 import type { Tensor, Emitter, OpDef } from '../graph.js';
 import { NDArray } from '../ndarray.js';
-import { dimNum, numel, type Conv2dAttrs } from './conv.js';
+import { dimNum, numel, type Conv2dAttrs } from './conv-attrs.js';
 
 export interface ConvWeightGradAttrs extends Conv2dAttrs {
   kernel: readonly [number, number];

@@ -5,20 +5,15 @@
 // Conv with flipped, transposed weights; a strided Conv's is a ConvTranspose all
 // the same, since every other form pays for zeros or an interleaving copy. The
 // weight gradient's emission depends on the layer's shape (emitWeightGradGroup).
-import type { Tensor, OpDef, TensorType } from '../graph.js';
+import type { Tensor, OpDef } from '../graph.js';
 import { NDArray } from '../ndarray.js';
 import { windowOut } from '../shapes.js';
 import { reduceSum } from './reduce.js';
 import { flip, reshape, slice, transpose, zeroInsert } from './layout.js';
 import { convWeightGrad } from './conv-weight-grad.js';
+import { dimNum, numel, type Conv2dAttrs } from './conv-attrs.js';
 
-export interface Conv2dAttrs {
-  strides: readonly [number, number];
-  /** [top, left, bottom, right] */
-  pads: readonly [number, number, number, number];
-  dilations: readonly [number, number];
-  group: number;
-}
+export { dimNum, numel, type Conv2dAttrs } from './conv-attrs.js';
 
 export interface ConvOptions {
   strides?: number | readonly [number, number];
@@ -73,16 +68,7 @@ function onnxConvAttrs(a: Conv2dAttrs, kh: number, kw: number) {
   };
 }
 
-export function dimNum(t: TensorType, i: number, what: string): number {
-  const d = t.shape[i];
-  if (typeof d !== 'number') throw new Error(`${what} must be static, got ${d}`);
-  return d;
-}
-
 // ---------------------------------------------------------------- Conv
-/** Elements of a static shape (0 if any dimension is symbolic). */
-export const numel = (shape: readonly (number | string)[]) => shape.reduce<number>((a, d) => (typeof d === 'number' ? a * d : 0), 1);
-
 export const ConvOp: OpDef<Conv2dAttrs> = {
   type: 'Conv',
   // 2 · outputs · (input channels per group) · kernel area
