@@ -2,9 +2,7 @@
 import type { Tensor, OpDef, TensorType, GradContext } from '../graph.js';
 import { NDArray, broadcastShapes, broadcastIndexer } from '../ndarray.js';
 import { broadcastDims } from '../shapes.js';
-import { reduceSum } from './reduce.js';
-import { reshape } from './layout.js';
-import { reshapeLike } from './like.js';
+import { ops, registerOps } from './lib.js';
 
 export type Operand = Tensor | number;
 
@@ -26,9 +24,9 @@ export function unbroadcast(dy: Tensor, target: Tensor): Tensor {
     if (td === undefined || (td === 1 && dy.shape[i] !== 1)) axes.push(i);
   }
   if (axes.length === 0) return dy;
-  const summed = reduceSum(dy, axes, true);
-  if (target.shape.every((d) => typeof d === 'number')) return reshape(summed, target.shape as number[]);
-  return reshapeLike(summed, target);
+  const summed = ops.reduceSum(dy, axes, true);
+  if (target.shape.every((d) => typeof d === 'number')) return ops.reshape(summed, target.shape as number[]);
+  return ops.reshapeLike(summed, target);
 }
 
 type BinaryGrad = (a: Tensor, b: Tensor, y: Tensor, dy: Tensor, needs: readonly boolean[]) => [Tensor | undefined, Tensor | undefined];
@@ -230,3 +228,6 @@ export const sign = (x: Tensor): Tensor => x.graph.apply(SignOp, [x], {})[0];
 export const abs = (x: Tensor): Tensor => x.graph.apply(AbsOp, [x], {})[0];
 export const neg = (x: Tensor): Tensor => x.graph.apply(NegOp, [x], {})[0];
 export const square = (x: Tensor): Tensor => mul(x, x);
+
+// What other op files use of this one, bound late (see lib.ts).
+registerOps({ add, div, unbroadcast });

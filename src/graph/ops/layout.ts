@@ -3,8 +3,7 @@
 import type { Tensor, Dim, OpDef } from '../graph.js';
 import { NDArray, stridedIndexer, stridesOf } from '../ndarray.js';
 import { isStatic, normAxis, product, sameShape } from '../shapes.js';
-import { reshapeLike } from './like.js';
-import { pad } from './pad.js';
+import { ops, registerOps } from './lib.js';
 
 // ---------------------------------------------------------------- Reshape
 export interface ReshapeAttrs {
@@ -40,7 +39,7 @@ export const ReshapeOp: OpDef<ReshapeAttrs> = {
   ref([x], { shape }) {
     return [new NDArray(resolveReshape(x.shape, shape) as number[], x.data)];
   },
-  grad: ({ inputs: [x], dOutputs: [dy] }) => [isStatic(x.shape) ? reshape(dy!, x.shape) : reshapeLike(dy!, x)],
+  grad: ({ inputs: [x], dOutputs: [dy] }) => [isStatic(x.shape) ? reshape(dy!, x.shape) : ops.reshapeLike(dy!, x)],
 };
 
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
@@ -231,7 +230,7 @@ export const SliceOp: OpDef<SliceAttrs> = {
       const pads = new Array<number>(2 * x.rank).fill(0);
       pads[r.axis] = lo;
       pads[x.rank + r.axis] = d - hi;
-      g = pad(g, pads);
+      g = ops.pad(g, pads);
     }
     return [g];
   },
@@ -262,6 +261,9 @@ export function zeroInsert(x: Tensor, axis: number, step: number): Tensor {
   const split = [...shape.slice(0, a + 1), 1, ...shape.slice(a + 1)];
   const pads = new Array<number>(2 * split.length).fill(0);
   pads[split.length + a + 1] = step - 1;
-  const spread = reshape(pad(reshape(x, split), pads), [...shape.slice(0, a), n * step, ...shape.slice(a + 1)]);
+  const spread = reshape(ops.pad(reshape(x, split), pads), [...shape.slice(0, a), n * step, ...shape.slice(a + 1)]);
   return slice(spread, [0], [(n - 1) * step + 1], [a]);
 }
+
+// What other op files use of this one, bound late (see lib.ts).
+registerOps({ concat, flip, reshape, slice, transpose });

@@ -3,8 +3,7 @@
 import type { Tensor, OpDef } from '../graph.js';
 import { NDArray, broadcastIndexer } from '../ndarray.js';
 import { isStatic, product, sameShape } from '../shapes.js';
-import { unbroadcast } from './elementwise.js';
-import { pad2d } from './pad.js';
+import { ops, registerOps } from './lib.js';
 
 export const ReshapeLikeOp: OpDef<object> = {
   type: 'ReshapeLike',
@@ -39,7 +38,7 @@ export const ExpandLikeOp: OpDef<object> = {
     for (let i = 0; i < out.size; i++) out.data[i] = x.data[at(i)];
     return [out];
   },
-  grad: ({ inputs: [x], dOutputs: [dy] }) => [unbroadcast(dy!, x), undefined],
+  grad: ({ inputs: [x], dOutputs: [dy] }) => [ops.unbroadcast(dy!, x), undefined],
 };
 
 export function expandLike(x: Tensor, like: Tensor): Tensor {
@@ -67,7 +66,7 @@ export const CropLikeOp: OpDef<object> = {
   grad({ inputs: [x, like], dOutputs: [dy] }) {
     const [, , H, W] = x.staticShape('CropLike gradient');
     const [, , h, w] = like.staticShape('CropLike gradient');
-    return [pad2d(dy!, [0, 0, H - h, W - w]), undefined];
+    return [ops.pad2d(dy!, [0, 0, H - h, W - w]), undefined];
   },
 };
 
@@ -76,3 +75,6 @@ export function cropLike(x: Tensor, like: Tensor): Tensor {
   if (x.shape[2] === like.shape[2] && x.shape[3] === like.shape[3]) return x;
   return x.graph.apply(CropLikeOp, [x, like], {})[0];
 }
+
+// What other op files use of this one, bound late (see lib.ts).
+registerOps({ expandLike, reshapeLike });

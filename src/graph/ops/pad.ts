@@ -2,9 +2,7 @@
 // border back onto the input.
 import type { Tensor, OpDef } from '../graph.js';
 import { NDArray, stridesOf } from '../ndarray.js';
-import { add } from './elementwise.js';
-import { concat, flip, slice } from './layout.js';
-import { reduceSum } from './reduce.js';
+import { ops, registerOps } from './lib.js';
 
 // ---------------------------------------------------------------- Pad
 export type PadMode = 'constant' | 'reflect' | 'edge';
@@ -81,23 +79,23 @@ export const PadOp: OpDef<PadAttrs> = {
         // and reassemble with one Concat, instead of padding every border
         // contribution back to full size and adding (5+ full passes → 2).
         const parts: Tensor[] = [];
-        const at = (a: number, b: number) => slice(g, [a], [b], [axis]);
-        if (pb > 0) parts.push(at(pb, pb + 1), add(at(pb + 1, 2 * pb + 1), flip(at(0, pb), [axis])));
+        const at = (a: number, b: number) => ops.slice(g, [a], [b], [axis]);
+        if (pb > 0) parts.push(at(pb, pb + 1), ops.add(at(pb + 1, 2 * pb + 1), ops.flip(at(0, pb), [axis])));
         const innerLo = pb > 0 ? 2 * pb + 1 : pb;
         const innerHi = pe > 0 ? pb + d - pe - 1 : pb + d;
         if (innerHi > innerLo) parts.push(at(innerLo, innerHi));
-        if (pe > 0) parts.push(add(at(pb + d - pe - 1, pb + d - 1), flip(at(pb + d, pb + d + pe), [axis])), at(pb + d - 1, pb + d));
-        g = concat(parts, axis);
+        if (pe > 0) parts.push(ops.add(at(pb + d - pe - 1, pb + d - 1), ops.flip(at(pb + d, pb + d + pe), [axis])), at(pb + d - 1, pb + d));
+        g = ops.concat(parts, axis);
         continue;
       }
-      let acc = slice(g, [pb], [pb + d], [axis]);
+      let acc = ops.slice(g, [pb], [pb + d], [axis]);
       if (mode === 'reflect') {
         // x[j] (1 ≤ j ≤ pb) was copied to padded position pb - j; x[d-2-k] to pb+d+k.
-        if (pb > 0) acc = add(acc, place(flip(slice(g, [0], [pb], [axis]), [axis]), 1, d - 1 - pb));
-        if (pe > 0) acc = add(acc, place(flip(slice(g, [pb + d], [pb + d + pe], [axis]), [axis]), d - 1 - pe, 1));
+        if (pb > 0) acc = ops.add(acc, place(ops.flip(ops.slice(g, [0], [pb], [axis]), [axis]), 1, d - 1 - pb));
+        if (pe > 0) acc = ops.add(acc, place(ops.flip(ops.slice(g, [pb + d], [pb + d + pe], [axis]), [axis]), d - 1 - pe, 1));
       } else if (mode === 'edge') {
-        if (pb > 0) acc = add(acc, place(reduceSum(slice(g, [0], [pb], [axis]), [axis], true), 0, d - 1));
-        if (pe > 0) acc = add(acc, place(reduceSum(slice(g, [pb + d], [pb + d + pe], [axis]), [axis], true), d - 1, 0));
+        if (pb > 0) acc = ops.add(acc, place(ops.reduceSum(ops.slice(g, [0], [pb], [axis]), [axis], true), 0, d - 1));
+        if (pe > 0) acc = ops.add(acc, place(ops.reduceSum(ops.slice(g, [pb + d], [pb + d + pe], [axis]), [axis], true), d - 1, 0));
       }
       g = acc;
     }
@@ -120,3 +118,6 @@ export function pad2d(x: Tensor, [t, l, b, r]: readonly number[], mode: PadMode 
   pads[2 * n - 1] = r;
   return pad(x, pads, mode, value);
 }
+
+// What other op files use of this one, bound late (see lib.ts).
+registerOps({ pad, pad2d });

@@ -2,9 +2,7 @@
 import type { Tensor, Dim, OpDef } from '../graph.js';
 import { NDArray, broadcastShapes, stridesOf, stridedIndexer, broadcastIndexer } from '../ndarray.js';
 import { broadcastDims, normAxis, product } from '../shapes.js';
-import { add, div, unbroadcast } from './elementwise.js';
-import { reshape, transpose } from './layout.js';
-import { expandLike } from './like.js';
+import { ops, registerOps } from './lib.js';
 
 export interface ReduceAttrs {
   axes: readonly number[];
@@ -45,14 +43,14 @@ function reduceGrad(x: Tensor, dy: Tensor, attrs: ReduceAttrs, mean: boolean): T
   let g = dy;
   if (!attrs.keepdims) {
     if (!kept.every((d) => typeof d === 'number')) throw new Error('reduction gradient without keepdims needs static kept dimensions');
-    g = reshape(g, kept as number[]);
+    g = ops.reshape(g, kept as number[]);
   }
-  g = expandLike(g, x);
+  g = ops.expandLike(g, x);
   if (mean) {
     const axes = attrs.axes.map((a) => normAxis(a, x.rank));
     const dims = axes.map((a) => x.shape[a]);
     if (!dims.every((d) => typeof d === 'number')) throw new Error('mean gradient needs static reduced dimensions');
-    g = div(g, product(dims as number[]));
+    g = ops.div(g, product(dims as number[]));
   }
   return g;
 }
@@ -129,7 +127,7 @@ export const MatMulOp: OpDef<object> = {
     return [out];
   },
   grad({ inputs: [a, b], dOutputs: [dy], needs }) {
-    return [needs[0] ? unbroadcast(matmul(dy!, transposeLast(b)), a) : undefined, needs[1] ? unbroadcast(matmul(transposeLast(a), dy!), b) : undefined];
+    return [needs[0] ? ops.unbroadcast(matmul(dy!, transposeLast(b)), a) : undefined, needs[1] ? ops.unbroadcast(matmul(transposeLast(a), dy!), b) : undefined];
   },
 };
 
@@ -142,7 +140,7 @@ export function transposeLast(x: Tensor): Tensor {
   const perm = x.shape.map((_, i) => i);
   const n = perm.length;
   [perm[n - 2], perm[n - 1]] = [perm[n - 1], perm[n - 2]];
-  return transpose(x, perm);
+  return ops.transpose(x, perm);
 }
 
 // ---------------------------------------------------------------- Gram
@@ -177,9 +175,12 @@ export const GramOp: OpDef<object> = {
         }
     return [out];
   },
-  grad: ({ inputs: [f], dOutputs: [dg] }) => [matmul(add(dg!, transposeLast(dg!)), f)],
+  grad: ({ inputs: [f], dOutputs: [dg] }) => [matmul(ops.add(dg!, transposeLast(dg!)), f)],
 };
 
 export function gramMatrix(f: Tensor): Tensor {
   return f.graph.apply(GramOp, [f], {})[0];
 }
+
+// What other op files use of this one, bound late (see lib.ts).
+registerOps({ reduceSum });
