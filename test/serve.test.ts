@@ -90,3 +90,12 @@ test('a bounded load: 40 concurrent requests each get 200 or 503 with Retry-Afte
   assert.equal(h.status, 200);
   assert.equal(((await h.json()) as { queue: number }).queue, 0);
 });
+
+test('one pixel limit for the server: the code, serve --help and docs/serve.md state the same', async () => {
+  const { SERVER_MAX_PIXELS } = await import('../src/serve/server.js');
+  const { cli } = await import('./support/cli.js');
+  const help = await cli('serve', '--help');
+  assert.match(help.stdout + help.stderr, new RegExp(`--max-pixels N +refuse uploads .*\\[${SERVER_MAX_PIXELS.toExponential().replace('+', '')}\\]`));
+  const doc = await readFile(path.join(packageRoot(), 'docs', 'serve.md'), 'utf8');
+  assert.match(doc, new RegExp(`--max-pixels\` \\(${SERVER_MAX_PIXELS / 1e6} MP\\)`));
+});

@@ -4,7 +4,7 @@
 // option, and writes the help from the same table.
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
-import { MIN_IMAGE_SIDE, setMaxPixels } from '../io/image.js';
+import { DEFAULT_MAX_PIXELS, MIN_IMAGE_SIDE, setMaxPixels } from '../io/image.js';
 import { DEPTH_LOSS_KINDS, depthLossHelp } from '../losses/depth.js';
 import { BUILTIN_DEPTH_MODELS } from '../models/depth.js';
 import { VGG19_TAPS } from '../nn/vgg19.js';
@@ -36,7 +36,11 @@ export const DEPTH_MODEL_NAMES = `${Object.keys(BUILTIN_DEPTH_MODELS).join('|')}
 export const COMMON_OPTIONS: Options = {
   models: { type: 'string', arg: 'DIR', help: 'where model files are (default: $DEPTHSTYLE_MODELS, else ../shared/models beside the repo)' },
   threads: { type: 'string', arg: 'N', help: 'ONNX Runtime threads, at most the number of cores (default: all cores)' },
-  'max-pixels': { type: 'string', arg: 'N', help: 'refuse images with more pixels than this, read from the header before decoding [1e8]' },
+  'max-pixels': {
+    type: 'string',
+    arg: 'N',
+    help: `refuse images (and clips' frames) with more pixels than this, read from the header before decoding [${DEFAULT_MAX_PIXELS.toExponential().replace('+', '')}]`,
+  },
   help: { type: 'boolean', short: 'h', help: 'this help' },
 };
 
@@ -142,7 +146,8 @@ export function commandHelp(cmd: Command): string {
     ...optionLines(cmd.options),
     '',
     'common options:',
-    ...optionLines(COMMON_OPTIONS),
+    // A command's own entry (serve's --max-pixels, say) replaces the common one, in the help as in the parser.
+    ...optionLines(Object.fromEntries(Object.entries(COMMON_OPTIONS).filter(([k]) => !(k in cmd.options)))),
     '',
   ].join('\n');
 }

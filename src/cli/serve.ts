@@ -1,5 +1,5 @@
 // depthstyle serve: the page (stylizes in the browser) and the HTTP API, on loopback (or, by explicit choice, another address).
-import { serve } from '../serve/server.js';
+import { SERVER_MAX_PIXELS, serve } from '../serve/server.js';
 import { ModelStore } from '../models/resolver.js';
 import { common, int, list, num, type Command } from './args.js';
 
@@ -19,6 +19,11 @@ export const command: Command = {
     },
     'max-side': { type: 'string', arg: 'N', help: 'photos are shrunk to this long side [1024]' },
     timeout: { type: 'string', arg: 'SECONDS', help: 'a request not done this long after it arrived gets 504, and its job is stopped [120]' },
+    'max-pixels': {
+      type: 'string',
+      arg: 'N',
+      help: `refuse uploads (photos and paintings) with more pixels than this, from their header [${SERVER_MAX_PIXELS.toExponential().replace('+', '')}]`,
+    },
     'max-connections-per-client': {
       type: 'string',
       arg: 'N',

@@ -48,7 +48,7 @@ export interface ServeOptions {
   maxBodyBytes?: number;
   /** All uploads being read at once, in bytes [256 MB]: beyond it requests get 503. */
   uploadBudgetBytes?: number;
-  /** Largest image, from its header [40 MP]. */
+  /** Largest image, from its header [SERVER_MAX_PIXELS: 40 MP]. */
   maxPixels?: number;
   /** Photos are shrunk to this long side before stylizing [1024]. */
   maxSide?: number;
@@ -67,6 +67,9 @@ export interface ServeOptions {
   /** Where details of internal errors go (never to clients) [stderr]. */
   log?: (line: string) => void;
 }
+
+/** The server's pixel limit (a photo is shrunk to --max-side anyway; 40 MP decodes within ~1.5 GB): serve --help states it. */
+export const SERVER_MAX_PIXELS = 40e6;
 
 /** A refused upload up to this size is read and discarded rather than cut off mid-send (its client then sees the answer). */
 const DRAIN_LIMIT = 2e6;
@@ -158,7 +161,7 @@ export async function serve(o: ServeOptions = {}): Promise<Server> {
   const store = o.store ?? new ModelStore();
   const maxBody = o.maxBodyBytes ?? 30e6;
   const budget = new ByteBudget(o.uploadBudgetBytes ?? 256e6);
-  const maxPixels = o.maxPixels ?? 40e6;
+  const maxPixels = o.maxPixels ?? SERVER_MAX_PIXELS;
   const maxSide = o.maxSide ?? 1024;
   const timeoutMs = o.timeoutMs ?? 120_000;
   // An upload must be in within this (a trickling client holds upload budget, so it gets a bound of its own).
