@@ -15,14 +15,13 @@ import { DEFAULT_DEPTH_STRENGTH } from '../src/stylize/depth-strength.js';
 import { StylePredictor, arbitraryTransformModel, mixStyles, styleAtStrength, type StyleVector } from '../src/stylize/arbitrary.js';
 import { CARRY_BLEND, blendCarried, statisticsAverager } from '../src/stylize/stabilize.js';
 import type { ModelInfo, ModelList as ApiModelList, PaintingInfo } from '../src/serve/api-types.js';
+import { ARBITRARY } from '../src/models/magenta-spec.js';
 
 /** One entry of GET /api/models (the server's own types: src/serve/api-types.ts). */
 type ModelEntry = ModelInfo & { onnx: string; thumbnail: string | null };
 /** A painting for the arbitrary-style network: bundled (its 256-px square from the server) or the user's own file. */
 type PaintingEntry = PaintingInfo & { file?: Blob };
 type ModelList = Omit<ApiModelList, 'models'> & { models: ModelEntry[] };
-/** Uploaded paintings are decoded at most this large (as Node does), then their central square goes to the predictor. */
-const PAINTING_SIDE = 768;
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const ui = {
@@ -189,7 +188,7 @@ function vectorOf(p: PaintingEntry): Promise<StyleVector> {
   if (!v) {
     v = (async () => {
       const img = p.file
-        ? await decodeBlob(p.file, PAINTING_SIDE, 'the painting')
+        ? await decodeBlob(p.file, ARBITRARY.paintingSide, 'the painting')
         : await decodeBlob(new Blob([Uint8Array.from(await fetchBytes(p.square!))]), 256, p.name);
       return (await networks()).predictor.predict(img);
     })();

@@ -11,6 +11,7 @@ import { OUTPUT_IMAGE_FILE } from '../io/files.js';
 import { interruptible, refuseInputsAsOutputs, type CommonOptions } from './common.js';
 import { Progress } from './progress.js';
 import { blendOf, common, inRange, int, list, lossOptions, lossValues, num, oneOf, required, seedOf, vggLayers, type Command } from './args.js';
+import { PRESERVE_COLORS } from '../stylize/color.js';
 
 export interface OptimizeCommandOptions extends CommonOptions, Omit<OptimizeOptions, 'content' | 'styles' | 'init' | 'vgg' | 'depthModel' | 'runtime'> {
   content: string;
@@ -131,7 +132,7 @@ export const command: Command = {
       styleLayers: vggLayers(v['style-layers'], 'style-layers'),
       styleBlend: blendOf(list(v['style-blend'])),
       styleScale: num(v['style-scale'], 'style-scale'),
-      preserveColor: oneOf(v['preserve-color'], ['none', 'luminance', 'histogram'] as const, 'preserve-color'),
+      preserveColor: oneOf(v['preserve-color'], PRESERVE_COLORS, 'preserve-color'),
       multiscale: !!v.multiscale,
       saveEvery: int(v['save-every'], 'save-every'),
       seed: seedOf(v.seed),

@@ -1,24 +1,28 @@
 // depthstyle serve: the page (stylizes in the browser) and the HTTP API, on loopback (or, by explicit choice, another address).
-import { SERVER_MAX_PIXELS, serve } from '../serve/server.js';
+import { SERVE_DEFAULTS, SERVER_MAX_PIXELS, serve } from '../serve/server.js';
 import { ModelStore } from '../models/resolver.js';
 import { common, int, list, num, type Command } from './args.js';
 
 export const command: Command = {
   name: 'serve',
-  usage: '[--port 8080] [--host 127.0.0.1] [options]',
+  usage: `[--port ${SERVE_DEFAULTS.port}] [--host ${SERVE_DEFAULTS.host}] [options]`,
   summary: 'the page (open it in a browser: stylizes there, shows depth) and an HTTP API: POST /api/stylize?model=NAME, POST /api/depth, GET /api/models',
   options: {
-    port: { type: 'string', arg: 'N', help: '[8080]' },
-    host: { type: 'string', arg: 'ADDRESS', help: 'where to listen [127.0.0.1]; another address lets other machines use this one' },
+    port: { type: 'string', arg: 'N', help: `[${SERVE_DEFAULTS.port}]` },
+    host: { type: 'string', arg: 'ADDRESS', help: `where to listen [${SERVE_DEFAULTS.host}]; another address lets other machines use this one` },
     zoo: { type: 'string', arg: 'DIR', help: 'folder of the model zoo (NAME.onnx) [the repository models/]' },
-    'max-queue': { type: 'string', arg: 'N', help: 'requests that may wait behind the running one; more get 503 [4]' },
+    'max-queue': { type: 'string', arg: 'N', help: `requests that may wait behind the running one; more get 503 [${SERVE_DEFAULTS.maxQueue}]` },
     'allow-host': {
       type: 'string',
       arg: 'NAME,...',
       help: 'further host names to answer to, for a deployment behind a name (loopback names and --host always are); any other Host header gets 403',
     },
-    'max-side': { type: 'string', arg: 'N', help: 'photos are shrunk to this long side [1024]' },
-    timeout: { type: 'string', arg: 'SECONDS', help: 'a request not done this long after it arrived gets 504, and its job is stopped [120]' },
+    'max-side': { type: 'string', arg: 'N', help: `photos are shrunk to this long side [${SERVE_DEFAULTS.maxSide}]` },
+    timeout: {
+      type: 'string',
+      arg: 'SECONDS',
+      help: `a request not done this long after it arrived gets 504, and its job is stopped [${SERVE_DEFAULTS.timeoutMs / 1000}]`,
+    },
     'max-pixels': {
       type: 'string',
       arg: 'N',
@@ -27,14 +31,14 @@ export const command: Command = {
     'max-connections-per-client': {
       type: 'string',
       arg: 'N',
-      help: 'connections from one address that have not sent a whole request head yet (a slowloris flood fills only its own share) [64]',
+      help: `connections from one address that have not sent a whole request head yet (a slowloris flood fills only its own share) [${SERVE_DEFAULTS.maxConnectionsPerClient}]`,
     },
   },
   run: async (v, positionals) => {
     if (positionals.length) throw new Error(`serve: unexpected argument "${positionals[0]}"`);
-    const port = v.port === undefined ? 8080 : Number(v.port);
+    const port = v.port === undefined ? SERVE_DEFAULTS.port : Number(v.port);
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be from 0 to 65535, got "${String(v.port)}"`);
-    const host = (v.host as string | undefined) ?? '127.0.0.1';
+    const host = (v.host as string | undefined) ?? SERVE_DEFAULTS.host;
     if (!host.trim()) throw new Error('--host needs an address (127.0.0.1, ::1, 0.0.0.0, …); an empty one would listen everywhere');
     const { models, threads } = common(v);
     const timeout = num(v.timeout, 'timeout');

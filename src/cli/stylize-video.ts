@@ -16,6 +16,7 @@ import type { RgbImage } from '../io/rgb.js';
 import { interruptible, refuseInputsAsOutputs } from './common.js';
 import { Progress } from './progress.js';
 import type { StylizeCommandOptions } from './stylize.js';
+import { depthStrengthFor } from '../stylize/depth-strength.js';
 
 export interface VideoCommandOptions {
   /** Seconds into the clip to start at, and how many seconds to stylize (default: all). */
@@ -48,8 +49,7 @@ export async function stylizeVideoCommand(o: StylizeCommandOptions & VideoComman
     throw new Error(`--duration ${o.duration}: shorter than one frame of ${clip} (${frameTime.toFixed(3)} s at ${info.fps.toFixed(2)} fps)`);
   await assertWritable(o.output);
   const span = { start, duration: o.duration };
-  // Clips take depth-guided strength only when asked (see DEFAULT_DEPTH_STRENGTH).
-  const depthStrength = o.depthStrength === 'off' ? undefined : o.depthStrength;
+  const depthStrength = depthStrengthFor('clip', o.depthStrength);
   const [width, height] = videoFrameSize(info, o.maxSize);
   const seconds = Math.min(info.duration - start, o.duration ?? Infinity);
   const total = Math.max(1, Math.round(seconds * info.fps));

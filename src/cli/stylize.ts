@@ -11,7 +11,7 @@ import type { PreserveColor } from '../stylize/color.js';
 import { loadTransformModel, loadTransformOnnx } from '../stylize/models.js';
 import { int8FileOf, resolveModel } from '../models/model-spec.js';
 import { Stylizer, finishStylization, stylizeStrokes, type TransformModel } from '../stylize/stylize.js';
-import { STROKE_SCALE_RANGE, parseDepthStrokes, type DepthStrokes } from '../stylize/strokes.js';
+import { checkStrokeScale, parseDepthStrokes, type DepthStrokes } from '../stylize/strokes.js';
 import { besideOutput, eachInput, expandInputs, outputPaths, refuseInputsAsOutputs, type CommonOptions } from './common.js';
 import type { RgbImage } from '../io/rgb.js';
 import { BASELINE_STYLES } from '../models/johnson.js';
@@ -24,6 +24,7 @@ import { normalizeStyleWeights } from '../stylize/arbitrary.js';
 import { isVideoFile } from '../io/video.js';
 import { DEFAULT_STABILIZATION, STABILIZATIONS } from '../stylize/video.js';
 import { stylizeVideoCommand, type VideoCommandOptions } from './stylize-video.js';
+import { PRESERVE_COLORS } from '../stylize/color.js';
 
 export interface StylizeCommandOptions extends CommonOptions, VideoCommandOptions {
   images: string[];
@@ -63,9 +64,7 @@ export async function stylizeCommand(o: StylizeCommandOptions): Promise<number> 
   if (o.style && o.precision === 'int8') throw new Error('--precision int8 is for quantized trained models; the arbitrary-style network runs in fp32');
   if (o.precision === 'int8' && (o.strokeScale !== undefined || o.depthStrokes))
     throw new Error('--stroke-scale and --depth-strokes run the fp32 network; leave out --precision int8');
-  const [slo, shi] = STROKE_SCALE_RANGE;
-  if (o.strokeScale !== undefined && !(o.strokeScale >= slo && o.strokeScale <= shi))
-    throw new Error(`--stroke-scale must be from ${slo} to ${shi}, got ${o.strokeScale}`);
+  if (o.strokeScale !== undefined) checkStrokeScale(o.strokeScale, '--stroke-scale');
   const strength = o.strength ?? 1;
   if (!(strength >= 0 && strength <= 1)) throw new Error(`--strength must be between 0 and 1, got ${strength}`);
   if (o.style) normalizeStyleWeights(o.styleWeights, o.style.length, '--style-weights');
@@ -247,7 +246,7 @@ export const command: Command = {
       maxSize: maxSizeOf(v['max-size']),
       tile: atLeast(int(v.tile, 'tile'), 'tile', 64, 'smaller tiles leave the network too little context'),
       strength: num(v.strength, 'strength'),
-      preserveColor: oneOf(v['preserve-color'], ['none', 'luminance', 'histogram'] as const, 'preserve-color'),
+      preserveColor: oneOf(v['preserve-color'], PRESERVE_COLORS, 'preserve-color'),
       depthMap: !!v['depth-map'],
       depthStrength: typeof v['depth-strength'] === 'string' ? parseDepthStrengthChoice(v['depth-strength']) : undefined,
       strokeScale: num(v['stroke-scale'], 'stroke-scale'),

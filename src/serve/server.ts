@@ -16,7 +16,7 @@ import { ARBITRARY } from '../models/magenta.js';
 import { ModelStore } from '../models/resolver.js';
 import { paintingNames, paintingSquare } from '../stylize/arbitrary.node.js';
 import { parseDepthStrengthChoice, type DepthStrengthChoice } from '../stylize/depth-strength.js';
-import { STROKE_SCALE_RANGE, parseDepthStrokes, type DepthStrokes } from '../stylize/strokes.js';
+import { isStrokeScale, parseDepthStrokes, type DepthStrokes } from '../stylize/strokes.js';
 import type { PreserveColor } from '../stylize/color.js';
 import { zooDir, zooModels } from '../stylize/models.js';
 import { BASELINE_LICENCE, ISOLATION_HEADERS, pageAssets, type Assets } from './assets.js';
@@ -27,6 +27,7 @@ import { InferenceThread } from './inference.js';
 import { WorkQueue, type Place } from './queue.js';
 import type { Job } from './worker.js';
 import type { ModelInfo, ModelList } from './api-types.js';
+import { PRESERVE_COLORS } from '../stylize/color.js';
 
 export type { ModelInfo, ModelList } from './api-types.js';
 export { WorkQueue } from './queue.js';
@@ -70,6 +71,20 @@ export interface ServeOptions {
 
 /** The server's pixel limit (a photo is shrunk to --max-side anyway; 40 MP decodes within ~1.5 GB): serve --help states it. */
 export const SERVER_MAX_PIXELS = 40e6;
+
+/** Every default of `serve`, stated once: the CLI's help and parser read them from here. */
+export const SERVE_DEFAULTS = {
+  port: 8080,
+  host: '127.0.0.1',
+  maxSide: 1024,
+  maxQueue: 4,
+  timeoutMs: 120_000,
+  maxBodyBytes: 30e6,
+  uploadBudgetBytes: 256e6,
+  uploadTimeoutMs: 30_000,
+  maxConnections: 256,
+  maxConnectionsPerClient: 64,
+} as const;
 
 /** A refused upload up to this size is read and discarded rather than cut off mid-send (its client then sees the answer). */
 const DRAIN_LIMIT = 2e6;
@@ -159,15 +174,15 @@ interface Request {
 export async function serve(o: ServeOptions = {}): Promise<Server> {
   const zoo = o.zoo ?? zooDir();
   const store = o.store ?? new ModelStore();
-  const maxBody = o.maxBodyBytes ?? 30e6;
-  const budget = new ByteBudget(o.uploadBudgetBytes ?? 256e6);
+  const maxBody = o.maxBodyBytes ?? SERVE_DEFAULTS.maxBodyBytes;
+  const budget = new ByteBudget(o.uploadBudgetBytes ?? SERVE_DEFAULTS.uploadBudgetBytes);
   const maxPixels = o.maxPixels ?? SERVER_MAX_PIXELS;
-  const maxSide = o.maxSide ?? 1024;
-  const timeoutMs = o.timeoutMs ?? 120_000;
+  const maxSide = o.maxSide ?? SERVE_DEFAULTS.maxSide;
+  const timeoutMs = o.timeoutMs ?? SERVE_DEFAULTS.timeoutMs;
   // An upload must be in within this (a trickling client holds upload budget, so it gets a bound of its own).
-  const uploadMs = Math.min(timeoutMs, o.uploadTimeoutMs ?? 30_000);
+  const uploadMs = Math.min(timeoutMs, o.uploadTimeoutMs ?? SERVE_DEFAULTS.uploadTimeoutMs);
   const log = o.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const queue = new WorkQueue(o.maxQueue ?? 4);
+  const queue = new WorkQueue(o.maxQueue ?? SERVE_DEFAULTS.maxQueue);
   const inference = new InferenceThread({ storeDir: store.dir, threads: o.threads ?? o.runtime?.threads });
   const assets = (o.page ?? true) ? await pageAssets(zoo, store) : undefined;
   // The catalogue is built once: a request reads no model file it does not run.
@@ -185,8 +200,8 @@ export async function serve(o: ServeOptions = {}): Promise<Server> {
     },
   };
   const stats = { ran: 0 };
-  let port = o.port ?? 8080;
-  let hosts = allowedHosts(o.host ?? '127.0.0.1', o.allowHosts);
+  let port = o.port ?? SERVE_DEFAULTS.port;
+  let hosts = allowedHosts(o.host ?? SERVE_DEFAULTS.host, o.allowHosts);
 
   const parse = (req: http.IncomingMessage, url: URL): Request => {
     const kind = url.pathname === '/api/stylize' ? 'stylize' : 'depth';
@@ -194,15 +209,10 @@ export async function serve(o: ServeOptions = {}): Promise<Server> {
     if (format !== 'png' && format !== 'jpeg') throw new HttpError(400, `bad parameter format="${format.slice(0, 20)}" (png or jpeg)`);
     const strength = param(url, 'strength', (v) => (v.trim() && Number(v) >= 0 && Number(v) <= 1 ? Number(v) : undefined), 1);
     const depthStrength = pair(url, 'depthStrength', parseDepthStrengthChoice);
-    const strokeScale = param(
-      url,
-      'strokeScale',
-      (v) => (v.trim() && Number(v) >= STROKE_SCALE_RANGE[0] && Number(v) <= STROKE_SCALE_RANGE[1] ? Number(v) : undefined),
-      1,
-    );
+    const strokeScale = param(url, 'strokeScale', (v) => (v.trim() && isStrokeScale(Number(v)) ? Number(v) : undefined), 1);
     const depthStrokes = pair(url, 'depthStrokes', parseDepthStrokes);
     const preserveColor = (url.searchParams.get('preserveColor') ?? 'none') as PreserveColor;
-    if (!['none', 'luminance', 'histogram'].includes(preserveColor))
+    if (!PRESERVE_COLORS.includes(preserveColor))
       throw new HttpError(400, `bad parameter preserveColor="${preserveColor.slice(0, 20)}" (none, luminance or histogram)`);
     const multipart = /^multipart\/form-data/i.test(req.headers['content-type'] ?? '');
     const r: Request = { kind, format, strength, depthStrength, preserveColor, multipart, strokeScale, depthStrokes };
@@ -385,10 +395,10 @@ export async function serve(o: ServeOptions = {}): Promise<Server> {
       });
     },
   );
-  server.maxConnections = o.maxConnections ?? 256;
+  server.maxConnections = o.maxConnections ?? SERVE_DEFAULTS.maxConnections;
   // Connections that have not yet sent a whole request head, per client address: a slowloris flood from one
   // client fills only its own share; clients that send their requests (a busy proxy too) are not counted.
-  const perClient = o.maxConnectionsPerClient ?? 64;
+  const perClient = o.maxConnectionsPerClient ?? SERVE_DEFAULTS.maxConnectionsPerClient;
   const waiting = new Map<string, number>();
   const settle = (who: string) => {
     const left = (waiting.get(who) ?? 1) - 1;
@@ -409,11 +419,11 @@ export async function serve(o: ServeOptions = {}): Promise<Server> {
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, o.host ?? '127.0.0.1', () => resolve());
+    server.listen(port, o.host ?? SERVE_DEFAULTS.host, () => resolve());
   });
   const addr = server.address() as { address: string; port: number };
   port = addr.port;
-  hosts = allowedHosts(o.host ?? '127.0.0.1', o.allowHosts);
+  hosts = allowedHosts(o.host ?? SERVE_DEFAULTS.host, o.allowHosts);
   const host = addr.address.includes(':') ? `[${addr.address}]` : addr.address;
   return {
     url: `http://${host}:${addr.port}`,

@@ -15,9 +15,6 @@ import { loadDepthModel } from '../models/depth.js';
 import { depthStrengthFor, type DepthStrengthChoice } from './depth-strength.js';
 import { ArgumentError, checkImageArg } from '../io/arguments.js';
 
-/** Paintings decode at most this large: the predictor sees a 256-px square, and a huge painting should cost little. */
-const PAINTING_SIDE = 768;
-
 /** A painting as the predictor sees it: decoded shrunk, its central square at 256 px, 8-bit levels (also what the page is sent). */
 export async function paintingSquare(
   file: string | Buffer,
@@ -25,7 +22,7 @@ export async function paintingSquare(
   maxPixels?: number,
   formats?: readonly string[],
 ): Promise<RgbImage> {
-  const o = { maxSide: PAINTING_SIDE, maxPixels, formats };
+  const o = { maxSide: ARBITRARY.paintingSide, maxPixels, formats };
   const img = typeof file === 'string' ? await loadImage(file, o) : await decodeImage(file, what, o);
   return centerSquare(img, ARBITRARY.predictor.side);
 }

@@ -4,7 +4,9 @@
 import type { RgbImage } from '../io/rgb.js';
 import { checkSameSize, checkImageArg } from '../io/arguments.js';
 
-export type PreserveColor = 'none' | 'luminance' | 'histogram';
+/** The colour modes, in one list (the CLI's choices, the API's check and the library's alike). */
+export const PRESERVE_COLORS = ['none', 'luminance', 'histogram'] as const;
+export type PreserveColor = (typeof PRESERVE_COLORS)[number];
 
 // YIQ (NTSC), as in the paper.
 const TO_YIQ = [

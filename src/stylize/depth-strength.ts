@@ -24,9 +24,11 @@ export interface DepthStrength {
  *   pixel blend costs +32 % style already at 0.8,1.
  * Clips are stylized without it unless asked (a depth map per frame is slow and flickers by itself).
  */
-export const DEFAULT_DEPTH_STRENGTH: { painting: DepthStrength | undefined; model: DepthStrength | undefined } = {
+export const DEFAULT_DEPTH_STRENGTH: { painting: DepthStrength | undefined; model: DepthStrength | undefined; clip: DepthStrength | undefined } = {
   painting: { near: 0.75, far: 1 },
   model: undefined,
+  // Clips, with a painting or a model: none unless asked (a depth map per frame is slow and flickers by itself).
+  clip: undefined,
 };
 
 /** What a user may ask for: a setting, or 'off' (no depth-guided strength even where it is the default). */

@@ -17,6 +17,15 @@ export interface DepthStrokes {
 
 export const STROKE_SCALE_RANGE = [0.25, 4] as const;
 
+/** Whether a number is a stroke scale (the one range check: CLI, API, library). */
+export const isStrokeScale = (v: number): boolean => v >= STROKE_SCALE_RANGE[0] && v <= STROKE_SCALE_RANGE[1];
+
+/** A stroke scale, or an error naming `what` (--stroke-scale, strokeScale). */
+export function checkStrokeScale(v: number, what: string): number {
+  if (!isStrokeScale(v)) throw new Error(`${what} must be from ${STROKE_SCALE_RANGE[0]} to ${STROKE_SCALE_RANGE[1]}, got ${v}`);
+  return v;
+}
+
 /** Parses "NEAR,FAR", each a stroke scale from 0.25 to 4. */
 export function parseDepthStrokes(text: string, what = '--depth-strokes'): DepthStrokes {
   if (typeof text !== 'string') throw new ArgumentError(what, `must be a string "NEAR,FAR" (e.g. "2,0.5"), got ${text === null ? 'null' : typeof text}`);

@@ -6,10 +6,10 @@ import type { Tensor } from '../graph/index.js';
 import { shrinkLongSide, type RgbImage } from '../io/rgb.js';
 import { normalizeDepth } from '../io/colormap.js';
 import { DepthEstimator, type DepthModel } from '../models/depth-model.js';
-import { combineLuminance, matchHistogram, type PreserveColor } from './color.js';
+import { PRESERVE_COLORS, combineLuminance, matchHistogram, type PreserveColor } from './color.js';
 import { blendByMap, strengthMap, type DepthStrength } from './depth-strength.js';
 import { stylizeTiled, type TileOptions } from './tiles.js';
-import { STROKE_SCALE_RANGE, runAtStrokeScale, stylizeDepthStrokes, type DepthStrokes } from './strokes.js';
+import { STROKE_SCALE_RANGE, checkStrokeScale, runAtStrokeScale, stylizeDepthStrokes, type DepthStrokes } from './strokes.js';
 import { ArgumentError, checkNumber } from '../io/arguments.js';
 
 /** A feed-forward stylizer: RGB 0–255 NCHW in, RGB 0–255 out, same size. */
@@ -191,8 +191,6 @@ export interface StylizeOptions {
   runtime?: G.Runtime;
 }
 
-const COLOR_MODES: readonly PreserveColor[] = ['none', 'luminance', 'histogram'];
-
 /** The library's check of StylizeOptions: each option in its range, named with the function (`stylize: strength`). */
 export function checkStylizeOptions(o: unknown, fn: string): void {
   if (o === undefined) return;
@@ -213,8 +211,8 @@ export function checkStylizeOptions(o: unknown, fn: string): void {
     checkNumber(d.near, `${fn}: ${k}.near`, { min: lo, max: hi });
     checkNumber(d.far, `${fn}: ${k}.far`, { min: lo, max: hi });
   }
-  if (has('preserveColor') && !COLOR_MODES.includes(v.preserveColor as PreserveColor))
-    throw new ArgumentError(`${fn}: preserveColor`, `must be one of ${COLOR_MODES.join(', ')}, got ${String(v.preserveColor)}`);
+  if (has('preserveColor') && !PRESERVE_COLORS.includes(v.preserveColor as PreserveColor))
+    throw new ArgumentError(`${fn}: preserveColor`, `must be one of ${PRESERVE_COLORS.join(', ')}, got ${String(v.preserveColor)}`);
 }
 
 /**
@@ -227,9 +225,7 @@ export async function stylizeStrokes(
   o: Pick<StylizeOptions, 'strokeScale' | 'depthStrokes' | 'depthStrength' | 'depthModel' | 'tile'> & { runtime: G.Runtime },
   onTile?: (done: number, total: number) => void,
 ): Promise<RgbImage> {
-  const k = o.strokeScale ?? 1;
-  const [lo, hi] = STROKE_SCALE_RANGE;
-  if (!(k >= lo && k <= hi)) throw new Error(`stroke scale must be from ${lo} to ${hi}, got ${k}`);
+  const k = checkStrokeScale(o.strokeScale ?? 1, 'stroke scale');
   const guided = strengthInFeatures(stylizer.model);
   const strengthHere = guided && o.depthStrength;
   let farness: Float32Array | undefined;
