@@ -4,8 +4,8 @@
 // crossed-bootstrap intervals over photos *and* paintings, and the cheapest alternative — the original blended
 // toward the photo at the same style cost — as the reference. Settings are chosen on dev; test is run once per
 // decision, after the choice, and reported as it comes out.
-//   node --import tsx scripts/split-eval.ts dev|test [--photos N] [--paintings N] [--threads N] [--methods 'ID;ID']
-// Writes docs/splits/arbitrary-SPLIT.json and prints a markdown table.
+//   node --import tsx scripts/split-eval.ts dev|test [--photos N] [--paintings N] [--threads N] [--methods 'ID;ID'] [--tag T]
+// Writes docs/splits/arbitrary-SPLIT[-T].{json,md} and prints the markdown table.
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -25,6 +25,7 @@ import { Stylizer, blendToward, finishStylization, stylizeStrokes } from '../src
 const arg = (k: string) => (process.argv.includes(k) ? process.argv[process.argv.indexOf(k) + 1] : undefined);
 const split = parseSplit(process.argv[2] ?? '', 'split-eval.ts SPLIT');
 const [nPhotos, nPaintings] = [Number(arg('--photos') ?? 12), Number(arg('--paintings') ?? 6)];
+const tag = arg('--tag') ? `-${arg('--tag')}` : '';
 const store = new ModelStore();
 const shared = path.join(store.dir, '..');
 const runtime = new Runtime({ threads: arg('--threads') ? Number(arg('--threads')) : undefined });
@@ -140,7 +141,7 @@ const table = [
 ].join('\n');
 console.log(table);
 await writeFileAtomic(
-  `docs/splits/arbitrary-${split}.json`,
+  `docs/splits/arbitrary-${split}${tag}.json`,
   `${JSON.stringify({ split, label: splitLabel(split), date: new Date().toISOString(), photos: photos.map((x) => path.basename(x)), paintings: paintings.map((x) => path.basename(x)), methods, default: DEFAULT, summary, cells }, null, 1)}\n`,
 );
-await writeFileAtomic(`docs/splits/arbitrary-${split}.md`, `${table}\n`);
+await writeFileAtomic(`docs/splits/arbitrary-${split}${tag}.md`, `${table}\n`);

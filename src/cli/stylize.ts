@@ -8,9 +8,8 @@ import { writeGrid } from '../io/montage.js';
 import { DepthEstimator, loadDepthModel } from '../models/depth.js';
 import { ModelStore } from '../models/resolver.js';
 import type { PreserveColor } from '../stylize/color.js';
-import { loadTransformModel, loadTransformOnnx } from '../stylize/models.js';
 import { int8FileOf, resolveModel } from '../models/model-spec.js';
-import { Stylizer, finishStylization, stylizeStrokes, type TransformModel } from '../stylize/stylize.js';
+import { finishStylization } from '../stylize/stylize.js';
 import { checkStrokeScale, parseDepthStrokes, type DepthStrokes } from '../stylize/strokes.js';
 import { besideOutput, eachInput, expandInputs, outputPaths, refuseInputsAsOutputs, type CommonOptions } from './common.js';
 import type { RgbImage } from '../io/rgb.js';
@@ -19,12 +18,14 @@ import { depthStrengthFor, parseDepthStrengthChoice, type DepthStrengthChoice } 
 import { atLeast, common, int, list, maxSizeOf, num, oneOf, required, type Command } from './args.js';
 import { Int8Stylizer } from '../stylize/quantize.js';
 import { checkImage } from '../io/image.js';
-import { ARBITRARY_NETWORKS, ArbitraryStylist, resolvePainting, type ArbitraryNetwork } from '../stylize/arbitrary.node.js';
+import { ARBITRARY_NETWORKS, resolvePainting, type ArbitraryNetwork } from '../stylize/arbitrary.node.js';
 import { normalizeStyleWeights } from '../stylize/arbitrary.js';
 import { isVideoFile } from '../io/video.js';
 import { DEFAULT_STABILIZATION, STABILIZATIONS } from '../stylize/video.js';
 import { stylizeVideoCommand, type VideoCommandOptions } from './stylize-video.js';
 import { PRESERVE_COLORS } from '../stylize/color.js';
+import { createPipeline } from '../stylize/pipeline.node.js';
+import type { ModelRef } from '../models/model-spec.js';
 
 export interface StylizeCommandOptions extends CommonOptions, VideoCommandOptions {
   images: string[];
@@ -88,76 +89,58 @@ export async function stylizeCommand(o: StylizeCommandOptions): Promise<number> 
   refuseInputsAsOutputs(o.depthMap ? depthMaps : [], images);
   if (paintings) refuseInputsAsOutputs([...outs, ...(o.depthMap ? depthMaps : [])], paintings);
   const tile = o.tile ?? 1024;
-  const depthStrength = depthStrengthFor(paintings ? 'painting' : 'model', o.depthStrength);
   return eachInput(
     'stylize',
     images,
     async () => {
       const runtime = new Runtime({ threads: o.threads });
-      let model: TransformModel | undefined;
-      let int8: Int8Stylizer | undefined;
-      let arbitrary: ArbitraryStylist | undefined;
-      if (paintings) {
-        arbitrary = await ArbitraryStylist.load(store, runtime, o.styleNetwork);
-        if (strength >= 1 && !depthStrength) model = arbitrary.model(await arbitrary.styleFor(paintings, undefined, { weights: o.styleWeights }), label);
+      const settings = {
+        strength,
+        depthStrength: o.depthStrength,
+        strokeScale: o.strokeScale,
+        depthStrokes: o.depthStrokes,
+        preserveColor: o.preserveColor,
+        tile,
+      };
+      // int8 models run untiled through their own session; everything else through the one pipeline.
+      const int8 = o.precision === 'int8' ? await loadInt8(o, ref!) : undefined;
+      const pipeline = int8
+        ? undefined
+        : await createPipeline(paintings ? { paintings, weights: o.styleWeights, network: o.styleNetwork } : { model: o.model! }, {
+            ...settings,
+            store,
+            runtime,
+            stylizer: { margin: o.margin },
+            paintingOption: '--style',
+          });
+      const net = pipeline?.network;
+      if (net?.kind === 'painting')
         process.stderr.write(
-          `style: ${paintings.join(', ')}${o.styleWeights ? ` (weights ${o.styleWeights.join(', ')})` : ''} — arbitrary-style network, ${arbitrary.licence}\n`,
+          `style: ${paintings!.join(', ')}${o.styleWeights ? ` (weights ${o.styleWeights.join(', ')})` : ''} — arbitrary-style network, ${net.licence}\n`,
         );
-      } else if (o.precision === 'int8') {
-        const file = int8FileOf(ref!);
-        if (!file) throw new Error(`--precision int8 needs a quantized model: run depthstyle quantize ${o.model} -o MODEL.int8.onnx and pass that`);
-        const bytes = await readFile(file).catch(() => {
-          throw new Error(`${file}: no int8 model there; make it with depthstyle quantize ${o.model}`);
-        });
-        int8 = await Int8Stylizer.create(bytes, { threads: o.threads, margin: o.margin }, file);
-        process.stderr.write(`model: ${file} (int8)\n`);
-      } else if (ref!.kind === 'onnx' || ref!.kind === 'zoo') {
-        const m = await loadTransformOnnx(ref!.file);
-        model = m.model;
-        process.stderr.write(
-          `model: ${ref!.file}${m.metadata.style ? ` (style ${m.metadata.style}, ${m.metadata.steps} steps, depth weight ${m.metadata.depth_weight})` : ''}\n`,
-        );
-      } else {
-        model = await loadTransformModel(o.model!, store);
-        process.stderr.write(`model: ${model.id} — ${model.licence}\n`);
-      }
-      const stylizer = model && new Stylizer(model, runtime, { margin: o.margin });
-      const depthModel = o.depthMap || depthStrength || o.depthStrokes ? await loadDepthModel('pydnet-v2', { store }) : undefined;
-      const strokes = { strokeScale: o.strokeScale, depthStrokes: o.depthStrokes, depthStrength, depthModel, runtime, tile };
-      const depth = o.depthMap ? new DepthEstimator(depthModel!, runtime) : undefined;
+      else if (net?.kind === 'model') process.stderr.write(`model: ${net.about}\n`);
+      const depthModel = int8 && (o.depthMap || o.depthStrength) ? await loadDepthModel('pydnet-v2', { store }) : undefined;
+      const int8Depth = int8 && o.depthMap ? new DepthEstimator(depthModel!, runtime) : undefined;
       return async (i, onProgress) => {
         const img = await loadImage(images[i], { maxSide: o.maxSize });
         const onTile = (done: number, total: number) => onProgress((0.9 * done) / total);
-        if (int8 && Math.max(img.width, img.height) > tile)
-          throw new Error(
-            `${images[i]}: ${img.width}×${img.height} is larger than one tile (${tile} px); int8 models run untiled — use --max-size ${tile} or fp32`,
-          );
-        let raw: RgbImage;
-        let used = model;
-        if (int8) raw = await int8.stylize(img);
-        else if (stylizer) raw = await stylizeStrokes(stylizer, img, strokes, onTile);
-        else {
-          // Strength below 1, or depth-guided strength, for the arbitrary network: the photo's own style vector, so
-          // one model per photo (with depth, strength acts in the features: each pixel's style between the two).
-          const style = await arbitrary!.styleFor(paintings!, img, { weights: o.styleWeights, strength });
-          used = arbitrary!.model(style, label, depthStrength ? await arbitrary!.styleOf(img) : undefined);
-          const own = new Stylizer(used, runtime, { margin: o.margin });
-          raw = await stylizeStrokes(own, img, strokes, onTile);
-          await own.release();
-        }
-        // The arbitrary network's strength acts on its style vector (above), not as a pixel blend.
-        const out = await finishStylization(raw, img, {
-          strength: arbitrary ? 1 : strength,
-          depthStrength,
-          depthModel,
-          preserveColor: o.preserveColor,
-          runtime,
-          model: used,
-        });
+        let out: RgbImage;
+        if (int8) {
+          if (Math.max(img.width, img.height) > tile)
+            throw new Error(
+              `${images[i]}: ${img.width}×${img.height} is larger than one tile (${tile} px); int8 models run untiled — use --max-size ${tile} or fp32`,
+            );
+          const ds = depthStrengthFor('model', o.depthStrength);
+          out = await finishStylization(await int8.stylize(img), img, { strength, depthStrength: ds, depthModel, preserveColor: o.preserveColor, runtime });
+        } else out = await pipeline!.run(img, {}, onTile);
         await saveImage(outs[i], out);
-        if (!depth) return [outs[i]];
-        const [a, b] = [await depth.estimate(img), await depth.estimate(out)];
-        const pic = (d: Float32Array) => colorizeDepth(normalizeDepth(d, depth.model.polarity), img.width, img.height);
+        if (!o.depthMap) return [outs[i]];
+        // The photo's depth is the one the pipeline estimated (for depth-guided settings), not estimated again.
+        const dm = pipeline ? await pipeline.depthModel() : depthModel!;
+        const pic = (d: Float32Array) => colorizeDepth(normalizeDepth(d, dm.polarity), img.width, img.height);
+        const [a, b] = pipeline
+          ? [await pipeline.photoDepth(img), await pipeline.depthOf(out)]
+          : [await int8Depth!.estimate(img), await int8Depth!.estimate(out)];
         await writeGrid(
           depthMaps[i],
           [[img, pic(a), out, pic(b)]],
@@ -170,6 +153,17 @@ export async function stylizeCommand(o: StylizeCommandOptions): Promise<number> 
     },
     { keepGoing: o.keepGoing },
   );
+}
+
+/** The int8 variant of a model (depthstyle quantize), loaded, or a one-line error saying how to make it. */
+async function loadInt8(o: StylizeCommandOptions, ref: ModelRef): Promise<Int8Stylizer> {
+  const file = int8FileOf(ref);
+  if (!file) throw new Error(`--precision int8 needs a quantized model: run depthstyle quantize ${o.model} -o MODEL.int8.onnx and pass that`);
+  const bytes = await readFile(file).catch(() => {
+    throw new Error(`${file}: no int8 model there; make it with depthstyle quantize ${o.model}`);
+  });
+  process.stderr.write(`model: ${file} (int8)\n`);
+  return Int8Stylizer.create(bytes, { threads: o.threads, margin: o.margin }, file);
 }
 
 export const command: Command = {

@@ -222,14 +222,18 @@ export function checkStylizeOptions(o: unknown, fn: string): void {
 export async function stylizeStrokes(
   stylizer: Stylizer,
   img: RgbImage,
-  o: Pick<StylizeOptions, 'strokeScale' | 'depthStrokes' | 'depthStrength' | 'depthModel' | 'tile'> & { runtime: G.Runtime },
+  o: Pick<StylizeOptions, 'strokeScale' | 'depthStrokes' | 'depthStrength' | 'depthModel' | 'tile'> & {
+    runtime: G.Runtime;
+    /** The photo's depth as farness in [0, 1], when the caller has it already (a pipeline estimates it once per photo). */
+    farness?: Float32Array;
+  },
   onTile?: (done: number, total: number) => void,
 ): Promise<RgbImage> {
   const k = checkStrokeScale(o.strokeScale ?? 1, 'stroke scale');
   const guided = strengthInFeatures(stylizer.model);
   const strengthHere = guided && o.depthStrength;
-  let farness: Float32Array | undefined;
-  if (o.depthStrokes || strengthHere) {
+  let farness = o.farness;
+  if (!farness && (o.depthStrokes || strengthHere)) {
     if (!o.depthModel) throw new Error(`depth-guided ${o.depthStrokes ? 'strokes' : 'strength'} need a depth model`);
     const est = new DepthEstimator(o.depthModel, o.runtime);
     try {
@@ -255,6 +259,8 @@ export async function finishStylization(
   photo: RgbImage,
   o: Pick<StylizeOptions, 'strength' | 'depthStrength' | 'depthModel' | 'preserveColor'> & {
     runtime: G.Runtime;
+    /** The photo's depth as farness in [0, 1], when the caller has it already. */
+    farness?: Float32Array;
     /** The network that made `stylized`: one with strength in its features has applied `depthStrength` already. */
     model?: TransformModel;
   },
@@ -262,8 +268,8 @@ export async function finishStylization(
   const k = o.strength ?? 1;
   let out: RgbImage;
   if (o.depthStrength && !(o.model && strengthInFeatures(o.model))) {
-    if (!o.depthModel) throw new Error('depth-guided strength needs a depth model');
-    const map = await depthStrengthMap(photo, o.depthStrength, o.depthModel, o.runtime);
+    if (!o.farness && !o.depthModel) throw new Error('depth-guided strength needs a depth model');
+    const map = o.farness ? strengthMap(o.farness, photo, o.depthStrength) : await depthStrengthMap(photo, o.depthStrength, o.depthModel!, o.runtime);
     out = blendByMap(stylized, photo, k === 1 ? map : map.map((v) => v * k));
   } else out = blendToward(stylized, photo, k);
   if (o.preserveColor === 'luminance') return combineLuminance(out, photo);
