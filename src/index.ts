@@ -9,7 +9,16 @@
 export { optimize, OPTIMIZE_DEFAULTS, type OptimizeOptions, type OptimizeResult, type OptimizeProgress } from './optimize/optimize.js';
 export { Stylizer, stylize, type TransformModel, type StylizeOptions } from './stylize/stylize.js';
 export { loadTransformModel } from './stylize/models.js';
-export { stylizeWithPainting, ArbitraryStylist, resolvePainting, paintingNames, type PaintingStylizeOptions } from './stylize/arbitrary.node.js';
+export { ArbitraryStylist, resolvePainting, paintingNames } from './stylize/arbitrary.node.js';
+export {
+  createPipeline,
+  stylizeWithPainting,
+  resolvePipelineSettings,
+  type NetworkSpec,
+  type PipelineOptions,
+  type PaintingStylizeOptions,
+} from './stylize/pipeline.node.js';
+export { StylizePipeline, PIPELINE_DEFAULTS, type PipelineSettings, type PipelineNetwork } from './stylize/pipeline.js';
 export { StylePredictor, arbitraryTransformModel, mixStyles, styleAtStrength, type StyleVector } from './stylize/arbitrary.js';
 export { arbitraryOnnx, ARBITRARY } from './models/magenta.js';
 export { train, TRAIN_DEFAULTS, type TrainOptions, type TrainStep } from './train/train.js';

@@ -141,6 +141,13 @@ const CASES: Record<string, [() => unknown, RegExp][]> = {
   resizeImage: [[() => lib.resizeImage(ok, 0, 10), /resizeImage: width/]],
   colorizeDepth: [[() => lib.colorizeDepth(new Float32Array(4), 3, 3), /colorizeDepth: depth01/]],
   normalizeDepth: [[() => lib.normalizeDepth([1, 2], 'up' as 'depth'), /normalizeDepth: polarity/]],
+  createPipeline: [
+    [() => lib.createPipeline({} as lib.NetworkSpec), /createPipeline: spec/],
+    [() => lib.createPipeline({ paintings: [] }), /createPipeline: spec\.paintings/],
+    [() => lib.createPipeline({ model: 'scream' }, { strength: 7 }), /createPipeline: strength/],
+  ],
+  StylizePipeline: [[() => new lib.StylizePipeline({} as lib.PipelineNetwork, { runtime }), /StylizePipeline: network/]],
+  resolvePipelineSettings: [[() => lib.resolvePipelineSettings('video' as 'model'), /resolvePipelineSettings: kind/]],
   Adam: [],
   LBFGS: [],
 };

@@ -17,7 +17,7 @@ import { transformModelFromOnnx } from '../src/stylize/onnx-model.js';
 import { blendToward, stylize } from '../src/stylize/stylize.js';
 import { loadTransformOnnx } from '../src/stylize/models.js';
 import { photo, runtime, store } from './support/fixtures.js';
-import { stylizeWithPainting } from '../src/stylize/arbitrary.node.js';
+import { stylizeWithPainting } from '../src/stylize/pipeline.node.js';
 
 const OUT = path.join(packageRoot(), 'out', 'web');
 

@@ -8,10 +8,11 @@ import type { RgbImage } from '../io/rgb.js';
 import { DepthEstimator, loadDepthModel, type DepthModel } from '../models/depth.js';
 import { ModelStore } from '../models/resolver.js';
 import { ArbitraryStylist, resolvePainting } from '../stylize/arbitrary.node.js';
-import { mixStyles, styleAtStrength } from '../stylize/arbitrary.js';
-import { depthStrengthFor, type DepthStrengthChoice } from '../stylize/depth-strength.js';
+import type { DepthStrengthChoice } from '../stylize/depth-strength.js';
 import { loadTransformModel } from '../stylize/models.js';
-import { Stylizer, finishStylization, stylizeStrokes, type TransformModel } from '../stylize/stylize.js';
+import type { TransformModel } from '../stylize/stylize.js';
+import { StylizePipeline, type PipelineNetwork } from '../stylize/pipeline.js';
+import { resolvePipelineSettings } from '../stylize/pipeline.node.js';
 import type { DepthStrokes } from '../stylize/strokes.js';
 import type { PreserveColor } from '../stylize/color.js';
 
@@ -84,44 +85,32 @@ function start(init: WorkerInit): void {
         await est.release();
       }
     }
-    let net: TransformModel;
-    const depthStrength = depthStrengthFor(job.paintings ? 'painting' : 'model', job.depthStrength);
+    // The one recipe (pipeline.ts), from the networks this thread keeps loaded between jobs.
+    let network: PipelineNetwork;
     if (job.paintings) {
       const s = await arbitrary();
       const p = job.paintings;
-      const vectors = [
+      const styles = [
         ...(await Promise.all((p.names ?? []).map((n) => s.styleOfFile(resolvePainting(n, store))))),
         ...(await Promise.all((p.uploads ?? []).map((u) => s.predictor.predict(u)))),
       ];
-      let style = mixStyles(vectors, p.weights);
-      const own = job.strength < 1 || depthStrength ? await s.styleOf(photo) : undefined;
-      if (job.strength < 1) style = styleAtStrength(style, own!, job.strength);
-      // Depth-guided strength acts in the network's features: each pixel's style between the painting's and the photo's.
-      net = s.model(style, [...(p.names ?? []), ...(p.uploads ?? []).map(() => 'upload')].join('+'), depthStrength ? own : undefined);
-    } else net = await modelOf(job.modelSpec!);
+      const name = [...(p.names ?? []), ...(p.uploads ?? []).map(() => 'upload')].join('+');
+      network = { kind: 'painting', name, transfer: s.transfer, predictor: s.predictor, styles, weights: p.weights, licence: s.licence };
+    } else network = { kind: 'model', model: await modelOf(job.modelSpec!) };
     check(job);
-    // A stylizer per job: its sessions (one per image size) are freed when it is done.
-    const stylizer = new Stylizer(net, runtime);
+    const settings = resolvePipelineSettings(network.kind, {
+      strength: job.strength,
+      depthStrength: job.depthStrength,
+      strokeScale: job.strokeScale,
+      depthStrokes: job.depthStrokes,
+      preserveColor: job.preserveColor,
+    });
+    // A pipeline per job: its sessions (one per image size) are freed when it is done; the predictor stays.
+    const pipeline = new StylizePipeline(network, { runtime, depthModel: depth }, settings);
     try {
-      const dm = depthStrength || job.depthStrokes ? await depth() : undefined;
-      const out = await stylizeStrokes(
-        stylizer,
-        photo,
-        { strokeScale: job.strokeScale, depthStrokes: job.depthStrokes, depthStrength, depthModel: dm, runtime },
-        () => check(job),
-      );
-      check(job);
-      // A painting's strength already acted on its style vector.
-      return await finishStylization(out, photo, {
-        strength: job.paintings ? 1 : job.strength,
-        depthStrength,
-        depthModel: dm,
-        preserveColor: job.preserveColor,
-        runtime,
-        model: net,
-      });
+      return await pipeline.run(photo, {}, () => check(job));
     } finally {
-      await stylizer.release();
+      await pipeline.dispose();
     }
   };
 

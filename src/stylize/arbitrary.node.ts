@@ -9,11 +9,9 @@ import { decodeImage, loadImage, type RgbImage } from '../io/image.js';
 import { ARBITRARY, arbitraryOnnx } from '../models/magenta.js';
 import { ModelStore, cached, sha256 } from '../models/resolver.js';
 import { zooDir } from '../models/model-spec.js';
-import { StylePredictor, arbitraryTransformModel, centerSquare, mixStyles, normalizeStyleWeights, styleAtStrength, type StyleVector } from './arbitrary.js';
-import { Stylizer, checkStylizeOptions, finishStylization, stylizeStrokes, type StylizeOptions, type TransformModel } from './stylizer.js';
-import { loadDepthModel } from '../models/depth.js';
-import { depthStrengthFor, type DepthStrengthChoice } from './depth-strength.js';
-import { ArgumentError, checkImageArg } from '../io/arguments.js';
+import { StylePredictor, arbitraryTransformModel, centerSquare, mixStyles, styleAtStrength, type StyleVector } from './arbitrary.js';
+import type { TransformModel } from './stylizer.js';
+import { ArgumentError } from '../io/arguments.js';
 
 /** A painting as the predictor sees it: decoded shrunk, its central square at 256 px, 8-bit levels (also what the page is sent). */
 export async function paintingSquare(
@@ -145,50 +143,5 @@ export class ArbitraryStylist {
 
   release(): Promise<void> {
     return this.predictor.release();
-  }
-}
-
-export interface PaintingStylizeOptions extends Omit<StylizeOptions, 'strength' | 'depthStrength'> {
-  /** Strength following the photo's depth, in the network's features, or 'off' [DEFAULT_DEPTH_STRENGTH.painting: 0.75,1]. */
-  depthStrength?: DepthStrengthChoice;
-  /** Weights of the paintings when several are mixed (default equal). */
-  weights?: readonly number[];
-  /** 0..1: the painting's style vector toward the photo's own (the authors' strength, not a pixel blend) [1]. */
-  strength?: number;
-  /** Where the model files are (default: the resolver's). */
-  store?: ModelStore;
-  /** The transfer network: Google's, or ours fine-tuned with the depth loss ['original']. */
-  network?: ArbitraryNetwork;
-}
-
-/**
- * One call for any painting: `stylizeWithPainting(photo, 'my-painting.jpg')`, or several paintings mixed
- * (`['starry_night', 'wave']`, weights), any photo size (tiles with whole-image statistics).
- */
-export async function stylizeWithPainting(image: RgbImage, paintings: string | readonly string[], o: PaintingStylizeOptions = {}): Promise<RgbImage> {
-  checkImageArg(image, 'stylizeWithPainting: image');
-  if (typeof paintings !== 'string' && (!Array.isArray(paintings) || !paintings.length))
-    throw new ArgumentError('stylizeWithPainting: paintings', 'must be a painting (a file or a bundled name) or a non-empty array of them');
-  checkStylizeOptions(o, 'stylizeWithPainting');
-  const list = typeof paintings === 'string' ? [paintings] : paintings;
-  normalizeStyleWeights(o.weights, list.length, 'stylizeWithPainting: weights');
-  const store = o.store ?? new ModelStore();
-  const runtime = o.runtime ?? new G.Runtime();
-  const files = list.map((p, k) =>
-    resolvePainting(p, store, typeof paintings === 'string' ? 'stylizeWithPainting: painting' : `stylizeWithPainting: paintings[${k}]`),
-  );
-  const stylist = await ArbitraryStylist.load(store, runtime, o.network);
-  const depthStrength = depthStrengthFor('painting', o.depthStrength);
-  try {
-    const style = await stylist.styleFor(files, image, { weights: o.weights, strength: o.strength });
-    // Depth-guided strength acts in the features: each pixel's style between the painting's and the photo's own.
-    const photoStyle = depthStrength ? await stylist.styleOf(image) : undefined;
-    const s = new Stylizer(stylist.model(style, files.map((f) => path.basename(f)).join('+'), photoStyle), runtime, { margin: o.margin });
-    const depthModel = depthStrength || o.depthStrokes ? (o.depthModel ?? (await loadDepthModel('pydnet-v2', { store }))) : undefined;
-    const out = await stylizeStrokes(s, image, { ...o, depthStrength, depthModel, runtime });
-    await s.release();
-    return finishStylization(out, image, { ...o, depthStrength, strength: 1, runtime, depthModel, model: s.model });
-  } finally {
-    await stylist.release();
   }
 }

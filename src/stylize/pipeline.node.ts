@@ -11,7 +11,10 @@ import { normalizeStyleWeights } from './arbitrary.js';
 import { type DepthStrengthChoice, depthStrengthFor } from './depth-strength.js';
 import { loadTransformModel, loadTransformOnnx } from './models.js';
 import { PIPELINE_DEFAULTS, type PipelineNetwork, type PipelineSettings, StylizePipeline } from './pipeline.js';
-import type { StylizerOptions } from './stylizer.js';
+import type { StylizeOptions, StylizerOptions, TransformModel } from './stylizer.js';
+import { checkStylizeOptions } from './stylizer.js';
+import { ArgumentError, checkImageArg, checkString } from '../io/arguments.js';
+import type { RgbImage } from '../io/rgb.js';
 
 export type NetworkSpec = { model: string } | { paintings: readonly string[]; weights?: readonly number[]; network?: ArbitraryNetwork };
 
@@ -28,6 +31,8 @@ export interface PipelineOptions extends Partial<Omit<PipelineSettings, 'depthSt
 
 /** The settings a pipeline runs with: defaults < the network's < given (each undefined given value left to the defaults). */
 export function resolvePipelineSettings(kind: 'painting' | 'model', given: PipelineOptions = {}): PipelineSettings {
+  if (kind !== 'painting' && kind !== 'model') throw new ArgumentError('resolvePipelineSettings: kind', `must be 'painting' or 'model', got ${String(kind)}`);
+  checkStylizeOptions(given, 'resolvePipelineSettings');
   const set = Object.fromEntries(Object.entries(given).filter(([k, v]) => v !== undefined && k in PIPELINE_DEFAULTS)) as Partial<PipelineSettings>;
   return { ...PIPELINE_DEFAULTS, ...set, depthStrength: depthStrengthFor(kind, given.depthStrength) };
 }
@@ -70,10 +75,75 @@ export async function loadNetwork(spec: NetworkSpec, store: ModelStore, runtime:
  * and `await p.dispose()`.
  */
 export async function createPipeline(spec: NetworkSpec, o: PipelineOptions = {}): Promise<StylizePipeline> {
+  const s = spec as { model?: unknown; paintings?: unknown } | null;
+  if (!s || typeof s !== 'object' || (typeof s.model !== 'string' && !Array.isArray(s.paintings)))
+    throw new ArgumentError('createPipeline: spec', "must be { model: 'scream' } (a trained model) or { paintings: ['starry_night'] }");
+  if (Array.isArray(s.paintings)) {
+    if (!s.paintings.length) throw new ArgumentError('createPipeline: spec.paintings', 'needs at least one painting');
+    s.paintings.forEach((p, k) => checkString(p, `createPipeline: spec.paintings[${k}]`));
+  } else checkString(s.model, 'createPipeline: spec.model');
+  checkStylizeOptions(o, 'createPipeline');
   const store = o.store ?? new ModelStore();
   const runtime = o.runtime ?? new G.Runtime();
   const network = await loadNetwork(spec, store, runtime, o.paintingOption);
   const settings = resolvePipelineSettings(network.kind, o);
   const onDispose = network.kind === 'painting' ? () => network.predictor.release() : undefined;
   return new StylizePipeline(network, { runtime, depthModel: () => loadDepthModel('pydnet-v2', { store }), stylizer: o.stylizer, onDispose }, settings);
+}
+
+export interface PaintingStylizeOptions extends Omit<StylizeOptions, 'strength' | 'depthStrength' | 'depthModel'> {
+  /** Strength following the photo's depth, in the network's features, or 'off' [DEFAULT_DEPTH_STRENGTH.painting]. */
+  depthStrength?: DepthStrengthChoice;
+  /** Weights of the paintings when several are mixed (default equal). */
+  weights?: readonly number[];
+  /** 0..1: the painting's style vector toward the photo's own (the authors' strength, not a pixel blend) [1]. */
+  strength?: number;
+  /** Where the model files are (default: the resolver's). */
+  store?: ModelStore;
+  /** The transfer network: Google's, or ours fine-tuned with the depth loss ['original']. */
+  network?: ArbitraryNetwork;
+}
+
+/**
+ * One call for any painting: `stylizeWithPainting(photo, 'my-painting.jpg')`, or several paintings mixed
+ * (`['starry_night', 'wave']`, weights), any photo size (tiles with whole-image statistics). For many photos,
+ * `createPipeline` keeps the networks loaded between them.
+ */
+export async function stylizeWithPainting(image: RgbImage, paintings: string | readonly string[], o: PaintingStylizeOptions = {}): Promise<RgbImage> {
+  checkImageArg(image, 'stylizeWithPainting: image');
+  if (typeof paintings !== 'string' && (!Array.isArray(paintings) || !paintings.length))
+    throw new ArgumentError('stylizeWithPainting: paintings', 'must be a painting (a file or a bundled name) or a non-empty array of them');
+  checkStylizeOptions(o, 'stylizeWithPainting');
+  const list = typeof paintings === 'string' ? [paintings] : paintings;
+  list.forEach((p, k) => checkString(p, typeof paintings === 'string' ? 'stylizeWithPainting: painting' : `stylizeWithPainting: paintings[${k}]`));
+  normalizeStyleWeights(o.weights, list.length, 'stylizeWithPainting: weights');
+  const pipeline = await createPipeline(
+    { paintings: list, weights: o.weights, network: o.network },
+    { ...o, paintingOption: 'stylizeWithPainting: painting', stylizer: { margin: o.margin } },
+  );
+  try {
+    return await pipeline.run(image);
+  } finally {
+    await pipeline.dispose();
+  }
+}
+
+/** One-pass stylization with a loaded transform model (loadTransformModel), any size: a pipeline run once. */
+export async function stylize(image: RgbImage, model: TransformModel, o: StylizeOptions = {}): Promise<RgbImage> {
+  checkImageArg(image, 'stylize: image');
+  if (!model || typeof model !== 'object' || typeof model.build !== 'function')
+    throw new ArgumentError('stylize: model', 'must be a TransformModel (loadTransformModel gives one)');
+  checkStylizeOptions(o, 'stylize');
+  const runtime = o.runtime ?? new G.Runtime();
+  const { depthModel } = o;
+  const pipeline = new StylizePipeline(
+    { kind: 'model', model },
+    { runtime, depthModel: () => (depthModel ? Promise.resolve(depthModel) : loadDepthModel('pydnet-v2')), stylizer: { margin: o.margin } },
+    resolvePipelineSettings('model', o),
+  );
+  try {
+    return await pipeline.run(image);
+  } finally {
+    await pipeline.dispose();
+  }
 }

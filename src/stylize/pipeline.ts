@@ -13,6 +13,7 @@ import type { PreserveColor } from './color.js';
 import type { DepthStrength } from './depth-strength.js';
 import type { DepthStrokes } from './strokes.js';
 import { Stylizer, type StylizerOptions, type TransformModel, finishStylization, stylizeStrokes } from './stylizer.js';
+import { ArgumentError } from '../io/arguments.js';
 
 /** What a call can change; everything else is the network. */
 export interface PipelineSettings {
@@ -73,7 +74,12 @@ export class StylizePipeline {
     readonly network: PipelineNetwork,
     private readonly env: PipelineEnvironment,
     readonly settings: PipelineSettings = PIPELINE_DEFAULTS,
-  ) {}
+  ) {
+    const n = network as Partial<PipelineNetwork> | null;
+    if (!n || (n.kind !== 'model' && n.kind !== 'painting'))
+      throw new ArgumentError('StylizePipeline: network', "must be { kind: 'model', model } or { kind: 'painting', … } (createPipeline makes one)");
+    if (!env?.runtime) throw new ArgumentError('StylizePipeline: env.runtime', 'is required');
+  }
 
   /** Who made the network and under what licence: what a user must be told. */
   get id(): string {
