@@ -1,22 +1,16 @@
-// depthstyle stylize CLIP.mp4 (--model M | --style P) -o OUT.mp4: frames streamed from ffmpeg through the
-// network (stabilized against flicker) into ffmpeg, the frame rate and the audio of the span kept.
-import path from 'node:path';
 import { Runtime } from '../graph/index.js';
 import { stat } from 'node:fs/promises';
 import { assertWritable } from '../io/atomic.js';
 import { checkVideo, isVideoFile, readFrames, requireFfmpeg, videoFrameSize, writeVideo } from '../io/video.js';
-import { loadDepthModel } from '../models/depth.js';
 import { resolveModel } from '../models/model-spec.js';
 import { ModelStore } from '../models/resolver.js';
-import { ArbitraryStylist } from '../stylize/arbitrary.node.js';
-import { loadTransformModel } from '../stylize/models.js';
 import { DEFAULT_STABILIZATION, stylizeFrames, type Stabilization } from '../stylize/video.js';
-import type { TransformModel } from '../stylize/stylizer.js';
 import type { RgbImage } from '../io/rgb.js';
 import { interruptible, refuseInputsAsOutputs } from './common.js';
 import { Progress } from './progress.js';
 import type { StylizeCommandOptions } from './stylize.js';
 import { depthStrengthFor } from '../stylize/depth-strength.js';
+import { createPipeline } from '../stylize/pipeline.node.js';
 
 export interface VideoCommandOptions {
   /** Seconds into the clip to start at, and how many seconds to stylize (default: all). */
@@ -60,19 +54,20 @@ export async function stylizeVideoCommand(o: StylizeCommandOptions & VideoComman
   const it = frames[Symbol.asyncIterator]();
   const first = await it.next();
   if (first.done) throw new Error(`${clip}: no frames from ${start} s on`);
-  let model: TransformModel;
-  if (paintings) {
-    const stylist = await ArbitraryStylist.load(store, runtime, o.styleNetwork);
-    const strength = o.strength ?? 1;
-    const style = await stylist.styleFor(paintings, first.value, { weights: o.styleWeights, strength });
-    model = stylist.model(style, paintings.map((p) => path.basename(p)).join('+'), depthStrength ? await stylist.styleOf(first.value) : undefined);
-    process.stderr.write(`style: ${paintings.join(', ')} — arbitrary-style network, ${stylist.licence}\n`);
-    await stylist.release();
-  } else {
-    model = await loadTransformModel(o.model!, store);
-    process.stderr.write(`model: ${model.id}\n`);
-  }
-  const depthModel = depthStrength || o.depthStrokes ? await loadDepthModel('pydnet-v2', { store }) : undefined;
+  // The network through the one recipe (pipeline.ts); a painting's style (its vector toward the clip's own, for
+  // a strength below 1 or depth strength) is fixed from the first frame, once, and every frame runs that network.
+  const pipeline = await createPipeline(paintings ? { paintings, weights: o.styleWeights, network: o.styleNetwork } : { model: o.model! }, {
+    store,
+    runtime,
+    strength: o.strength,
+    depthStrength: o.depthStrength ?? 'off',
+    paintingOption: '--style',
+  });
+  const net = pipeline.network;
+  process.stderr.write(net.kind === 'painting' ? `style: ${paintings!.join(', ')} — arbitrary-style network, ${net.licence}\n` : `model: ${net.about}\n`);
+  const model = await pipeline.modelAt(first.value, { depthStrength });
+  const depthModel = depthStrength || o.depthStrokes ? await pipeline.depthModel() : undefined;
+  await pipeline.dispose();
   const stabilize = o.stabilize ?? DEFAULT_STABILIZATION;
   process.stderr.write(
     `${clip}: ${info.width}×${info.height} at ${info.rate} fps → ${width}×${height}, ${total} frames, stabilization ${stabilize}${info.hasAudio ? ', audio kept' : ''}\n`,

@@ -165,6 +165,14 @@ export class StylizePipeline {
     return { model: this.paintingStylizer.stylizer.model, stylizer: this.paintingStylizer.stylizer };
   }
 
+  /**
+   * The network as it would run on this photo, as one TransformModel: a painting's style vector (and, with depth
+   * strength, the photo's own) fixed from this photo. A clip takes it from its first frame for every frame.
+   */
+  async modelAt(img: RgbImage, change: Partial<PipelineSettings> = {}): Promise<TransformModel> {
+    return (await this.modelFor(img, { ...this.settings, ...change })).model;
+  }
+
   /** The photo stylized with the pipeline's settings, or with some of them changed for this call. */
   async run(img: RgbImage, change: Partial<PipelineSettings> = {}, onTile?: (done: number, total: number) => void): Promise<RgbImage> {
     const s: PipelineSettings = { ...this.settings, ...Object.fromEntries(Object.entries(change).filter(([, v]) => v !== undefined)) };

@@ -8,7 +8,8 @@
 // The default is chosen by measurement (docs/video.md).
 import type * as G from '../graph/index.js';
 import { resizeRgb, type RgbImage } from '../io/rgb.js';
-import { Stylizer, checkStylizeOptions, finishStylization, stylizeStrokes, type StylizeOptions, type TransformModel } from './stylizer.js';
+import { checkStylizeOptions, type StylizeOptions, type TransformModel } from './stylizer.js';
+import { PIPELINE_DEFAULTS, StylizePipeline } from './pipeline.js';
 import { ArgumentError } from '../io/arguments.js';
 import { CARRY_BLEND, DEFAULT_STABILIZATION, STABILIZATIONS, blendCarried, statisticsAverager, type Stabilization } from './stabilize.js';
 
@@ -42,20 +43,38 @@ export async function* stylizeFrames(frames: AsyncIterable<RgbImage>, model: Tra
   const withNorm = mode === 'norm' || mode === 'both';
   const withFlow = mode === 'flow' || mode === 'both';
   // Statistics measured on a copy at most 384 px long: a quarter of the work of a 540p frame, and steadier.
-  const stylizer = new Stylizer(model, o.runtime, { margin: o.margin, ...(withNorm ? { carryStatistics: statisticsAverager(momentum), statsSide: 384 } : {}) });
+  const stylizerOptions = { margin: o.margin, ...(withNorm ? { carryStatistics: statisticsAverager(momentum), statsSide: 384 } : {}) };
+  // Each frame through the one recipe (pipeline.ts); its network keeps the carried statistics between frames.
+  const depthModel = o.depthModel;
+  const pipeline = new StylizePipeline(
+    { kind: 'model', model },
+    { runtime: o.runtime, depthModel: depthModel ? async () => depthModel : undefined, stylizer: stylizerOptions },
+    {
+      ...PIPELINE_DEFAULTS,
+      ...Object.fromEntries(
+        Object.entries({
+          strength: o.strength,
+          depthStrength: o.depthStrength,
+          strokeScale: o.strokeScale,
+          depthStrokes: o.depthStrokes,
+          preserveColor: o.preserveColor,
+          tile: o.tile,
+        }).filter(([, v]) => v !== undefined),
+      ),
+    },
+  );
   // The optical flow needs OpenCV (Node): loaded only when asked for.
   const flowing = withFlow ? await import('../video/flow.js') : undefined;
   let prev: { source: RgbImage; out: RgbImage } | undefined;
   try {
     for await (const frame of frames) {
-      const raw = await stylizeStrokes(stylizer, frame, { ...o, runtime: o.runtime });
-      let out = await finishStylization(raw, frame, { ...o, runtime: o.runtime, model });
+      let out = await pipeline.run(frame);
       if (flowing && prev) out = await carryAlongFlow(flowing, prev, frame, out, blend);
       prev = { source: frame, out };
       yield out;
     }
   } finally {
-    await stylizer.release();
+    await pipeline.dispose();
   }
 }
 
