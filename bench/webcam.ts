@@ -1,73 +1,10 @@
-// The page's webcam with a fake camera: Chromium plays a clip (converted to .y4m by ffmpeg) as the camera, the
-// page stylizes it live. Used by the webcam test and, as a script, by the bench suite `page` (frames per second
-// at 256 and 384 px). Prints one JSON line per measure: {"case": "page-webcam-SIDE-fps", "value": …}.
-//   node --import tsx bench/webcam.ts [SECONDS]
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
 import { Runtime } from '../src/graph/index.js';
 import { packageRoot } from '../src/models/resolver.js';
-import { serve, type Server } from '../src/serve/server.js';
+import { serve } from '../src/serve/server.js';
 
-/** A clip as a .y4m file Chromium can play as its fake camera (small: 320×180, 10 fps, `seconds` long). */
-export async function fakeCameraClip(clip: string, seconds = 3): Promise<string> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'depthstyle-camera-'));
-  const y4m = path.join(dir, 'camera.y4m');
-  execFileSync('ffmpeg', ['-v', 'error', '-t', String(seconds), '-i', clip, '-vf', 'scale=320:180,fps=10', '-pix_fmt', 'yuv420p', '-f', 'yuv4mpegpipe', y4m]);
-  return y4m;
-}
-
-export function chromiumExecutable(): string {
-  const exe = [process.env.CHROMIUM, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].find((p) => p && existsSync(p));
-  if (!exe) throw new Error('no Chromium found: install it (apt-get install chromium, as .ci/run does) or set CHROMIUM=/path/to/chrome');
-  return exe;
-}
-
-/** Chromium whose camera is `y4m`, granted without a prompt. */
-export function launchWithCamera(y4m: string): Promise<Browser> {
-  return chromium.launch({
-    executablePath: chromiumExecutable(),
-    args: ['--no-sandbox', '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-video-capture=${y4m}`],
-  });
-}
-
-/**
- * Starts the webcam in a loaded page at `side` px, lets `warmup` frames pass (model fetch, compile, first
- * statistics), then counts `frames` more: their rate is the page's frames per second. Stops the webcam.
- */
-export async function runWebcam(
-  page: Page,
-  side: 256 | 384,
-  frames: number,
-  warmup = 2,
-  timeoutMs = 300_000,
-): Promise<{ fps: number; frames: number; shownFps: number }> {
-  await page.selectOption('#webcam-side', String(side));
-  const count = () => page.evaluate(() => ({ n: Number(document.body.dataset.webcamFrames ?? 0), t: performance.now() }));
-  const waitFor = (n: number) => page.waitForFunction((k) => Number(document.body.dataset.webcamFrames ?? 0) >= k, n, { timeout: timeoutMs, polling: 100 });
-  const start = (await count()).n;
-  await page.click('#webcam-start');
-  await waitFor(start + warmup);
-  const a = await count();
-  await waitFor(a.n + frames);
-  const b = await count();
-  if (process.env.WEBCAM_DEBUG) console.log(JSON.stringify({ start, a, b }));
-  const shownFps = Number(await page.evaluate(() => document.body.dataset.webcamFps));
-  await page.click('#webcam-stop');
-  return { fps: ((b.n - a.n) * 1000) / (b.t - a.t), frames: b.n - start, shownFps };
-}
-
-/** A server and a page at the page's URL, ready ("Choose a photo"). */
-export async function openPage(browser: Browser, server: Server): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
-  await page.goto(`${server.url}/?backend=wasm`);
-  await page.waitForSelector('body[data-status="Choose a photo"]', { timeout: 120_000 });
-  return page;
-}
+import { fakeCameraClip, launchWithCamera, openPage, runWebcam } from '../test/support/webcam.js';
 
 async function main() {
   const seconds = Number(process.argv[2] ?? 3);

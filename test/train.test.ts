@@ -185,7 +185,7 @@ test('tiled processing blends tiles back exactly (identity model) and keeps size
   assert.ok(maxAbsDiff(same.data, img.data) < 1e-3, 'feathered weights must sum to one everywhere');
 });
 
-test('stylize runs a trained .onnx model on a folder, with strength, colour preservation and depth maps', async () => {
+test('stylize runs a trained .onnx model on a folder: strength and colour preservation move it toward the photo, depth maps beside', async () => {
   const { execFile } = await import('node:child_process');
   const { promisify } = await import('node:util');
   const sharp = (await import('sharp')).default;
@@ -223,6 +223,17 @@ test('stylize runs a trained .onnx model on a folder, with strength, colour pres
   const d = await sharp(path.join(out, 'a-tiny.depth.jpg')).metadata();
   // photo | its depth | result | its depth, under a header of labels (28 px)
   assert.deepEqual([a.width, a.height, b.width, b.height, d.width, d.height], [90, 70, 77, 51, 4 * 90, 70 + 28]);
+  // The same model without --strength and --preserve-color: further from the photo than the blended, recoloured one.
+  const plainOut = path.join(tmp, 'styl-plain');
+  await promisify(execFile)(process.execPath, [bin, 'stylize', inDir, '--model', model, '-o', plainOut, '--tile', '64']);
+  const raw = async (f: string) => sharp(f).removeAlpha().raw().toBuffer();
+  const photoPx = await raw(path.join(inDir, 'a.jpg'));
+  const dist = (x: Buffer) => x.reduce((t, v, i) => t + Math.abs(v - photoPx[i]), 0) / x.length;
+  const [blended, plain] = [dist(await raw(path.join(out, 'a-tiny.jpg'))), dist(await raw(path.join(plainOut, 'a-tiny.jpg')))];
+  assert.ok(blended < 0.75 * plain, `mean |result − photo|: ${blended.toFixed(1)} with strength 0.5 and luminance, ${plain.toFixed(1)} without`);
+  // The depth figure's first panel is the photo itself.
+  const panel = await sharp(path.join(out, 'a-tiny.depth.jpg')).extract({ left: 0, top: 28, width: 90, height: 70 }).removeAlpha().raw().toBuffer();
+  assert.ok(dist(panel) < 6, `the depth figure's photo panel is the photo (mean difference ${dist(panel).toFixed(1)})`);
 });
 
 test('tiled stylization with whole-image instance-norm statistics agrees with untiled, without seams', async () => {
