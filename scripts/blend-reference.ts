@@ -1,8 +1,3 @@
-// The cheapest alternative to a depth loss, as the reference every zoo pair is judged against: blend the no-depth
-// twin toward the photo until its style loss rises as much as the depth twin's did, and see how much depth-edge
-// contrast (the network-free judge) that buys. Held-out photos (as scripts/zoo-holdout.sh), 512 px.
-//   node --import tsx scripts/blend-reference.ts NAME STYLE_IMAGE [OUT.json]     e.g. composition …/composition_vii.jpg
-import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { Runtime } from '../src/graph/index.js';
 import { writeFileAtomic } from '../src/io/atomic.js';
@@ -12,19 +7,19 @@ import { bootstrapMean } from '../src/eval/report.js';
 import { loadDepthModel } from '../src/models/depth.js';
 import { ModelStore } from '../src/models/resolver.js';
 import { loadVgg19 } from '../src/models/vgg.js';
+import { experimentPhotos } from '../src/eval/protocol.js';
 import { stylize, blendToward } from '../src/stylize/stylize.js';
 import { loadTransformModel } from '../src/stylize/models.js';
 
-const [name, styleFile, out = `docs/zoo/${name}-blend-reference.json`] = process.argv.slice(2);
+const [name, styleFile, out = `docs/zoo/${name}-blend-reference.json`] = process.argv
+  .slice(2)
+  .filter((a, i, all) => !a.startsWith('--') && !all[i - 1]?.startsWith('--'));
 const store = new ModelStore();
 const shared = path.join(store.dir, '..');
-const content = path.join(shared, 'images', 'content');
-const photos = [
-  ...readdirSync(content)
-    .filter((f) => f.endsWith('.jpg'))
-    .map((f) => path.join(content, f)),
-  ...['rgbd/open3d/color/00000.jpg', 'rgbd/tum/TUM_color.png', 'rgbd/sun/SUN_color.jpg'].map((f) => path.join(shared, 'images', f)),
-];
+// --split dev|test [--photos N]: a sample of the locked split; without it the legacy 13 (a dev set).
+const splitArg = process.argv.includes('--split') ? process.argv[process.argv.indexOf('--split') + 1] : undefined;
+const nPhotos = process.argv.includes('--photos') ? Number(process.argv[process.argv.indexOf('--photos') + 1]) : 24;
+const { files: photos, label: photoSet } = experimentPhotos(shared, splitArg, nPhotos);
 const runtime = new Runtime();
 const [vgg, depthModel, style] = [await loadVgg19({ store }), await loadDepthModel('pydnet-v2', { store }), await loadImage(styleFile)];
 const [withDepth, without] = [await loadTransformModel(`${name}-depth`, store), await loadTransformModel(`${name}-nodepth`, store)];
@@ -73,5 +68,5 @@ const summary = {
   blendGainAtSameStyle: gainBlend,
   depthTwinMinusBlend: versus,
 };
-await writeFileAtomic(out, `${JSON.stringify({ summary, rows }, null, 2)}\n`);
+await writeFileAtomic(out, `${JSON.stringify({ photoSet, summary, rows }, null, 2)}\n`);
 console.log(JSON.stringify(summary, null, 2));

@@ -3,8 +3,8 @@
 // PyDNet++, a network no loss used) against the style loss, each relative to "no depth handling" of the same
 // network, with blending toward the photo as the reference curve. One JSON per painting (docs/dial/NAME.json);
 // `scripts/depth-dial-figure.ts` draws them.
-//   node --import tsx scripts/depth-dial.ts NAME [--threads N] [--only 'ID;ID@SETTING;...']      NAME: scream | composition | starry
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+//   node --import tsx scripts/depth-dial.ts NAME [--threads N] [--only 'ID;ID@SETTING;...'] [--split dev|test [--photos N]]      NAME: scream | composition | starry
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Runtime } from '../src/graph/index.js';
 import { writeFileAtomic } from '../src/io/atomic.js';
@@ -13,23 +13,19 @@ import { DialJudge, type DialScores } from '../src/eval/evaluate.js';
 import { loadDepthModel, secondJudgeFor } from '../src/models/depth.js';
 import { ModelStore } from '../src/models/resolver.js';
 import { loadVgg19 } from '../src/models/vgg.js';
+import { experimentPhotos } from '../src/eval/protocol.js';
 import { DIAL_METHODS, DIAL_PAINTINGS, dialRenderer, dialSize, type DialPainting } from './depth-dial-methods.js';
 
 const name = process.argv[2] as DialPainting;
 if (!(name in DIAL_PAINTINGS)) throw new Error(`usage: depth-dial.ts ${Object.keys(DIAL_PAINTINGS).join('|')} [--threads N]`);
 const threads = process.argv.includes('--threads') ? Number(process.argv[process.argv.indexOf('--threads') + 1]) : undefined;
-const out = `docs/dial/${name}.json`;
+let out = `docs/dial/${name}.json`;
 const store = new ModelStore();
 const shared = path.join(store.dir, '..');
-const content = path.join(shared, 'images', 'content');
-// The held-out photos of the zoo (scripts/zoo-holdout.sh): no setting of any control was chosen on them.
-const photos = [
-  ...readdirSync(content)
-    .filter((f) => f.endsWith('.jpg'))
-    .sort()
-    .map((f) => path.join(content, f)),
-  ...['rgbd/open3d/color/00000.jpg', 'rgbd/tum/TUM_color.png', 'rgbd/sun/SUN_color.jpg'].map((f) => path.join(shared, 'images', f)),
-];
+// The photos: --split dev|test (a fixed sample of the locked split, --photos N), or the legacy 13 (a dev set).
+const arg = (k: string) => (process.argv.includes(k) ? process.argv[process.argv.indexOf(k) + 1] : undefined);
+const { files: photos, label: photoSet } = experimentPhotos(shared, arg('--split'), Number(arg('--photos') ?? 24));
+if (arg('--split')) out = `docs/dial/${name}-${arg('--split')}.json`;
 const runtime = new Runtime({ threads });
 const depthModel = await loadDepthModel('pydnet-v2', { store });
 const renderer = await dialRenderer(name, store, runtime, depthModel);
@@ -65,7 +61,7 @@ for (const file of photos) {
   process.stderr.write(`${name}: ${path.basename(file)} done in ${((performance.now() - t0) / 1000).toFixed(0)} s (${rows.length}/${photos.length})\n`);
   await writeFileAtomic(
     out,
-    `${JSON.stringify({ painting: name, size: 512, photos: photos.map((f) => path.basename(f)), partial: rows.length < photos.length, rows }, null, 2)}\n`,
+    `${JSON.stringify({ painting: name, size: 512, photoSet, photos: photos.map((f) => path.basename(f)), partial: rows.length < photos.length, rows }, null, 2)}\n`,
   );
 }
 if (!existsSync(out)) throw new Error('nothing written');

@@ -2,7 +2,9 @@
 // uses (a fixed, seeded subset when the split is larger than the run can afford), and intervals over photos *and*
 // paintings (a crossed bootstrap: both are resampled, so a result that holds for two paintings only is wide).
 import { Rng } from '../optim/random.js';
-import { splitHash, type SplitName } from './splits.js';
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import { parseSplit, splitHash, splitPaths, type SplitName } from './splits.js';
 
 /** The first `n` files of a split in the order of a second hash (deterministic, independent of the split's own). */
 export function splitSample(files: readonly string[], n: number): string[] {
@@ -40,4 +42,25 @@ export function crossedBootstrap(cells: readonly (readonly number[])[], seed = 0
 /** What a decision record says about the split its numbers came from (figures and tables carry it). */
 export function splitLabel(split: SplitName): string {
   return split === 'test' ? 'test split (judged once, after the choice)' : `${split} split (settings are chosen here)`;
+}
+
+/**
+ * The photos an experiment runs on: `--split dev|test` (a fixed sample of `n` from the locked split), or, without
+ * one, the 13 photos the earlier defaults were chosen on ("legacy": content/ and three RGB-D frames) — which are,
+ * by the protocol, a dev set too. Returns the files and the label a figure or table must carry.
+ */
+export function experimentPhotos(shared: string, split: string | undefined, n = 24): { files: string[]; label: string } {
+  if (split === undefined) {
+    const content = path.join(shared, 'images', 'content');
+    const files = [
+      ...readdirSync(content)
+        .filter((f) => f.endsWith('.jpg'))
+        .sort()
+        .map((f) => path.join(content, f)),
+      ...['rgbd/open3d/color/00000.jpg', 'rgbd/tum/TUM_color.png', 'rgbd/sun/SUN_color.jpg'].map((f) => path.join(shared, 'images', f)),
+    ];
+    return { files, label: 'legacy dev photos (the 13 earlier defaults were chosen on)' };
+  }
+  const s = parseSplit(split, '--split');
+  return { files: splitSample(splitPaths(shared, 'photos', s), n), label: splitLabel(s) };
 }
