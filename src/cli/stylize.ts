@@ -54,7 +54,8 @@ export interface StylizeCommandOptions extends CommonOptions, VideoCommandOption
   precision?: 'fp32' | 'int8';
 }
 
-export async function stylizeCommand(o: StylizeCommandOptions): Promise<number> {
+/** The options' own rules, for images and clips alike, before any file is read. */
+function refuseBadOptions(o: StylizeCommandOptions): void {
   if (o.model && o.style)
     throw new Error('give --model or --style, not both: --model runs a trained network, --style paints with any painting through the arbitrary-style network');
   if (!o.model && !o.style) throw new Error('stylize needs --model NAME (a trained network: depthstyle models) or --style PAINTING (any painting)');
@@ -66,9 +67,13 @@ export async function stylizeCommand(o: StylizeCommandOptions): Promise<number> 
   if (o.precision === 'int8' && (o.strokeScale !== undefined || o.depthStrokes))
     throw new Error('--stroke-scale and --depth-strokes run the fp32 network; leave out --precision int8');
   if (o.strokeScale !== undefined) checkStrokeScale(o.strokeScale, '--stroke-scale');
-  const strength = o.strength ?? 1;
-  if (!(strength >= 0 && strength <= 1)) throw new Error(`--strength must be between 0 and 1, got ${strength}`);
+  if (!((o.strength ?? 1) >= 0 && (o.strength ?? 1) <= 1)) throw new Error(`--strength must be between 0 and 1, got ${o.strength}`);
   if (o.style) normalizeStyleWeights(o.styleWeights, o.style.length, '--style-weights');
+}
+
+export async function stylizeCommand(o: StylizeCommandOptions): Promise<number> {
+  refuseBadOptions(o);
+  const strength = o.strength ?? 1;
   const video = o.images.some(isVideoFile);
   if (!video && (o.start !== undefined || o.duration !== undefined || o.stabilize))
     throw new Error('--start, --duration and --stabilize are for a video input (CLIP.mp4)');
