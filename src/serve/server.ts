@@ -171,234 +171,238 @@ interface Request {
   depthStrokes?: DepthStrokes;
 }
 
-export async function serve(o: ServeOptions = {}): Promise<Server> {
-  const zoo = o.zoo ?? zooDir();
-  const store = o.store ?? new ModelStore();
-  const maxBody = o.maxBodyBytes ?? SERVE_DEFAULTS.maxBodyBytes;
-  const budget = new ByteBudget(o.uploadBudgetBytes ?? SERVE_DEFAULTS.uploadBudgetBytes);
-  const maxPixels = o.maxPixels ?? SERVER_MAX_PIXELS;
-  const maxSide = o.maxSide ?? SERVE_DEFAULTS.maxSide;
-  const timeoutMs = o.timeoutMs ?? SERVE_DEFAULTS.timeoutMs;
-  // An upload must be in within this (a trickling client holds upload budget, so it gets a bound of its own).
-  const uploadMs = Math.min(timeoutMs, o.uploadTimeoutMs ?? SERVE_DEFAULTS.uploadTimeoutMs);
-  const log = o.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const queue = new WorkQueue(o.maxQueue ?? SERVE_DEFAULTS.maxQueue);
-  const inference = new InferenceThread({ storeDir: store.dir, threads: o.threads ?? o.runtime?.threads });
-  const assets = (o.page ?? true) ? await pageAssets(zoo, store) : undefined;
-  // The catalogue is built once: a request reads no model file it does not run.
-  const catalogue = await listModels(zoo, assets);
-  const byName = new Map(catalogue.map((m) => [m.name, m]));
-  const paintings = paintingNames(store);
-  const modelList: ModelList = {
-    models: catalogue.map(({ spec: _spec, ...m }) => m),
-    depth: { name: 'pydnet-v2', onnx: '/models/depth/pydnet-v2.onnx', licence: BUILTIN_DEPTH_MODELS['pydnet-v2'].licence },
-    arbitrary: {
-      licence: ARBITRARY.licence,
-      predictor: '/models/arbitrary/predictor.onnx',
-      transfer: '/models/arbitrary/transfer.onnx',
-      paintings: paintings.map((name) => ({ name, thumbnail: assets?.thumbnail(name) ?? null, square: `/paintings/${name}.png` })),
-    },
-  };
-  const stats = { ran: 0 };
-  let port = o.port ?? SERVE_DEFAULTS.port;
-  let hosts = allowedHosts(o.host ?? SERVE_DEFAULTS.host, o.allowHosts);
+/** What every handler reads: the server's settings, its catalogue and its queue (built once, in `serve`). */
+interface Context {
+  zoo: string;
+  maxBody: number;
+  budget: ByteBudget;
+  maxPixels: number;
+  maxSide: number;
+  timeoutMs: number;
+  uploadMs: number;
+  log: (line: string) => void;
+  queue: WorkQueue;
+  inference: InferenceThread;
+  assets?: Assets;
+  byName: Map<string, ModelInfo & { spec: string }>;
+  paintings: string[];
+  modelList: ModelList;
+  stats: { ran: number };
+  /** Set once the server listens (port 0 picks one). */
+  hosts: Set<string>;
+  port: number;
+}
 
-  const parse = (req: http.IncomingMessage, url: URL): Request => {
-    const kind = url.pathname === '/api/stylize' ? 'stylize' : 'depth';
-    const format = url.searchParams.get('format') ?? 'png';
-    if (format !== 'png' && format !== 'jpeg') throw new HttpError(400, `bad parameter format="${format.slice(0, 20)}" (png or jpeg)`);
-    const strength = param(url, 'strength', (v) => (v.trim() && Number(v) >= 0 && Number(v) <= 1 ? Number(v) : undefined), 1);
-    const depthStrength = pair(url, 'depthStrength', parseDepthStrengthChoice);
-    const strokeScale = param(url, 'strokeScale', (v) => (v.trim() && isStrokeScale(Number(v)) ? Number(v) : undefined), 1);
-    const depthStrokes = pair(url, 'depthStrokes', parseDepthStrokes);
-    const preserveColor = (url.searchParams.get('preserveColor') ?? 'none') as PreserveColor;
-    if (!PRESERVE_COLORS.includes(preserveColor))
-      throw new HttpError(400, `bad parameter preserveColor="${preserveColor.slice(0, 20)}" (none, luminance or histogram)`);
-    const multipart = /^multipart\/form-data/i.test(req.headers['content-type'] ?? '');
-    const r: Request = { kind, format, strength, depthStrength, preserveColor, multipart, strokeScale, depthStrokes };
-    if (kind === 'depth') {
-      if (multipart) throw new HttpError(415, '/api/depth takes the image itself as the body, not a form');
-      return r;
-    }
-    const modelName = url.searchParams.get('model');
-    const styleNames = url.searchParams.get('style');
-    if (modelName && (styleNames || multipart)) throw new HttpError(400, 'give model or a painting (style=NAME or a multipart "painting"), not both');
-    if (!modelName && !styleNames && !multipart)
-      throw new HttpError(400, 'model is required (GET /api/models lists them), or a painting: style=NAME, or multipart/form-data with "photo" and "painting"');
-    if (modelName) {
-      // Names mean what they mean on the command line (model-spec.ts: `scream` is the depth twin), but only zoo
-      // models and baselines are served: a file path is never a model name here.
-      let resolved: string | undefined;
-      try {
-        const ref = /^([\w-]+|baseline:[\w-]+)$/.test(modelName) ? resolveModel(modelName, zoo) : undefined;
-        resolved = ref?.kind === 'zoo' ? ref.name : ref?.kind === 'baseline' ? ref.spec : undefined;
-      } catch {
-        resolved = undefined;
-      }
-      const known = byName.get(resolved ?? modelName);
-      if (!known) throw new HttpError(404, `unknown model "${modelName.slice(0, 100)}" (GET /api/models lists them)`);
-      r.modelSpec = known.spec;
-    }
-    if (styleNames) {
-      r.paintingNames = styleNames.split(',');
-      for (const n of r.paintingNames)
-        if (!paintings.includes(n)) throw new HttpError(404, `unknown painting "${n.slice(0, 100)}" (GET /api/models lists them under arbitrary.paintings)`);
-    }
-    const w = url.searchParams
-      .get('styleWeights')
-      ?.split(',')
-      .map((x) => (x.trim() ? Number(x) : NaN));
-    // Without uploads the count is known now; with a form it is checked again once the uploads are counted.
-    if (w) checkWeights(w, multipart ? w.length : Math.max(1, r.paintingNames?.length ?? 1));
-    r.styleWeights = w;
+/** What a POST asks for, from its URL and headers, checked before its upload is read. */
+function parseRequest(ctx: Context, req: http.IncomingMessage, url: URL): Request {
+  const { zoo, byName, paintings } = ctx;
+  const kind = url.pathname === '/api/stylize' ? 'stylize' : 'depth';
+  const format = url.searchParams.get('format') ?? 'png';
+  if (format !== 'png' && format !== 'jpeg') throw new HttpError(400, `bad parameter format="${format.slice(0, 20)}" (png or jpeg)`);
+  const strength = param(url, 'strength', (v) => (v.trim() && Number(v) >= 0 && Number(v) <= 1 ? Number(v) : undefined), 1);
+  const depthStrength = pair(url, 'depthStrength', parseDepthStrengthChoice);
+  const strokeScale = param(url, 'strokeScale', (v) => (v.trim() && isStrokeScale(Number(v)) ? Number(v) : undefined), 1);
+  const depthStrokes = pair(url, 'depthStrokes', parseDepthStrokes);
+  const preserveColor = (url.searchParams.get('preserveColor') ?? 'none') as PreserveColor;
+  if (!PRESERVE_COLORS.includes(preserveColor))
+    throw new HttpError(400, `bad parameter preserveColor="${preserveColor.slice(0, 20)}" (none, luminance or histogram)`);
+  const multipart = /^multipart\/form-data/i.test(req.headers['content-type'] ?? '');
+  const r: Request = { kind, format, strength, depthStrength, preserveColor, multipart, strokeScale, depthStrokes };
+  if (kind === 'depth') {
+    if (multipart) throw new HttpError(415, '/api/depth takes the image itself as the body, not a form');
     return r;
-  };
-
-  const decodePhoto = async (body: Buffer, what: string): Promise<RgbImage> => {
-    let img: RgbImage;
+  }
+  const modelName = url.searchParams.get('model');
+  const styleNames = url.searchParams.get('style');
+  if (modelName && (styleNames || multipart)) throw new HttpError(400, 'give model or a painting (style=NAME or a multipart "painting"), not both');
+  if (!modelName && !styleNames && !multipart)
+    throw new HttpError(400, 'model is required (GET /api/models lists them), or a painting: style=NAME, or multipart/form-data with "photo" and "painting"');
+  if (modelName) {
+    // Names mean what they mean on the command line (model-spec.ts: `scream` is the depth twin), but only zoo
+    // models and baselines are served: a file path is never a model name here.
+    let resolved: string | undefined;
     try {
-      img = await decodeImage(body, what, { maxPixels, maxSide, formats: SERVER_FORMATS });
-    } catch (err) {
-      const message = (err as Error).message;
-      throw new HttpError(decodeStatus(message), message);
+      const ref = /^([\w-]+|baseline:[\w-]+)$/.test(modelName) ? resolveModel(modelName, zoo) : undefined;
+      resolved = ref?.kind === 'zoo' ? ref.name : ref?.kind === 'baseline' ? ref.spec : undefined;
+    } catch {
+      resolved = undefined;
     }
-    // A very thin image (16×10000) shrinks below what the networks can pad.
-    if (Math.min(img.width, img.height) < MIN_IMAGE_SIDE)
-      throw new HttpError(400, `${what}: ${img.width}×${img.height} after shrinking to ${maxSide} px; each side must keep at least ${MIN_IMAGE_SIDE} px`);
-    return img;
-  };
+    const known = byName.get(resolved ?? modelName);
+    if (!known) throw new HttpError(404, `unknown model "${modelName.slice(0, 100)}" (GET /api/models lists them)`);
+    r.modelSpec = known.spec;
+  }
+  if (styleNames) {
+    r.paintingNames = styleNames.split(',');
+    for (const n of r.paintingNames)
+      if (!paintings.includes(n)) throw new HttpError(404, `unknown painting "${n.slice(0, 100)}" (GET /api/models lists them under arbitrary.paintings)`);
+  }
+  const w = url.searchParams
+    .get('styleWeights')
+    ?.split(',')
+    .map((x) => (x.trim() ? Number(x) : NaN));
+  // Without uploads the count is known now; with a form it is checked again once the uploads are counted.
+  if (w) checkWeights(w, multipart ? w.length : Math.max(1, r.paintingNames?.length ?? 1));
+  r.styleWeights = w;
+  return r;
+}
 
-  /** A POST: admitted, read, decoded, queued, run in the inference thread, answered — or stopped when its request is gone. */
-  const work = async (req: http.IncomingMessage, res: http.ServerResponse, url: URL, arrived: number): Promise<void> => {
-    const r = parse(req, url);
-    queue.admit();
-    let place: Place | undefined;
-    const cancel = new AbortController();
-    let finished = false;
-    const gone = (why: 'closed' | 'timeout') => {
-      if (finished) return;
-      finished = true;
-      if (place) queue.cancel(place);
-      cancel.abort(); // its job never starts, or stops at its next step: not finished for nobody
-      if (why === 'timeout' && !res.headersSent) sendJson(res, 504, { error: `not done within ${timeoutMs / 1000} s of arrival` }, { Connection: 'close' });
-    };
-    const timer = setTimeout(() => gone('timeout'), Math.max(0, timeoutMs - (performance.now() - arrived)));
-    res.once('close', () => gone('closed'));
-    try {
-      const { body, files, release } = r.multipart
-        ? { body: undefined, ...(await readForm(req, maxBody, budget, uploadMs)) }
-        : { files: undefined, ...(await readBody(req, maxBody, budget, uploadMs)) };
-      let job: Omit<Job, 'id'>;
-      if (finished) return release();
-      try {
-        place = queue.take();
-      } catch (err) {
-        release();
-        throw err;
-      }
-      const myPlace = place;
-      try {
-        const base = {
-          kind: r.kind,
-          strength: r.strength,
-          depthStrength: r.depthStrength,
-          preserveColor: r.preserveColor,
-          strokeScale: r.strokeScale,
-          depthStrokes: r.depthStrokes,
-        };
-        if (files) {
-          const photos = files.get('photo') ?? [];
-          if (photos.length !== 1)
-            throw new HttpError(400, `the form needs one file field "photo", got ${photos.length} (curl -F photo=@photo.jpg -F painting=@painting.jpg)`);
-          const uploads = files.get('painting') ?? [];
-          if (!uploads.length && !r.paintingNames) throw new HttpError(400, 'the form needs a file field "painting", or give style=NAME');
-          // Named paintings and uploaded ones mix, like --style A,B: weights name the named ones first.
-          const count = (r.paintingNames?.length ?? 0) + uploads.length;
-          if (r.styleWeights) checkWeights(r.styleWeights, count);
-          const squares: RgbImage[] = [];
-          for (const [k, u] of uploads.entries())
-            squares.push(
-              await paintingSquare(u, uploads.length > 1 ? `painting ${k + 1}` : 'painting', maxPixels, SERVER_FORMATS).catch((err: Error) => {
-                throw new HttpError(decodeStatus(err.message), err.message);
-              }),
-            );
-          job = { ...base, photo: await decodePhoto(photos[0], 'photo'), paintings: { names: r.paintingNames, uploads: squares, weights: r.styleWeights } };
-        } else {
-          job = {
-            ...base,
-            photo: await decodePhoto(body!, 'upload'),
-            modelSpec: r.modelSpec,
-            paintings: r.paintingNames ? { names: r.paintingNames, weights: r.styleWeights } : undefined,
-          };
-        }
-      } finally {
-        release();
-      }
-      if (finished) return;
-      const img = await queue.run(myPlace, async () => {
-        if (finished) throw new HttpError(499, 'gone');
-        stats.ran++;
-        return inference.run(job, cancel.signal);
-      });
-      if (finished) return;
-      const bytes = await encode(img, r.format);
-      if (finished) return;
-      finished = true;
-      res
-        .writeHead(200, { ...ISOLATION_HEADERS, 'Content-Type': `image/${r.format}`, 'Cache-Control': 'no-store', 'X-Queue-Ticket': String(myPlace.ticket) })
-        .end(bytes);
-    } catch (err) {
-      if (finished) return; // already answered (504) or the client is gone
-      throw err;
-    } finally {
-      clearTimeout(timer);
-      if (!finished && place) queue.cancel(place);
-    }
-  };
+async function decodePhoto(ctx: Context, body: Buffer, what: string): Promise<RgbImage> {
+  const { maxPixels, maxSide } = ctx;
+  let img: RgbImage;
+  try {
+    img = await decodeImage(body, what, { maxPixels, maxSide, formats: SERVER_FORMATS });
+  } catch (err) {
+    const message = (err as Error).message;
+    throw new HttpError(decodeStatus(message), message);
+  }
+  // A very thin image (16×10000) shrinks below what the networks can pad.
+  if (Math.min(img.width, img.height) < MIN_IMAGE_SIDE)
+    throw new HttpError(400, `${what}: ${img.width}×${img.height} after shrinking to ${maxSide} px; each side must keep at least ${MIN_IMAGE_SIDE} px`);
+  return img;
+}
 
-  const handle = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
-    const arrived = performance.now();
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    const api = url.pathname.startsWith('/api/');
-    checkOrigin(req, hosts, port, api);
-    if (!api && assets && (await assets.serve(req, res, url.pathname))) return;
-    if (req.method === 'GET' && url.pathname === '/api/models') return sendJson(res, 200, modelList);
-    if (req.method === 'GET' && url.pathname === '/api/health') return sendJson(res, 200, { ok: true, queue: queue.length });
-    if (url.pathname !== '/api/stylize' && url.pathname !== '/api/depth')
-      throw new HttpError(
-        404,
-        `no such endpoint: ${req.method} ${url.pathname.slice(0, 100)} (the page at /, GET /api/models, POST /api/stylize, POST /api/depth)`,
+/** The job of a read request: its photo decoded, its paintings (named, uploaded) and settings. */
+async function buildJob(ctx: Context, r: Request, body: Buffer | undefined, files: Map<string, Buffer[]> | undefined): Promise<Omit<Job, 'id'>> {
+  const base = {
+    kind: r.kind,
+    strength: r.strength,
+    depthStrength: r.depthStrength,
+    preserveColor: r.preserveColor,
+    strokeScale: r.strokeScale,
+    depthStrokes: r.depthStrokes,
+  };
+  if (files) {
+    const photos = files.get('photo') ?? [];
+    if (photos.length !== 1)
+      throw new HttpError(400, `the form needs one file field "photo", got ${photos.length} (curl -F photo=@photo.jpg -F painting=@painting.jpg)`);
+    const uploads = files.get('painting') ?? [];
+    if (!uploads.length && !r.paintingNames) throw new HttpError(400, 'the form needs a file field "painting", or give style=NAME');
+    // Named paintings and uploaded ones mix, like --style A,B: weights name the named ones first.
+    const count = (r.paintingNames?.length ?? 0) + uploads.length;
+    if (r.styleWeights) checkWeights(r.styleWeights, count);
+    const squares: RgbImage[] = [];
+    for (const [k, u] of uploads.entries())
+      squares.push(
+        await paintingSquare(u, uploads.length > 1 ? `painting ${k + 1}` : 'painting', ctx.maxPixels, SERVER_FORMATS).catch((err: Error) => {
+          throw new HttpError(decodeStatus(err.message), err.message);
+        }),
       );
-    if (req.method !== 'POST') throw new HttpError(405, `${url.pathname} takes POST with an image body`);
-    await work(req, res, url, arrived);
+    return { ...base, photo: await decodePhoto(ctx, photos[0], 'photo'), paintings: { names: r.paintingNames, uploads: squares, weights: r.styleWeights } };
+  }
+  return {
+    ...base,
+    photo: await decodePhoto(ctx, body!, 'upload'),
+    modelSpec: r.modelSpec,
+    paintings: r.paintingNames ? { names: r.paintingNames, weights: r.styleWeights } : undefined,
   };
+}
 
-  // Slow or idle clients cannot hold the server: headers within 5 s (checked every half second, not Node's
-  // default 30 s), a whole request within the deadline, idle keep-alive connections closed after 5 s, at most
-  // `maxConnectionsPerClient` open connections from one address and `maxConnections` in all. No idle timeout
-  // cuts a request while its job is queued or running: the deadline answers it with 504.
-  const server = http.createServer(
-    { headersTimeout: 5_000, requestTimeout: timeoutMs + 10_000, connectionsCheckingInterval: 500, keepAliveTimeout: 5_000 },
-    (req, res) => {
-      handle(req, res).catch((err: unknown) => {
-        const internal = !(err instanceof HttpError);
-        const e = internal ? new HttpError(500, 'internal error (the details are in the server log)') : err;
-        if (internal) log(`depthstyle serve: ${req.method} ${req.url}: ${(err as Error).stack ?? String(err)}`);
-        if (res.headersSent || res.destroyed) return;
-        // An upload refused before it was read whole is not drained (a declared terabyte would be): the connection
-        // ends. A small one (a photo refused by a full queue) is read and discarded instead, so that its client reads
-        // the answer rather than a reset while it is still sending.
-        const drain = !e.close && (req.complete || Number(req.headers['content-length'] ?? Infinity) <= DRAIN_LIMIT);
-        sendJson(res, e.status, { error: publicMessage(e.message) }, { ...e.headers, ...(drain ? {} : { Connection: 'close' }) });
-        if (drain) req.resume();
-        else res.once('finish', () => req.destroy());
-      });
-    },
+/** A POST: admitted, read, decoded, queued, run in the inference thread, answered — or stopped when its request is gone. */
+async function work(ctx: Context, req: http.IncomingMessage, res: http.ServerResponse, url: URL, arrived: number): Promise<void> {
+  const { queue, timeoutMs, maxBody, budget, uploadMs, stats, inference } = ctx;
+  const r = parseRequest(ctx, req, url);
+  queue.admit();
+  let place: Place | undefined;
+  const cancel = new AbortController();
+  let finished = false;
+  const gone = (why: 'closed' | 'timeout') => {
+    if (finished) return;
+    finished = true;
+    if (place) queue.cancel(place);
+    cancel.abort(); // its job never starts, or stops at its next step: not finished for nobody
+    if (why === 'timeout' && !res.headersSent) sendJson(res, 504, { error: `not done within ${timeoutMs / 1000} s of arrival` }, { Connection: 'close' });
+  };
+  const timer = setTimeout(() => gone('timeout'), Math.max(0, timeoutMs - (performance.now() - arrived)));
+  res.once('close', () => gone('closed'));
+  try {
+    const { body, files, release } = r.multipart
+      ? { body: undefined, ...(await readForm(req, maxBody, budget, uploadMs)) }
+      : { files: undefined, ...(await readBody(req, maxBody, budget, uploadMs)) };
+    let job: Omit<Job, 'id'>;
+    if (finished) return release();
+    try {
+      place = queue.take();
+    } catch (err) {
+      release();
+      throw err;
+    }
+    const myPlace = place;
+    try {
+      job = await buildJob(ctx, r, body, files);
+    } finally {
+      release();
+    }
+    if (finished) return;
+    const img = await queue.run(myPlace, async () => {
+      if (finished) throw new HttpError(499, 'gone');
+      stats.ran++;
+      return inference.run(job, cancel.signal);
+    });
+    if (finished) return;
+    const bytes = await encode(img, r.format);
+    if (finished) return;
+    finished = true;
+    res
+      .writeHead(200, { ...ISOLATION_HEADERS, 'Content-Type': `image/${r.format}`, 'Cache-Control': 'no-store', 'X-Queue-Ticket': String(myPlace.ticket) })
+      .end(bytes);
+  } catch (err) {
+    if (finished) return; // already answered (504) or the client is gone
+    throw err;
+  } finally {
+    clearTimeout(timer);
+    if (!finished && place) queue.cancel(place);
+  }
+}
+
+/** The API's routes: method, path, handler. The page's files are served before them. */
+const ROUTES: {
+  method: string;
+  path: string;
+  run: (ctx: Context, req: http.IncomingMessage, res: http.ServerResponse, url: URL, arrived: number) => Promise<void> | void;
+}[] = [
+  { method: 'GET', path: '/api/models', run: (ctx, _req, res) => sendJson(res, 200, ctx.modelList) },
+  { method: 'GET', path: '/api/health', run: (ctx, _req, res) => sendJson(res, 200, { ok: true, queue: ctx.queue.length }) },
+  { method: 'POST', path: '/api/stylize', run: work },
+  { method: 'POST', path: '/api/depth', run: work },
+];
+
+async function handle(ctx: Context, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  const arrived = performance.now();
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  const api = url.pathname.startsWith('/api/');
+  checkOrigin(req, ctx.hosts, ctx.port, api);
+  if (!api && ctx.assets && (await ctx.assets.serve(req, res, url.pathname))) return;
+  const routes = ROUTES.filter((r) => r.path === url.pathname);
+  const route = routes.find((r) => r.method === req.method);
+  if (route) return route.run(ctx, req, res, url, arrived);
+  if (routes.length)
+    throw new HttpError(405, `${url.pathname} takes ${routes.map((r) => r.method).join(' or ')}${routes[0].method === 'POST' ? ' with an image body' : ''}`);
+  throw new HttpError(
+    404,
+    `no such endpoint: ${req.method} ${url.pathname.slice(0, 100)} (the page at /, ${ROUTES.map((r) => `${r.method} ${r.path}`).join(', ')})`,
   );
-  server.maxConnections = o.maxConnections ?? SERVE_DEFAULTS.maxConnections;
-  // Connections that have not yet sent a whole request head, per client address: a slowloris flood from one
-  // client fills only its own share; clients that send their requests (a busy proxy too) are not counted.
-  const perClient = o.maxConnectionsPerClient ?? SERVE_DEFAULTS.maxConnectionsPerClient;
+}
+
+/** An error as its JSON answer; an internal one is logged and answered without its details. */
+function answerError(ctx: Context, req: http.IncomingMessage, res: http.ServerResponse, err: unknown): void {
+  const internal = !(err instanceof HttpError);
+  const e = internal ? new HttpError(500, 'internal error (the details are in the server log)') : err;
+  if (internal) ctx.log(`depthstyle serve: ${req.method} ${req.url}: ${(err as Error).stack ?? String(err)}`);
+  if (res.headersSent || res.destroyed) return;
+  // An upload refused before it was read whole is not drained (a declared terabyte would be): the connection
+  // ends. A small one (a photo refused by a full queue) is read and discarded instead, so that its client reads
+  // the answer rather than a reset while it is still sending.
+  const drain = !e.close && (req.complete || Number(req.headers['content-length'] ?? Infinity) <= DRAIN_LIMIT);
+  sendJson(res, e.status, { error: publicMessage(e.message) }, { ...e.headers, ...(drain ? {} : { Connection: 'close' }) });
+  if (drain) req.resume();
+  else res.once('finish', () => req.destroy());
+}
+
+/**
+ * Connections that have not yet sent a whole request head, per client address: a slowloris flood from one
+ * client fills only its own share; clients that send their requests (a busy proxy too) are not counted.
+ */
+function limitWaitingConnections(server: http.Server, perClient: number): void {
   const waiting = new Map<string, number>();
   const settle = (who: string) => {
     const left = (waiting.get(who) ?? 1) - 1;
@@ -417,24 +421,72 @@ export async function serve(o: ServeOptions = {}): Promise<Server> {
   server.on('request', (req: http.IncomingMessage) => {
     if (pending.delete(req.socket)) settle(req.socket.remoteAddress ?? '?');
   });
+}
+
+export async function serve(o: ServeOptions = {}): Promise<Server> {
+  const zoo = o.zoo ?? zooDir();
+  const store = o.store ?? new ModelStore();
+  const timeoutMs = o.timeoutMs ?? SERVE_DEFAULTS.timeoutMs;
+  const assets = (o.page ?? true) ? await pageAssets(zoo, store) : undefined;
+  // The catalogue is built once: a request reads no model file it does not run.
+  const catalogue = await listModels(zoo, assets);
+  const paintings = paintingNames(store);
+  const ctx: Context = {
+    zoo,
+    maxBody: o.maxBodyBytes ?? SERVE_DEFAULTS.maxBodyBytes,
+    budget: new ByteBudget(o.uploadBudgetBytes ?? SERVE_DEFAULTS.uploadBudgetBytes),
+    maxPixels: o.maxPixels ?? SERVER_MAX_PIXELS,
+    maxSide: o.maxSide ?? SERVE_DEFAULTS.maxSide,
+    timeoutMs,
+    // An upload must be in within this (a trickling client holds upload budget, so it gets a bound of its own).
+    uploadMs: Math.min(timeoutMs, o.uploadTimeoutMs ?? SERVE_DEFAULTS.uploadTimeoutMs),
+    log: o.log ?? ((line: string) => process.stderr.write(`${line}\n`)),
+    queue: new WorkQueue(o.maxQueue ?? SERVE_DEFAULTS.maxQueue),
+    inference: new InferenceThread({ storeDir: store.dir, threads: o.threads ?? o.runtime?.threads }),
+    assets,
+    byName: new Map(catalogue.map((m) => [m.name, m])),
+    paintings,
+    modelList: {
+      models: catalogue.map(({ spec: _spec, ...m }) => m),
+      depth: { name: 'pydnet-v2', onnx: '/models/depth/pydnet-v2.onnx', licence: BUILTIN_DEPTH_MODELS['pydnet-v2'].licence },
+      arbitrary: {
+        licence: ARBITRARY.licence,
+        predictor: '/models/arbitrary/predictor.onnx',
+        transfer: '/models/arbitrary/transfer.onnx',
+        paintings: paintings.map((name) => ({ name, thumbnail: assets?.thumbnail(name) ?? null, square: `/paintings/${name}.png` })),
+      },
+    },
+    stats: { ran: 0 },
+    hosts: allowedHosts(o.host ?? SERVE_DEFAULTS.host, o.allowHosts),
+    port: o.port ?? SERVE_DEFAULTS.port,
+  };
+  // Slow or idle clients cannot hold the server: headers within 5 s (checked every half second, not Node's
+  // default 30 s), a whole request within the deadline, idle keep-alive connections closed after 5 s, at most
+  // `maxConnectionsPerClient` waiting connections from one address and `maxConnections` in all. No idle timeout
+  // cuts a request while its job is queued or running: the deadline answers it with 504.
+  const server = http.createServer(
+    { headersTimeout: 5_000, requestTimeout: timeoutMs + 10_000, connectionsCheckingInterval: 500, keepAliveTimeout: 5_000 },
+    (req, res) => void handle(ctx, req, res).catch((err: unknown) => answerError(ctx, req, res, err)),
+  );
+  server.maxConnections = o.maxConnections ?? SERVE_DEFAULTS.maxConnections;
+  limitWaitingConnections(server, o.maxConnectionsPerClient ?? SERVE_DEFAULTS.maxConnectionsPerClient);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, o.host ?? SERVE_DEFAULTS.host, () => resolve());
+    server.listen(ctx.port, o.host ?? SERVE_DEFAULTS.host, () => resolve());
   });
   const addr = server.address() as { address: string; port: number };
-  port = addr.port;
-  hosts = allowedHosts(o.host ?? SERVE_DEFAULTS.host, o.allowHosts);
+  ctx.port = addr.port;
   const host = addr.address.includes(':') ? `[${addr.address}]` : addr.address;
   return {
     url: `http://${host}:${addr.port}`,
-    queue,
-    stats,
+    queue: ctx.queue,
+    stats: ctx.stats,
     close: async () => {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
       });
-      await inference.close();
+      await ctx.inference.close();
     },
   };
 }
