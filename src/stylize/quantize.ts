@@ -111,17 +111,8 @@ export async function quantizeModel(bytes: Uint8Array, what: string, o: Quantize
     const [x, wName, bName] = io(n).input;
     const w = inits.get(wName)!;
     const dims = (w.dims ?? []).map(Number);
-    const wv = tensorValues(w);
     const cout = dims[0];
-    const per = wv.length / cout;
-    const wScale = new Float32Array(cout);
-    const wq = new Int8Array(wv.length);
-    for (let c = 0; c < cout; c++) {
-      let m = 0;
-      for (let i = 0; i < per; i++) m = Math.max(m, Math.abs(wv[c * per + i]));
-      wScale[c] = m / 127 || 1;
-      for (let i = 0; i < per; i++) wq[c * per + i] = Math.round(wv[c * per + i] / wScale[c]);
-    }
+    const { wScale, wq } = perChannelInt8(tensorValues(w), cout);
     const bias = bName ? tensorValues(inits.get(bName)!) : new Float32Array(cout);
     dropped.add(wName);
     if (bName) dropped.add(bName);
@@ -129,51 +120,10 @@ export async function quantizeModel(bytes: Uint8Array, what: string, o: Quantize
     const y = io(n).output[0];
     const attrs = n.attribute;
     added.push(int8s(`${y}/w_int8`, dims, wq));
-    if (form === 'qlinear') {
-      const out = uint8Params(ranges.get(y)!);
-      added.push(
-        floats(`${y}/w_scale`, [cout], wScale),
-        int8s(`${y}/w_zero`, [cout], new Int8Array(cout)),
-        floats(`${y}/y_scale`, [], [out.scale]),
-        uint8s(`${y}/y_zero`, [], [out.zero]),
-        int32s(
-          `${y}/bias_int32`,
-          [cout],
-          Array.from(bias, (b, c) => Math.round(b / (xq.s * wScale[c]))),
-        ),
-      );
-      nodes.push(
-        onnx.NodeProto.create({
-          opType: 'QLinearConv',
-          name: `${n.name}/int8`,
-          attribute: attrs,
-          output: [`${y}/u8`],
-          input: [xq.q, xq.scale, xq.zero, `${y}/w_int8`, `${y}/w_scale`, `${y}/w_zero`, `${y}/y_scale`, `${y}/y_zero`, `${y}/bias_int32`],
-        }),
-        onnx.NodeProto.create({ opType: 'DequantizeLinear', name: `${n.name}/dequantize`, input: [`${y}/u8`, `${y}/y_scale`, `${y}/y_zero`], output: [y] }),
-      );
-    } else {
-      added.push(
-        floats(
-          `${y}/scale`,
-          [1, cout, 1, 1],
-          Array.from(wScale, (s) => s * xq.s),
-        ),
-        floats(`${y}/bias`, [1, cout, 1, 1], bias),
-      );
-      nodes.push(
-        onnx.NodeProto.create({ opType: 'ConvInteger', name: `${n.name}/int8`, attribute: attrs, input: [xq.q, `${y}/w_int8`, xq.zero], output: [`${y}/i32`] }),
-        onnx.NodeProto.create({
-          opType: 'Cast',
-          name: `${n.name}/cast`,
-          attribute: [onnx.AttributeProto.create({ name: 'to', type: onnx.AttributeProto.AttributeType.INT, i: T.FLOAT })],
-          input: [`${y}/i32`],
-          output: [`${y}/f32`],
-        }),
-        onnx.NodeProto.create({ opType: 'Mul', name: `${n.name}/scale`, input: [`${y}/f32`, `${y}/scale`], output: [`${y}/scaled`] }),
-        onnx.NodeProto.create({ opType: 'Add', name: `${n.name}/bias`, input: [`${y}/scaled`, `${y}/bias`], output: [y] }),
-      );
-    }
+    const conv = { n, y, attrs, cout, wScale, bias, xq };
+    const made = form === 'qlinear' ? qlinearConv(conv, uint8Params(ranges.get(y)!)) : integerConv(conv);
+    added.push(...made.added);
+    nodes.push(...made.nodes);
   }
   const stillUsed = new Set(nodes.flatMap((n) => n.input ?? []));
   g.node = nodes as P.NodeProto[];
@@ -254,4 +204,83 @@ export class Int8Stylizer {
   release(): Promise<void> {
     return this.session.release();
   }
+}
+
+/** One convolution being quantized: its node, output name, attributes, per-channel weight scales, bias and quantized input. */
+interface ConvToQuantize {
+  n: P.INodeProto;
+  y: string;
+  attrs: P.INodeProto['attribute'];
+  cout: number;
+  wScale: Float32Array;
+  bias: ArrayLike<number>;
+  xq: { q: string; scale: string; zero: string; s: number };
+}
+
+/** Weights to int8 per output channel: the scale of each channel is its largest magnitude over 127. */
+function perChannelInt8(wv: ArrayLike<number>, cout: number): { wScale: Float32Array; wq: Int8Array } {
+  const per = wv.length / cout;
+  const wScale = new Float32Array(cout);
+  const wq = new Int8Array(wv.length);
+  for (let c = 0; c < cout; c++) {
+    let m = 0;
+    for (let i = 0; i < per; i++) m = Math.max(m, Math.abs(wv[c * per + i]));
+    wScale[c] = m / 127 || 1;
+    for (let i = 0; i < per; i++) wq[c * per + i] = Math.round(wv[c * per + i] / wScale[c]);
+  }
+  return { wScale, wq };
+}
+
+/** The QLinearConv form: uint8 in and out (calibrated), int32 bias, then back to float. */
+function qlinearConv(
+  { n, y, attrs, cout, wScale, bias, xq }: ConvToQuantize,
+  out: { scale: number; zero: number },
+): { added: P.TensorProto[]; nodes: P.INodeProto[] } {
+  const added = [
+    floats(`${y}/w_scale`, [cout], wScale),
+    int8s(`${y}/w_zero`, [cout], new Int8Array(cout)),
+    floats(`${y}/y_scale`, [], [out.scale]),
+    uint8s(`${y}/y_zero`, [], [out.zero]),
+    int32s(
+      `${y}/bias_int32`,
+      [cout],
+      Array.from(bias, (b, c) => Math.round(b / (xq.s * wScale[c]))),
+    ),
+  ];
+  const nodes = [
+    onnx.NodeProto.create({
+      opType: 'QLinearConv',
+      name: `${n.name}/int8`,
+      attribute: attrs,
+      output: [`${y}/u8`],
+      input: [xq.q, xq.scale, xq.zero, `${y}/w_int8`, `${y}/w_scale`, `${y}/w_zero`, `${y}/y_scale`, `${y}/y_zero`, `${y}/bias_int32`],
+    }),
+    onnx.NodeProto.create({ opType: 'DequantizeLinear', name: `${n.name}/dequantize`, input: [`${y}/u8`, `${y}/y_scale`, `${y}/y_zero`], output: [y] }),
+  ];
+  return { added, nodes };
+}
+
+/** The ConvInteger form: uint8 in, int32 out, cast and scaled back to float with the bias added. */
+function integerConv({ n, y, attrs, cout, wScale, bias, xq }: ConvToQuantize): { added: P.TensorProto[]; nodes: P.INodeProto[] } {
+  const added = [
+    floats(
+      `${y}/scale`,
+      [1, cout, 1, 1],
+      Array.from(wScale, (s) => s * xq.s),
+    ),
+    floats(`${y}/bias`, [1, cout, 1, 1], bias),
+  ];
+  const nodes = [
+    onnx.NodeProto.create({ opType: 'ConvInteger', name: `${n.name}/int8`, attribute: attrs, input: [xq.q, `${y}/w_int8`, xq.zero], output: [`${y}/i32`] }),
+    onnx.NodeProto.create({
+      opType: 'Cast',
+      name: `${n.name}/cast`,
+      attribute: [onnx.AttributeProto.create({ name: 'to', type: onnx.AttributeProto.AttributeType.INT, i: T.FLOAT })],
+      input: [`${y}/i32`],
+      output: [`${y}/f32`],
+    }),
+    onnx.NodeProto.create({ opType: 'Mul', name: `${n.name}/scale`, input: [`${y}/f32`, `${y}/scale`], output: [`${y}/scaled`] }),
+    onnx.NodeProto.create({ opType: 'Add', name: `${n.name}/bias`, input: [`${y}/scaled`, `${y}/bias`], output: [y] }),
+  ];
+  return { added, nodes };
 }
