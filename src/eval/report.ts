@@ -171,7 +171,17 @@ export async function compare(o: CompareOptions): Promise<{ rows: Row[]; html: s
   // grid.png: one row per photo — photo | depth | (output | depth) per method, with a header.
   await writeGrid(path.join(o.out, 'grid.png'), gridRows, ['photo', 'depth', ...o.methods.flatMap((m) => [m.name, 'its depth'])]);
 
-  // index.html
+  const { html, twins } = reportHtml(o, rows, gridRows.length);
+  await writeFileAtomic(path.join(o.out, 'index.html'), html);
+  await writeFileAtomic(
+    path.join(o.out, 'metrics.json'),
+    JSON.stringify({ commandLine: o.commandLine, twins, rows: rows.map(({ image, method, report }) => ({ image, method, ...report })) }, null, 2),
+  );
+  return { rows, html: path.join(o.out, 'index.html'), grid: path.join(o.out, 'grid.png') };
+}
+
+/** index.html of a comparison: the summary with intervals, the twins' paired differences, and every photo's results. */
+function reportHtml(o: CompareOptions, rows: readonly Row[], photoCount: number): { html: string; twins: [string, string][] } {
   const summary = o.methods.map((m) => {
     const mine = rows.filter((r) => r.method === m.name);
     return `<tr><th>${escapeXml(m.name)}</th>${METRICS.map(([, f]) => {
@@ -199,7 +209,7 @@ export async function compare(o: CompareOptions): Promise<{ rows: Row[]; html: s
     });
     return `<tr><th>${escapeXml(a)} − ${escapeXml(b)}</th>${cells.join('')}</tr>`;
   });
-  const perImage = gridRows.map((_, i) => {
+  const perImage = Array.from({ length: photoCount }, (_, i) => {
     const stem = rows.filter((r) => r.method === o.methods[0].name)[i]?.image ?? '';
     const cells = rows
       .filter((r) => r.image === stem)
@@ -227,10 +237,5 @@ ${
 }
 <h2>Per photo</h2><p><img src="grid.png" style="max-width:100%"></p>
 <table>${perImage.join('')}</table>`;
-  await writeFileAtomic(path.join(o.out, 'index.html'), html);
-  await writeFileAtomic(
-    path.join(o.out, 'metrics.json'),
-    JSON.stringify({ commandLine: o.commandLine, twins, rows: rows.map(({ image, method, report }) => ({ image, method, ...report })) }, null, 2),
-  );
-  return { rows, html: path.join(o.out, 'index.html'), grid: path.join(o.out, 'grid.png') };
+  return { html, twins };
 }
