@@ -489,7 +489,10 @@ test('300 slow-header connections from one client leave /api/health to others wi
 test('API paths stay whole in errors; model=scream means the depth twin, as on the command line', async () => {
   const r = await request('POST', '/api/nope/models', { Host: `127.0.0.1:${port}` });
   assert.equal(r.status, 404);
-  assert.match(r.body, /no such endpoint: POST \/api\/nope\/models \(the page at \/, GET \/api\/models, GET \/api\/health, POST \/api\/stylize, POST \/api\/depth\)/);
+  assert.match(
+    r.body,
+    /no such endpoint: POST \/api\/nope\/models \(the page at \/, GET \/api\/models, GET \/api\/health, POST \/api\/stylize, POST \/api\/depth\)/,
+  );
   const wrong = await request('POST', '/api/models', { Host: `127.0.0.1:${port}` });
   assert.equal(wrong.status, 405);
   assert.match(wrong.body, /\/api\/models takes GET/);

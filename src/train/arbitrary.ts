@@ -105,35 +105,7 @@ export async function finetuneArbitrary(opts: ArbitraryFinetuneOptions): Promise
     grams.push(await rt.runOnce(await resizeLongSide(p.image, o.size * 2), (sx) => STYLE_LAYERS.map((l) => gram(o.vgg.features(sx, [l]).get(l)!))));
 
   // The network being tuned, and its objective.
-  const g = new G.Graph();
-  const [x, v, target, onPainting] = [
-    g.input('content', shape),
-    g.input('style', [1, ARBITRARY.styleSize, 1, 1]),
-    g.input('distill-target', shape),
-    g.input('on-painting', []),
-  ];
-  const y = transferNet(proto, x, v, true);
-  const spec = {
-    vgg: o.vgg,
-    depthModel: o.depthModel,
-    depthLoss: o.depthLoss,
-    contentLayers: [],
-    styleLayers: STYLE_LAYERS,
-    grams: grams[0],
-    contentWeight: 0,
-    styleWeight: o.styleWeight,
-    tvWeight: 0,
-    depthWeight: o.depthWeight,
-  };
-  const objective = buildObjective(spec, y, x, objectiveTargets(spec, x));
-  const gramInputs = [...objective.feeds.keys()].filter((t) => t.name.includes('gram/'));
-  const termOf = (n: string) => objective.terms.find(([k]) => k === n)?.[1];
-  const terms: [string, Tensor][] = [
-    ['distill', G.mul(mse(y, target), o.distillWeight)],
-    ['style', G.mul(termOf('style')!, onPainting)],
-  ];
-  if (termOf('depth')) terms.push(['depth', termOf('depth')!]);
-  const total = terms.map(([, t]) => t).reduce((a, b) => G.add(a, b));
+  const { g, x, v, target, onPainting, objective, gramInputs, terms, total } = finetuneGraph(o, proto, shape, grams[0]);
   const paramTensors = g.params;
   const prog = await rt.compile([total, ...terms.map(([, t]) => t), ...G.grad(total, paramTensors)]);
   const params = G.ParamStore.fromGraph(g);
@@ -169,16 +141,7 @@ export async function finetuneArbitrary(opts: ArbitraryFinetuneOptions): Promise
   const start = performance.now();
   let losses: Record<string, number> = {};
   while (step < o.steps && !o.signal?.aborted) {
-    // The step's style, drawn from the step number: resumable.
-    const rng = new Rng(o.seed * 1_000_003 + step);
-    const painting = rng.uniform() < o.paintingShare;
-    const i = rng.int(o.paintings.length);
-    let vec = o.paintings[i].vector;
-    if (!painting) {
-      const j = (i + 1 + rng.int(o.paintings.length - 1)) % o.paintings.length;
-      const t = rng.uniform();
-      vec = vec.map((a, k) => (1 - t) * a + t * o.paintings[j].vector[k]);
-    }
+    const { painting, index: i, vector: vec } = stepStyle(o, step);
     const batch = await data.next(o.batch);
     const vFeed = { data: Float32Array.from(vec), shape: [1, ARBITRARY.styleSize, 1, 1] };
     const [y0] = await frozen.run(
@@ -225,4 +188,60 @@ export async function trainingPainting(
 ): Promise<{ name: string; image: RgbImage; vector: StyleVector }> {
   const image = await loadImage(file);
   return { name: file.split('/').pop()!, image, vector: await predict(image) };
+}
+
+/** The step's style, drawn from the step number (so a resumed run draws the same): a painting's own vector, or a mix of two. */
+function stepStyle(
+  o: { seed: number; paintingShare: number; paintings: readonly { vector: StyleVector }[] },
+  step: number,
+): { painting: boolean; index: number; vector: StyleVector } {
+  const rng = new Rng(o.seed * 1_000_003 + step);
+  const painting = rng.uniform() < o.paintingShare;
+  const i = rng.int(o.paintings.length);
+  let vec = o.paintings[i].vector;
+  if (!painting) {
+    const j = (i + 1 + rng.int(o.paintings.length - 1)) % o.paintings.length;
+    const t = rng.uniform();
+    vec = vec.map((a, k) => (1 - t) * a + t * o.paintings[j].vector[k]);
+  }
+  return { painting, index: i, vector: vec };
+}
+
+/** The transfer network being tuned and its objective: distillation to the frozen original, Gram style on painting steps, depth. */
+function finetuneGraph(
+  o: typeof ARBITRARY_FINETUNE_DEFAULTS & ArbitraryFinetuneOptions,
+  proto: ReturnType<typeof readOnnx>,
+  shape: number[],
+  firstGrams: G.Float32Tensor[],
+) {
+  const g = new G.Graph();
+  const [x, v, target, onPainting] = [
+    g.input('content', shape),
+    g.input('style', [1, ARBITRARY.styleSize, 1, 1]),
+    g.input('distill-target', shape),
+    g.input('on-painting', []),
+  ];
+  const y = transferNet(proto, x, v, true);
+  const spec = {
+    vgg: o.vgg,
+    depthModel: o.depthModel,
+    depthLoss: o.depthLoss,
+    contentLayers: [],
+    styleLayers: STYLE_LAYERS,
+    grams: firstGrams,
+    contentWeight: 0,
+    styleWeight: o.styleWeight,
+    tvWeight: 0,
+    depthWeight: o.depthWeight,
+  };
+  const objective = buildObjective(spec, y, x, objectiveTargets(spec, x));
+  const gramInputs = [...objective.feeds.keys()].filter((t) => t.name.includes('gram/'));
+  const termOf = (n: string) => objective.terms.find(([k]) => k === n)?.[1];
+  const terms: [string, Tensor][] = [
+    ['distill', G.mul(mse(y, target), o.distillWeight)],
+    ['style', G.mul(termOf('style')!, onPainting)],
+  ];
+  if (termOf('depth')) terms.push(['depth', termOf('depth')!]);
+  const total = terms.map(([, t]) => t).reduce((a, b) => G.add(a, b));
+  return { g, x, v, target, onPainting, objective, gramInputs, terms, total };
 }
