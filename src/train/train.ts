@@ -88,28 +88,7 @@ export async function train(opts: TrainOptions): Promise<Trainer> {
   if (o.resume && resumed) {
     const ck = resumed;
     if (ck.notes?.branch_of) branchOf = { source: ck.notes.branch_of, steps: ck.notes.branch_steps ? Number(ck.notes.branch_steps) : undefined };
-    const fp = fingerprint(o);
-    for (const [k, v] of Object.entries(fp)) if (ck.scalars[k] !== v) throw new Error(`${o.resume}: checkpoint has ${k} ${ck.scalars[k]}, this run ${v}`);
-    // (checkpoints from before settings were kept have none to compare)
-    const before = ck.notes?.settings ? (JSON.parse(ck.notes.settings) as Record<string, string>) : undefined;
-    if (before) {
-      const now = objectiveSettings(o);
-      const changes = Object.fromEntries(
-        Object.keys(now)
-          .filter((k) => before[k] !== undefined && before[k] !== now[k])
-          .map((k) => [k, [before[k], now[k]] as [string, string]]),
-      );
-      if (Object.keys(changes).length) {
-        const list = Object.entries(changes)
-          .map(([k, [a, b]]) => `${k} ${a} → ${b}`)
-          .join(', ');
-        if (!o.allowSettingsChange)
-          throw new Error(
-            `${o.resume}: this run would change ${list}; resume with the same settings, or add --change-settings to continue with these (the change is logged)`,
-          );
-        await o.onSettingsChanged?.(changes);
-      }
-    }
+    await checkResumedSettings(o, ck);
     restoreParams(params, ck, o.resume);
     adam.load(ck.children!.adam);
     data.restore({ epoch: ck.scalars.epoch, index: ck.scalars.index, rng: ck.scalars.rng, skipped: ck.scalars.skipped });
@@ -142,19 +121,7 @@ export async function train(opts: TrainOptions): Promise<Trainer> {
     );
 
   // Fixed validation photos for previews: the first four training files, resized.
-  let preview: { prog: G.Program; input: Tensor; images: RgbImage[] } | undefined;
-  if (o.previewEvery && o.onPreview) {
-    const valid: RgbImage[] = [];
-    for (const f of files) {
-      if (valid.length === 4) break;
-      const im = await loadImage(f, { size: [o.size, o.size] }).catch(() => undefined);
-      if (im) valid.push(im);
-    }
-    const pg = new G.Graph();
-    const input = pg.input('image', [valid.length, 3, o.size, o.size]);
-    const out = styleNetwork(input, o, o.seed);
-    preview = { prog: await rt.compile([out]), input, images: valid };
-  }
+  const preview = o.previewEvery && o.onPreview ? await previewProgram(o, rt, files) : undefined;
 
   const start = performance.now();
   const firstStep = step;
@@ -187,18 +154,7 @@ export async function train(opts: TrainOptions): Promise<Trainer> {
     losses = current;
     await o.onStep?.({ step, steps: o.steps, seconds: (performance.now() - start) / 1000, stepSeconds: (performance.now() - t0) / 1000, firstStep, losses });
     if (o.checkpointEvery && step % o.checkpointEvery === 0) await save();
-    if (preview && o.previewEvery && step % o.previewEvery === 0) {
-      const n = 3 * o.size * o.size;
-      const batch = new Float32Array(preview.images.length * n);
-      preview.images.forEach((im, i) => batch.set(im.data, i * n));
-      const [y] = await preview.prog.run(new Map([[preview.input, { data: batch, shape: [preview.images.length, 3, o.size, o.size] }]]), params);
-      const outs = preview.images.map((_, i) => ({
-        width: o.size,
-        height: o.size,
-        data: y.data.slice(i * n, (i + 1) * n).map((v) => Math.min(255, Math.max(0, v))),
-      }));
-      await o.onPreview!(step, [...preview.images, ...outs]);
-    }
+    if (preview && o.previewEvery && step % o.previewEvery === 0) await o.onPreview!(step, await runPreview(preview, params, o.size));
   }
   await save();
   return { params, step, losses, stopped, branchOf, net: { arch: o.arch, width: o.width, blocks: o.blocks }, settings: recordedSettings(o) };
@@ -240,4 +196,60 @@ export function buildTrainGraph(
   const paramTensors = g.params;
   const grads = G.grad(total, paramTensors);
   return { x, perturbed, total, terms, paramTensors, grads, feeds: objective.feeds, resample: (rng) => objective.resample(rng) };
+}
+
+/** A resumed checkpoint must be of this network, and its objective's settings may change only when asked (logged). */
+async function checkResumedSettings(o: ReturnType<typeof resolveTrainOptions>, ck: SavedState): Promise<void> {
+  const fp = fingerprint(o);
+  for (const [k, v] of Object.entries(fp)) if (ck.scalars[k] !== v) throw new Error(`${o.resume}: checkpoint has ${k} ${ck.scalars[k]}, this run ${v}`);
+  // (checkpoints from before settings were kept have none to compare)
+  const before = ck.notes?.settings ? (JSON.parse(ck.notes.settings) as Record<string, string>) : undefined;
+  if (before) {
+    const now = objectiveSettings(o);
+    const changes = Object.fromEntries(
+      Object.keys(now)
+        .filter((k) => before[k] !== undefined && before[k] !== now[k])
+        .map((k) => [k, [before[k], now[k]] as [string, string]]),
+    );
+    if (Object.keys(changes).length) {
+      const list = Object.entries(changes)
+        .map(([k, [a, b]]) => `${k} ${a} → ${b}`)
+        .join(', ');
+      if (!o.allowSettingsChange)
+        throw new Error(
+          `${o.resume}: this run would change ${list}; resume with the same settings, or add --change-settings to continue with these (the change is logged)`,
+        );
+      await o.onSettingsChanged?.(changes);
+    }
+  }
+}
+
+interface Preview {
+  prog: G.Program;
+  input: Tensor;
+  images: RgbImage[];
+}
+
+/** The network on the first four training photos, for the run's preview pictures. */
+async function previewProgram(o: ReturnType<typeof resolveTrainOptions>, rt: G.Runtime, files: readonly string[]): Promise<Preview> {
+  const valid: RgbImage[] = [];
+  for (const f of files) {
+    if (valid.length === 4) break;
+    const im = await loadImage(f, { size: [o.size, o.size] }).catch(() => undefined);
+    if (im) valid.push(im);
+  }
+  const pg = new G.Graph();
+  const input = pg.input('image', [valid.length, 3, o.size, o.size]);
+  const out = styleNetwork(input, o, o.seed);
+  return { prog: await rt.compile([out]), input, images: valid };
+}
+
+/** The preview photos and the network's outputs on them (clamped to 0–255). */
+async function runPreview(preview: Preview, params: G.ParamStore, size: number): Promise<RgbImage[]> {
+  const n = 3 * size * size;
+  const batch = new Float32Array(preview.images.length * n);
+  preview.images.forEach((im, i) => batch.set(im.data, i * n));
+  const [y] = await preview.prog.run(new Map([[preview.input, { data: batch, shape: [preview.images.length, 3, size, size] }]]), params);
+  const outs = preview.images.map((_, i) => ({ width: size, height: size, data: y.data.slice(i * n, (i + 1) * n).map((v) => Math.min(255, Math.max(0, v))) }));
+  return [...preview.images, ...outs];
 }
