@@ -256,7 +256,7 @@ export function importOnnx(model: P.IModelProto, inputs: readonly Tensor[], scop
   const g = inputs[0].graph;
   const graph = model.graph!;
   const initializers = new Map((graph.initializer ?? []).map((t) => [t.name ?? '', t]));
-  const constants = new Map<string, { dims: number[]; values: ArrayLike<number>; dtype: number }>();
+  const constants: Constants = new Map();
   for (const [name, t] of initializers) constants.set(name, { dims: (t.dims ?? []).map(Number), values: tensorValues(t), dtype: t.dataType ?? 1 });
   const values = new Map<string, Tensor>();
   const runtimeInputs = onnxInputs(model);
@@ -286,19 +286,7 @@ export function importOnnx(model: P.IModelProto, inputs: readonly Tensor[], scop
   };
 
   // Conditional norms: the Add of `normed × scale + shift`, by its output, with its three operands' names.
-  const condNorms = new Map<string, [string, string, string]>();
-  if (o.conditionalNorm) {
-    const producer = new Map((graph.node ?? []).flatMap((n) => (n.output ?? []).map((out) => [out, n] as const)));
-    const uses = new Map<string, number>();
-    for (const n of graph.node ?? []) for (const i of n.input ?? []) uses.set(i, (uses.get(i) ?? 0) + 1);
-    for (const add of graph.node ?? []) {
-      if (add.opType !== 'Add') continue;
-      const mul = producer.get(add.input![0]);
-      const norm = mul?.opType === 'Mul' ? producer.get(mul.input![0]) : undefined;
-      if (!mul || norm?.opType !== 'InstanceNormalization' || uses.get(mul.output![0]) !== 1 || uses.get(norm.output![0]) !== 1) continue;
-      condNorms.set(add.output![0], [norm.output![0], mul.input![1], add.input![1]]);
-    }
-  }
+  const condNorms = o.conditionalNorm ? conditionalNorms(graph) : new Map<string, [string, string, string]>();
 
   for (const node of graph.node ?? []) {
     const type = node.opType ?? '';
@@ -308,32 +296,8 @@ export function importOnnx(model: P.IModelProto, inputs: readonly Tensor[], scop
       continue;
     }
     const attrs: Attrs = new Map((node.attribute ?? []).map((a) => [a.name ?? '', a]));
-    if (type === 'Constant') {
-      const v = attrs.get('value')?.t;
-      if (!v) throw new Error(`${what}: Constant ${node.name} without a tensor value is not supported`);
-      constants.set(node.output![0], { dims: (v.dims ?? []).map(Number), values: tensorValues(v), dtype: v.dataType ?? 1 });
-      continue;
-    }
     const names = node.input ?? [];
-    // Shape computations on statically known sizes fold to constants (e.g. a crop to the input's size).
-    if (type === 'Shape') {
-      const t = tensorFor(names[0]);
-      const shape = t.staticShape(`${what}: Shape of ${names[0]}`);
-      constants.set(node.output![0], { dims: [shape.length], values: shape, dtype: onnx.TensorProto.DataType.INT64 });
-      continue;
-    }
-    if (type === 'Slice' && constants.has(names[0]) && constants.get(names[0])!.dims.length === 1) {
-      const src = Array.from(constants.get(names[0])!.values);
-      const get = (i: number) => (names[i] ? Array.from(constants.get(names[i])!.values) : undefined);
-      const [st, en] = [get(1)![0], get(2)![0]];
-      const step = get(4)?.[0] ?? 1;
-      const n = src.length;
-      const norm = (v: number) => Math.min(Math.max(v < 0 ? v + n : v, 0), n);
-      const out: number[] = [];
-      for (let k = norm(st); step > 0 ? k < norm(en) : k > norm(en); k += step) out.push(src[k]);
-      constants.set(node.output![0], { dims: [out.length], values: out, dtype: constants.get(names[0])!.dtype });
-      continue;
-    }
+    if (foldConstant(node, type, attrs, constants, tensorFor, what)) continue;
     const ctx: ImportContext = {
       has: (i) => !!names[i],
       value(i) {
@@ -360,4 +324,56 @@ export function importOnnx(model: P.IModelProto, inputs: readonly Tensor[], scop
     });
   }
   return (graph.output ?? []).map((o) => tensorFor(o.name ?? ''));
+}
+
+/** The conditional instance norms of a graph (normed × scale + shift, each used once), by their Add's output. */
+function conditionalNorms(graph: P.IGraphProto): Map<string, [string, string, string]> {
+  const condNorms = new Map<string, [string, string, string]>();
+  const producer = new Map((graph.node ?? []).flatMap((n) => (n.output ?? []).map((out) => [out, n] as const)));
+  const uses = new Map<string, number>();
+  for (const n of graph.node ?? []) for (const i of n.input ?? []) uses.set(i, (uses.get(i) ?? 0) + 1);
+  for (const add of graph.node ?? []) {
+    if (add.opType !== 'Add') continue;
+    const mul = producer.get(add.input![0]);
+    const norm = mul?.opType === 'Mul' ? producer.get(mul.input![0]) : undefined;
+    if (!mul || norm?.opType !== 'InstanceNormalization' || uses.get(mul.output![0]) !== 1 || uses.get(norm.output![0]) !== 1) continue;
+    condNorms.set(add.output![0], [norm.output![0], mul.input![1], add.input![1]]);
+  }
+  return condNorms;
+}
+
+type Constants = Map<string, { dims: number[]; values: ArrayLike<number>; dtype: number }>;
+
+/**
+ * Nodes that fold to constants instead of IR ops: Constant, a Shape of a statically known size, and a Slice of a
+ * constant vector (e.g. a crop to the input's size). Returns whether the node was one.
+ */
+function foldConstant(node: P.INodeProto, type: string, attrs: Attrs, constants: Constants, tensorFor: (name: string) => Tensor, what: string): boolean {
+  const names = node.input ?? [];
+  if (type === 'Constant') {
+    const v = attrs.get('value')?.t;
+    if (!v) throw new Error(`${what}: Constant ${node.name} without a tensor value is not supported`);
+    constants.set(node.output![0], { dims: (v.dims ?? []).map(Number), values: tensorValues(v), dtype: v.dataType ?? 1 });
+    return true;
+  }
+  // Shape computations on statically known sizes fold to constants (e.g. a crop to the input's size).
+  if (type === 'Shape') {
+    const t = tensorFor(names[0]);
+    const shape = t.staticShape(`${what}: Shape of ${names[0]}`);
+    constants.set(node.output![0], { dims: [shape.length], values: shape, dtype: onnx.TensorProto.DataType.INT64 });
+    return true;
+  }
+  if (type === 'Slice' && constants.has(names[0]) && constants.get(names[0])!.dims.length === 1) {
+    const src = Array.from(constants.get(names[0])!.values);
+    const get = (i: number) => (names[i] ? Array.from(constants.get(names[i])!.values) : undefined);
+    const [st, en] = [get(1)![0], get(2)![0]];
+    const step = get(4)?.[0] ?? 1;
+    const n = src.length;
+    const norm = (v: number) => Math.min(Math.max(v < 0 ? v + n : v, 0), n);
+    const out: number[] = [];
+    for (let k = norm(st); step > 0 ? k < norm(en) : k > norm(en); k += step) out.push(src[k]);
+    constants.set(node.output![0], { dims: [out.length], values: out, dtype: constants.get(names[0])!.dtype });
+    return true;
+  }
+  return false;
 }
