@@ -1,5 +1,5 @@
-// The shape of the code (issue #33): no import circle inside src/, read from the sources with the TypeScript
-// compiler (type-only imports do not count: they vanish at run time), so a new circle fails here.
+// The shape of the code (issue #33): no import circle inside src/ (type-only imports do not count: they vanish
+// at run time) and no function in src/ over 100 lines, both read from the sources with the TypeScript compiler.
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -47,4 +47,19 @@ function importCircles(): string[][] {
 
 test('no import circle inside src/', () => {
   assert.deepEqual(importCircles(), []);
+});
+
+test('no function in src/ is over 100 lines', () => {
+  const long: string[] = [];
+  for (const [f, sf] of parsed) {
+    const walk = (n: ts.Node) => {
+      if (ts.isFunctionDeclaration(n) || ts.isMethodDeclaration(n) || ts.isArrowFunction(n) || ts.isFunctionExpression(n) || ts.isConstructorDeclaration(n)) {
+        const [a, b] = [sf.getLineAndCharacterOfPosition(n.getStart()).line, sf.getLineAndCharacterOfPosition(n.getEnd()).line];
+        if (b - a + 1 > 100) long.push(`${path.relative(SRC, f)}:${a + 1} (${b - a + 1} lines)`);
+      }
+      ts.forEachChild(n, walk);
+    };
+    walk(sf);
+  }
+  assert.deepEqual(long, []);
 });

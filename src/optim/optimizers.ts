@@ -123,6 +123,24 @@ function cubicInterpolate(x1: number, f1: number, g1: number, x2: number, f2: nu
  * line search. A port of torch.optim.LBFGS (itself after minFunc) so that runs
  * compare step for step with PyTorch. `x` is updated in place.
  */
+/** The strong Wolfe line search's constants (sufficient decrease, curvature, most evaluations), as PyTorch's. */
+const WOLFE = { c1: 1e-4, c2: 0.9, maxLs: 25 };
+
+/** The line search between its bracketing and zoom phases. */
+interface LineSearchState {
+  bracket: number[];
+  bf: number[];
+  bg: Float32Array[];
+  bgtd: number[];
+  done: boolean;
+  lsIter: number;
+  evals: number;
+  t: number;
+  fNew: number;
+  gNew: Float32Array;
+  gtdNew: number;
+}
+
 export class LBFGS {
   private readonly o: Required<LbfgsOptions>;
   private nIter = 0;
@@ -169,9 +187,7 @@ export class LBFGS {
   }
 
   private async strongWolfe(f: Objective, x0: Float32Array, t: number, d: Float32Array, loss: number, g: Float32Array, gtd: number) {
-    const c1 = 1e-4;
-    const c2 = 0.9;
-    const maxLs = 25;
+    const [c1, c2, maxLs] = [WOLFE.c1, WOLFE.c2, WOLFE.maxLs];
     const dNorm = maxAbs(d);
     let { loss: fNew, grad: gNew } = await this.directional(f, x0, t, d);
     let evals = 1;
@@ -231,45 +247,53 @@ export class LBFGS {
       ];
 
     // Zoom: shrink the bracket until the strong Wolfe conditions hold.
+    const s: LineSearchState = { bracket, bf, bg, bgtd, done, lsIter, evals, t, fNew, gNew, gtdNew };
+    const low = await this.zoom(f, x0, d, loss, gtd, dNorm, s);
+    return { loss: s.bf[low], grad: s.bg[low], t: s.bracket[low], evals: s.evals };
+  }
+
+  /** The zoom phase of the line search: shrinks `s.bracket` until the strong Wolfe conditions hold; returns the low end. */
+  private async zoom(f: Objective, x0: Float32Array, d: Float32Array, loss: number, gtd: number, dNorm: number, s: LineSearchState): Promise<number> {
+    const [c1, c2, maxLs] = [WOLFE.c1, WOLFE.c2, WOLFE.maxLs];
     let insufProgress = false;
-    let [low, high] = bf[0] <= bf[bf.length - 1] ? [0, 1] : [1, 0];
-    while (!done && lsIter < maxLs) {
-      if (Math.abs(bracket[1] - bracket[0]) * dNorm < this.o.tolChange) break;
-      t = cubicInterpolate(bracket[0], bf[0], bgtd[0], bracket[1], bf[1], bgtd[1]);
-      const bmax = Math.max(...bracket);
-      const bmin = Math.min(...bracket);
+    let [low, high] = s.bf[0] <= s.bf[s.bf.length - 1] ? [0, 1] : [1, 0];
+    while (!s.done && s.lsIter < maxLs) {
+      if (Math.abs(s.bracket[1] - s.bracket[0]) * dNorm < this.o.tolChange) break;
+      s.t = cubicInterpolate(s.bracket[0], s.bf[0], s.bgtd[0], s.bracket[1], s.bf[1], s.bgtd[1]);
+      const bmax = Math.max(...s.bracket);
+      const bmin = Math.min(...s.bracket);
       const eps = 0.1 * (bmax - bmin);
-      if (Math.min(bmax - t, t - bmin) < eps) {
-        if (insufProgress || t >= bmax || t <= bmin) {
-          t = Math.abs(t - bmax) < Math.abs(t - bmin) ? bmax - eps : bmin + eps;
+      if (Math.min(bmax - s.t, s.t - bmin) < eps) {
+        if (insufProgress || s.t >= bmax || s.t <= bmin) {
+          s.t = Math.abs(s.t - bmax) < Math.abs(s.t - bmin) ? bmax - eps : bmin + eps;
           insufProgress = false;
         } else insufProgress = true;
       } else insufProgress = false;
-      ({ loss: fNew, grad: gNew } = await this.directional(f, x0, t, d));
-      evals++;
-      gtdNew = dot(gNew, d);
-      lsIter++;
-      if (fNew > loss + c1 * t * gtd || fNew >= bf[low]) {
-        bracket[high] = t;
-        bf[high] = fNew;
-        bg[high] = gNew;
-        bgtd[high] = gtdNew;
-        [low, high] = bf[0] <= bf[1] ? [0, 1] : [1, 0];
+      ({ loss: s.fNew, grad: s.gNew } = await this.directional(f, x0, s.t, d));
+      s.evals++;
+      s.gtdNew = dot(s.gNew, d);
+      s.lsIter++;
+      if (s.fNew > loss + c1 * s.t * gtd || s.fNew >= s.bf[low]) {
+        s.bracket[high] = s.t;
+        s.bf[high] = s.fNew;
+        s.bg[high] = s.gNew;
+        s.bgtd[high] = s.gtdNew;
+        [low, high] = s.bf[0] <= s.bf[1] ? [0, 1] : [1, 0];
       } else {
-        if (Math.abs(gtdNew) <= -c2 * gtd) done = true;
-        else if (gtdNew * (bracket[high] - bracket[low]) >= 0) {
-          bracket[high] = bracket[low];
-          bf[high] = bf[low];
-          bg[high] = bg[low];
-          bgtd[high] = bgtd[low];
+        if (Math.abs(s.gtdNew) <= -c2 * gtd) s.done = true;
+        else if (s.gtdNew * (s.bracket[high] - s.bracket[low]) >= 0) {
+          s.bracket[high] = s.bracket[low];
+          s.bf[high] = s.bf[low];
+          s.bg[high] = s.bg[low];
+          s.bgtd[high] = s.bgtd[low];
         }
-        bracket[low] = t;
-        bf[low] = fNew;
-        bg[low] = gNew;
-        bgtd[low] = gtdNew;
+        s.bracket[low] = s.t;
+        s.bf[low] = s.fNew;
+        s.bg[low] = s.gNew;
+        s.bgtd[low] = s.gtdNew;
       }
     }
-    return { loss: bf[low], grad: bg[low], t: bracket[low], evals };
+    return low;
   }
 
   /** Runs up to maxIter iterations; returns the loss at the starting point. */
