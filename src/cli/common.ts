@@ -3,7 +3,7 @@ import { existsSync, realpathSync, statSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { OUTPUT_IMAGE_FILE, listImages } from '../io/files.js';
-import { checkImage } from '../io/image.js';
+import { checkImage, imagePixels } from '../io/image.js';
 import { Progress } from './progress.js';
 
 export interface CommonOptions {
@@ -132,17 +132,24 @@ export async function eachInput(
   const todo = inputs.map((_, i) => i).filter((i) => !bad.includes(inputs[i]));
   const work = await prepare();
   const progress = new Progress(label, todo.length);
+  // Progress and its ETA follow pixels, not files: a folder of one 12 MP photo and small ones is not "half done"
+  // after the small ones (--max-size caps what is stylized, so a weight is capped the same way by the caller's work).
+  const pixels = await Promise.all(todo.map((i) => imagePixels(inputs[i])));
+  const allPixels = pixels.reduce((a, b) => a + b, 0);
+  let pixelsDone = 0;
   const failed: string[] = [...bad];
   const written: string[] = [];
   for (const [k, i] of todo.entries()) {
     try {
       // Within one input (tiles of a big photo), progress moves by its fraction.
-      written.push(...(await work(i, (f) => progress.update(k + Math.min(1, Math.max(0, f))))));
+      const share = (f: number) => (pixelsDone + Math.min(1, Math.max(0, f)) * pixels[k]) / allPixels;
+      written.push(...(await work(i, (f) => progress.update(k + Math.min(1, Math.max(0, f)), {}, share(f)))));
     } catch (err) {
       failed.push(inputs[i]);
       process.stderr.write(`\ndepthstyle: ${(err as Error).message}\n`);
     }
-    progress.update(k + 1);
+    pixelsDone += pixels[k];
+    progress.update(k + 1, {}, pixelsDone / allPixels);
   }
   if (written.length) process.stderr.write(`\n${written.map((f) => `wrote ${f}`).join('\n')}\n`);
   if (failed.length) process.stderr.write(`${label}: ${failed.length} of ${inputs.length} inputs failed: ${failed.join(', ')}\n`);

@@ -24,11 +24,15 @@ export class Progress {
     const now = performance.now();
     const elapsed = (now - this.start) / 1000;
     const frac = fraction ?? (this.total ? done / this.total : 1);
+    const finished = done >= this.total;
     this.first ??= { done: Math.max(done, this.offset), at: now, frac };
     const ran = done - this.first.done;
-    const eta =
-      fraction !== undefined
-        ? frac > this.first.frac
+    const eta = finished
+      ? 0
+      : fraction !== undefined
+        ? // Not from the first percent or two: an early estimate of a long job is mostly noise (optimize's first
+          // L-BFGS iterations search longer than the rest, so 2 of 300 iterations once said 1 h 44 min).
+          frac - this.first.frac >= 0.02
           ? ((now - this.first.at) / 1000 / (frac - this.first.frac)) * (1 - frac)
           : NaN
         : ran > 0

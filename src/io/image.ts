@@ -91,6 +91,14 @@ async function imageHeader(
   return { meta, upright };
 }
 
+/** An image's pixel count from its header alone (upright or not, the same), or 1 when it cannot be read: a weight for progress. */
+export async function imagePixels(file: string): Promise<number> {
+  const meta = await sharp(file, { limitInputPixels: false })
+    .metadata()
+    .catch(() => undefined);
+  return meta?.width && meta.height ? meta.width * meta.height : 1;
+}
+
 /** Decoder warnings that mean data is missing: the picture would be partly or wholly made up. */
 const TRUNCATED =
   /premature end|truncat|unexpected end|end of (file|data|stream)|short read|read error|not enough (image )?data|out of data|missing|incomplete/i;
