@@ -18,7 +18,7 @@ import { depthStrengthFor, parseDepthStrengthChoice, type DepthStrengthChoice } 
 import { atLeast, common, int, list, maxSizeOf, num, oneOf, required, type Command } from './args.js';
 import { Int8Stylizer } from '../stylize/quantize.js';
 import { checkImage } from '../io/image.js';
-import { ARBITRARY_NETWORKS, resolvePainting, type ArbitraryNetwork } from '../stylize/arbitrary.node.js';
+import { ARBITRARY_NETWORKS, DEFAULT_ARBITRARY_NETWORK, resolvePainting, type ArbitraryNetwork } from '../stylize/arbitrary.node.js';
 import { normalizeStyleWeights } from '../stylize/arbitrary.js';
 import { isVideoFile } from '../io/video.js';
 import { DEFAULT_STABILIZATION, STABILIZATIONS } from '../stylize/video.js';
@@ -191,7 +191,7 @@ export const command: Command = {
     'style-network': {
       type: 'string',
       arg: ARBITRARY_NETWORKS.join('|'),
-      help: "with --style: Google's transfer network, or magenta-depth, ours fine-tuned with the depth loss (experimental, not recommended: docs/depth-dial.md) [original]",
+      help: `with --style: Google's transfer network (original), or magenta-depth, ours fine-tuned across the train paintings with the depth loss (docs/splits.md) [${DEFAULT_ARBITRARY_NETWORK}]`,
     },
     'style-weights': { type: 'string', arg: 'W,W,...', help: 'how much of each --style painting [equal]' },
     output: { type: 'string', short: 'o', arg: 'OUT', help: 'an image file (one input) or a folder' },

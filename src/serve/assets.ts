@@ -14,7 +14,7 @@ import { BASELINE_STYLES, type BaselineStyle } from '../models/johnson.js';
 import { packageRoot, type ModelStore } from '../models/resolver.js';
 import { baselineOnnx } from '../stylize/models.js';
 import { arbitraryOnnx } from '../models/magenta.js';
-import { paintingNames, paintingsDir, paintingSquare, resolvePainting } from '../stylize/arbitrary.node.js';
+import { DEFAULT_ARBITRARY_NETWORK, paintingNames, paintingsDir, paintingSquare, resolvePainting, transferOnnx } from '../stylize/arbitrary.node.js';
 import { toInterleaved8 } from '../io/image.js';
 import { buildWebApp } from './web-app.js';
 
@@ -76,7 +76,11 @@ export async function pageAssets(zoo: string, store: ModelStore): Promise<Assets
       /^\/models\/baseline\/([\w]+)\.onnx$/,
       async (m) => ((BASELINE_STYLES as readonly string[]).includes(m[1]) ? baselineOnnx(m[1] as BaselineStyle, store) : undefined),
     ],
-    [/^\/models\/arbitrary\/(predictor|transfer)\.onnx$/, (m) => arbitraryOnnx(m[1] as 'predictor' | 'transfer', store)],
+    // The page runs the same transfer network as the CLI and the API: the default one.
+    [
+      /^\/models\/arbitrary\/(predictor|transfer)\.onnx$/,
+      (m) => (m[1] === 'predictor' ? arbitraryOnnx('predictor', store) : transferOnnx(DEFAULT_ARBITRARY_NETWORK, store)),
+    ],
     // A bundled painting as the style predictor sees it (256-px square, lossless), so the page predicts what Node does.
     [
       /^\/paintings\/([\w-]+)\.png$/,

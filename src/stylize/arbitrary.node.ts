@@ -60,8 +60,24 @@ export function resolvePainting(spec: string, store: ModelStore, what = 'paintin
 
 export const ARBITRARY_NETWORKS = ['original', 'magenta-depth'] as const;
 export type ArbitraryNetwork = (typeof ARBITRARY_NETWORKS)[number];
+/**
+ * The transfer network `--style` runs (the CLI, the library, the server and the page) unless told otherwise:
+ * chosen on the dev split and judged once on test (docs/splits.md).
+ */
+export const DEFAULT_ARBITRARY_NETWORK: ArbitraryNetwork = 'original';
 /** Where a fine-tuned transfer network lives: the zoo's arbitrary/ folder. */
 export const finetunedTransferFile = (name: Exclude<ArbitraryNetwork, 'original'>) => path.join(zooDir(), 'arbitrary', `${name}.onnx`);
+
+/** A transfer network's ONNX bytes: Google's (converted once and cached) or one of ours. */
+export async function transferOnnx(network: ArbitraryNetwork, store: ModelStore): Promise<Uint8Array> {
+  if (network === 'original') return arbitraryOnnx('transfer', store);
+  const file = finetunedTransferFile(network);
+  return new Uint8Array(
+    await readFile(file).catch(() => {
+      throw new Error(`${file}: the fine-tuned network is missing (scripts/finetune-arbitrary.ts makes it)`);
+    }),
+  );
+}
 
 export interface ArbitraryOptions {
   /** Weights of the paintings when several are mixed (normalized to sum 1; default equal). */
@@ -83,14 +99,8 @@ export class ArbitraryStylist {
    * `network`: Google's transfer network ('original'), or ours fine-tuned with the depth loss ('magenta-depth',
    * models/arbitrary/; experimental: against its no-depth twin it costs style, docs/depth-dial.md).
    */
-  static async load(store = new ModelStore(), runtime = new G.Runtime(), network: ArbitraryNetwork = 'original'): Promise<ArbitraryStylist> {
-    const t =
-      network === 'original'
-        ? await arbitraryOnnx('transfer', store)
-        : await readFile(finetunedTransferFile(network)).catch(() => {
-            throw new Error(`${finetunedTransferFile(network)}: the fine-tuned network is missing (scripts/finetune-arbitrary.ts makes it)`);
-          });
-    return ArbitraryStylist.withTransfer(new Uint8Array(t), store, runtime);
+  static async load(store = new ModelStore(), runtime = new G.Runtime(), network: ArbitraryNetwork = DEFAULT_ARBITRARY_NETWORK): Promise<ArbitraryStylist> {
+    return ArbitraryStylist.withTransfer(await transferOnnx(network, store), store, runtime);
   }
 
   /** Google's predictor with any transfer network of the same shape (a fine-tune under evaluation, say). */
