@@ -25,7 +25,7 @@ const paintings: [string, string | undefined][] = [
   ['shipwreck_turner', undefined],
 ];
 const runtime = new Runtime();
-const stylist = await ArbitraryStylist.load(store, runtime);
+const stylist = await ArbitraryStylist.load(store, runtime, 'original');
 const images = await Promise.all(photos.map((p) => loadImage(p, { maxSide: 512 })));
 const columns: { label: string; header: RgbImage; run: (img: RgbImage) => Promise<RgbImage> }[] = [];
 for (const [name, zoo] of paintings) {

@@ -63,7 +63,7 @@ export const DIAL_METHODS: DialMethod[] = [
     id: 'arb-finetuned-twin',
     title: 'arbitrary fine-tuned without the depth term (twin)',
     network: 'arbitrary',
-    settings: [{ label: '-', options: {}, transfer: 'models/arbitrary/magenta-nodepth.onnx' }],
+    settings: [{ label: '-', options: {}, transfer: 'models/experiments/arbitrary-six-paintings/magenta-nodepth.onnx' }],
   },
   { id: 'opt-none', title: 'optimize: no depth loss', network: 'optimize', settings: [{ label: '0', options: {}, depthWeight: 0 }] },
   { id: 'opt-blend', title: 'optimize: blend toward the photo (reference)', network: 'optimize', reference: true, settings: blend([0.9, 0.8, 0.7]) },
@@ -78,7 +78,7 @@ export const DIAL_METHODS: DialMethod[] = [
     title: 'arbitrary fine-tuned with the depth loss (magenta-depth)',
     network: 'arbitrary',
     twin: 'arb-finetuned-twin@-',
-    settings: [{ label: '-', options: {}, transfer: 'models/arbitrary/magenta-depth.onnx' }],
+    settings: [{ label: '-', options: {}, transfer: 'models/experiments/arbitrary-six-paintings/magenta-depth.onnx' }],
   },
 ];
 
@@ -96,7 +96,7 @@ export const dialSize = (network: DialMethod['network']) => (network === 'optimi
 export async function dialRenderer(name: DialPainting, store: ModelStore, runtime: Runtime, depthModel: DepthModel) {
   const paintingFile = path.join(store.dir, '..', 'images', 'styles', DIAL_PAINTINGS[name]);
   const zoo = { depth: await loadTransformModel(`${name}-depth`, store), nodepth: await loadTransformModel(`${name}-nodepth`, store) };
-  const stylist = await ArbitraryStylist.load(store, runtime);
+  const stylist = await ArbitraryStylist.load(store, runtime, 'original');
   const paintingVector = await stylist.styleOfFile(paintingFile);
   let own: { photo: RgbImage; vector: Promise<Float32Array> } | undefined;
   const vgg = await loadVgg19({ store });

@@ -1,7 +1,7 @@
 // The depth-preserving arbitrary network (`magenta-depth`) and its twin without the depth term: the fine-tune of
 // src/train/arbitrary.ts with a named recipe (ARBITRARY_PRESETS). One run at a time; resumable bit for bit.
 //   node --import tsx scripts/finetune-arbitrary.ts depth|nodepth [--preset NAME] [--steps N] [--threads N] [--resume] [--export]
-// Writes models/arbitrary/magenta-TWIN{suffix}.{ckpt,log.jsonl,onnx}; the preset's suffix keeps runs apart.
+// Writes PRESET.dir/magenta-TWIN.{ckpt,log.jsonl,onnx} (train-split: models/arbitrary/, the network --style runs).
 import { appendFile } from 'node:fs/promises';
 import path from 'node:path';
 import { writeFileAtomic } from '../src/io/atomic.js';
@@ -43,7 +43,8 @@ const predictor = new StylePredictor(await arbitraryOnnx('predictor', store), ru
 const paintingFiles = typeof preset.paintings === 'string' ? (files(preset.paintings) as string[]) : preset.paintings.map((f) => path.join(shared, f));
 const paintings = [];
 for (const f of paintingFiles) paintings.push(await trainingPainting(f, (img) => predictor.predict(img)));
-const name = `magenta-${twin}${preset.suffix}`;
+const name = `magenta-${twin}`;
+const base = `${preset.dir}/${name}`;
 const depthWeight = twin === 'depth' ? ARBITRARY_FINETUNE_DEFAULTS.depthWeight : 0;
 const metadata = (steps: number) => ({
   steps: String(steps),
@@ -51,14 +52,15 @@ const metadata = (steps: number) => ({
   preset: presetName,
   paintings: String(paintings.length),
   trained_on: preset.summary,
+  licence: preset.licence,
 });
 if (process.argv.includes('--export')) {
   // Only write models/NAME.onnx from the run's checkpoint (e.g. after an interruption).
-  const ck = await loadState(`models/arbitrary/${name}.ckpt`);
+  const ck = await loadState(`${base}.ckpt`);
   const params = new ParamStore();
   for (const [k, v] of Object.entries(ck.arrays)) params.values.set(k, v);
-  await writeFileAtomic(`models/arbitrary/${name}.onnx`, exportFinetunedTransfer(transferOnnx, params, metadata(ck.scalars.step)));
-  console.log(`wrote models/arbitrary/${name}.onnx (step ${ck.scalars.step})`);
+  await writeFileAtomic(`${base}.onnx`, exportFinetunedTransfer(transferOnnx, params, metadata(ck.scalars.step)));
+  console.log(`wrote ${base}.onnx (step ${ck.scalars.step})`);
   process.exit(0);
 }
 const steps = Number(arg('--steps') ?? preset.options.steps);
@@ -77,7 +79,7 @@ const r = await finetuneArbitrary({
   depthWeight,
   runtime,
   steps,
-  checkpoint: `models/arbitrary/${name}.ckpt`,
+  checkpoint: `${base}.ckpt`,
   resume: process.argv.includes('--resume'),
   signal: ac.signal,
   onStep: async (s) => {
@@ -93,9 +95,9 @@ const r = await finetuneArbitrary({
         .map(([k, v]) => `${k} ${v.toPrecision(3)}`)
         .join(' ')}   `,
     );
-    if (s.step % 10 === 0) await appendFile(`models/arbitrary/${name}.log.jsonl`, `${log.splice(0).join('\n')}\n`);
+    if (s.step % 10 === 0) await appendFile(`${base}.log.jsonl`, `${log.splice(0).join('\n')}\n`);
   },
 });
 process.stderr.write('\n');
-await writeFileAtomic(`models/arbitrary/${name}.onnx`, exportFinetunedTransfer(transferOnnx, r.params, metadata(r.step)));
+await writeFileAtomic(`${base}.onnx`, exportFinetunedTransfer(transferOnnx, r.params, metadata(r.step)));
 console.log(JSON.stringify({ name, step: r.step, losses: r.losses }));

@@ -18,7 +18,7 @@ import { parseSplit, splitPaths } from '../src/eval/splits.js';
 import { loadDepthModel, secondJudgeFor } from '../src/models/depth.js';
 import { ModelStore } from '../src/models/resolver.js';
 import { loadVgg19 } from '../src/models/vgg.js';
-import { ArbitraryStylist } from '../src/stylize/arbitrary.node.js';
+import { ArbitraryStylist, DEFAULT_ARBITRARY_NETWORK } from '../src/stylize/arbitrary.node.js';
 import { DEFAULT_DEPTH_STRENGTH, type DepthStrength } from '../src/stylize/depth-strength.js';
 import { Stylizer, blendToward, finishStylization, stylizeStrokes } from '../src/stylize/stylize.js';
 
@@ -39,17 +39,21 @@ interface Method {
   transfer: string;
   depthStrength?: DepthStrength;
 }
-const DEFAULT = DEFAULT_DEPTH_STRENGTH.painting;
+const DEFAULT = { network: DEFAULT_ARBITRARY_NETWORK, depthStrength: DEFAULT_DEPTH_STRENGTH.painting ?? 'off' };
 const ALL: Method[] = [
-  { id: 'orig-off', title: 'original, no depth handling (the reference)', transfer: 'original' },
+  { id: 'orig-off', title: "original (Google's network), no depth handling: the reference", transfer: 'original' },
   { id: 'orig-0.75,1', title: 'original, --depth-strength 0.75,1 (in the features)', transfer: 'original', depthStrength: { near: 0.75, far: 1 } },
   { id: 'orig-0.9,1', title: 'original, --depth-strength 0.9,1', transfer: 'original', depthStrength: { near: 0.9, far: 1 } },
-  { id: 'v2-depth', title: 'magenta-depth-v2 (fine-tuned across the train paintings with the depth loss)', transfer: 'models/arbitrary/magenta-depth-v2.onnx' },
-  { id: 'v2-nodepth', title: 'magenta-nodepth-v2 (its twin: the same fine-tune without the depth term)', transfer: 'models/arbitrary/magenta-nodepth-v2.onnx' },
+  {
+    id: 'v2-depth',
+    title: 'magenta-depth (fine-tuned across the train paintings with the depth loss; v2 was its name while on trial)',
+    transfer: 'models/arbitrary/magenta-depth.onnx',
+  },
+  { id: 'v2-nodepth', title: 'magenta-nodepth (its twin: the same fine-tune without the depth term)', transfer: 'models/arbitrary/magenta-nodepth.onnx' },
   {
     id: 'v2-depth-0.75,1',
-    title: 'magenta-depth-v2 with --depth-strength 0.75,1',
-    transfer: 'models/arbitrary/magenta-depth-v2.onnx',
+    title: 'magenta-depth with --depth-strength 0.75,1',
+    transfer: 'models/arbitrary/magenta-depth.onnx',
     depthStrength: { near: 0.75, far: 1 },
   },
 ];
@@ -66,7 +70,7 @@ for (const m of methods)
     stylists.set(
       m.transfer,
       m.transfer === 'original'
-        ? await ArbitraryStylist.load(store, runtime)
+        ? await ArbitraryStylist.load(store, runtime, 'original')
         : await ArbitraryStylist.withTransfer(new Uint8Array(await readFile(m.transfer)), store, runtime),
     );
 

@@ -5,9 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 preset=${1:-train-split}
 threads=${2:-1}
-suffix=$(node --import tsx -e "import('./src/train/arbitrary.ts').then(m => console.log(m.ARBITRARY_PRESETS['$preset'].suffix))")
+dir=$(node --import tsx -e "import('./src/train/arbitrary.ts').then(m => console.log(m.ARBITRARY_PRESETS['$preset'].dir))")
 for twin in depth nodepth; do
   resume=()
-  [[ -f models/arbitrary/magenta-$twin$suffix.ckpt ]] && resume=(--resume)
+  [[ -f $dir/magenta-$twin.ckpt ]] && resume=(--resume)
   node --import tsx scripts/finetune-arbitrary.ts "$twin" --preset "$preset" --threads "$threads" "${resume[@]}"
 done

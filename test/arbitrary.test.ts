@@ -140,7 +140,7 @@ test('library: stylizeWithPainting mixes paintings by name or file in one call, 
   const { stylizeWithPainting } = await import('../src/index.js');
   const img = await loadPhoto('stata.jpg', [128, 96]);
   // (depth-guided strength off: the parts below are the plain network)
-  const out = await stylizeWithPainting(img, ['wave', painting('udnie.jpg')], { weights: [3, 1], store, runtime, depthStrength: 'off' });
+  const out = await stylizeWithPainting(img, ['wave', painting('udnie.jpg')], { weights: [3, 1], store, runtime, depthStrength: 'off', network: 'original' });
   const style = mixStyles(
     [await predictor.predict(await loadImage(painting('wave.jpg'))), await predictor.predict(await loadImage(painting('udnie.jpg')))],
     [0.75, 0.25],
@@ -150,13 +150,15 @@ test('library: stylizeWithPainting mixes paintings by name or file in one call, 
   // (the library decodes paintings shrunk on load, so the vectors differ by resampling only)
   const d = out.data.reduce((a, v, i) => a + Math.abs(v - parts.data[i]), 0) / out.data.length;
   assert.ok(d < 0.5, `library vs parts: mean difference ${d} (0–255)`);
-  // By default depth-guided strength acts in the features at the recommended setting (DEFAULT_DEPTH_STRENGTH).
+  // The defaults chosen on dev (docs/splits.md): our magenta-depth network, no depth-guided strength.
   const mean = (a: RgbImage, b: RgbImage) => a.data.reduce((s, v, i) => s + Math.abs(v - b.data[i]), 0) / a.data.length;
   const byDefault = await stylizeWithPainting(img, 'wave', { store, runtime });
+  const tuned = await stylizeWithPainting(img, 'wave', { store, runtime, network: 'magenta-depth', depthStrength: 'off' });
+  const google = await stylizeWithPainting(img, 'wave', { store, runtime, network: 'original', depthStrength: 'off' });
   const explicit = await stylizeWithPainting(img, 'wave', { store, runtime, depthStrength: { near: 0.75, far: 1 } });
-  const off = await stylizeWithPainting(img, 'wave', { store, runtime, depthStrength: 'off' });
-  assert.ok(mean(byDefault, explicit) < 0.01, 'the default is 0.75,1');
-  assert.ok(mean(byDefault, off) > 0.5, `the default differs from off: ${mean(byDefault, off)}`);
+  assert.ok(mean(byDefault, tuned) < 0.01, 'the default is magenta-depth without depth-guided strength');
+  assert.ok(mean(byDefault, google) > 0.5, `and not Google's network: ${mean(byDefault, google)}`);
+  assert.ok(mean(byDefault, explicit) > 0.5, `depth-guided strength, asked for, changes it: ${mean(byDefault, explicit)}`);
 });
 
 // ---------------------------------------------------------------- the command line

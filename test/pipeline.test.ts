@@ -11,16 +11,16 @@ import { loadPhoto, maxAbsDiff, runtime, store } from './support/fixtures.js';
 
 const photo = await loadPhoto('stata.jpg', [160, 120]);
 
-test('a painting at strength 0.8 with the default depth strength: depth and the photo vector once, whatever is asked after', async () => {
-  const p = await createPipeline({ paintings: ['starry_night'] }, { store, runtime, strength: 0.8 });
-  assert.deepEqual(p.settings.depthStrength, { near: 0.75, far: 1 }, "a painting's default depth strength, resolved once");
+test('a painting at strength 0.8 with depth-guided strength: depth and the photo vector once, whatever is asked after', async () => {
+  const p = await createPipeline({ paintings: ['starry_night'] }, { store, runtime, strength: 0.8, depthStrength: { near: 0.75, far: 1 } });
+  assert.deepEqual(p.settings.depthStrength, { near: 0.75, far: 1 }, 'the settings, resolved once');
   const a = await p.run(photo);
   const b = await p.run(photo, { strength: 0.5 });
   await p.photoDepth(photo); // what --depth-map draws
   assert.deepEqual(p.counts, { depth: 1, photoStyle: 1, transfer: 2 });
   assert.ok(maxAbsDiff(a.data, b.data) > 1, 'the second strength changed the picture');
   // The same recipe written out step by step (as the CLI did before the pipeline): identical pixels.
-  const stylist = await ArbitraryStylist.load(store, runtime);
+  const stylist = await ArbitraryStylist.load(store, runtime); // the default network, as the pipeline's
   const painting = resolvePainting('starry_night', store);
   const style = await stylist.styleFor([painting], photo, { strength: 0.8 });
   const model = stylist.model(style, 'starry_night', await stylist.styleOf(photo));

@@ -222,14 +222,8 @@ test('any painting in the page: a bundled one, strength in style-vector space, a
   await page.click('#gallery button[data-painting="wave"]');
   await page.setInputFiles('#photo', photoFile);
   await page.waitForSelector('body[data-renders="1"]', { timeout: 180_000 });
-  // A painting brings the recommended depth-guided strength (DEFAULT_DEPTH_STRENGTH: 0.75,1, in the features).
-  assert.deepEqual(
-    await page.evaluate(() => [
-      (document.getElementById('depth-guided') as HTMLInputElement).checked,
-      (document.getElementById('near') as HTMLInputElement).value,
-    ]),
-    [true, '0.75'],
-  );
+  // A painting brings its network's default depth-guided strength (DEFAULT_DEPTH_STRENGTH: none, chosen on dev).
+  assert.equal(await page.evaluate(() => (document.getElementById('depth-guided') as HTMLInputElement).checked), false);
   await near('wave', stylizeWithPainting(photoImg, 'wave', { store, runtime }));
   assert.match((await page.getAttribute('#download-png', 'download')) ?? '', /^photo-wave\.png$/);
 
@@ -281,7 +275,7 @@ test('the API stylizes with a painting by name or a multipart upload, with the s
   let r = await fetch(`${server.url}/api/stylize?style=wave`, { method: 'POST', body });
   assert.equal(r.status, 200, await r.clone().text());
   assert.equal(r.headers.get('content-type'), 'image/png');
-  // A painting's depth-guided strength is on by default at the recommended 0.75,1; depthStrength=off turns it off.
+  // A painting has no depth-guided strength by default (docs/splits.md); depthStrength=0.75,1 asks for it.
   const pixels = async (res: Response) =>
     (await sharp(Buffer.from(await res.arrayBuffer()))
       .raw()
@@ -290,8 +284,8 @@ test('the API stylizes with a painting by name or a multipart upload, with the s
   const ask = async (q: string) => pixels(await fetch(`${server.url}/api/stylize?style=wave&depthStrength=${q}`, { method: 'POST', body }));
   const [explicit, off] = [await ask('0.75,1'), await ask('off')];
   const mean = (a: Buffer, b: Buffer) => a.reduce((s, v, i) => s + Math.abs(v - b[i]), 0) / a.length;
-  assert.ok(mean(byDefault, explicit) < 0.01, 'the default is 0.75,1');
-  assert.ok(mean(byDefault, off) > 0.5, `depthStrength=off differs: ${mean(byDefault, off)}`);
+  assert.ok(mean(byDefault, off) < 0.01, 'the default is off');
+  assert.ok(mean(byDefault, explicit) > 0.5, `depthStrength=0.75,1 differs: ${mean(byDefault, explicit)}`);
   const form = new FormData();
   form.set('photo', new Blob([Uint8Array.from(body)]), 'p.jpg');
   form.set(

@@ -191,7 +191,7 @@ export const command: Command = {
     'style-network': {
       type: 'string',
       arg: ARBITRARY_NETWORKS.join('|'),
-      help: `with --style: Google's transfer network (original), or magenta-depth, ours fine-tuned across the train paintings with the depth loss (docs/splits.md) [${DEFAULT_ARBITRARY_NETWORK}]`,
+      help: `with --style: magenta-depth, ours fine-tuned across the train paintings with the depth loss (research use), its twin without the depth term, or Google's transfer network, original (Apache-2.0) (docs/splits.md) [${DEFAULT_ARBITRARY_NETWORK}]`,
     },
     'style-weights': { type: 'string', arg: 'W,W,...', help: 'how much of each --style painting [equal]' },
     output: { type: 'string', short: 'o', arg: 'OUT', help: 'an image file (one input) or a folder' },
@@ -207,7 +207,7 @@ export const command: Command = {
     'depth-strength': {
       type: 'string',
       arg: 'NEAR,FAR',
-      help: "strength that follows the photo's depth, e.g. 0.4,1: near things stay crisp, the background is painted fully (times --strength); off for none. With --style it acts in the network's features and is on by default (0.75,1: the dial's pick, docs/depth-dial.md); with --model it is a pixel blend, off by default",
+      help: "strength that follows the photo's depth, e.g. 0.4,1: near things stay crisp, the background is painted fully (times --strength); off for none. With --style it acts in the network's features; with --model it is a pixel blend. Off by default: on the dev split it did not raise depth edges (docs/splits.md); the default --style network keeps depth instead",
     },
     'stroke-scale': {
       type: 'string',

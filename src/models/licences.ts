@@ -23,6 +23,12 @@ export const LICENCES: readonly LicenceNote[] = [
     source: 'TensorFlow Lite artistic style transfer example (Magenta arbitrary-image-stylization-v1-256), via terryky/tflite_gles_app',
   },
   {
+    what: 'magenta-depth (the transfer network above, fine-tuned here across 66 paintings with the depth loss) — the default of stylize --style',
+    licence:
+      'research use only: fine-tuned on research-use photos (BSDS500, Urban100, Sun-Hays80, CamVid) and paintings (some copyrighted); --style-network original is Apache-2.0',
+    source: 'models/arbitrary/magenta-depth.onnx, trained by scripts/train-arbitrary-twins.sh (the train-split preset; docs/splits.md)',
+  },
+  {
     what: 'Johnson/Engstrom transform nets (wave, udnie, scream, la_muse) — baseline',
     licence: 'free for research use only; not for shipped products',
     source: 'ml5js/ml5-data-and-models (lengstrom/fast-style-transfer)',

@@ -209,6 +209,8 @@ export function withInitializers(
     replaced++;
   }
   if (replaced !== values.size) throw new Error(`${what}: ${values.size - replaced} of the given weights name no initializer`);
+  // A key given replaces the source's (a fine-tune's licence is not its source's).
+  model.metadataProps = model.metadataProps.filter((p) => !(p.key && p.key in metadata));
   for (const [key, value] of Object.entries(metadata)) model.metadataProps.push(onnx.StringStringEntryProto.create({ key, value }));
   return onnx.ModelProto.encode(model).finish();
 }

@@ -12,6 +12,7 @@ import { zooDir } from '../models/model-spec.js';
 import { StylePredictor, arbitraryTransformModel, centerSquare, mixStyles, styleAtStrength, type StyleVector } from './arbitrary.js';
 import type { TransformModel } from './stylizer.js';
 import { ArgumentError } from '../io/arguments.js';
+import { readOnnx } from '../models/onnx-import.js';
 
 /** A painting as the predictor sees it: decoded shrunk, its central square at 256 px, 8-bit levels (also what the page is sent). */
 export async function paintingSquare(
@@ -58,15 +59,25 @@ export function resolvePainting(spec: string, store: ModelStore, what = 'paintin
   );
 }
 
-export const ARBITRARY_NETWORKS = ['original', 'magenta-depth'] as const;
+/** Google's network, ours with the depth loss, and its twin without it (the same fine-tune: what the depth term does). */
+export const ARBITRARY_NETWORKS = ['original', 'magenta-depth', 'magenta-nodepth'] as const;
 export type ArbitraryNetwork = (typeof ARBITRARY_NETWORKS)[number];
 /**
  * The transfer network `--style` runs (the CLI, the library, the server and the page) unless told otherwise:
- * chosen on the dev split and judged once on test (docs/splits.md).
+ * magenta-depth, fine-tuned across the 66 train paintings with the depth loss. Chosen on the dev split (12 photos
+ * × 8 paintings: depth-edge contrast +0.030 [+0.022, +0.037] over Google's network, all 12 photos up, PyDNet v2
+ * +0.018, at ×0.86 style loss; its twin without the depth term +0.001) and judged once on test (docs/splits.md).
+ * Its weights are for research use (the training photos'); `original` is Google's, Apache-2.0.
  */
-export const DEFAULT_ARBITRARY_NETWORK: ArbitraryNetwork = 'original';
+export const DEFAULT_ARBITRARY_NETWORK: ArbitraryNetwork = 'magenta-depth';
 /** Where a fine-tuned transfer network lives: the zoo's arbitrary/ folder. */
 export const finetunedTransferFile = (name: Exclude<ArbitraryNetwork, 'original'>) => path.join(zooDir(), 'arbitrary', `${name}.onnx`);
+
+/** A transfer network's licence, from its file's metadata (a fine-tune records its own); Google's otherwise. */
+export function transferLicence(transfer: Uint8Array): string {
+  const props = readOnnx(transfer, 'style transfer network').metadataProps ?? [];
+  return [...props].reverse().find((p) => p.key === 'licence')?.value ?? ARBITRARY.licence;
+}
 
 /** A transfer network's ONNX bytes: Google's (converted once and cached) or one of ours. */
 export async function transferOnnx(network: ArbitraryNetwork, store: ModelStore): Promise<Uint8Array> {
@@ -93,11 +104,13 @@ export class ArbitraryStylist {
     readonly predictor: StylePredictor,
     readonly transfer: Uint8Array,
     private readonly predictorKey: string,
+    /** What users may do with the transfer network's weights (its file's licence metadata). */
+    readonly licence: string,
   ) {}
 
   /**
-   * `network`: Google's transfer network ('original'), or ours fine-tuned with the depth loss ('magenta-depth',
-   * models/arbitrary/; experimental: against its no-depth twin it costs style, docs/depth-dial.md).
+   * `network`: DEFAULT_ARBITRARY_NETWORK unless given: ours fine-tuned across the train paintings with the depth loss
+   * ('magenta-depth', models/arbitrary/), or Google's transfer network ('original').
    */
   static async load(store = new ModelStore(), runtime = new G.Runtime(), network: ArbitraryNetwork = DEFAULT_ARBITRARY_NETWORK): Promise<ArbitraryStylist> {
     return ArbitraryStylist.withTransfer(await transferOnnx(network, store), store, runtime);
@@ -106,7 +119,7 @@ export class ArbitraryStylist {
   /** Google's predictor with any transfer network of the same shape (a fine-tune under evaluation, say). */
   static async withTransfer(transfer: Uint8Array, store = new ModelStore(), runtime = new G.Runtime()): Promise<ArbitraryStylist> {
     const p = await arbitraryOnnx('predictor', store);
-    return new ArbitraryStylist(new StylePredictor(p, runtime), transfer, sha256(p).slice(0, 16));
+    return new ArbitraryStylist(new StylePredictor(p, runtime), transfer, sha256(p).slice(0, 16), transferLicence(transfer));
   }
 
   /** The style vector of an image file (a painting, or a photo for strength), by content hash. */
@@ -143,8 +156,6 @@ export class ArbitraryStylist {
     if (!photo) throw new Error('a strength below 1 needs the photo');
     return styleAtStrength(mixed, await this.styleOf(photo), strength);
   }
-
-  readonly licence = ARBITRARY.licence;
 
   /** The network at `style`; with `photoStyle`, strength in the features (a strength plane mixes the two per pixel). */
   model(style: StyleVector, name: string, photoStyle?: StyleVector): TransformModel {

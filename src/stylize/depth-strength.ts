@@ -15,19 +15,18 @@ export interface DepthStrength {
 }
 
 /**
- * The recommended depth-guided strength for each kind of network, the default wherever one is stylized
- * (CLI, library, API, page), read off the dial (docs/depth-dial.md, 13 held-out photos at 512 px):
- * - a painting (the arbitrary network): 0.75,1 in the features, the largest setting within +10 % style
- *   loss on all three paintings measured (Composition VII +2.7 %, Starry Night +8.2 %, The Scream −8.0 %),
- *   with depth-edge contrast +0.029 and +0.033 on the first two (+0.011, not significant, on The Scream);
+ * The depth-guided strength each kind of network gets unless asked, chosen on the dev split (docs/splits.md):
+ * - a painting: none. On dev (12 photos × 8 paintings), 0.75,1 in the features of Google's network moved
+ *   depth-edge contrast by −0.011 [−0.066, +0.024] at ×1.16 style loss, and on our magenta-depth it lowered the
+ *   network's own gain (+0.020 against +0.030 without) at ×1.04 style: the depth comes from the network instead
+ *   (DEFAULT_ARBITRARY_NETWORK). The 0.75,1 of 2026-12-02 was chosen on the 13 legacy photos and did not hold.
  * - a trained model: none; the zoo's depth is its depth twin (`--model scream` is `scream-depth`), and a
- *   pixel blend costs +32 % style already at 0.8,1.
- * Clips are stylized without it unless asked (a depth map per frame is slow and flickers by itself).
+ *   pixel blend costs +32 % style already at 0.8,1 (legacy dev).
+ * - a clip: none unless asked (a depth map per frame is slow and flickers by itself).
  */
 export const DEFAULT_DEPTH_STRENGTH: { painting: DepthStrength | undefined; model: DepthStrength | undefined; clip: DepthStrength | undefined } = {
-  painting: { near: 0.75, far: 1 },
+  painting: undefined,
   model: undefined,
-  // Clips, with a painting or a model: none unless asked (a depth map per frame is slow and flickers by itself).
   clip: undefined,
 };
 

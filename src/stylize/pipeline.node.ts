@@ -100,7 +100,7 @@ export interface PaintingStylizeOptions extends Omit<StylizeOptions, 'strength' 
   strength?: number;
   /** Where the model files are (default: the resolver's). */
   store?: ModelStore;
-  /** The transfer network: Google's, or ours fine-tuned with the depth loss ['original']. */
+  /** The transfer network: ours fine-tuned with the depth loss, or Google's ['magenta-depth': DEFAULT_ARBITRARY_NETWORK]. */
   network?: ArbitraryNetwork;
 }
 

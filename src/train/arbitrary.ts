@@ -37,6 +37,14 @@ export const ARBITRARY_FINETUNE_DEFAULTS = {
   checkpointEvery: 50,
 };
 
+/**
+ * The licence of a network fine-tuned on the train split: Magenta's weights are Apache-2.0, but the photos (BSDS500,
+ * Urban100, Sun-Hays80, CamVid: research and non-commercial use) and many paintings (copyrighted: research use)
+ * are not licence-clean, so the result is for research use (../shared/README.md, images/photos/MANIFEST.tsv).
+ */
+export const MAGENTA_DEPTH_LICENCE =
+  'research use only: Magenta arbitrary-style transfer network (Apache-2.0) fine-tuned here on research-use photos (BSDS500, Urban100, Sun-Hays80, CamVid, Kodak) and paintings (public domain and copyrighted: research use); for products, --style-network original';
+
 /** The fine-tune recipes, by name (`scripts/finetune-arbitrary.ts --preset NAME`): which photos and paintings, how long. */
 export const ARBITRARY_PRESETS = {
   'six-paintings': {
@@ -44,7 +52,8 @@ export const ARBITRARY_PRESETS = {
     photos: 'images/train',
     paintings: ['starry_night.jpg', 'starry_night_crop.jpg', 'wave.jpg', 'wave_crop.jpg', 'udnie.jpg', 'shipwreck_turner.jpg'].map((f) => `images/styles/${f}`),
     options: { steps: 1200 },
-    suffix: '',
+    dir: 'models/experiments/arbitrary-six-paintings',
+    licence: 'Apache-2.0, like its source (trained on Debian wallpapers and public-domain paintings)',
   },
   'train-split': {
     summary:
@@ -52,7 +61,8 @@ export const ARBITRARY_PRESETS = {
     photos: 'split:photos:train',
     paintings: 'split:paintings:train',
     options: { steps: 800, seed: 32 },
-    suffix: '-v2',
+    dir: 'models/arbitrary',
+    licence: MAGENTA_DEPTH_LICENCE,
   },
 } as const;
 export type ArbitraryPresetName = keyof typeof ARBITRARY_PRESETS;
