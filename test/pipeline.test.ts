@@ -46,3 +46,35 @@ test('a trained model: strength is a blend toward the photo; a new photo is a ne
   assert.deepEqual(p.counts, { depth: 1, photoStyle: 0, transfer: 4 });
   await p.dispose();
 });
+
+test('every setting given is kept when settings are resolved, the optional ones too (depth strokes, depth strength)', async () => {
+  const { resolvePipelineSettings } = await import('../src/stylize/pipeline.node.js');
+  const given = {
+    strength: 0.7,
+    depthStrokes: { near: 2, far: 0.5 },
+    depthStrength: { near: 0.5, far: 1 },
+    strokeScale: 1.5,
+    preserveColor: 'luminance' as const,
+    tile: 512,
+  };
+  assert.deepEqual(resolvePipelineSettings('model', given), given);
+  assert.deepEqual(resolvePipelineSettings('painting', { depthStrength: 'off' }).depthStrength, undefined);
+});
+
+test('the CLI passes every setting through the pipeline: --depth-strokes and --stroke-scale change the picture', async () => {
+  const { mkdtemp } = await import('node:fs/promises');
+  const os = await import('node:os');
+  const path = await import('node:path');
+  const { cli } = await import('./support/cli.js');
+  const { loadImage } = await import('../src/io/image.js');
+  const { photo: photoFile } = await import('./support/fixtures.js');
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'ds-pipeline-cli-'));
+  const run = async (name: string, ...extra: string[]) => {
+    const r = await cli('stylize', photoFile('tubingen.jpg'), '--model', 'baseline:wave', '--max-size', '128', ...extra, '-o', path.join(dir, `${name}.png`));
+    assert.equal(r.code, 0, r.stderr);
+    return loadImage(path.join(dir, `${name}.png`));
+  };
+  const [plain, strokes, scaled] = [await run('plain'), await run('strokes', '--depth-strokes', '2,0.5'), await run('scaled', '--stroke-scale', '2')];
+  assert.ok(maxAbsDiff(plain.data, strokes.data) > 20, 'depth strokes reached the network');
+  assert.ok(maxAbsDiff(plain.data, scaled.data) > 20, 'the stroke scale reached the network');
+});

@@ -10,7 +10,7 @@ import { ArbitraryStylist, type ArbitraryNetwork, resolvePainting } from './arbi
 import { normalizeStyleWeights } from './arbitrary.js';
 import { type DepthStrengthChoice, depthStrengthFor } from './depth-strength.js';
 import { loadTransformModel, loadTransformOnnx } from './models.js';
-import { PIPELINE_DEFAULTS, type PipelineNetwork, type PipelineSettings, StylizePipeline } from './pipeline.js';
+import { PIPELINE_DEFAULTS, PIPELINE_SETTING_KEYS, type PipelineNetwork, type PipelineSettings, StylizePipeline } from './pipeline.js';
 import type { StylizeOptions, StylizerOptions, TransformModel } from './stylizer.js';
 import { checkStylizeOptions } from './stylizer.js';
 import { ArgumentError, checkImageArg, checkString } from '../io/arguments.js';
@@ -33,7 +33,9 @@ export interface PipelineOptions extends Partial<Omit<PipelineSettings, 'depthSt
 export function resolvePipelineSettings(kind: 'painting' | 'model', given: PipelineOptions = {}): PipelineSettings {
   if (kind !== 'painting' && kind !== 'model') throw new ArgumentError('resolvePipelineSettings: kind', `must be 'painting' or 'model', got ${String(kind)}`);
   checkStylizeOptions(given, 'resolvePipelineSettings');
-  const set = Object.fromEntries(Object.entries(given).filter(([k, v]) => v !== undefined && k in PIPELINE_DEFAULTS)) as Partial<PipelineSettings>;
+  const set = Object.fromEntries(
+    Object.entries(given).filter(([k, v]) => v !== undefined && (PIPELINE_SETTING_KEYS as readonly string[]).includes(k)),
+  ) as Partial<PipelineSettings>;
   return { ...PIPELINE_DEFAULTS, ...set, depthStrength: depthStrengthFor(kind, given.depthStrength) };
 }
 

@@ -32,6 +32,9 @@ export interface PipelineSettings {
 
 export const PIPELINE_DEFAULTS: PipelineSettings = { strength: 1, strokeScale: 1, preserveColor: 'none', tile: 1024 };
 
+/** Every setting's name, the optional ones included (a settings object is read through this list, not its keys). */
+export const PIPELINE_SETTING_KEYS: readonly (keyof PipelineSettings)[] = ['strength', 'depthStrength', 'strokeScale', 'depthStrokes', 'preserveColor', 'tile'];
+
 /** The network of a pipeline: a trained model, or the arbitrary network with paintings' style vectors (mixed by weights). */
 export type PipelineNetwork =
   | { kind: 'model'; model: TransformModel; about?: string }
