@@ -12,7 +12,7 @@ import { type StylePredictor, type StyleVector, arbitraryTransformModel, mixStyl
 import type { PreserveColor } from './color.js';
 import type { DepthStrength } from './depth-strength.js';
 import type { DepthStrokes } from './strokes.js';
-import { Stylizer, type StylizerOptions, type TransformModel, finishStylization, stylizeStrokes } from './stylizer.js';
+import { Stylizer, type StylizerOptions, type TransformModel, finishStylization, strengthInFeatures, stylizeStrokes } from './stylizer.js';
 import { ArgumentError } from '../io/arguments.js';
 
 /** What a call can change; everything else is the network. */
@@ -48,6 +48,18 @@ export type PipelineNetwork =
       licence: string;
     };
 
+/** What depends only on the photo (its depth, its own style vector): shared by pipelines that stylize the same photo. */
+export class PhotoCache {
+  img?: RgbImage;
+  depth?: Promise<Float32Array>;
+  style?: Promise<StyleVector>;
+  /** The entries for this photo (a new photo clears them). */
+  of(img: RgbImage): this {
+    if (this.img !== img) Object.assign(this, { img, depth: undefined, style: undefined });
+    return this;
+  }
+}
+
 export interface PipelineEnvironment {
   runtime: G.Runtime;
   /** Loads the depth network when a setting first needs it. */
@@ -56,6 +68,8 @@ export interface PipelineEnvironment {
   stylizer?: StylizerOptions;
   /** Frees what the pipeline's maker loaded for it alone (the style predictor's session), at dispose. */
   onDispose?: () => Promise<void>;
+  /** The photo's depth and style vector, when shared with other pipelines (the page switching paintings). */
+  cache?: PhotoCache;
 }
 
 /** What the pipeline ran, per network: a test reads it to see that work is done once per photo. */
@@ -67,7 +81,7 @@ export interface PipelineCounts {
 
 export class StylizePipeline {
   readonly counts: PipelineCounts = { depth: 0, photoStyle: 0, transfer: 0 };
-  private photo?: { img: RgbImage; depth?: Promise<Float32Array>; style?: Promise<StyleVector> };
+  private readonly cache: PhotoCache;
   private depthModelLoaded?: Promise<DepthModel>;
   private modelStylizer?: Stylizer;
   /** A painting's stylizer for the last style asked for (a strength change makes another). */
@@ -82,6 +96,7 @@ export class StylizePipeline {
     if (!n || (n.kind !== 'model' && n.kind !== 'painting'))
       throw new ArgumentError('StylizePipeline: network', "must be { kind: 'model', model } or { kind: 'painting', … } (createPipeline makes one)");
     if (!env?.runtime) throw new ArgumentError('StylizePipeline: env.runtime', 'is required');
+    this.cache = env.cache ?? new PhotoCache();
   }
 
   /** Who made the network and under what licence: what a user must be told. */
@@ -100,9 +115,8 @@ export class StylizePipeline {
     return this.depthModelLoaded;
   }
 
-  private of(img: RgbImage) {
-    if (this.photo?.img !== img) this.photo = { img };
-    return this.photo;
+  private of(img: RgbImage): PhotoCache {
+    return this.cache.of(img);
   }
 
   /** The photo's raw depth (the depth network's own polarity), estimated once per photo. */
@@ -176,11 +190,22 @@ export class StylizePipeline {
     return (await this.modelFor(img, { ...this.settings, ...change })).model;
   }
 
-  /** The photo stylized with the pipeline's settings, or with some of them changed for this call. */
-  async run(img: RgbImage, change: Partial<PipelineSettings> = {}, onTile?: (done: number, total: number) => void): Promise<RgbImage> {
-    const s: PipelineSettings = { ...this.settings, ...Object.fromEntries(Object.entries(change).filter(([, v]) => v !== undefined)) };
+  private settingsWith(change: Partial<PipelineSettings>): PipelineSettings {
+    return { ...this.settings, ...Object.fromEntries(Object.entries(change).filter(([, v]) => v !== undefined)) };
+  }
+
+  /**
+   * The network stage: the transfer network at these settings (strokes; for a painting its style vector and depth
+   * strength in the features), before any blend or colour. A model's strength or colour change needs only `finish` after it.
+   */
+  async stylizeRaw(
+    img: RgbImage,
+    change: Partial<PipelineSettings> = {},
+    onTile?: (done: number, total: number) => void,
+  ): Promise<{ raw: RgbImage; model: TransformModel }> {
+    const s = this.settingsWith(change);
     const { model, stylizer } = await this.modelFor(img, s);
-    const farness = s.depthStrokes || s.depthStrength ? await this.photoFarness(img) : undefined;
+    const farness = s.depthStrokes || (s.depthStrength && this.network.kind === 'painting') ? await this.photoFarness(img) : undefined;
     this.counts.transfer++;
     const raw = await stylizeStrokes(
       stylizer,
@@ -188,6 +213,13 @@ export class StylizePipeline {
       { strokeScale: s.strokeScale, depthStrokes: s.depthStrokes, depthStrength: s.depthStrength, farness, tile: s.tile, runtime: this.env.runtime },
       onTile,
     );
+    return { raw, model };
+  }
+
+  /** What follows the network: the blend toward the photo (a model's strength, depth strength in pixels) and colour. */
+  async finish(raw: RgbImage, img: RgbImage, model: TransformModel, change: Partial<PipelineSettings> = {}): Promise<RgbImage> {
+    const s = this.settingsWith(change);
+    const farness = s.depthStrength && !strengthInFeatures(model) ? await this.photoFarness(img) : undefined;
     // A painting's strength already acted on its style vector; a model's is a blend toward the photo.
     return finishStylization(raw, img, {
       strength: this.network.kind === 'painting' ? 1 : s.strength,
@@ -199,13 +231,18 @@ export class StylizePipeline {
     });
   }
 
+  /** The photo stylized with the pipeline's settings, or with some of them changed for this call. */
+  async run(img: RgbImage, change: Partial<PipelineSettings> = {}, onTile?: (done: number, total: number) => void): Promise<RgbImage> {
+    const { raw, model } = await this.stylizeRaw(img, change, onTile);
+    return this.finish(raw, img, model, change);
+  }
+
   /** Frees the network's sessions (the pipeline can be used again; they are rebuilt). */
   async dispose(): Promise<void> {
     await this.modelStylizer?.release();
     await this.paintingStylizer?.stylizer.release();
     this.modelStylizer = undefined;
     this.paintingStylizer = undefined;
-    this.photo = undefined;
     await this.env.onDispose?.();
   }
 }
