@@ -9,13 +9,14 @@ import { builtinDepthModelFromOnnx, DepthEstimator, type DepthModel } from '../s
 import { depthAgreement } from '../src/eval/metrics.js';
 import { depthEdgeCue, resampledAgreement } from '../src/eval/robust.js';
 import { transformModelFromOnnx } from '../src/stylize/onnx-model.js';
-import { Stylizer, finishStylization, stylizeStrokes, type StylizeOptions, type TransformModel } from '../src/stylize/stylizer.js';
+import { Stylizer, type TransformModel } from '../src/stylize/stylizer.js';
 import { parseDepthStrokes } from '../src/stylize/strokes.js';
 import { DEFAULT_DEPTH_STRENGTH } from '../src/stylize/depth-strength.js';
-import { StylePredictor, arbitraryTransformModel, mixStyles, styleAtStrength, type StyleVector } from '../src/stylize/arbitrary.js';
+import { StylePredictor, arbitraryTransformModel, type StyleVector } from '../src/stylize/arbitrary.js';
 import { CARRY_BLEND, blendCarried, statisticsAverager } from '../src/stylize/stabilize.js';
 import type { ModelInfo, ModelList as ApiModelList, PaintingInfo } from '../src/serve/api-types.js';
 import { ARBITRARY } from '../src/models/magenta-spec.js';
+import { PIPELINE_DEFAULTS, PhotoCache, StylizePipeline, type PipelineNetwork, type PipelineSettings } from '../src/stylize/pipeline.js';
 
 /** One entry of GET /api/models (the server's own types: src/serve/api-types.ts). */
 type ModelEntry = ModelInfo & { onnx: string; thumbnail: string | null };
@@ -85,9 +86,8 @@ const state: {
   chosenPainting?: PaintingEntry;
   arbitrary?: { predictor: string; transfer: string };
   networks?: Promise<{ predictor: StylePredictor; transfer: Uint8Array }>;
-  /** Style vectors by painting, and the photo's own (for strength): the predictor runs once each. */
+  /** Style vectors by painting: the predictor runs once each (the photo's own is in photoCache). */
   vectors: Map<PaintingEntry, Promise<StyleVector>>;
-  photoVector?: Promise<StyleVector>;
   photo?: RgbImage;
   /** The network's output before strength and colour: sliders only redo what follows it. */
   stylized?: RgbImage;
@@ -97,12 +97,15 @@ const state: {
   depthModel?: Promise<DepthModel>;
   loaded: Map<string, Promise<TransformModel>>;
   /** The zoo twin of the chosen model (NAME-depth ↔ NAME-nodepth), stylized beside it. */
-  twin?: { entry: ModelEntry; stylized: RgbImage };
+  twin?: { entry: ModelEntry; stylized: RgbImage; model: TransformModel; pipeline: StylizePipeline };
+  /** The pipeline that made `stylized` (its finish step follows the sliders), and the photo's depth and vector. */
+  pipeline?: StylizePipeline;
+  photoCache: PhotoCache;
   /** The photo's depth map, measured once per photo. */
   photoDepth?: { photo: RgbImage; depth: Promise<Float32Array> };
   /** Finished renders, for scripts and tests: each slider change that completes adds one. */
   renders: number;
-} = { models: [], paintings: [], vectors: new Map(), loaded: new Map(), renders: 0 };
+} = { models: [], paintings: [], vectors: new Map(), loaded: new Map(), renders: 0, photoCache: new PhotoCache() };
 
 /** The zoo twin of a model: scream-depth ↔ scream-nodepth, when both are in the zoo. */
 function twinOf(m: ModelEntry | undefined): ModelEntry | undefined {
@@ -198,49 +201,35 @@ function vectorOf(p: PaintingEntry): Promise<StyleVector> {
   return v;
 }
 
-/** The chosen painting's vector, mixed with a second one, at the strength slider toward the photo's own vector. */
-async function paintingStyle(p: PaintingEntry, photo: RgbImage): Promise<StyleVector> {
-  let v = await vectorOf(p);
-  const other = state.paintings.find((q) => q.name === ui.mix.value);
-  if (other && other !== p) {
-    const w = Number(ui.mixWeight.value);
-    v = mixStyles([v, await vectorOf(other)], [1 - w, w]);
-  }
-  const k = Number(ui.strength.value);
-  if (k >= 1) return v;
-  return styleAtStrength(v, await photoVector(photo), k);
-}
-
-/** The photo's own style vector (strength, and depth-guided strength in the features), predicted once per photo. */
-function photoVector(photo: RgbImage): Promise<StyleVector> {
-  state.photoVector ??= networks().then((n) => n.predictor.predict(photo));
-  return state.photoVector;
-}
-
-/** Brush size and depth-guided strokes, as the CLI's --stroke-scale and --depth-strokes. */
-async function strokeOptions(): Promise<Parameters<typeof stylizeStrokes>[2]> {
-  const depthStrokes = ui.depthStrokes.checked ? parseDepthStrokes(`${ui.strokesNear.value},${ui.strokesFar.value}`, 'depth strokes') : undefined;
-  // For a painting, depth-guided strength is the network's (a strength plane mixing its norms); for the zoo, a blend after it.
-  const depthStrength = state.chosenPainting ? finishOptions().depthStrength : undefined;
-  return {
-    strokeScale: Number(ui.strokeScale.value),
-    depthStrokes,
-    depthStrength,
-    depthModel: depthStrokes || depthStrength ? await state.depthModel : undefined,
-    runtime: state.runtime!,
-  };
-}
-
-function finishOptions(): Pick<StylizeOptions, 'strength' | 'depthStrength' | 'preserveColor'> {
+/** The page's controls as pipeline settings (as the CLI's --strength, --depth-strength, --stroke-scale, --depth-strokes). */
+function pageSettings(): PipelineSettings {
   const near = Number(ui.near.value);
   const far = Number(ui.far.value);
   if (ui.depthGuided.checked && !(near >= 0 && near <= 1 && far >= 0 && far <= 1)) throw new Error('depth-guided strength: near and far must be from 0 to 1');
   return {
-    // A painting's strength acts on its style vector (the network re-runs), not as a pixel blend.
-    strength: state.chosenPainting ? 1 : Number(ui.strength.value),
+    ...PIPELINE_DEFAULTS,
+    // For a painting the strength acts on its style vector (the network re-runs); for a model it is a blend after it.
+    strength: Number(ui.strength.value),
     depthStrength: ui.depthGuided.checked ? { near, far } : undefined,
-    preserveColor: ui.preserveColor.value as StylizeOptions['preserveColor'],
+    strokeScale: Number(ui.strokeScale.value),
+    depthStrokes: ui.depthStrokes.checked ? parseDepthStrokes(`${ui.strokesNear.value},${ui.strokesFar.value}`, 'depth strokes') : undefined,
+    preserveColor: ui.preserveColor.value as PipelineSettings['preserveColor'],
   };
+}
+
+/** The chosen network as a pipeline over the photo cache the page keeps (its depth and own vector, once per photo). */
+async function pipelineFor(model?: ModelEntry): Promise<StylizePipeline> {
+  let network: PipelineNetwork;
+  const p = state.chosenPainting;
+  if (p && !model) {
+    const n = await networks();
+    const other = state.paintings.find((q) => q.name === ui.mix.value);
+    const mixed = other && other !== p;
+    const w = Number(ui.mixWeight.value);
+    const styles = [await vectorOf(p), ...(mixed ? [await vectorOf(other)] : [])];
+    network = { kind: 'painting', name: p.name, transfer: n.transfer, predictor: n.predictor, styles, weights: mixed ? [1 - w, w] : undefined, licence: '' };
+  } else network = { kind: 'model', model: await modelFor(model ?? state.chosen!) };
+  return new StylizePipeline(network, { runtime: state.runtime!, depthModel: () => state.depthModel!, cache: state.photoCache }, pageSettings());
 }
 
 const fmt = (v: number) => (Number.isFinite(v) ? v.toFixed(3) : '—');
@@ -326,10 +315,9 @@ function refinish(): Promise<void> {
     const { photo, stylized, runtime } = state;
     if (!photo || !stylized || !runtime) return;
     try {
-      const o = finishOptions();
       say('Blending…', 0.75);
-      const depthModel = o.depthStrength ? await state.depthModel : undefined;
-      const result = await finishStylization(stylized, photo, { ...o, depthModel, runtime, model: state.stylizedBy });
+      const settings = pageSettings();
+      const result = await state.pipeline!.finish(stylized, photo, state.stylizedBy!, settings);
       draw(ui.after, result);
       for (const [a, type] of [
         [ui.png, 'image/png'],
@@ -346,7 +334,7 @@ function refinish(): Promise<void> {
         );
       if (state.twin && state.chosen) {
         draw(ui.twinChosen, result);
-        draw(ui.twinOther, await finishStylization(state.twin.stylized, photo, { ...o, depthModel, runtime }));
+        draw(ui.twinOther, await state.twin.pipeline.finish(state.twin.stylized, photo, state.twin.model, settings));
         ui.twinChosenName.textContent = state.chosen.name;
         ui.twinOtherName.textContent = state.twin.entry.name;
       }
@@ -370,7 +358,6 @@ async function stylizeNow(): Promise<void> {
   try {
     say('Reading the photo…', 0.02);
     const photo = await readPhoto(file);
-    if (photo !== state.photo) state.photoVector = undefined;
     await runNetwork(photo);
   } catch (err) {
     say((err as Error).message, undefined, true);
@@ -389,40 +376,30 @@ function runNetwork(photo: RgbImage): Promise<void> {
 async function runNetworkNow(photo: RgbImage): Promise<void> {
   if (!state.runtime) return;
   try {
-    let model: TransformModel;
-    if (state.chosenPainting) {
-      say(`Reading the style of ${state.chosenPainting.name}…`, 0.05);
-      const style = await paintingStyle(state.chosenPainting, photo);
-      model = arbitraryTransformModel((await networks()).transfer, style, state.chosenPainting.name, {
-        photoStyle: ui.depthGuided.checked ? await photoVector(photo) : undefined,
-      });
-    } else {
-      say(`Loading ${state.chosen!.name}…`, 0.05);
-      model = await modelFor(state.chosen!);
-    }
+    // The one recipe (src/stylize/pipeline.ts): the network stage here, what follows it in refinish.
+    say(state.chosenPainting ? `Reading the style of ${state.chosenPainting.name}…` : `Loading ${state.chosen!.name}…`, 0.05);
+    const pipeline = await pipelineFor();
     say('Stylizing…', 0.1);
-    const stylizer = new Stylizer(model, state.runtime);
     try {
       const t0 = performance.now();
-      state.stylizedBy = model;
-      state.stylized = await stylizeStrokes(stylizer, photo, await strokeOptions(), (done, total) =>
-        say(`Stylizing tile ${done} of ${total}…`, 0.1 + (0.6 * done) / total),
-      );
+      const { raw, model } = await pipeline.stylizeRaw(photo, {}, (done, total) => say(`Stylizing tile ${done} of ${total}…`, 0.1 + (0.6 * done) / total));
+      [state.stylized, state.stylizedBy, state.pipeline] = [raw, model, pipeline];
       // The network's time (graph build, session and run), for the benchmark (bench/page.ts).
       document.body.dataset.networkMs = (performance.now() - t0).toFixed(1);
     } finally {
-      await stylizer.release();
+      await pipeline.dispose();
     }
     // The zoo twin, through the same stylizer settings, for the side-by-side view.
     const twin = state.chosenPainting ? undefined : twinOf(state.chosen);
     state.twin = undefined;
     if (twin) {
       say(`Stylizing with its twin ${twin.name}…`, 0.6);
-      const ts = new Stylizer(await modelFor(twin), state.runtime);
+      const tp = await pipelineFor(twin);
       try {
-        state.twin = { entry: twin, stylized: await stylizeStrokes(ts, photo, await strokeOptions()) };
+        const { raw, model } = await tp.stylizeRaw(photo);
+        state.twin = { entry: twin, stylized: raw, model, pipeline: tp };
       } finally {
-        await ts.release();
+        await tp.dispose();
       }
     }
     state.photo = photo;
