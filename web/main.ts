@@ -9,10 +9,10 @@ import { builtinDepthModelFromOnnx, DepthEstimator, type DepthModel } from '../s
 import { depthAgreement } from '../src/eval/metrics.js';
 import { depthEdgeCue, resampledAgreement } from '../src/eval/robust.js';
 import { transformModelFromOnnx } from '../src/stylize/onnx-model.js';
-import { Stylizer, type TransformModel } from '../src/stylize/stylizer.js';
+import type { TransformModel } from '../src/stylize/stylizer.js';
 import { parseDepthStrokes } from '../src/stylize/strokes.js';
 import { DEFAULT_DEPTH_STRENGTH } from '../src/stylize/depth-strength.js';
-import { StylePredictor, arbitraryTransformModel, type StyleVector } from '../src/stylize/arbitrary.js';
+import { StylePredictor, type StyleVector } from '../src/stylize/arbitrary.js';
 import { CARRY_BLEND, blendCarried, statisticsAverager } from '../src/stylize/stabilize.js';
 import type { ModelInfo, ModelList as ApiModelList, PaintingInfo } from '../src/serve/api-types.js';
 import { ARBITRARY } from '../src/models/magenta-spec.js';
@@ -507,10 +507,14 @@ async function startWebcam(): Promise<void> {
   video.srcObject = stream;
   await video.play();
   try {
-    // The chosen style, or the first painting: a painting at full strength (its vector), or the zoo model.
+    // The chosen style, or the first painting: a painting at full strength (its vector), or the zoo model, through
+    // the one recipe (pipeline.ts) with the norm statistics carried from frame to frame.
     const painting = state.chosenPainting ?? (state.chosen ? undefined : state.paintings[0]);
-    const model = painting ? arbitraryTransformModel((await networks()).transfer, await vectorOf(painting), painting.name) : await modelFor(state.chosen!);
-    const stylizer = new Stylizer(model, state.runtime, { carryStatistics: statisticsAverager(0.9), statsSide: 192 });
+    const n = painting ? await networks() : undefined;
+    const network: PipelineNetwork = painting
+      ? { kind: 'painting', name: painting.name, transfer: n!.transfer, predictor: n!.predictor, styles: [await vectorOf(painting)], licence: '' }
+      : { kind: 'model', model: await modelFor(state.chosen!) };
+    const pipeline = new StylizePipeline(network, { runtime: state.runtime, stylizer: { carryStatistics: statisticsAverager(0.9), statsSide: 192 } });
     const side = Number(ui.webcamSide.value);
     let fps = 0;
     let last = performance.now();
@@ -530,7 +534,7 @@ async function startWebcam(): Promise<void> {
       const frame = fromRgba8(ctx.getImageData(0, 0, w, h).data, w, h);
       // A webcam mostly stands still: the previous output is carried where the camera saw no change (the flow
       // stabilization of clips with zero flow: no OpenCV in the page), so still things keep their strokes.
-      let out = await stylizer.stylize(frame);
+      let out = await pipeline.run(frame);
       if (prev && prev.source.width === w && prev.source.height === h) out = blendCarried(frame, out, prev.source, prev.out, CARRY_BLEND);
       prev = { source: frame, out };
       draw(ui.webcamOut, out);
@@ -541,7 +545,7 @@ async function startWebcam(): Promise<void> {
       document.body.dataset.webcamFrames = String(Number(document.body.dataset.webcamFrames ?? 0) + 1);
       document.body.dataset.webcamFps = fps.toFixed(2);
     }
-    await stylizer.release();
+    await pipeline.dispose();
   } catch (err) {
     say((err as Error).message, undefined, true);
   } finally {
