@@ -13,7 +13,7 @@ import { Stylizer } from '../src/stylize/stylize.js';
 
 const [out = 'docs/images/arbitrary-grid.jpg'] = process.argv.slice(2);
 const store = new ModelStore();
-const shared = path.join(store.dir, '..');
+const shared = store.sharedDir;
 const photos = ['chicago.jpg', 'golden_gate.jpg', 'stata.jpg', 'tubingen.jpg', 'hoovertowernight.jpg'].map((f) => path.join(shared, 'images', 'content', f));
 // Painting → the zoo model of the same painting, if any.
 const paintings: [string, string | undefined][] = [

@@ -15,7 +15,7 @@ const [name, styleFile, out = `docs/zoo/${name}-blend-reference.json`] = process
   .slice(2)
   .filter((a, i, all) => !a.startsWith('--') && !all[i - 1]?.startsWith('--'));
 const store = new ModelStore();
-const shared = path.join(store.dir, '..');
+const shared = store.sharedDir;
 // --split dev|test [--photos N]: a sample of the locked split; without it the legacy 13 (a dev set).
 const splitArg = process.argv.includes('--split') ? process.argv[process.argv.indexOf('--split') + 1] : undefined;
 const nPhotos = process.argv.includes('--photos') ? Number(process.argv[process.argv.indexOf('--photos') + 1]) : 24;

@@ -21,7 +21,7 @@ if (!(name in DIAL_PAINTINGS)) throw new Error(`usage: depth-dial.ts ${Object.ke
 const threads = process.argv.includes('--threads') ? Number(process.argv[process.argv.indexOf('--threads') + 1]) : undefined;
 let out = `docs/dial/${name}.json`;
 const store = new ModelStore();
-const shared = path.join(store.dir, '..');
+const shared = store.sharedDir;
 // The photos: --split dev|test (a fixed sample of the locked split, --photos N), or the legacy 13 (a dev set).
 const arg = (k: string) => (process.argv.includes(k) ? process.argv[process.argv.indexOf(k) + 1] : undefined);
 const { files: photos, label: photoSet } = experimentPhotos(shared, arg('--split'), Number(arg('--photos') ?? 24));

@@ -12,7 +12,7 @@ import { ModelStore } from '../src/models/resolver.js';
 import { loadVgg19 } from '../src/models/vgg.js';
 import { arbitraryOnnx } from '../src/models/magenta.js';
 import { StylePredictor } from '../src/stylize/arbitrary.js';
-import { splitPaths, type Collection, type SplitName } from '../src/eval/splits.js';
+import { splitSource } from '../src/eval/splits.js';
 import {
   ARBITRARY_FINETUNE_DEFAULTS,
   ARBITRARY_PRESETS,
@@ -31,12 +31,9 @@ if ((twin !== 'depth' && twin !== 'nodepth') || !preset)
     `usage: finetune-arbitrary.ts depth|nodepth [--preset ${Object.keys(ARBITRARY_PRESETS).join('|')}] [--steps N] [--threads N] [--resume] [--export]`,
   );
 const store = new ModelStore();
-const shared = path.join(store.dir, '..');
+const shared = store.sharedDir;
 /** `split:COLLECTION:SPLIT` is a committed split's files; anything else a path under the shared folder. */
-const files = (spec: string) => {
-  const m = /^split:(photos|paintings):(train|dev|test)$/.exec(spec);
-  return m ? splitPaths(shared, m[1] as Collection, m[2] as SplitName) : path.join(shared, spec);
-};
+const files = (spec: string) => splitSource(spec, shared) ?? path.join(shared, spec);
 const runtime = new Runtime({ threads: arg('--threads') ? Number(arg('--threads')) : undefined });
 const [vgg, depthModel, transferOnnx] = [await loadVgg19({ store }), await loadDepthModel('pydnet-v2', { store }), await arbitraryOnnx('transfer', store)];
 const predictor = new StylePredictor(await arbitraryOnnx('predictor', store), runtime);

@@ -17,7 +17,7 @@ import { createPipeline } from '../src/stylize/pipeline.node.js';
 const split = parseSplit(process.argv[2] ?? 'test');
 const out = process.argv[3] ?? `docs/splits/gallery-${split}.jpg`;
 const store = new ModelStore();
-const shared = path.join(store.dir, '..');
+const shared = store.sharedDir;
 const runtime = new Runtime();
 const photos = splitSample(splitPaths(shared, 'photos', split), 12).slice(0, 4);
 const paintings = splitSample(splitPaths(shared, 'paintings', split), 8);

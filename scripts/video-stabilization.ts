@@ -22,7 +22,7 @@ import type { TransformModel } from '../src/stylize/stylizer.js';
 const seconds = Number(process.argv[2] ?? 3);
 const threads = process.argv.includes('--threads') ? Number(process.argv[process.argv.indexOf('--threads') + 1]) : undefined;
 const store = new ModelStore();
-const shared = path.join(store.dir, '..');
+const shared = store.sharedDir;
 const runtime = new Runtime({ threads });
 const depthModel = await loadDepthModel('pydnet-v2', { store });
 const [vgg, second] = [await loadVgg19({ store }), await loadDepthModel(secondJudgeFor('pydnet-v2'), { store })];

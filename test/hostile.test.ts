@@ -383,3 +383,17 @@ test('eval refuses a ground truth that is a colour photo or of another aspect ra
   assert.equal(r.code, 1, r.stderr);
   assert.match(r.stderr, /starry_night\.jpg: not a depth map/);
 });
+
+test('train --preset photos-continue without the shared photos: one line naming the missing file, nothing written', async () => {
+  const out = await emptyDir('out-train-split');
+  // A models folder whose shared folder has no images/photos (the split lists files of ../shared/images/photos).
+  const models = await emptyDir('bare-shared/models');
+  await assertRefused([
+    [
+      ['train', '--style', style, '--preset', 'photos-continue', '--init', 'models/scream-depth.onnx', '--models', models, '-o', path.join(out, 'm.onnx')],
+      /--data split:photos:train: .*images\/photos\/.* is missing/,
+    ],
+    [['train', '--style', style, '--data', 'split:photos:holdout', '-o', path.join(out, 'm.onnx')], /split:photos:holdout: cannot read folder/],
+  ]);
+  await assertEmpty(out);
+});

@@ -332,4 +332,39 @@ test('training options are resolved once: defaults, then a preset, then what is 
     'its twin',
   );
   assert.throws(() => resolveTrainOptions({ ...base, preset: 'stability-branch' }), /continues a base's recipe: give --init/);
+  // Resumed, a continuing preset takes the recipe its checkpoint records (the settings note, all strings), not the defaults.
+  const { checkpointRecipe } = await import('../src/train/options.js');
+  const note = JSON.stringify({
+    lr: '0.0001',
+    contentWeight: '100',
+    styleWeight: '100',
+    tvWeight: '200',
+    depthWeight: '3000000',
+    depthLoss: 'weighted-content',
+    contentLayer: 'relu4_2',
+    styleLayers: 'relu1_1,relu2_1',
+    styleSize: '512',
+  });
+  const resumedRun = resolveTrainOptions(
+    { ...base, preset: 'photos-continue', resume: 'x.ckpt' },
+    { width: 16, blocks: 5, arch: 'upsample', recipe: checkpointRecipe(note, { size: 192, batch: 2 }) },
+  );
+  assert.deepEqual(
+    [resumedRun.contentWeight, resumedRun.depthWeight, resumedRun.styleSize, resumedRun.styleLayers, resumedRun.size, resumedRun.steps, resumedRun.seed],
+    [100, 3e6, 512, ['relu1_1', 'relu2_1'], 192, 200, 13],
+  );
+});
+
+test('train data: split:photos:train names the committed train split under the shared folder; a folder is not a split', async () => {
+  const { splitSource, committedSplit } = await import('../src/eval/splits.js');
+  const files = splitSource('split:photos:train', '/data/shared')!;
+  assert.equal(files.length, committedSplit('photos').train.length);
+  assert.ok(files.every((f) => f.startsWith('/data/shared/images/photos/')));
+  assert.equal(splitSource('../shared/images/train', '/data/shared'), undefined);
+  assert.equal(splitSource('split:photos:holdout', '/data/shared'), undefined);
+  // A model trained on the split says what its photos allow.
+  const { licenceOf } = await import('../src/nn/export.js');
+  const { PHOTO_SPLIT_LICENCE } = await import('../src/models/licences.js');
+  assert.match(licenceOf('upsample', PHOTO_SPLIT_LICENCE), /Training photos: research use only/);
+  assert.doesNotMatch(licenceOf('upsample'), /Training photos/);
 });

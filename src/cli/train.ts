@@ -9,14 +9,17 @@ import { loadDepthModel } from '../models/depth.js';
 import { ModelStore } from '../models/resolver.js';
 import { loadVgg19 } from '../models/vgg.js';
 import { licenceOf, writeModel } from '../nn/export.js';
-import { TRAIN_DEFAULTS, train, type TrainOptions } from '../train/train.js';
+import { TRAIN_DEFAULTS, resumedNetwork, train, type TrainOptions } from '../train/train.js';
 import { resolveTrainOptions } from '../train/options.js';
-import { TRAIN_PRESETS, TRAIN_PRESET_NAMES } from '../train/presets.js';
+import { TRAIN_PRESETS, TRAIN_PRESET_NAMES, type TrainPreset } from '../train/presets.js';
 import { assertWritable, writeFileAtomic } from '../io/atomic.js';
 import { listImages } from '../io/files.js';
+import { splitSource } from '../eval/splits.js';
+import { PHOTO_SPLIT_LICENCE } from '../models/licences.js';
 import { readInitialWeights } from '../train/init.js';
 import { interruptible, refuseInputsAsOutputs, type CommonOptions } from './common.js';
 import { lockRun } from '../io/lock.js';
+import { loadState } from '../io/state.js';
 import { existsSync } from 'node:fs';
 import { Progress } from './progress.js';
 import { common, inRange, int, lossOptions, lossValues, num, oneOf, required, seedOf, vggLayers, type Command } from './args.js';
@@ -42,7 +45,7 @@ export async function trainCommand(o: TrainCommandOptions): Promise<number> {
   // Everything is checked before any output (log, checkpoint, model) is touched.
   const store = new ModelStore(o.models);
   await loadImage(o.stylePath); // the painting must load before any output is touched
-  await listImages(o.data);
+  const photos = await trainingPhotos(o.data, store);
   if (o.resume)
     await stat(o.resume).catch(() => {
       throw new Error(`${o.resume}: checkpoint not found`);
@@ -51,7 +54,7 @@ export async function trainCommand(o: TrainCommandOptions): Promise<number> {
   if (o.allowSettingsChange && !o.resume) throw new Error('--change-settings goes with --resume');
   const files = runFiles(o.output, o.log);
   // Nothing the run reads may be written: the painting, the photos, the base of a branch.
-  const inputs = [o.stylePath, ...(await listImages(o.data)), ...(o.initSpec && existsSync(o.initSpec) ? [o.initSpec] : [])];
+  const inputs = [o.stylePath, ...photos, ...(o.initSpec && existsSync(o.initSpec) ? [o.initSpec] : [])];
   refuseInputsAsOutputs([o.output, files.checkpoint, files.log, files.loss, files.preview], inputs);
   if (o.log && /\.(jpe?g|png|webp|tiff?|onnx|ckpt)$/i.test(o.log)) throw new Error(`--log ${o.log}: the log is JSON lines; give it a .jsonl name`);
   // A finished or stopped run is continued with --resume, never silently replaced.
@@ -65,7 +68,7 @@ export async function trainCommand(o: TrainCommandOptions): Promise<number> {
   await assertWritable(o.output);
   const release = lockRun(files.lock, `the run ${files.base}`);
   try {
-    return await trainLocked(o, store, init, files);
+    return await trainLocked({ ...o, files: photos }, store, init, files);
   } finally {
     release();
   }
@@ -81,7 +84,8 @@ async function trainLocked(
   const runtime = new Runtime({ threads: o.threads });
   const vgg = await loadVgg19({ store });
   // The options resolved once (defaults, preset, given): the depth model is loaded only when the run has a depth term.
-  const { depthWeight } = resolveTrainOptions({ ...o, style, styleName: '', init });
+  const resumed = o.resume ? resumedNetwork(await loadState(o.resume)) : undefined;
+  const { depthWeight } = resolveTrainOptions({ ...o, style, styleName: '', init }, resumed);
   const depthModel = depthWeight > 0 ? await loadDepthModel(o.depthModelSpec ?? 'pydnet-v2', { store, featureLayers: o.depthLayers }) : undefined;
   if (depthModel) process.stderr.write(`depth model: ${depthModel.id} — ${depthModel.licence}\n`);
   const { base, checkpoint, log } = files;
@@ -134,7 +138,8 @@ async function trainLocked(
     ...(r.settings.stabilityWeight ? { stability_weight: String(r.settings.stabilityWeight) } : {}),
     settings: JSON.stringify(r.settings),
     ...(r.branchOf ? { branch_of: r.branchOf.source, branch_steps: String(r.branchOf.steps ?? 'unknown') } : {}),
-    licence: licenceOf(r.net.arch),
+    trained_on: o.data,
+    licence: licenceOf(r.net.arch, splitSource(o.data, store.sharedDir) ? PHOTO_SPLIT_LICENCE : undefined),
     input: 'image: float32 [N, 3, H, W], RGB 0–255',
     output: 'stylized: float32 [N, 3, H, W], RGB 0–255',
   });
@@ -147,6 +152,20 @@ async function trainLocked(
   return 130;
 }
 
+/** A preset's own training photos (`data`), if the preset names one. */
+function presetData(preset: unknown): string | undefined {
+  return typeof preset === 'string' && preset in TRAIN_PRESETS ? (TRAIN_PRESETS[preset as keyof typeof TRAIN_PRESETS] as TrainPreset).data : undefined;
+}
+
+/** The training photos: a committed split (`split:photos:train`, under the shared folder) or a folder. */
+async function trainingPhotos(data: string, store: ModelStore): Promise<string[]> {
+  const listed = splitSource(data, store.sharedDir);
+  if (!listed) return listImages(data);
+  const missing = listed.find((f) => !existsSync(f));
+  if (missing) throw new Error(`--data ${data}: ${missing} is missing (the split lists files of ${store.sharedDir}/images; see ../shared/README.md)`);
+  return listed;
+}
+
 const T = TRAIN_DEFAULTS;
 export const command: Command = {
   name: 'train',
@@ -154,7 +173,11 @@ export const command: Command = {
   summary: 'trains a feed-forward style network (Johnson et al.) with content, style, TV and depth losses; checkpoints resume exactly',
   options: {
     style: { type: 'string', short: 's', arg: 'STYLE', help: 'the painting' },
-    data: { type: 'string', arg: 'DIR', help: 'training photos, searched recursively' },
+    data: {
+      type: 'string',
+      arg: 'DIR|split:photos:train',
+      help: "training photos: a folder (searched recursively) or a committed split of the shared photos (split:photos:train); a preset's own otherwise",
+    },
     output: { type: 'string', short: 'o', arg: 'model.onnx', help: 'the model; its .ckpt, .log.jsonl, .loss.png and .preview.png go beside it' },
     size: { type: 'string', arg: 'N', help: `training crop size, 32–2048 [${T.size}]` },
     batch: { type: 'string', arg: 'N', help: `[${T.batch}]` },
@@ -197,7 +220,7 @@ export const command: Command = {
     if (positionals.length) throw new Error(`train: unexpected argument "${positionals[0]}"`);
     return trainCommand({
       stylePath: required(v.style, '--style'),
-      data: required(v.data, '--data DIR'),
+      data: required(v.data ?? presetData(v.preset), '--data DIR'),
       output: required(v.output, '-o model.onnx'),
       size: inRange(int(v.size, 'size'), 'size', 32, 2048),
       batch: int(v.batch, 'batch'),

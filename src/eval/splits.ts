@@ -73,6 +73,15 @@ export function splitPaths(sharedDir: string, collection: Collection, split: Spl
   return committedSplit(collection)[split].map((f) => path.join(sharedDir, 'images', collection, f));
 }
 
+/** A committed split named as a data source: `split:COLLECTION:SPLIT` (e.g. `split:photos:train` for train --data). */
+export const SPLIT_SOURCE = /^split:(photos|paintings):(train|dev|test)$/;
+
+/** The files of a `split:COLLECTION:SPLIT` source under the shared folder, or undefined when `spec` is not one (a folder). */
+export function splitSource(spec: string, sharedDir: string): string[] | undefined {
+  const m = SPLIT_SOURCE.exec(spec);
+  return m ? splitPaths(sharedDir, m[1] as Collection, m[2] as SplitName) : undefined;
+}
+
 /** Parse `photos:dev`, `paintings:test`, or a bare split name. */
 export function parseSplit(s: string, what = 'split'): SplitName {
   if (!(SPLITS as readonly string[]).includes(s)) throw new Error(`${what}: expected one of ${SPLITS.join(', ')}, got '${s}'`);

@@ -5,6 +5,10 @@ export interface LicenceNote {
   source: string;
 }
 
+/** The licence of the shared photo collection (../shared/images/photos/MANIFEST.tsv): what a model trained on its train split inherits. */
+export const PHOTO_SPLIT_LICENCE =
+  'research use only (../shared/images/photos: BSDS500, BSD68, Urban100, Sun-Hays80, CamVid and Kodak24 photos under research/non-commercial licences; see its MANIFEST.tsv)';
+
 export const LICENCES: readonly LicenceNote[] = [
   {
     what: 'VGG-19 (loss network; Simonyan & Zisserman)',

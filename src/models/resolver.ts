@@ -58,6 +58,11 @@ export class ModelStore {
     this.dir = path.resolve(dir ?? process.env.DEPTHSTYLE_MODELS ?? defaultModelsDir());
   }
 
+  /** The shared data folder the models folder sits in (../shared: images/ beside models/). */
+  get sharedDir(): string {
+    return path.dirname(this.dir);
+  }
+
   /** Known checksums, by absolute path, from SHA256SUMS in the models folder or its parent. */
   private checksums(): Map<string, string> {
     if (this.sums) return this.sums;

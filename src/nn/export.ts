@@ -66,11 +66,11 @@ export async function exportCheckpoint(file: string): Promise<Uint8Array> {
   return exportTransformNet(params, width, blocks, { steps: String(step), checkpoint: file, licence: licenceOf(net.arch) }, net.arch);
 }
 
-/** The licence note of a model of this architecture (an engstrom model branches from research-use-only baselines). */
-export function licenceOf(arch: Architecture): string {
-  return arch === 'engstrom'
-    ? `${TRAINED_MODEL_LICENCE} Branched from a Johnson/Engstrom baseline: research use only, like its source.`
-    : TRAINED_MODEL_LICENCE;
+/** The licence note of a model of this architecture (an engstrom model branches from research-use-only baselines), with its training photos' licence when that restricts it. */
+export function licenceOf(arch: Architecture, dataLicence?: string): string {
+  const base =
+    arch === 'engstrom' ? `${TRAINED_MODEL_LICENCE} Branched from a Johnson/Engstrom baseline: research use only, like its source.` : TRAINED_MODEL_LICENCE;
+  return dataLicence ? `${base} Training photos: ${dataLicence}.` : base;
 }
 
 export async function writeModel(file: string, params: G.ParamStore, net: NetworkShape, metadata: Record<string, string>): Promise<void> {

@@ -12,8 +12,10 @@ import type { TrainPresetName } from './presets.js';
 export interface TrainOptions {
   style: RgbImage;
   styleName: string;
-  /** Folder of training images (searched recursively). */
+  /** Folder of training images (searched recursively), or the name of the list given as `files` (e.g. `split:photos:train`). */
   data: string;
+  /** The training images as a list (a committed split): `data` then only names them, for the metadata. */
+  files?: readonly string[];
   size?: number;
   batch?: number;
   steps?: number;

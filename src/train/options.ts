@@ -13,6 +13,27 @@ export interface ResumedNetwork {
   width?: number;
   blocks?: number;
   arch?: Architecture;
+  /** The objective its checkpoint records (a continuing preset resumes with it, as a branch starts with its base's). */
+  recipe?: Partial<TrainOptions>;
+}
+
+/** The objective a checkpoint records (its `settings` note, all strings) and its crops, typed as options. */
+export function checkpointRecipe(settingsNote: string | undefined, scalars: Record<string, number>): Partial<TrainOptions> {
+  const s = settingsNote ? (JSON.parse(settingsNote) as Record<string, string>) : {};
+  const num = (k: string) => (s[k] !== undefined && s[k] !== 'undefined' ? Number(s[k]) : undefined);
+  return defined({
+    size: scalars.size,
+    batch: scalars.batch,
+    lr: num('lr'),
+    contentWeight: num('contentWeight'),
+    styleWeight: num('styleWeight'),
+    tvWeight: num('tvWeight'),
+    depthWeight: num('depthWeight'),
+    depthLoss: s.depthLoss as TrainOptions['depthLoss'],
+    contentLayer: s.contentLayer,
+    styleLayers: s.styleLayers?.split(','),
+    styleSize: num('styleSize'),
+  } as Partial<TrainOptions>);
 }
 
 const defined = <T extends object>(o: T): Partial<T> => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
@@ -25,7 +46,7 @@ export function resolveTrainOptions(opts: Omit<TrainOptions, 'vgg'> & Partial<Pi
   const presetStyleSize = styleSize === 'painting' ? Math.max(opts.style.width, opts.style.height) : styleSize;
   const o = {
     ...TRAIN_DEFAULTS,
-    ...baseRecipe(preset, opts),
+    ...baseRecipe(preset, opts, resumed?.recipe),
     ...defined(fromPreset),
     ...(presetStyleSize ? { styleSize: presetStyleSize } : {}),
     ...defined(opts),
@@ -49,8 +70,13 @@ export function resolveTrainOptions(opts: Omit<TrainOptions, 'vgg'> & Partial<Pi
 }
 
 /** A continuing preset's base recipe: the objective its base (`init`) records. */
-function baseRecipe(preset: TrainPreset | undefined, opts: Pick<TrainOptions, 'init' | 'preset'>): Partial<TrainOptions> {
+function baseRecipe(
+  preset: TrainPreset | undefined,
+  opts: Pick<TrainOptions, 'init' | 'preset'>,
+  resumedRecipe?: Partial<TrainOptions>,
+): Partial<TrainOptions> {
   if (!preset?.continuesBase) return {};
+  if (!opts.init && resumedRecipe) return resumedRecipe;
   const recorded = opts.init?.settings;
   if (!recorded)
     throw new Error(
@@ -74,6 +100,7 @@ export function recordedSettings(o: ResolvedTrainOptions): Record<string, unknow
     allowSettingsChange: _asc,
     checkpoint: _ck,
     resume: _rs,
+    files: _files,
     ...rest
   } = o;
   return { ...rest, ...(init ? { init: init.source } : {}) };

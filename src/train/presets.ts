@@ -29,6 +29,8 @@ export type PresetOptions = Partial<
 export interface TrainPreset {
   summary: string;
   options: PresetOptions;
+  /** The training photos when --data is not given: a folder or a committed split (`split:photos:train`). */
+  data?: string;
   /** Continue the recipe of the base (`--init`, a model trained by depthstyle): its recorded objective lies under `options`. */
   continuesBase?: boolean;
 }
@@ -90,6 +92,13 @@ export const TRAIN_PRESETS = {
     summary:
       "a video-stable twin of a zoo model (--init models/NAME.onnx): the base's own recipe continued for 200 steps with the stability loss (a 1-px shift, ±5 % exposure and noise must not move the output; weight 5e3); its twin is the same run with --stability-weight 0",
     options: { stabilityWeight: 5e3, steps: 200, seed: 11, checkpointEvery: 25, previewEvery: 25 },
+    continuesBase: true,
+  },
+  'photos-continue': {
+    summary:
+      "a zoo twin continued on the train split of images/photos (711 photos, issue #32; --init models/NAME-TWIN.onnx): the twin's own recipe for 200 more steps on photos it never saw; research use only, like the photos (scripts/train-zoo-photos.sh)",
+    options: { steps: 200, seed: 13, checkpointEvery: 25, previewEvery: 50 },
+    data: 'split:photos:train',
     continuesBase: true,
   },
 } satisfies Record<string, TrainPreset>;

@@ -15,7 +15,7 @@ import { archCode, archOfCode, styleNetwork, type Architecture, type NetworkShap
 import { ImageFolder } from './data.js';
 import { listImages } from '../io/files.js';
 import { Adam } from '../optim/optimizers.js';
-import { recordedSettings, resolveTrainOptions } from './options.js';
+import { checkpointRecipe, recordedSettings, resolveTrainOptions, type ResumedNetwork } from './options.js';
 import { loadState, saveState, type SavedState } from '../io/state.js';
 import { ArgumentError, checkString } from '../io/arguments.js';
 import type { TRAIN_DEFAULTS, TrainOptions } from './defaults.js';
@@ -54,6 +54,16 @@ function objectiveSettings(o: typeof TRAIN_DEFAULTS & TrainOptions): Record<stri
   };
 }
 
+/** What a checkpoint says of its network and objective, for `resolveTrainOptions`. */
+export function resumedNetwork(ck: SavedState): ResumedNetwork {
+  return {
+    width: ck.scalars.width,
+    blocks: ck.scalars.blocks,
+    arch: archOfCode(ck.scalars.arch),
+    recipe: checkpointRecipe(ck.notes?.settings, ck.scalars),
+  };
+}
+
 /** Architecture settings that a checkpoint must match to be resumed. */
 function fingerprint(o: typeof TRAIN_DEFAULTS & { arch: Architecture }): Record<string, number> {
   // (arch is left out for our own architecture, so that checkpoints from before it existed still resume)
@@ -64,9 +74,9 @@ export async function train(opts: TrainOptions): Promise<Trainer> {
   if (!opts || typeof opts !== 'object') throw new ArgumentError('train: options', 'must be an object { style, data, ... }');
   checkString(opts.data, 'train: data');
   const resumed = opts.resume ? await loadState(opts.resume) : undefined;
-  const o = resolveTrainOptions(opts, resumed && { width: resumed.scalars.width, blocks: resumed.scalars.blocks, arch: archOfCode(resumed.scalars.arch) });
+  const o = resolveTrainOptions(opts, resumed && resumedNetwork(resumed));
   const rt = o.runtime ?? new G.Runtime();
-  const files = await listImages(o.data);
+  const files = o.files ? [...o.files] : await listImages(o.data);
   const data = new ImageFolder(files, o.size, o.seed);
 
   // Style targets: Gram matrices of the style image, once.
