@@ -13,11 +13,11 @@ export { ArbitraryStylist, resolvePainting, paintingNames } from './stylize/arbi
 export {
   createPipeline,
   stylizeWithPainting,
-  resolvePipelineSettings,
   type NetworkSpec,
   type PipelineOptions,
   type PaintingStylizeOptions,
 } from './stylize/pipeline.node.js';
+export { resolveStylizeOptions, STYLIZE_SETTINGS, type StylizeSettingsGiven } from './stylize/options.js';
 export { StylizePipeline, PIPELINE_DEFAULTS, type PipelineSettings, type PipelineNetwork } from './stylize/pipeline.js';
 export { StylePredictor, arbitraryTransformModel, mixStyles, styleAtStrength, type StyleVector } from './stylize/arbitrary.js';
 export { arbitraryOnnx, ARBITRARY } from './models/magenta.js';

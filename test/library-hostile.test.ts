@@ -147,7 +147,7 @@ const CASES: Record<string, [() => unknown, RegExp][]> = {
     [() => lib.createPipeline({ model: 'scream' }, { strength: 7 }), /createPipeline: strength/],
   ],
   StylizePipeline: [[() => new lib.StylizePipeline({} as lib.PipelineNetwork, { runtime }), /StylizePipeline: network/]],
-  resolvePipelineSettings: [[() => lib.resolvePipelineSettings('video' as 'model'), /resolvePipelineSettings: kind/]],
+  resolveStylizeOptions: [[() => lib.resolveStylizeOptions('video' as 'model'), /resolveStylizeOptions: kind/]],
   Adam: [],
   LBFGS: [],
 };

@@ -48,7 +48,7 @@ test('a trained model: strength is a blend toward the photo; a new photo is a ne
 });
 
 test('every setting given is kept when settings are resolved, the optional ones too (depth strokes, depth strength)', async () => {
-  const { resolvePipelineSettings } = await import('../src/stylize/pipeline.node.js');
+  const { resolveStylizeOptions } = await import('../src/stylize/options.js');
   const given = {
     strength: 0.7,
     depthStrokes: { near: 2, far: 0.5 },
@@ -57,8 +57,8 @@ test('every setting given is kept when settings are resolved, the optional ones 
     preserveColor: 'luminance' as const,
     tile: 512,
   };
-  assert.deepEqual(resolvePipelineSettings('model', given), given);
-  assert.deepEqual(resolvePipelineSettings('painting', { depthStrength: 'off' }).depthStrength, undefined);
+  assert.deepEqual(resolveStylizeOptions('model', given), given);
+  assert.deepEqual(resolveStylizeOptions('painting', { depthStrength: 'off' }).depthStrength, undefined);
 });
 
 test('the CLI passes every setting through the pipeline: --depth-strokes and --stroke-scale change the picture', async () => {

@@ -53,7 +53,7 @@ test('bad uploads, unknown models and bad parameters get a JSON error with the r
     ['POST', '/api/depth', bombPng(60000, 60000), 413, /declares 60000×60000/],
     ['POST', '/api/stylize?model=nope', small, 404, /unknown model "nope"/],
     ['POST', '/api/stylize', small, 400, /model is required/],
-    ['POST', '/api/stylize?model=baseline:wave&strength=2', small, 400, /bad parameter strength="2"/],
+    ['POST', '/api/stylize?model=baseline:wave&strength=2', small, 400, /parameter strength must be from 0 to 1, got "2"/],
     ['POST', '/api/stylize?model=baseline:wave&format=gif', small, 400, /bad parameter format="gif"/],
     ['POST', '/api/stylize?model=baseline:wave&depthStrength=1', small, 400, /depthStrength must be NEAR,FAR/],
     ['GET', '/api/stylize', '', 405, /takes POST/],

@@ -140,8 +140,48 @@ test('stylize --stroke-scale and --depth-strokes on a real photo; bad values are
   assert.equal(Math.max(meta.width!, meta.height!), 128);
   const o = path.join(dir, 'bad.jpg');
   await assertRefused([
-    [['stylize', photo('golden_gate.jpg'), '--model', 'baseline:wave', '-o', o, '--stroke-scale', '9'], /--stroke-scale must be from 0.25 to 4, got 9/],
+    [
+      ['stylize', photo('golden_gate.jpg'), '--model', 'baseline:wave', '-o', o, '--stroke-scale', '9'],
+      /--stroke-scale must be auto or from 0.25 to 4, got "9"/,
+    ],
     [['stylize', photo('golden_gate.jpg'), '--model', 'baseline:wave', '-o', o, '--depth-strokes', '2'], /--depth-strokes must be NEAR,FAR/],
     [['stylize', photo('golden_gate.jpg'), '--model', 'baseline:wave', '-o', o, '--stroke-scale', ''], /--stroke-scale needs a value/],
   ]);
+});
+
+test('auto stroke scale (the default): a photo up to AUTO_STROKE_SIDE keeps the network strokes; a larger one is painted as at that size', async () => {
+  const { AUTO_STROKE_SIDE, strokeScaleFor, parseStrokeScale } = await import('../src/stylize/strokes.js');
+  const { PIPELINE_DEFAULTS } = await import('../src/stylize/pipeline.js');
+  const { StylizePipeline } = await import('../src/stylize/pipeline.js');
+  const G = await import('../src/graph/index.js');
+  assert.equal(PIPELINE_DEFAULTS.strokeScale, 'auto');
+  assert.equal(strokeScaleFor('auto', { width: AUTO_STROKE_SIDE, height: 600 }), 1);
+  assert.equal(strokeScaleFor('auto', { width: 300, height: 200 }), 1, 'never finer than the network');
+  assert.equal(strokeScaleFor('auto', { width: 4000, height: 3000 }), 4000 / AUTO_STROKE_SIDE);
+  assert.equal(strokeScaleFor('auto', { width: 3000, height: 9000 }), 4, 'at most 4');
+  assert.equal(strokeScaleFor(1.5, { width: 4000, height: 3000 }), 1.5, 'a number is kept');
+  assert.equal(parseStrokeScale('auto'), 'auto');
+  assert.throws(() => parseStrokeScale('big'), /--stroke-scale must be auto or from 0.25 to 4, got "big"/);
+  // End to end: a 2048-px photo by default comes out as with --stroke-scale 2, not as with 1; a 512-px one as with 1.
+  const { cli } = await import('./support/cli.js');
+  const { mkdtemp, readFile } = await import('node:fs/promises');
+  const os = await import('node:os');
+  const path = await import('node:path');
+  const { photo } = await import('./support/fixtures.js');
+  const sharp = (await import('sharp')).default;
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'depthstyle-auto-strokes-'));
+  const run = async (input: string, name: string, ...extra: string[]) => {
+    const out = path.join(dir, name);
+    const r = await cli('stylize', input, '--model', 'baseline:wave', '-o', out, '--threads', '1', ...extra);
+    assert.equal(r.code, 0, r.stderr);
+    return readFile(out);
+  };
+  const big = path.join(dir, 'big.png');
+  await sharp(photo('golden_gate.jpg')).resize(2048, 1024, { fit: 'fill' }).png().toFile(big);
+  const bigDefault = await run(big, 'big-default.jpg');
+  assert.ok(bigDefault.equals(await run(big, 'big-2.jpg', '--stroke-scale', '2')), 'auto is 2 at 2048 px');
+  assert.ok(!bigDefault.equals(await run(big, 'big-1.jpg', '--stroke-scale', '1')), 'and not the network strokes');
+  const small = path.join(dir, 'small.png');
+  await sharp(photo('golden_gate.jpg')).resize(512, 256, { fit: 'fill' }).png().toFile(small);
+  assert.ok((await run(small, 'small-default.jpg')).equals(await run(small, 'small-1.jpg', '--stroke-scale', '1')), 'auto is 1 at 512 px');
 });

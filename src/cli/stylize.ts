@@ -7,15 +7,12 @@ import { loadImage, saveImage } from '../io/image.js';
 import { writeGrid } from '../io/montage.js';
 import { DepthEstimator, loadDepthModel } from '../models/depth.js';
 import { ModelStore } from '../models/resolver.js';
-import type { PreserveColor } from '../stylize/color.js';
 import { int8FileOf, resolveModel } from '../models/model-spec.js';
 import { finishStylization } from '../stylize/stylize.js';
-import { checkStrokeScale, parseDepthStrokes, type DepthStrokes } from '../stylize/strokes.js';
 import { besideOutput, eachInput, expandInputs, outputPaths, refuseInputsAsOutputs, type CommonOptions } from './common.js';
 import type { RgbImage } from '../io/rgb.js';
 import { BASELINE_STYLES } from '../models/johnson.js';
-import { depthStrengthFor, parseDepthStrengthChoice, type DepthStrengthChoice } from '../stylize/depth-strength.js';
-import { atLeast, common, int, list, maxSizeOf, num, oneOf, required, type Command } from './args.js';
+import { common, list, maxSizeOf, num, oneOf, required, type Command } from './args.js';
 import { Int8Stylizer } from '../stylize/quantize.js';
 import { checkImage } from '../io/image.js';
 import { ARBITRARY_NETWORKS, DEFAULT_ARBITRARY_NETWORK, resolvePainting, type ArbitraryNetwork } from '../stylize/arbitrary.node.js';
@@ -23,11 +20,12 @@ import { normalizeStyleWeights } from '../stylize/arbitrary.js';
 import { isVideoFile } from '../io/video.js';
 import { DEFAULT_STABILIZATION, STABILIZATIONS } from '../stylize/video.js';
 import { stylizeVideoCommand, type VideoCommandOptions } from './stylize-video.js';
-import { PRESERVE_COLORS } from '../stylize/color.js';
 import { createPipeline } from '../stylize/pipeline.node.js';
+import { STYLIZE_SETTINGS, parseStylizeSettings, resolveStylizeOptions, stylizeFlags, type StylizeSettingsGiven } from '../stylize/options.js';
 import type { ModelRef } from '../models/model-spec.js';
 
-export interface StylizeCommandOptions extends CommonOptions, VideoCommandOptions {
+/** The command's options: the stylize settings (options.ts, one table with the API) and the command's own. */
+export interface StylizeCommandOptions extends CommonOptions, VideoCommandOptions, StylizeSettingsGiven {
   images: string[];
   output: string;
   /** A transform network (zoo name, file, checkpoint, baseline) — or else `style`. */
@@ -38,15 +36,7 @@ export interface StylizeCommandOptions extends CommonOptions, VideoCommandOption
   style?: string[];
   styleWeights?: number[];
   maxSize?: number;
-  tile?: number;
-  strength?: number;
-  preserveColor?: PreserveColor;
   depthMap?: boolean;
-  /** Strength following the photo's depth (near, far), or 'off'; a painting has one by default (DEFAULT_DEPTH_STRENGTH). */
-  depthStrength?: DepthStrengthChoice;
-  /** Brush size (0.25–4), and a stroke size that follows the photo's depth (near, far). */
-  strokeScale?: number;
-  depthStrokes?: DepthStrokes;
   margin?: number;
   /** With unreadable inputs among several: stylize the readable ones (and exit non-zero), instead of nothing. */
   keepGoing?: boolean;
@@ -66,14 +56,11 @@ function refuseBadOptions(o: StylizeCommandOptions): void {
   if (o.style && o.precision === 'int8') throw new Error('--precision int8 is for quantized trained models; the arbitrary-style network runs in fp32');
   if (o.precision === 'int8' && (o.strokeScale !== undefined || o.depthStrokes))
     throw new Error('--stroke-scale and --depth-strokes run the fp32 network; leave out --precision int8');
-  if (o.strokeScale !== undefined) checkStrokeScale(o.strokeScale, '--stroke-scale');
-  if (!((o.strength ?? 1) >= 0 && (o.strength ?? 1) <= 1)) throw new Error(`--strength must be between 0 and 1, got ${o.strength}`);
   if (o.style) normalizeStyleWeights(o.styleWeights, o.style.length, '--style-weights');
 }
 
 export async function stylizeCommand(o: StylizeCommandOptions): Promise<number> {
   refuseBadOptions(o);
-  const strength = o.strength ?? 1;
   const video = o.images.some(isVideoFile);
   if (!video && (o.start !== undefined || o.duration !== undefined || o.stabilize))
     throw new Error('--start, --duration and --stabilize are for a video input (CLIP.mp4)');
@@ -93,26 +80,21 @@ export async function stylizeCommand(o: StylizeCommandOptions): Promise<number> 
   const depthMaps = outs.map((f) => besideOutput(f, '.depth.jpg'));
   refuseInputsAsOutputs(o.depthMap ? depthMaps : [], images);
   if (paintings) refuseInputsAsOutputs([...outs, ...(o.depthMap ? depthMaps : [])], paintings);
-  const tile = o.tile ?? 1024;
+  // The settings resolved once (defaults < the network's < given): the pipeline gets what was given, int8 the resolved values.
+  const given: StylizeSettingsGiven = Object.fromEntries(STYLIZE_SETTINGS.map((x) => [x.key, o[x.key]]));
+  const resolved = resolveStylizeOptions(paintings ? 'painting' : 'model', given);
+  const tile = resolved.tile;
   return eachInput(
     'stylize',
     images,
     async () => {
       const runtime = new Runtime({ threads: o.threads });
-      const settings = {
-        strength,
-        depthStrength: o.depthStrength,
-        strokeScale: o.strokeScale,
-        depthStrokes: o.depthStrokes,
-        preserveColor: o.preserveColor,
-        tile,
-      };
       // int8 models run untiled through their own session; everything else through the one pipeline.
       const int8 = o.precision === 'int8' ? await loadInt8(o, ref!) : undefined;
       const pipeline = int8
         ? undefined
         : await createPipeline(paintings ? { paintings, weights: o.styleWeights, network: o.styleNetwork } : { model: o.model! }, {
-            ...settings,
+            ...given,
             store,
             runtime,
             stylizer: { margin: o.margin },
@@ -124,7 +106,7 @@ export async function stylizeCommand(o: StylizeCommandOptions): Promise<number> 
           `style: ${paintings!.join(', ')}${o.styleWeights ? ` (weights ${o.styleWeights.join(', ')})` : ''} — arbitrary-style network, ${net.licence}\n`,
         );
       else if (net?.kind === 'model') process.stderr.write(`model: ${net.about}\n`);
-      const depthModel = int8 && (o.depthMap || o.depthStrength) ? await loadDepthModel('pydnet-v2', { store }) : undefined;
+      const depthModel = int8 && (o.depthMap || resolved.depthStrength) ? await loadDepthModel('pydnet-v2', { store }) : undefined;
       const int8Depth = int8 && o.depthMap ? new DepthEstimator(depthModel!, runtime) : undefined;
       return async (i, onProgress) => {
         const img = await loadImage(images[i], { maxSide: o.maxSize });
@@ -135,8 +117,8 @@ export async function stylizeCommand(o: StylizeCommandOptions): Promise<number> 
             throw new Error(
               `${images[i]}: ${img.width}×${img.height} is larger than one tile (${tile} px); int8 models run untiled — use --max-size ${tile} or fp32`,
             );
-          const ds = depthStrengthFor('model', o.depthStrength);
-          out = await finishStylization(await int8.stylize(img), img, { strength, depthStrength: ds, depthModel, preserveColor: o.preserveColor, runtime });
+          const { strength, depthStrength, preserveColor } = resolved;
+          out = await finishStylization(await int8.stylize(img), img, { strength, depthStrength, depthModel, preserveColor, runtime });
         } else out = await pipeline!.run(img, {}, onTile);
         await saveImage(outs[i], out);
         if (!o.depthMap) return [outs[i]];
@@ -196,29 +178,8 @@ export const command: Command = {
     'style-weights': { type: 'string', arg: 'W,W,...', help: 'how much of each --style painting [equal]' },
     output: { type: 'string', short: 'o', arg: 'OUT', help: 'an image file (one input) or a folder' },
     'max-size': { type: 'string', arg: 'N', help: 'shrink inputs to at most N px on the long side first' },
-    tile: { type: 'string', arg: 'N', help: 'tile size for large images, at least 64 [1024]' },
-    strength: { type: 'string', arg: '0..1', help: "blend toward the photo; with --style, the painting's style vector toward the photo's own [1]" },
-    'preserve-color': {
-      type: 'string',
-      arg: 'none|luminance|histogram',
-      help: "keep the photo's colours: luminance keeps them exactly (the result's brightness over the photo's colour, the safe choice); histogram recolours the result to the photo's colour mean and covariance (Gatys et al. 2016), which can move single objects far, e.g. a red tower darkens in a mostly blue result [none]",
-    },
+    ...stylizeFlags(),
     'depth-map': { type: 'boolean', help: 'also write OUT.depth.jpg: photo | its depth | result | its depth (PyDNet v2, near = warm)' },
-    'depth-strength': {
-      type: 'string',
-      arg: 'NEAR,FAR',
-      help: "strength that follows the photo's depth, e.g. 0.4,1: near things stay crisp, the background is painted fully (times --strength); off for none. With --style it acts in the network's features; with --model it is a pixel blend. Off by default: on the dev split it did not raise depth edges (docs/splits.md); the default --style network keeps depth instead",
-    },
-    'stroke-scale': {
-      type: 'string',
-      arg: 'S',
-      help: "brush size: strokes S times the network's own, 0.25–4 (the network's strokes are fixed in pixels, so a big photo otherwise gets a fine ripple) [1]",
-    },
-    'depth-strokes': {
-      type: 'string',
-      arg: 'NEAR,FAR',
-      help: "stroke size that follows the photo's depth, like a painter's texture gradient, e.g. 2,0.5: large strokes near the camera, small far away (times --stroke-scale)",
-    },
     margin: { type: 'string', arg: 'N', help: 'reflected border stylized and cropped away, against border artefacts; 0: none [16]' },
     precision: { type: 'string', arg: 'fp32|int8', help: 'int8 runs MODEL.int8.onnx from depthstyle quantize, untiled [fp32]' },
     start: { type: 'string', arg: 'SECONDS', help: 'a clip: start this far in [0]' },
@@ -243,13 +204,11 @@ export const command: Command = {
       styleNetwork: oneOf(v['style-network'], ARBITRARY_NETWORKS, 'style-network'),
       styleWeights: list(v['style-weights'], 'style-weights')?.map((w) => num(w, 'style-weights')!),
       maxSize: maxSizeOf(v['max-size']),
-      tile: atLeast(int(v.tile, 'tile'), 'tile', 64, 'smaller tiles leave the network too little context'),
-      strength: num(v.strength, 'strength'),
-      preserveColor: oneOf(v['preserve-color'], PRESERVE_COLORS, 'preserve-color'),
+      ...parseStylizeSettings(
+        (x) => v[x.flag] as string | undefined,
+        (x) => `--${x.flag}`,
+      ),
       depthMap: !!v['depth-map'],
-      depthStrength: typeof v['depth-strength'] === 'string' ? parseDepthStrengthChoice(v['depth-strength']) : undefined,
-      strokeScale: num(v['stroke-scale'], 'stroke-scale'),
-      depthStrokes: typeof v['depth-strokes'] === 'string' ? parseDepthStrokes(v['depth-strokes']) : undefined,
       margin: num(v.margin, 'margin'),
       precision: oneOf(v.precision, ['fp32', 'int8'] as const, 'precision'),
       keepGoing: !!v['keep-going'],

@@ -15,19 +15,16 @@ import { BASELINE_STYLES } from '../models/johnson.js';
 import { ARBITRARY } from '../models/magenta.js';
 import { ModelStore } from '../models/resolver.js';
 import { paintingNames, paintingSquare } from '../stylize/arbitrary.node.js';
-import { parseDepthStrengthChoice, type DepthStrengthChoice } from '../stylize/depth-strength.js';
-import { isStrokeScale, parseDepthStrokes, type DepthStrokes } from '../stylize/strokes.js';
-import type { PreserveColor } from '../stylize/color.js';
+import { parseStylizeSettings, type StylizeSettingsGiven } from '../stylize/options.js';
+import { normalizeStyleWeights } from '../stylize/arbitrary.js';
 import { zooDir, zooModels } from '../stylize/models.js';
 import { BASELINE_LICENCE, ISOLATION_HEADERS, pageAssets, type Assets } from './assets.js';
 import { ByteBudget, HttpError, allowedHosts, checkOrigin, publicMessage, readBody, readForm, sendJson } from './http.js';
 import { resolveModel } from '../models/model-spec.js';
-import { normalizeStyleWeights } from '../stylize/arbitrary.js';
 import { InferenceThread } from './inference.js';
 import { WorkQueue, type Place } from './queue.js';
 import type { Job } from './worker.js';
 import type { ModelInfo, ModelList } from './api-types.js';
-import { PRESERVE_COLORS } from '../stylize/color.js';
 
 export type { ModelInfo, ModelList } from './api-types.js';
 export { WorkQueue } from './queue.js';
@@ -129,25 +126,6 @@ function checkWeights(w: number[], count: number): void {
   }
 }
 
-function param(url: URL, name: string, parse: (v: string) => number | undefined, dflt: number): number {
-  const v = url.searchParams.get(name);
-  if (v === null) return dflt;
-  const n = parse(v);
-  if (n === undefined) throw new HttpError(400, `bad parameter ${name}="${v.slice(0, 100)}"`);
-  return n;
-}
-
-/** A NEAR,FAR parameter through its CLI parser (whose message names it), or 400. */
-function pair<T>(url: URL, name: string, parse: (text: string, what: string) => T): T | undefined {
-  const v = url.searchParams.get(name);
-  if (v === null) return undefined;
-  try {
-    return parse(v, name);
-  } catch (err) {
-    throw new HttpError(400, (err as Error).message);
-  }
-}
-
 export interface Server {
   url: string;
   close(): Promise<void>;
@@ -160,15 +138,12 @@ export interface Server {
 interface Request {
   kind: 'stylize' | 'depth';
   format: 'png' | 'jpeg';
-  strength: number;
-  depthStrength?: DepthStrengthChoice;
-  preserveColor: PreserveColor;
+  /** The stylize settings asked for (options.ts: the same table as the CLI's flags), unset ones left to the defaults. */
+  settings: StylizeSettingsGiven;
   modelSpec?: string;
   paintingNames?: string[];
   styleWeights?: number[];
   multipart: boolean;
-  strokeScale: number;
-  depthStrokes?: DepthStrokes;
 }
 
 /** What every handler reads: the server's settings, its catalogue and its queue (built once, in `serve`). */
@@ -199,15 +174,18 @@ function parseRequest(ctx: Context, req: http.IncomingMessage, url: URL): Reques
   const kind = url.pathname === '/api/stylize' ? 'stylize' : 'depth';
   const format = url.searchParams.get('format') ?? 'png';
   if (format !== 'png' && format !== 'jpeg') throw new HttpError(400, `bad parameter format="${format.slice(0, 20)}" (png or jpeg)`);
-  const strength = param(url, 'strength', (v) => (v.trim() && Number(v) >= 0 && Number(v) <= 1 ? Number(v) : undefined), 1);
-  const depthStrength = pair(url, 'depthStrength', parseDepthStrengthChoice);
-  const strokeScale = param(url, 'strokeScale', (v) => (v.trim() && isStrokeScale(Number(v)) ? Number(v) : undefined), 1);
-  const depthStrokes = pair(url, 'depthStrokes', parseDepthStrokes);
-  const preserveColor = (url.searchParams.get('preserveColor') ?? 'none') as PreserveColor;
-  if (!PRESERVE_COLORS.includes(preserveColor))
-    throw new HttpError(400, `bad parameter preserveColor="${preserveColor.slice(0, 20)}" (none, luminance or histogram)`);
+  let settings: StylizeSettingsGiven;
+  try {
+    settings = parseStylizeSettings(
+      (x) => url.searchParams.get(x.key) ?? undefined,
+      (x) => `parameter ${x.key}`,
+      (x) => x.api,
+    );
+  } catch (err) {
+    throw new HttpError(400, (err as Error).message);
+  }
   const multipart = /^multipart\/form-data/i.test(req.headers['content-type'] ?? '');
-  const r: Request = { kind, format, strength, depthStrength, preserveColor, multipart, strokeScale, depthStrokes };
+  const r: Request = { kind, format, settings, multipart };
   if (kind === 'depth') {
     if (multipart) throw new HttpError(415, '/api/depth takes the image itself as the body, not a form');
     return r;
@@ -263,14 +241,7 @@ async function decodePhoto(ctx: Context, body: Buffer, what: string): Promise<Rg
 
 /** The job of a read request: its photo decoded, its paintings (named, uploaded) and settings. */
 async function buildJob(ctx: Context, r: Request, body: Buffer | undefined, files: Map<string, Buffer[]> | undefined): Promise<Omit<Job, 'id'>> {
-  const base = {
-    kind: r.kind,
-    strength: r.strength,
-    depthStrength: r.depthStrength,
-    preserveColor: r.preserveColor,
-    strokeScale: r.strokeScale,
-    depthStrokes: r.depthStrokes,
-  };
+  const base = { kind: r.kind, settings: r.settings };
   if (files) {
     const photos = files.get('photo') ?? [];
     if (photos.length !== 1)

@@ -8,13 +8,10 @@ import type { RgbImage } from '../io/rgb.js';
 import { DepthEstimator, loadDepthModel, type DepthModel } from '../models/depth.js';
 import { ModelStore } from '../models/resolver.js';
 import { ArbitraryStylist, resolvePainting } from '../stylize/arbitrary.node.js';
-import type { DepthStrengthChoice } from '../stylize/depth-strength.js';
 import { loadTransformModel } from '../stylize/models.js';
 import type { TransformModel } from '../stylize/stylize.js';
 import { StylizePipeline, type PipelineNetwork } from '../stylize/pipeline.js';
-import { resolvePipelineSettings } from '../stylize/pipeline.node.js';
-import type { DepthStrokes } from '../stylize/strokes.js';
-import type { PreserveColor } from '../stylize/color.js';
+import { resolveStylizeOptions, type StylizeSettingsGiven } from '../stylize/options.js';
 
 export interface WorkerInit {
   storeDir: string;
@@ -30,12 +27,8 @@ export interface Job {
   modelSpec?: string;
   /** Bundled paintings by name and uploaded ones (each as the predictor's 256-px square), mixed by `weights` (named first). */
   paintings?: { names?: string[]; uploads?: RgbImage[]; weights?: number[] };
-  strength: number;
-  /** As asked; resolved against DEFAULT_DEPTH_STRENGTH for the kind of network. */
-  depthStrength?: DepthStrengthChoice;
-  preserveColor?: PreserveColor;
-  strokeScale?: number;
-  depthStrokes?: DepthStrokes;
+  /** The settings as asked; resolved here against the defaults and the network's own (resolveStylizeOptions). */
+  settings: StylizeSettingsGiven;
 }
 
 export type JobReply = { id: number; ok: true; image: RgbImage } | { id: number; ok: false; error: string; cancelled?: boolean };
@@ -98,13 +91,7 @@ function start(init: WorkerInit): void {
       network = { kind: 'painting', name, transfer: s.transfer, predictor: s.predictor, styles, weights: p.weights, licence: s.licence };
     } else network = { kind: 'model', model: await modelOf(job.modelSpec!) };
     check(job);
-    const settings = resolvePipelineSettings(network.kind, {
-      strength: job.strength,
-      depthStrength: job.depthStrength,
-      strokeScale: job.strokeScale,
-      depthStrokes: job.depthStrokes,
-      preserveColor: job.preserveColor,
-    });
+    const settings = resolveStylizeOptions(network.kind, job.settings);
     // A pipeline per job: its sessions (one per image size) are freed when it is done; the predictor stays.
     const pipeline = new StylizePipeline(network, { runtime, depthModel: depth }, settings);
     try {

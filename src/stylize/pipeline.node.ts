@@ -8,9 +8,10 @@ import { ModelStore } from '../models/resolver.js';
 import { exportCheckpoint } from '../nn/export.js';
 import { ArbitraryStylist, type ArbitraryNetwork, resolvePainting } from './arbitrary.node.js';
 import { normalizeStyleWeights } from './arbitrary.js';
-import { type DepthStrengthChoice, depthStrengthFor } from './depth-strength.js';
+import { type DepthStrengthChoice } from './depth-strength.js';
 import { loadTransformModel, loadTransformOnnx } from './models.js';
-import { PIPELINE_DEFAULTS, PIPELINE_SETTING_KEYS, type PipelineNetwork, type PipelineSettings, StylizePipeline } from './pipeline.js';
+import { type PipelineNetwork, StylizePipeline } from './pipeline.js';
+import { resolveStylizeOptions, type StylizeSettingsGiven } from './options.js';
 import type { StylizeOptions, StylizerOptions, TransformModel } from './stylizer.js';
 import { checkStylizeOptions } from './stylizer.js';
 import { ArgumentError, checkImageArg, checkString } from '../io/arguments.js';
@@ -18,25 +19,13 @@ import type { RgbImage } from '../io/rgb.js';
 
 export type NetworkSpec = { model: string } | { paintings: readonly string[]; weights?: readonly number[]; network?: ArbitraryNetwork };
 
-export interface PipelineOptions extends Partial<Omit<PipelineSettings, 'depthStrength'>> {
-  /** A setting, or 'off'; unset: the network's default (a painting: in the features, DEFAULT_DEPTH_STRENGTH). */
-  depthStrength?: DepthStrengthChoice;
+export interface PipelineOptions extends StylizeSettingsGiven {
   store?: ModelStore;
   runtime?: G.Runtime;
   /** Options of the network's sessions (margin; a clip's carried statistics). */
   stylizer?: StylizerOptions;
   /** What the spec's painting names are called in errors (the CLI: --style). */
   paintingOption?: string;
-}
-
-/** The settings a pipeline runs with: defaults < the network's < given (each undefined given value left to the defaults). */
-export function resolvePipelineSettings(kind: 'painting' | 'model', given: PipelineOptions = {}): PipelineSettings {
-  if (kind !== 'painting' && kind !== 'model') throw new ArgumentError('resolvePipelineSettings: kind', `must be 'painting' or 'model', got ${String(kind)}`);
-  checkStylizeOptions(given, 'resolvePipelineSettings');
-  const set = Object.fromEntries(
-    Object.entries(given).filter(([k, v]) => v !== undefined && (PIPELINE_SETTING_KEYS as readonly string[]).includes(k)),
-  ) as Partial<PipelineSettings>;
-  return { ...PIPELINE_DEFAULTS, ...set, depthStrength: depthStrengthFor(kind, given.depthStrength) };
 }
 
 /** A network spec, loaded: the model (with a line saying what it is) or the arbitrary network with the paintings' vectors. */
@@ -88,7 +77,7 @@ export async function createPipeline(spec: NetworkSpec, o: PipelineOptions = {})
   const store = o.store ?? new ModelStore();
   const runtime = o.runtime ?? new G.Runtime();
   const network = await loadNetwork(spec, store, runtime, o.paintingOption);
-  const settings = resolvePipelineSettings(network.kind, o);
+  const settings = resolveStylizeOptions(network.kind, o);
   const onDispose = network.kind === 'painting' ? () => network.predictor.release() : undefined;
   return new StylizePipeline(network, { runtime, depthModel: () => loadDepthModel('pydnet-v2', { store }), stylizer: o.stylizer, onDispose }, settings);
 }
@@ -141,7 +130,7 @@ export async function stylize(image: RgbImage, model: TransformModel, o: Stylize
   const pipeline = new StylizePipeline(
     { kind: 'model', model },
     { runtime, depthModel: () => (depthModel ? Promise.resolve(depthModel) : loadDepthModel('pydnet-v2')), stylizer: { margin: o.margin } },
-    resolvePipelineSettings('model', o),
+    resolveStylizeOptions('model', o),
   );
   try {
     return await pipeline.run(image);

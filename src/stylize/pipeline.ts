@@ -11,7 +11,7 @@ import { DepthEstimator, type DepthModel } from '../models/depth-model.js';
 import { type StylePredictor, type StyleVector, arbitraryTransformModel, mixStyles, styleAtStrength } from './arbitrary.js';
 import type { PreserveColor } from './color.js';
 import type { DepthStrength } from './depth-strength.js';
-import type { DepthStrokes } from './strokes.js';
+import { type DepthStrokes, type StrokeScale, strokeScaleFor } from './strokes.js';
 import { Stylizer, type StylizerOptions, type TransformModel, finishStylization, strengthInFeatures, stylizeStrokes } from './stylizer.js';
 import { ArgumentError } from '../io/arguments.js';
 
@@ -21,8 +21,8 @@ export interface PipelineSettings {
   strength: number;
   /** Strength that follows the photo's depth (near, far): in the features for a painting, a pixel blend for a model. */
   depthStrength?: DepthStrength;
-  /** Brush size: strokes this many times the network's own. */
-  strokeScale: number;
+  /** Brush size: strokes this many times the network's own, or 'auto': sized to the picture (strokes.ts, AUTO_STROKE_SIDE). */
+  strokeScale: StrokeScale;
   /** Stroke size that follows the photo's depth (near, far), times strokeScale. */
   depthStrokes?: DepthStrokes;
   preserveColor: PreserveColor;
@@ -30,7 +30,7 @@ export interface PipelineSettings {
   tile: number;
 }
 
-export const PIPELINE_DEFAULTS: PipelineSettings = { strength: 1, strokeScale: 1, preserveColor: 'none', tile: 1024 };
+export const PIPELINE_DEFAULTS: PipelineSettings = { strength: 1, strokeScale: 'auto', preserveColor: 'none', tile: 1024 };
 
 /** Every setting's name, the optional ones included (a settings object is read through this list, not its keys). */
 export const PIPELINE_SETTING_KEYS: readonly (keyof PipelineSettings)[] = ['strength', 'depthStrength', 'strokeScale', 'depthStrokes', 'preserveColor', 'tile'];
@@ -210,7 +210,14 @@ export class StylizePipeline {
     const raw = await stylizeStrokes(
       stylizer,
       img,
-      { strokeScale: s.strokeScale, depthStrokes: s.depthStrokes, depthStrength: s.depthStrength, farness, tile: s.tile, runtime: this.env.runtime },
+      {
+        strokeScale: strokeScaleFor(s.strokeScale, img),
+        depthStrokes: s.depthStrokes,
+        depthStrength: s.depthStrength,
+        farness,
+        tile: s.tile,
+        runtime: this.env.runtime,
+      },
       onTile,
     );
     return { raw, model };

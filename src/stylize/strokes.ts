@@ -26,6 +26,29 @@ export function checkStrokeScale(v: number, what: string): number {
   return v;
 }
 
+/** A stroke scale, or 'auto': strokes sized to the picture (`strokeScaleFor`). */
+export type StrokeScale = number | 'auto';
+
+/**
+ * The working size of the auto stroke scale: a photo larger than this on its long side is painted with strokes
+ * as large, relative to the picture, as at this size (the networks learned their strokes on crops of 192–512 px).
+ */
+export const AUTO_STROKE_SIDE = 1024;
+
+/** The stroke scale for this picture: 'auto' is its long side over AUTO_STROKE_SIDE, from 1 (never finer than the network's) to 4. */
+export function strokeScaleFor(scale: StrokeScale, img: { width: number; height: number }): number {
+  if (scale !== 'auto') return scale;
+  return Math.min(STROKE_SCALE_RANGE[1], Math.max(1, Math.max(img.width, img.height) / AUTO_STROKE_SIDE));
+}
+
+/** Parses "auto" or a stroke scale from 0.25 to 4, or an error naming `what`. */
+export function parseStrokeScale(text: string, what = '--stroke-scale'): StrokeScale {
+  if (text.trim() === 'auto') return 'auto';
+  const v = text.trim() ? Number(text) : Number.NaN;
+  if (!isStrokeScale(v)) throw new Error(`${what} must be auto or from ${STROKE_SCALE_RANGE[0]} to ${STROKE_SCALE_RANGE[1]}, got "${text.slice(0, 100)}"`);
+  return v;
+}
+
 /** Parses "NEAR,FAR", each a stroke scale from 0.25 to 4. */
 export function parseDepthStrokes(text: string, what = '--depth-strokes'): DepthStrokes {
   if (typeof text !== 'string') throw new ArgumentError(what, `must be a string "NEAR,FAR" (e.g. "2,0.5"), got ${text === null ? 'null' : typeof text}`);

@@ -9,7 +9,7 @@ import { DepthEstimator, type DepthModel } from '../models/depth-model.js';
 import { PRESERVE_COLORS, combineLuminance, matchHistogram, type PreserveColor } from './color.js';
 import { blendByMap, strengthMap, type DepthStrength } from './depth-strength.js';
 import { stylizeTiled, type TileOptions } from './tiles.js';
-import { STROKE_SCALE_RANGE, checkStrokeScale, runAtStrokeScale, stylizeDepthStrokes, type DepthStrokes } from './strokes.js';
+import { STROKE_SCALE_RANGE, type StrokeScale, checkStrokeScale, runAtStrokeScale, strokeScaleFor, stylizeDepthStrokes, type DepthStrokes } from './strokes.js';
 import { ArgumentError, checkNumber } from '../io/arguments.js';
 
 /** A feed-forward stylizer: RGB 0–255 NCHW in, RGB 0–255 out, same size. */
@@ -184,8 +184,8 @@ export interface StylizeOptions {
   depthModel?: DepthModel;
   /** Keep the photo's colours: its chroma with the result's luminance, or the result matched to its colour statistics. */
   preserveColor?: PreserveColor;
-  /** Brush size: strokes this many times the network's own (0.25–4; default 1). */
-  strokeScale?: number;
+  /** Brush size: strokes this many times the network's own (0.25–4), or 'auto': sized to the picture [PIPELINE_DEFAULTS]. */
+  strokeScale?: StrokeScale;
   /** Stroke size that follows the photo's depth: `near` at the nearest, `far` at the farthest (times `strokeScale`). */
   depthStrokes?: DepthStrokes;
   runtime?: G.Runtime;
@@ -200,7 +200,8 @@ export function checkStylizeOptions(o: unknown, fn: string): void {
   if (has('strength')) checkNumber(v.strength, `${fn}: strength`, { min: 0, max: 1 });
   if (has('tile')) checkNumber(v.tile, `${fn}: tile`, { min: 64, integer: true });
   if (has('margin')) checkNumber(v.margin, `${fn}: margin`, { min: 0 });
-  if (has('strokeScale')) checkNumber(v.strokeScale, `${fn}: strokeScale`, { min: STROKE_SCALE_RANGE[0], max: STROKE_SCALE_RANGE[1] });
+  if (has('strokeScale') && v.strokeScale !== 'auto')
+    checkNumber(v.strokeScale, `${fn}: strokeScale`, { min: STROKE_SCALE_RANGE[0], max: STROKE_SCALE_RANGE[1] });
   for (const [k, lo, hi] of [
     ['depthStrength', 0, 1],
     ['depthStrokes', STROKE_SCALE_RANGE[0], STROKE_SCALE_RANGE[1]],
@@ -229,7 +230,7 @@ export async function stylizeStrokes(
   },
   onTile?: (done: number, total: number) => void,
 ): Promise<RgbImage> {
-  const k = checkStrokeScale(o.strokeScale ?? 1, 'stroke scale');
+  const k = checkStrokeScale(strokeScaleFor(o.strokeScale ?? 1, img), 'stroke scale');
   const guided = strengthInFeatures(stylizer.model);
   const strengthHere = guided && o.depthStrength;
   let farness = o.farness;

@@ -9,7 +9,8 @@
 import type * as G from '../graph/index.js';
 import { resizeRgb, type RgbImage } from '../io/rgb.js';
 import { checkStylizeOptions, type StylizeOptions, type TransformModel } from './stylizer.js';
-import { PIPELINE_DEFAULTS, StylizePipeline } from './pipeline.js';
+import { StylizePipeline } from './pipeline.js';
+import { resolveStylizeOptions } from './options.js';
 import { ArgumentError } from '../io/arguments.js';
 import { CARRY_BLEND, DEFAULT_STABILIZATION, STABILIZATIONS, blendCarried, statisticsAverager, type Stabilization } from './stabilize.js';
 
@@ -49,19 +50,15 @@ export async function* stylizeFrames(frames: AsyncIterable<RgbImage>, model: Tra
   const pipeline = new StylizePipeline(
     { kind: 'model', model },
     { runtime: o.runtime, depthModel: depthModel ? async () => depthModel : undefined, stylizer: stylizerOptions },
-    {
-      ...PIPELINE_DEFAULTS,
-      ...Object.fromEntries(
-        Object.entries({
-          strength: o.strength,
-          depthStrength: o.depthStrength,
-          strokeScale: o.strokeScale,
-          depthStrokes: o.depthStrokes,
-          preserveColor: o.preserveColor,
-          tile: o.tile,
-        }).filter(([, v]) => v !== undefined),
-      ),
-    },
+    // (the caller decided the clip's depth strength: none given is none here, not a network's default)
+    resolveStylizeOptions('model', {
+      strength: o.strength,
+      depthStrength: o.depthStrength ?? 'off',
+      strokeScale: o.strokeScale,
+      depthStrokes: o.depthStrokes,
+      preserveColor: o.preserveColor,
+      tile: o.tile,
+    }),
   );
   // The optical flow needs OpenCV (Node): loaded only when asked for.
   const flowing = withFlow ? await import('../video/flow.js') : undefined;
