@@ -3,8 +3,6 @@
 // stylizer, the depth panel and its scores, the strength slider, and what the server sends (isolation headers,
 // MIME types, ETags). A screenshot is kept in out/web/screenshot.png.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
@@ -17,18 +15,10 @@ import { transformModelFromOnnx } from '../src/stylize/onnx-model.js';
 import { blendToward, stylize } from '../src/stylize/stylize.js';
 import { loadTransformOnnx } from '../src/stylize/models.js';
 import { photo, runtime, store } from './support/fixtures.js';
+import { canvasPixels, chromiumPath, pixelDiff } from './support/page.js';
 import { stylizeWithPainting } from '../src/stylize/pipeline.node.js';
 
 const OUT = path.join(packageRoot(), 'out', 'web');
-
-function chromiumPath(): string {
-  for (const p of [process.env.CHROMIUM, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome']) if (p && existsSync(p)) return p;
-  try {
-    return execFileSync('which', ['chromium'], { encoding: 'utf8' }).trim();
-  } catch {
-    throw new Error('no Chromium found: install it (apt-get install chromium, as .ci/run does) or set CHROMIUM=/path/to/chrome');
-  }
-}
 
 let server: Server;
 let browser: Browser;
@@ -50,49 +40,8 @@ after(async () => {
 });
 
 /** The #after canvas as planar RGB, the way the library holds images. */
-async function resultPixels(): Promise<RgbImage> {
-  const { w, h, rgba } = await page.evaluate(() => {
-    const c = document.getElementById('after') as HTMLCanvasElement;
-    return { w: c.width, h: c.height, rgba: Array.from(c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data) };
-  });
-  const n = w * h;
-  const data = new Float32Array(3 * n);
-  for (let i = 0; i < n; i++) for (let c = 0; c < 3; c++) data[c * n + i] = rgba[4 * i + c];
-  return { width: w, height: h, data };
-}
-
-function diff(a: RgbImage, b: RgbImage): { mean: number; max: number } {
-  assert.equal(a.width, b.width);
-  assert.equal(a.height, b.height);
-  let sum = 0;
-  let max = 0;
-  for (let i = 0; i < a.data.length; i++) {
-    const d = Math.abs(a.data[i] - Math.min(255, Math.max(0, Math.round(b.data[i]))));
-    sum += d;
-    max = Math.max(max, d);
-  }
-  return { mean: sum / a.data.length, max };
-}
-
-test('the server sends the page cross-origin isolated, with MIME types and ETags, and nothing outside its routes', async () => {
-  const home = await fetch(`${server.url}/`);
-  assert.equal(home.status, 200);
-  assert.equal(home.headers.get('cross-origin-opener-policy'), 'same-origin');
-  assert.equal(home.headers.get('cross-origin-embedder-policy'), 'require-corp');
-  assert.match(home.headers.get('content-type') ?? '', /^text\/html/);
-  const etag = home.headers.get('etag');
-  assert.ok(etag);
-  assert.equal((await fetch(`${server.url}/`, { headers: { 'If-None-Match': etag } })).status, 304);
-  assert.match((await fetch(`${server.url}/app.js`)).headers.get('content-type') ?? '', /^text\/javascript/);
-  const wasm = await fetch(`${server.url}/ort/ort-wasm-simd-threaded.jsep.wasm`);
-  assert.equal(wasm.status, 200);
-  assert.equal(wasm.headers.get('content-type'), 'application/wasm');
-  for (const bad of ['/models/..%2f..%2fpackage.json.onnx', '/ort/../../package.json', '/models/no-such-model.onnx', '/nothing-here'])
-    assert.equal((await fetch(`${server.url}${bad}`)).status, 404, bad);
-  // A baseline reaches the page as one ONNX file that is a style model.
-  const wave = new Uint8Array(await (await fetch(`${server.url}/models/baseline/wave.onnx`)).arrayBuffer());
-  assert.equal(transformModelFromOnnx(wave, 'baseline:wave').metadata.size_multiple, '4');
-});
+const resultPixels = (): Promise<RgbImage> => canvasPixels(page, 'after');
+const diff = pixelDiff;
 
 test('the page stylizes an uploaded photo on WebAssembly like the Node stylizer, shows depth and its judges, and follows the strength slider', async () => {
   const errors: string[] = [];

@@ -126,19 +126,27 @@ async function fetchBytes(url: string): Promise<Uint8Array> {
   return new Uint8Array(await r.arrayBuffer());
 }
 
-/** WebGPU when the browser has an adapter (and the page was not asked for ?backend=wasm), else WASM with threads. */
+/**
+ * WebGPU when the browser has an adapter, else WASM with threads; `?backend=webgpu|wasm` forces either (webgpu
+ * without an adapter is an error, not a silent fallback). `?log=verbose` has ORT list which nodes run where.
+ */
 async function chooseRuntime(): Promise<G.Runtime> {
   ort.env.wasm.wasmPaths = '/ort/';
   ort.env.wasm.numThreads = self.crossOriginIsolated ? Math.max(1, Math.min(navigator.hardwareConcurrency || 1, 8)) : 1;
-  const asked = new URLSearchParams(location.search).get('backend');
+  const params = new URLSearchParams(location.search);
+  const asked = params.get('backend');
+  if (asked !== null && asked !== 'webgpu' && asked !== 'wasm') throw new Error(`?backend=${asked.slice(0, 20)}: use webgpu or wasm`);
   const gpu = (navigator as Navigator & { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
   let webgpu = false;
   if (asked !== 'wasm' && gpu) webgpu = !!(await gpu.requestAdapter().catch(() => null));
+  if (asked === 'webgpu' && !webgpu) throw new Error('?backend=webgpu: this browser has no WebGPU adapter');
   ui.backend.textContent = webgpu
     ? 'Backend: WebGPU (WASM for what it lacks)'
     : `Backend: WebAssembly, ${ort.env.wasm.numThreads} thread${ort.env.wasm.numThreads === 1 ? '' : 's'}`;
   document.body.dataset.backend = webgpu ? 'webgpu' : 'wasm';
-  return new G.Runtime({ executionProviders: webgpu ? ['webgpu', 'wasm'] : ['wasm'] });
+  const verbose = params.get('log') === 'verbose';
+  if (verbose) ort.env.logLevel = 'verbose';
+  return new G.Runtime({ executionProviders: webgpu ? ['webgpu', 'wasm'] : ['wasm'], ...(verbose ? { logSeverityLevel: 0 as const } : {}) });
 }
 
 function draw(canvas: HTMLCanvasElement, img: RgbImage): void {

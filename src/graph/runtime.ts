@@ -12,6 +12,8 @@ export interface RuntimeOptions {
   executionProviders?: string[];
   /** Write an ORT profile (JSON) per session with this file prefix. */
   profilePrefix?: string;
+  /** ORT's log level for the sessions (0 verbose … 4 fatal; default ORT's, 2): verbose lists which nodes run on which provider. */
+  logSeverityLevel?: 0 | 1 | 2 | 3 | 4;
 }
 
 /** A float32 array with its shape, as graphs take and return them. */
@@ -193,6 +195,7 @@ export class Runtime {
       executionProviders: [...(this.opts.executionProviders ?? defaultProviders)],
       enableProfiling: !!this.opts.profilePrefix,
       profileFilePrefix: this.opts.profilePrefix,
+      ...(this.opts.logSeverityLevel !== undefined ? { logSeverityLevel: this.opts.logSeverityLevel, logVerbosityLevel: 0 } : {}),
     });
     return new Program(session, model.inputs, outputs, model.outputNames, this.executed);
   }

@@ -1,11 +1,11 @@
 // The page's webcam driven in Chromium with a fake camera fed from a clip: what the webcam test and the
 // webcam benchmark (bench/webcam.ts) both use.
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromiumPath } from './page.js';
 import type { Server } from '../../src/serve/server.js';
 
 /** A clip as a .y4m file Chromium can play as its fake camera (small: 320×180, 10 fps, `seconds` long). */
@@ -16,16 +16,10 @@ export async function fakeCameraClip(clip: string, seconds = 3): Promise<string>
   return y4m;
 }
 
-export function chromiumExecutable(): string {
-  const exe = [process.env.CHROMIUM, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].find((p) => p && existsSync(p));
-  if (!exe) throw new Error('no Chromium found: install it (apt-get install chromium, as .ci/run does) or set CHROMIUM=/path/to/chrome');
-  return exe;
-}
-
 /** Chromium whose camera is `y4m`, granted without a prompt. */
 export function launchWithCamera(y4m: string): Promise<Browser> {
   return chromium.launch({
-    executablePath: chromiumExecutable(),
+    executablePath: chromiumPath(),
     args: ['--no-sandbox', '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-video-capture=${y4m}`],
   });
 }
