@@ -28,6 +28,8 @@ export interface BenchCase {
   warmup?: number;
   /** For cases that report a quantity other than seconds (no peer). */
   measure?: () => number;
+  /** What a measured case adds to its row (e.g. the clip's milliseconds per stage). */
+  detail?: () => Record<string, unknown>;
 }
 
 interface Result {
@@ -144,8 +146,8 @@ const memoryCases = (): BenchCase[] => [
 
 /** Cases a script of their own measures (one JSON line {case, value} per case): no peer, one run. */
 function scriptCases(script: string, args: string[], names: string[]): BenchCase[] {
-  let out: Map<string, number> | undefined;
-  const measure = (name: string) => () => {
+  let out: Map<string, { case: string; value: number } & Record<string, unknown>> | undefined;
+  const line = (name: string) => {
     if (!out) {
       const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(here, script), ...args], { encoding: 'utf8' });
       if (r.status !== 0) throw new Error(`${script}: ${r.stderr.trim().split('\n').pop()}`);
@@ -153,15 +155,24 @@ function scriptCases(script: string, args: string[], names: string[]): BenchCase
         r.stdout
           .trim()
           .split('\n')
-          .map((l) => JSON.parse(l) as { case: string; value: number })
-          .map((j) => [j.case, j.value]),
+          .map((l) => JSON.parse(l) as { case: string; value: number } & Record<string, unknown>)
+          .map((j) => [j.case, j]),
       );
     }
     const v = out.get(name);
     if (v === undefined) throw new Error(`${script} printed no ${name}`);
     return v;
   };
-  return names.map((name) => ({ name, setup: () => Promise.reject(new Error('measured, not timed')), measure: measure(name) }));
+  return names.map((name) => ({
+    name,
+    setup: () => Promise.reject(new Error('measured, not timed')),
+    measure: () => line(name).value,
+    // Everything else the script printed for the case (sizes, frames, stages) goes into its row.
+    detail: () => {
+      const { case: _c, value: _v, ...rest } = line(name);
+      return rest;
+    },
+  }));
 }
 
 /** The page in Chromium (bench/page.ts: seconds; bench/webcam.ts: the webcam's frames per second with a fake camera). */
@@ -219,7 +230,7 @@ async function main() {
       if (c.measure) {
         const value = c.measure();
         process.stderr.write(`${value}\n`);
-        results.push({ case: c.name, ours_s: value, peer: 'none', peer_s: null, ratio: null, runs: 1, threads: rt.threads });
+        results.push({ case: c.name, ours_s: value, peer: 'none', peer_s: null, ratio: null, runs: 1, threads: rt.threads, ...c.detail?.() });
         continue;
       }
       const t = await timeCase(c, caseRuns, rt, havePeer);

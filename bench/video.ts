@@ -21,7 +21,9 @@ const runtime = new Runtime({ threads });
 const file = path.join(store.dir, '..', 'videos', 'room_pan.mp4');
 const size = videoFrameSize(probeVideo(file), 960);
 const frames: RgbImage[] = [];
+const decodeStart = performance.now();
 for await (const f of readFrames(file, size, { duration: seconds })) frames.push(f);
+const decodeMs = (performance.now() - decodeStart) / frames.length;
 const stylist = await ArbitraryStylist.load(store, runtime);
 const networks: [string, TransformModel][] = [
   ['scream-depth', await loadTransformModel('scream-depth', store)],
@@ -34,8 +36,13 @@ for (const [name, model] of networks)
     async function* source() {
       yield* frames;
     }
-    for await (const _ of stylizeFrames(source(), model, { runtime, stabilize })) {
-      if (n++ === 0) t0 = performance.now();
+    // Stages summed from the second frame on (the first builds the sessions).
+    const profile: Record<string, number> = {};
+    for await (const _ of stylizeFrames(source(), model, { runtime, stabilize, profile })) {
+      if (n++ === 0) {
+        t0 = performance.now();
+        for (const k of Object.keys(profile)) profile[k] = 0;
+      }
     }
     const fps = (n - 1) / ((performance.now() - t0) / 1000);
     console.log(
@@ -44,6 +51,11 @@ for (const [name, model] of networks)
         value: +fps.toFixed(3),
         frames: n,
         size: `${size[0]}×${size[1]}`,
+        // Milliseconds per frame by stage (decode: ffmpeg's, read ahead; the rest from the second frame on).
+        stagesMs: {
+          decode: +decodeMs.toFixed(1),
+          ...Object.fromEntries(Object.entries(profile).map(([k, v]) => [k, +(v / Math.max(1, n - 1)).toFixed(1)])),
+        },
         threads: runtime.threads,
       }),
     );

@@ -3,11 +3,20 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { resolveModel, zooNames } from '../src/models/model-spec.js';
 
-test('a twin pair by its painting alone is the depth twin (the dial’s recommendation); full names and unknown names as before', () => {
-  assert.ok(zooNames().includes('scream-depth'));
+test('a twin pair by its painting alone is the depth twin chosen on dev (the photos-trained one, else today’s); full names and unknown names as before', async () => {
+  assert.ok(zooNames().includes('scream-photos-depth') && zooNames().includes('scream-depth'));
   const bare = resolveModel('scream');
   assert.equal(bare.kind, 'zoo');
-  assert.equal(bare.kind === 'zoo' && bare.name, 'scream-depth');
+  assert.equal(bare.kind === 'zoo' && bare.name, 'scream-photos-depth');
+  assert.equal(((r) => r.kind === 'zoo' && r.name)(resolveModel('scream-photos')), 'scream-photos-depth');
+  // A zoo without the photos-trained twins falls back to today's depth twin.
+  const { mkdtemp, writeFile } = await import('node:fs/promises');
+  const os = await import('node:os');
+  const path = await import('node:path');
+  const zoo = await mkdtemp(path.join(os.tmpdir(), 'depthstyle-zoo-'));
+  await writeFile(path.join(zoo, 'scream-depth.onnx'), '');
+  await writeFile(path.join(zoo, 'scream-nodepth.onnx'), '');
+  assert.equal(((r) => r.kind === 'zoo' && r.name)(resolveModel('scream', zoo)), 'scream-depth');
   const full = resolveModel('scream-nodepth');
   assert.equal(full.kind === 'zoo' && full.name, 'scream-nodepth');
   assert.throws(() => resolveModel('monet'), /unknown model "monet": the zoo has/);

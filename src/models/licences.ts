@@ -33,6 +33,11 @@ export const LICENCES: readonly LicenceNote[] = [
     source: 'models/arbitrary/magenta-depth.onnx, trained by scripts/train-arbitrary-twins.sh (the train-split preset; docs/splits.md)',
   },
   {
+    what: 'The zoo twins continued on the photos (scream-photos-*, starry-photos-*, composition-photos-*) — what --model scream|starry|composition runs',
+    licence: `${PHOTO_SPLIT_LICENCE}; starry-depth and composition-depth (and their -nodepth twins), trained on ../shared/images/train, stay licence-clean`,
+    source: 'models/NAME-photos-TWIN.onnx, trained by scripts/train-zoo-photos.sh (the photos-continue preset; docs/splits.md, decision 2)',
+  },
+  {
     what: 'Johnson/Engstrom transform nets (wave, udnie, scream, la_muse) — baseline',
     licence: 'free for research use only; not for shipped products',
     source: 'ml5js/ml5-data-and-models (lengstrom/fast-style-transfer)',

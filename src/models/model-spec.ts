@@ -29,6 +29,13 @@ export function zooNames(dir = zooDir()): string[] {
     : [];
 }
 
+/**
+ * What a painting's name alone runs (`--model scream`), first found: the depth twin continued on the train split of
+ * images/photos (decision 2 of docs/splits.md: chosen on dev, judged on test; research use, like those photos),
+ * else today's depth twin (`scream-depth`, `starry-depth`: licence-clean where its base is).
+ */
+export const PAINTING_NAME_RUNS = ['photos-depth', 'depth'] as const;
+
 const FORMS = `a zoo name (depthstyle models), a .onnx model or .ckpt checkpoint from depthstyle train, a .int8.onnx from depthstyle quantize, or baseline:${BASELINE_STYLES.join('|baseline:')}`;
 
 export function resolveModel(spec: string, zoo = zooDir()): ModelRef {
@@ -44,8 +51,9 @@ export function resolveModel(spec: string, zoo = zooDir()): ModelRef {
   if (/^[\w-]+$/.test(spec)) {
     const file = path.join(zoo, `${spec}.onnx`);
     if (zooNames(zoo).includes(spec)) return { kind: 'zoo', name: spec, file };
-    // A twin pair by its painting alone (`scream`): the depth twin, the dial's recommendation for the zoo (docs/depth-dial.md).
-    if (zooNames(zoo).includes(`${spec}-depth`)) return { kind: 'zoo', name: `${spec}-depth`, file: path.join(zoo, `${spec}-depth.onnx`) };
+    // A twin pair by its painting alone (`scream`): the depth twin chosen on dev and judged on test (docs/splits.md).
+    const twin = PAINTING_NAME_RUNS.map((suffix) => `${spec}-${suffix}`).find((n) => zooNames(zoo).includes(n));
+    if (twin) return { kind: 'zoo', name: twin, file: path.join(zoo, `${twin}.onnx`) };
     const names = zooNames(zoo);
     throw new Error(`unknown model "${spec}": the zoo has ${names.length ? names.join(', ') : 'no models'}; or give ${FORMS}`);
   }

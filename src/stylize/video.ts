@@ -24,6 +24,19 @@ export interface VideoStylizeOptions
   normMomentum?: number;
   /** 'flow': weight of the carried previous output where the flow is sure (default CARRY_BLEND). */
   flowBlend?: number;
+  /** Filled with milliseconds per stage, summed over frames (network, flow, warp, blend): what the clip bench prints. */
+  profile?: Record<string, number>;
+}
+
+/** Runs `f`, adding its milliseconds to `profile[stage]` when a profile is kept. */
+async function timed<T>(profile: Record<string, number> | undefined, stage: string, f: () => T | Promise<T>): Promise<T> {
+  if (!profile) return f();
+  const t0 = performance.now();
+  try {
+    return await f();
+  } finally {
+    profile[stage] = (profile[stage] ?? 0) + performance.now() - t0;
+  }
 }
 
 /**
@@ -65,8 +78,8 @@ export async function* stylizeFrames(frames: AsyncIterable<RgbImage>, model: Tra
   let prev: { source: RgbImage; out: RgbImage } | undefined;
   try {
     for await (const frame of frames) {
-      let out = await pipeline.run(frame);
-      if (flowing && prev) out = await carryAlongFlow(flowing, prev, frame, out, blend);
+      let out = await timed(o.profile, 'network', () => pipeline.run(frame));
+      if (flowing && prev) out = await carryAlongFlow(flowing, prev, frame, out, blend, o.profile);
       prev = { source: frame, out };
       yield out;
     }
@@ -84,14 +97,18 @@ async function carryAlongFlow(
   frame: RgbImage,
   out: RgbImage,
   blend: number,
+  profile?: Record<string, number>,
 ): Promise<RgbImage> {
   // Not the judge's flow (eval): another resolution and other settings, so that the measure is not what was optimized.
   const half = (img: RgbImage) => resizeRgb(img, Math.max(16, Math.round(img.width / 2)), Math.max(16, Math.round(img.height / 2)));
-  const [a, b] = [half(frame), half(prev.source)];
-  const [backHalf, fwdHalf] = [await flowing.opticalFlow(a, b, STABILIZER_FLOW), await flowing.opticalFlow(b, a, STABILIZER_FLOW)];
-  const [back, fwd] = [flowing.resizeFlow(backHalf, frame.width, frame.height), flowing.resizeFlow(fwdHalf, frame.width, frame.height)];
-  const mask = flowing.consistentMask(back, fwd);
-  // Bicubic for the output, which is carried again and again (bilinear would blur it a little more each frame).
-  const [carried, sourceCarried] = [flowing.warp(prev.out, back, 'cubic'), flowing.warp(prev.source, back)];
-  return blendCarried(frame, out, sourceCarried, carried, blend, mask);
+  const [backHalf, fwdHalf] = await timed(profile, 'flow', async () => {
+    const [a, b] = [half(frame), half(prev.source)];
+    return [await flowing.opticalFlow(a, b, STABILIZER_FLOW), await flowing.opticalFlow(b, a, STABILIZER_FLOW)];
+  });
+  const { mask, carried, sourceCarried } = await timed(profile, 'warp', () => {
+    const [back, fwd] = [flowing.resizeFlow(backHalf, frame.width, frame.height), flowing.resizeFlow(fwdHalf, frame.width, frame.height)];
+    // Bicubic for the output, which is carried again and again (bilinear would blur it a little more each frame).
+    return { mask: flowing.consistentMask(back, fwd), carried: flowing.warp(prev.out, back, 'cubic'), sourceCarried: flowing.warp(prev.source, back) };
+  });
+  return timed(profile, 'blend', () => blendCarried(frame, out, sourceCarried, carried, blend, mask));
 }
