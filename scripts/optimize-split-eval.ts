@@ -9,7 +9,7 @@
 // Writes docs/splits/optimize-SPLIT.{json,md}.
 import path from 'node:path';
 import { DialJudge, type DialScores } from '../src/eval/evaluate.js';
-import { crossedBootstrap, splitLabel, splitSample, type Interval } from '../src/eval/protocol.js';
+import { crossedBootstrap, edgesOfBlendAtStyle, formatInterval, splitLabel, splitSample } from '../src/eval/protocol.js';
 import { parseSplit, splitPaths } from '../src/eval/splits.js';
 import { Runtime } from '../src/graph/index.js';
 import { writeFileAtomic } from '../src/io/atomic.js';
@@ -56,27 +56,16 @@ for (const [q, paintingFile] of paintings.entries()) {
 }
 process.stderr.write('\n');
 
-/** Edge contrast of the no-depth result blended toward the photo until its style loss is the default's. */
-function blendAtStyle(c: Cell, style: number): number {
-  const pts = [c.none, ...c.blends].map((s) => ({ style: s.style, edges: s.edges }));
-  if (style <= pts[0].style) return pts[0].edges;
-  for (let i = 1; i < pts.length; i++)
-    if (style <= pts[i].style) {
-      const t = (style - pts[i - 1].style) / (pts[i].style - pts[i - 1].style || 1);
-      return pts[i - 1].edges + t * (pts[i].edges - pts[i - 1].edges);
-    }
-  return pts[pts.length - 1].edges;
-}
 const diff = (f: (c: Cell) => number) => cells.map((row) => row.map(f));
 const summary = {
   edges: crossedBootstrap(diff((c) => c.default.edges - c.none.edges)),
   resampled: crossedBootstrap(diff((c) => c.default.resampled - c.none.resampled)),
   second: crossedBootstrap(diff((c) => c.default.second - c.none.second)),
   styleRatio: crossedBootstrap(diff((c) => c.default.style / c.none.style)),
-  aboveBlend: crossedBootstrap(diff((c) => c.default.edges - blendAtStyle(c, c.default.style))),
+  aboveBlend: crossedBootstrap(diff((c) => c.default.edges - edgesOfBlendAtStyle([c.none, ...c.blends], c.default.style))),
   photosUp: cells.filter((row) => row.reduce((a, c) => a + c.default.edges - c.none.edges, 0) > 0).length,
 };
-const f = (i: Interval, d = 3) => `${i.mean >= 0 ? '+' : ''}${i.mean.toFixed(d)} [${i.lo >= 0 ? '+' : ''}${i.lo.toFixed(d)}, ${i.hi >= 0 ? '+' : ''}${i.hi.toFixed(d)}]`;
+const f = formatInterval;
 const table = [
   `${splitLabel(split)}, ${photos.length} photos × ${paintings.length} paintings, optimize at ${size} px for ${iterations} iterations, ${new Date().toISOString().slice(0, 10)}; the default depth loss (weighted-content, ${OPTIMIZE_DEFAULTS.depthWeight}) against depth weight 0, 95 % crossed bootstrap:`,
   '',

@@ -13,7 +13,7 @@ import { Runtime } from '../src/graph/index.js';
 import { writeFileAtomic } from '../src/io/atomic.js';
 import { loadImage, type RgbImage } from '../src/io/image.js';
 import { DialJudge, type DialScores } from '../src/eval/evaluate.js';
-import { crossedBootstrap, splitLabel, splitSample, type Interval } from '../src/eval/protocol.js';
+import { crossedBootstrap, edgesOfBlendAtStyle, formatInterval, splitLabel, splitSample, type Interval } from '../src/eval/protocol.js';
 import { parseSplit, splitPaths } from '../src/eval/splits.js';
 import { loadDepthModel, secondJudgeFor } from '../src/models/depth.js';
 import { ModelStore } from '../src/models/resolver.js';
@@ -106,18 +106,6 @@ for (const [q, paintingFile] of paintings.entries()) {
 }
 process.stderr.write('\n');
 
-/** Edge contrast of the reference blended toward the photo until its style loss is the method's (linear between blends). */
-function blendAtStyle(c: Cell, style: number): number {
-  const pts = [{ style: c['orig-off'].style, edges: c['orig-off'].edges }, ...c.blends!.map((b) => ({ style: b.scores.style, edges: b.scores.edges }))];
-  if (style <= pts[0].style) return pts[0].edges;
-  for (let i = 1; i < pts.length; i++)
-    if (style <= pts[i].style) {
-      const t = (style - pts[i - 1].style) / (pts[i].style - pts[i - 1].style || 1);
-      return pts[i - 1].edges + t * (pts[i].edges - pts[i - 1].edges);
-    }
-  return pts[pts.length - 1].edges;
-}
-
 const JUDGES = ['edges', 'resampled', 'second'] as const;
 type Summary = Record<(typeof JUDGES)[number] | 'styleRatio' | 'aboveBlend', Interval> & { photosUp: number; paintingMeans: number[] };
 const summary: Record<string, Summary> = {};
@@ -126,13 +114,12 @@ for (const m of methods.filter((x) => x.id !== 'orig-off')) {
   const s = {} as Summary;
   for (const j of JUDGES) s[j] = crossedBootstrap(diff((c) => c[m.id][j] - c['orig-off'][j]));
   s.styleRatio = crossedBootstrap(diff((c) => c[m.id].style / c['orig-off'].style));
-  s.aboveBlend = crossedBootstrap(diff((c) => c[m.id].edges - blendAtStyle(c, c[m.id].style)));
+  s.aboveBlend = crossedBootstrap(diff((c) => c[m.id].edges - edgesOfBlendAtStyle([c['orig-off'], ...c.blends!.map((b) => b.scores)], c[m.id].style)));
   s.photosUp = cells.filter((row) => row.reduce((a, c) => a + c[m.id].edges - c['orig-off'].edges, 0) > 0).length;
   s.paintingMeans = paintings.map((_, q) => cells.reduce((a, row) => a + row[q][m.id].edges - row[q]['orig-off'].edges, 0) / photos.length);
   summary[m.id] = s;
 }
-const f = (i: Interval, d = 3) =>
-  `${i.mean >= 0 ? '+' : ''}${i.mean.toFixed(d)} [${i.lo >= 0 ? '+' : ''}${i.lo.toFixed(d)}, ${i.hi >= 0 ? '+' : ''}${i.hi.toFixed(d)}]`;
+const f = formatInterval;
 const table = [
   `${splitLabel(split)}, ${photos.length} photos × ${paintings.length} paintings at ≤ 512 px, ${new Date().toISOString().slice(0, 10)}; each against the original network with no depth handling, 95 % crossed bootstrap over photos and paintings:`,
   '',

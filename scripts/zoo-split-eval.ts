@@ -9,7 +9,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { DialJudge, type DialScores } from '../src/eval/evaluate.js';
-import { crossedBootstrap, splitLabel, splitSample, type Interval } from '../src/eval/protocol.js';
+import { crossedBootstrap, edgesOfBlendAtStyle, formatInterval, splitLabel, splitSample, type Interval } from '../src/eval/protocol.js';
 import { parseSplit, splitPaths } from '../src/eval/splits.js';
 import { Runtime } from '../src/graph/index.js';
 import { writeFileAtomic } from '../src/io/atomic.js';
@@ -79,18 +79,6 @@ for (const [q, name] of names.entries()) {
 }
 process.stderr.write('\n');
 
-/** Edge contrast of the reference blended toward the photo until its style loss is the method's (linear between blends). */
-function blendAtStyle(c: Cell, style: number): number {
-  const pts = [{ style: c.nodepth!.style, edges: c.nodepth!.edges }, ...c.blends.map((b) => ({ style: b.scores.style, edges: b.scores.edges }))];
-  if (style <= pts[0].style) return pts[0].edges;
-  for (let i = 1; i < pts.length; i++)
-    if (style <= pts[i].style) {
-      const t = (style - pts[i - 1].style) / (pts[i].style - pts[i - 1].style || 1);
-      return pts[i - 1].edges + t * (pts[i].edges - pts[i - 1].edges);
-    }
-  return pts[pts.length - 1].edges;
-}
-
 const JUDGES = ['edges', 'resampled', 'second'] as const;
 type Summary = Record<(typeof JUDGES)[number] | 'styleRatio' | 'aboveBlend', Interval> & { photosUp: number };
 /** A method against a reference over the given zoo paintings (columns). */
@@ -99,12 +87,11 @@ function summarize(m: MethodId, ref: MethodId, cols: number[]): Summary {
   const s = {} as Summary;
   for (const j of JUDGES) s[j] = crossedBootstrap(diff((c) => c[m]![j] - c[ref]![j]));
   s.styleRatio = crossedBootstrap(diff((c) => c[m]!.style / c[ref]!.style));
-  s.aboveBlend = crossedBootstrap(diff((c) => c[m]!.edges - blendAtStyle(c, c[m]!.style)));
+  s.aboveBlend = crossedBootstrap(diff((c) => c[m]!.edges - edgesOfBlendAtStyle([c.nodepth!, ...c.blends.map((b) => b.scores)], c[m]!.style)));
   s.photosUp = cells.filter((row) => cols.reduce((a, q) => a + row[q][m]!.edges - row[q][ref]!.edges, 0) > 0).length;
   return s;
 }
-const f = (i: Interval, d = 3) =>
-  `${i.mean >= 0 ? '+' : ''}${i.mean.toFixed(d)} [${i.lo >= 0 ? '+' : ''}${i.lo.toFixed(d)}, ${i.hi >= 0 ? '+' : ''}${i.hi.toFixed(d)}]`;
+const f = formatInterval;
 const rows: { label: string; s: Summary }[] = [];
 const groups: [string, number[]][] = [['all three', names.map((_, q) => q)], ...names.map((n, q): [string, number[]] => [n, [q]])];
 for (const [group, cols] of groups) {

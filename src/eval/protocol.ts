@@ -64,3 +64,30 @@ export function experimentPhotos(shared: string, split: string | undefined, n = 
   const s = parseSplit(split, '--split');
   return { files: splitSample(splitPaths(shared, 'photos', s), n), label: splitLabel(s) };
 }
+
+/** A judged result: its style loss and its depth-edge contrast. */
+export interface StyleAndEdges {
+  style: number;
+  edges: number;
+}
+
+/**
+ * The cheapest alternative at a given style cost: the depth-edge contrast of the reference (`points[0]`, no depth
+ * handling) blended toward the photo (`points[1..]`, ever stronger blends) until its style loss is `style`, linear
+ * between the blends measured (held at the ends).
+ */
+export function edgesOfBlendAtStyle(points: readonly StyleAndEdges[], style: number): number {
+  if (style <= points[0].style) return points[0].edges;
+  for (let i = 1; i < points.length; i++)
+    if (style <= points[i].style) {
+      const t = (style - points[i - 1].style) / (points[i].style - points[i - 1].style || 1);
+      return points[i - 1].edges + t * (points[i].edges - points[i - 1].edges);
+    }
+  return points[points.length - 1].edges;
+}
+
+/** An interval as the split tables print it: `+0.040 [+0.031, +0.049]`. */
+export function formatInterval(i: Interval, digits = 3): string {
+  const sign = (v: number) => `${v >= 0 ? '+' : ''}${v.toFixed(digits)}`;
+  return `${sign(i.mean)} [${sign(i.lo)}, ${sign(i.hi)}]`;
+}
