@@ -2,13 +2,13 @@
 // (depth-dial.ts) and the figures (depth-dial-figure.ts). The first setting of each network is "no depth handling".
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { arbitraryTransformModel } from '../src/stylize/arbitrary.js';
 import type { Runtime } from '../src/graph/index.js';
 import { loadImage, type RgbImage } from '../src/io/image.js';
 import type { DepthModel } from '../src/models/depth.js';
 import type { ModelStore } from '../src/models/resolver.js';
 import { ArbitraryStylist } from '../src/stylize/arbitrary.node.js';
-import { Stylizer, finishStylization, stylizeStrokes, type StylizeOptions, type TransformModel } from '../src/stylize/stylize.js';
+import { blendToward, type StylizeOptions, type TransformModel } from '../src/stylize/stylize.js';
+import { PhotoCache, StylizePipeline } from '../src/stylize/pipeline.js';
 import { loadTransformModel } from '../src/stylize/models.js';
 import { loadVgg19 } from '../src/models/vgg.js';
 import { optimize } from '../src/optimize/optimize.js';
@@ -98,7 +98,6 @@ export async function dialRenderer(name: DialPainting, store: ModelStore, runtim
   const zoo = { depth: await loadTransformModel(`${name}-depth`, store), nodepth: await loadTransformModel(`${name}-nodepth`, store) };
   const stylist = await ArbitraryStylist.load(store, runtime, 'original');
   const paintingVector = await stylist.styleOfFile(paintingFile);
-  let own: { photo: RgbImage; vector: Promise<Float32Array> } | undefined;
   const vgg = await loadVgg19({ store });
   const painting = await loadImage(paintingFile);
   /** optimize without the depth loss, per photo: the blend reference starts from it. */
@@ -115,33 +114,35 @@ export async function dialRenderer(name: DialPainting, store: ModelStore, runtim
       vgg,
       runtime,
     }).then((r) => r.image);
-  const tuned = new Map<string, Uint8Array>();
+  // Every network through the one recipe (the pipeline), sharing the photo's depth and own style vector.
+  const env = { runtime, depthModel: async () => depthModel, cache: new PhotoCache() };
+  const modelPipeline = (model: TransformModel) => new StylizePipeline({ kind: 'model', model }, env);
+  const paintingPipeline = (transfer: Uint8Array) =>
+    new StylizePipeline({ kind: 'painting', name, transfer, predictor: stylist.predictor, styles: [paintingVector], licence: stylist.licence }, env);
+  const pipelines = { depth: modelPipeline(zoo.depth), nodepth: modelPipeline(zoo.nodepth), arbitrary: paintingPipeline(stylist.transfer) };
+  const tuned = new Map<string, StylizePipeline>();
   return {
     painting,
     async render(m: DialMethod, setting: DialSetting, photo: RgbImage): Promise<RgbImage> {
+      // Blending toward the photo is a pixel blend for every network (`strength` here is not the authors' vector strength).
+      const { strength, ...options } = setting.options;
+      const blended = (img: RgbImage) => (strength === undefined ? img : blendToward(img, photo, strength));
       if (m.network === 'optimize') {
         if (setting.depthWeight !== undefined && setting.depthWeight > 0) return optimized(photo, setting.depthWeight);
         if (plain?.photo !== photo) plain = { photo, image: optimized(photo, 0) };
-        return finishStylization(await plain.image, photo, { ...setting.options, runtime });
+        return blended(await plain.image);
       }
-      let model: TransformModel;
-      if (m.network === 'zoo') model = setting.twin === 'depth' ? zoo.depth : zoo.nodepth;
+      let pipeline: StylizePipeline;
+      if (m.network === 'zoo') pipeline = setting.twin === 'depth' ? pipelines.depth : pipelines.nodepth;
       else if (setting.transfer) {
-        tuned.set(setting.transfer, tuned.get(setting.transfer) ?? new Uint8Array(await readFile(setting.transfer)));
-        model = arbitraryTransformModel(tuned.get(setting.transfer)!, paintingVector, `${name} (${setting.transfer})`);
-      } else {
-        if (own?.photo !== photo) own = { photo, vector: stylist.styleOf(photo) };
-        model = stylist.model(paintingVector, name, setting.options.depthStrength ? await own.vector : undefined);
-      }
-      // Blending toward the photo is a pixel blend for both networks (`strength` here is not the authors' vector strength).
-      const s = new Stylizer(model, runtime);
-      try {
-        const raw = await stylizeStrokes(s, photo, { ...setting.options, depthModel, runtime });
-        return await finishStylization(raw, photo, { ...setting.options, depthModel, runtime, model });
-      } finally {
-        await s.release();
-      }
+        if (!tuned.has(setting.transfer)) tuned.set(setting.transfer, paintingPipeline(new Uint8Array(await readFile(setting.transfer))));
+        pipeline = tuned.get(setting.transfer)!;
+      } else pipeline = pipelines.arbitrary;
+      return blended(await pipeline.run(photo, options));
     },
-    release: () => stylist.release(),
+    release: async () => {
+      for (const p of [...Object.values(pipelines), ...tuned.values()]) await p.dispose();
+      await stylist.release();
+    },
   };
 }

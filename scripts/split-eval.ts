@@ -1,26 +1,18 @@
-// The arbitrary network's depth handling on a split (issue #32's protocol): photos × paintings of one split
-// (a fixed sample of each), every method against "no depth handling" of the original network, judged by the
-// three robust judges (depth-edge contrast, PyDNet v2 on halved images, PyDNet++) and the style loss, with
-// crossed-bootstrap intervals over photos *and* paintings, and the cheapest alternative — the original blended
-// toward the photo at the same style cost — as the reference. Settings are chosen on dev; test is run once per
-// decision, after the choice, and reported as it comes out.
-//   node --import tsx scripts/split-eval.ts dev|test [--photos N] [--paintings N] [--threads N] [--methods 'ID;ID'] [--tag T]
-// Writes docs/splits/arbitrary-SPLIT[-T].{json,md} and prints the markdown table.
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Runtime } from '../src/graph/index.js';
 import { writeFileAtomic } from '../src/io/atomic.js';
-import { loadImage, type RgbImage } from '../src/io/image.js';
+import { loadImage } from '../src/io/image.js';
 import { DialJudge, type DialScores } from '../src/eval/evaluate.js';
 import { crossedBootstrap, edgesOfBlendAtStyle, formatInterval, splitLabel, splitSample, type Interval } from '../src/eval/protocol.js';
 import { parseSplit, splitPaths } from '../src/eval/splits.js';
 import { loadDepthModel, secondJudgeFor } from '../src/models/depth.js';
 import { ModelStore } from '../src/models/resolver.js';
 import { loadVgg19 } from '../src/models/vgg.js';
-import { ArbitraryStylist, DEFAULT_ARBITRARY_NETWORK } from '../src/stylize/arbitrary.node.js';
+import { type ArbitraryNetwork, DEFAULT_ARBITRARY_NETWORK } from '../src/stylize/arbitrary.node.js';
+import type { StylizePipeline } from '../src/stylize/pipeline.js';
+import { createPipeline } from '../src/stylize/pipeline.node.js';
 import { DEFAULT_DEPTH_STRENGTH, type DepthStrength } from '../src/stylize/depth-strength.js';
-import { Stylizer, blendToward, finishStylization, stylizeStrokes } from '../src/stylize/stylize.js';
+import { blendToward } from '../src/stylize/stylize.js';
 
 const arg = (k: string) => (process.argv.includes(k) ? process.argv[process.argv.indexOf(k) + 1] : undefined);
 const split = parseSplit(process.argv[2] ?? '', 'split-eval.ts SPLIT');
@@ -36,44 +28,34 @@ const paintings = splitSample(splitPaths(shared, 'paintings', split), nPaintings
 interface Method {
   id: string;
   title: string;
-  transfer: string;
+  network: ArbitraryNetwork;
   depthStrength?: DepthStrength;
 }
 const DEFAULT = { network: DEFAULT_ARBITRARY_NETWORK, depthStrength: DEFAULT_DEPTH_STRENGTH.painting ?? 'off' };
 const ALL: Method[] = [
-  { id: 'orig-off', title: "original (Google's network), no depth handling: the reference", transfer: 'original' },
-  { id: 'orig-0.75,1', title: 'original, --depth-strength 0.75,1 (in the features)', transfer: 'original', depthStrength: { near: 0.75, far: 1 } },
-  { id: 'orig-0.9,1', title: 'original, --depth-strength 0.9,1', transfer: 'original', depthStrength: { near: 0.9, far: 1 } },
+  { id: 'orig-off', title: "original (Google's network), no depth handling: the reference", network: 'original' },
+  { id: 'orig-0.75,1', title: 'original, --depth-strength 0.75,1 (in the features)', network: 'original', depthStrength: { near: 0.75, far: 1 } },
+  { id: 'orig-0.9,1', title: 'original, --depth-strength 0.9,1', network: 'original', depthStrength: { near: 0.9, far: 1 } },
   {
     id: 'v2-depth',
     title: 'magenta-depth (fine-tuned across the train paintings with the depth loss; v2 was its name while on trial)',
-    transfer: 'models/arbitrary/magenta-depth.onnx',
+    network: 'magenta-depth',
   },
-  { id: 'v2-nodepth', title: 'magenta-nodepth (its twin: the same fine-tune without the depth term)', transfer: 'models/arbitrary/magenta-nodepth.onnx' },
+  { id: 'v2-nodepth', title: 'magenta-nodepth (its twin: the same fine-tune without the depth term)', network: 'magenta-nodepth' },
   {
     id: 'v2-depth-0.75,1',
     title: 'magenta-depth with --depth-strength 0.75,1',
-    transfer: 'models/arbitrary/magenta-depth.onnx',
+    network: 'magenta-depth',
     depthStrength: { near: 0.75, far: 1 },
   },
 ];
 const only = arg('--methods')?.split(';');
-const methods = ALL.filter((m) => (!only || only.includes(m.id) || m.id === 'orig-off') && (m.transfer === 'original' || existsSync(m.transfer)));
+const methods = ALL.filter((m) => !only || only.includes(m.id) || m.id === 'orig-off');
 /** Blends of the reference toward the photo: the cheapest way to buy depth with style. */
 const BLENDS = [0.9, 0.8];
 
 const [vgg, depthModel] = [await loadVgg19({ store }), await loadDepthModel('pydnet-v2', { store })];
 const secondDepthModel = await loadDepthModel(secondJudgeFor('pydnet-v2'), { store });
-const stylists = new Map<string, ArbitraryStylist>();
-for (const m of methods)
-  if (!stylists.has(m.transfer))
-    stylists.set(
-      m.transfer,
-      m.transfer === 'original'
-        ? await ArbitraryStylist.load(store, runtime, 'original')
-        : await ArbitraryStylist.withTransfer(new Uint8Array(await readFile(m.transfer)), store, runtime),
-    );
-
 type Cell = Record<string, DialScores> & { blends?: { strength: number; scores: DialScores }[] };
 const cells: Cell[][] = photos.map(() => paintings.map(() => ({}) as Cell));
 process.stderr.write(`${splitLabel(split)}: ${photos.length} photos × ${paintings.length} paintings, methods ${methods.map((m) => m.id).join(', ')}\n`);
@@ -81,17 +63,14 @@ const t0 = performance.now();
 for (const [q, paintingFile] of paintings.entries()) {
   const painting = await loadImage(paintingFile);
   const judge = new DialJudge({ depthModel, secondDepthModel, vgg, style: painting, runtime });
+  // Each method through the one recipe (the pipeline), kept across the photos of this painting.
+  const pipelines = new Map<string, StylizePipeline>();
+  for (const m of methods)
+    pipelines.set(m.id, await createPipeline({ paintings: [paintingFile], network: m.network }, { store, runtime, depthStrength: m.depthStrength ?? 'off' }));
   for (const [p, photoFile] of photos.entries()) {
     const photo = await loadImage(photoFile, { maxSide: 512 });
     for (const m of methods) {
-      const stylist = stylists.get(m.transfer)!;
-      const style = await stylist.styleOfFile(paintingFile);
-      const own = m.depthStrength ? await stylist.styleOf(photo) : undefined;
-      const model = stylist.model(style, path.basename(paintingFile), own);
-      const s = new Stylizer(model, runtime);
-      const raw = await stylizeStrokes(s, photo, { depthStrength: m.depthStrength, depthModel, runtime });
-      const out: RgbImage = await finishStylization(raw, photo, { depthStrength: m.depthStrength, depthModel, runtime, model });
-      await s.release();
+      const out = await pipelines.get(m.id)!.run(photo);
       cells[p][q][m.id] = await judge.judge(photo, out);
       if (m.id === 'orig-off') {
         cells[p][q].blends = [];
@@ -102,6 +81,7 @@ for (const [q, paintingFile] of paintings.entries()) {
     const eta = ((performance.now() - t0) / done) * (photos.length * paintings.length - done);
     process.stderr.write(`\r${done}/${photos.length * paintings.length} cells, ETA ${(eta / 60000).toFixed(1)} min   `);
   }
+  for (const pl of pipelines.values()) await pl.dispose();
   await judge.release();
 }
 process.stderr.write('\n');
