@@ -6,7 +6,10 @@
 // minutes a photo on 2 cores), which 2 × photos × paintings runs cannot afford here: the judgement is at
 // --size (256) and --iterations (100), stated in the output.
 //   node --import tsx scripts/optimize-split-eval.ts dev|test [--photos 6] [--paintings 2] [--size 256] [--iterations 100]
-// Writes docs/splits/optimize-SPLIT.{json,md}.
+//     [--weight W (another depth weight than the default)] [--reuse-none RUN.json (the no-depth scores of an
+//     earlier run on the same cells: optimize is deterministic for a seed, so they need not be run again)]
+// Writes docs/splits/optimize-SPLIT[-wW].{json,md}.
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { DialJudge, type DialScores } from '../src/eval/evaluate.js';
 import { crossedBootstrap, edgesOfBlendAtStyle, formatInterval, splitLabel, splitSample } from '../src/eval/protocol.js';
@@ -30,7 +33,13 @@ const photos = splitSample(splitPaths(store.sharedDir, 'photos', split), nPhotos
 const paintings = splitSample(splitPaths(store.sharedDir, 'paintings', split), nPaintings);
 const [vgg, depthModel] = [await loadVgg19({ store }), await loadDepthModel('pydnet-v2', { store })];
 const secondDepthModel = await loadDepthModel(secondJudgeFor('pydnet-v2'), { store });
-const METHODS = { none: 0, default: OPTIMIZE_DEFAULTS.depthWeight } as const;
+const weight = arg('--weight') ? Number(arg('--weight')) : OPTIMIZE_DEFAULTS.depthWeight;
+const tag = arg('--weight') ? `-w${arg('--weight')}` : '';
+const METHODS = { none: 0, default: weight } as const;
+/** An earlier run's cells: their no-depth scores and blends are reused when the photos, paintings and size agree. */
+const reused = arg('--reuse-none') ? (JSON.parse(readFileSync(arg('--reuse-none')!, 'utf8')) as { photos: string[]; paintings: string[]; size: number; iterations: number; cells: Cell[][] }) : undefined;
+if (reused && (reused.size !== size || reused.iterations !== iterations || reused.photos.join() !== photos.map((x) => path.basename(x)).join() || reused.paintings.join() !== paintings.map((x) => path.basename(x)).join()))
+  throw new Error(`--reuse-none ${arg('--reuse-none')}: another sample, size or length than this run`);
 type Cell = { none: DialScores; default: DialScores; blends: DialScores[] };
 const BLENDS = [0.9, 0.8];
 const cells: Cell[][] = photos.map(() => []);
@@ -42,7 +51,9 @@ for (const [q, paintingFile] of paintings.entries()) {
   for (const [p, file] of photos.entries()) {
     const photo = await loadImage(file, { maxSide: size });
     const out: Partial<Cell> = {};
+    if (reused) Object.assign(out, { none: reused.cells[p][q].none, blends: reused.cells[p][q].blends });
     for (const [m, depthWeight] of Object.entries(METHODS) as [keyof typeof METHODS, number][]) {
+      if (m === 'none' && reused) continue;
       const r = await optimize({ content: photo, styles: [painting], size, iterations, depthWeight, vgg, depthModel, runtime });
       out[m] = await judge.judge(photo, r.image);
       if (m === 'none') out.blends = await Promise.all(BLENDS.map((k) => judge.judge(photo, blendToward(r.image, photo, k))));
@@ -67,15 +78,15 @@ const summary = {
 };
 const f = formatInterval;
 const table = [
-  `${splitLabel(split)}, ${photos.length} photos × ${paintings.length} paintings, optimize at ${size} px for ${iterations} iterations, ${new Date().toISOString().slice(0, 10)}; the default depth loss (weighted-content, ${OPTIMIZE_DEFAULTS.depthWeight}) against depth weight 0, 95 % crossed bootstrap:`,
+  `${splitLabel(split)}, ${photos.length} photos × ${paintings.length} paintings, optimize at ${size} px for ${iterations} iterations, ${new Date().toISOString().slice(0, 10)}; the depth loss (weighted-content) at ${weight} against depth weight 0, 95 % crossed bootstrap:`,
   '',
   '| method | depth-edge contrast | PyDNet v2 (halved) | PyDNet++ | style loss × | edges above a blend at the same style | photos up |',
   '| --- | --- | --- | --- | --- | --- | ---: |',
-  `| default depth weight vs none | ${f(summary.edges)} | ${f(summary.resampled)} | ${f(summary.second)} | ${f(summary.styleRatio, 2).replace(/\+/g, '')} | ${f(summary.aboveBlend)} | ${summary.photosUp}/${photos.length} |`,
+  `| depth weight ${weight} vs none | ${f(summary.edges)} | ${f(summary.resampled)} | ${f(summary.second)} | ${f(summary.styleRatio, 2).replace(/\+/g, '')} | ${f(summary.aboveBlend)} | ${summary.photosUp}/${photos.length} |`,
 ].join('\n');
 console.log(table);
 await writeFileAtomic(
-  `docs/splits/optimize-${split}.json`,
-  `${JSON.stringify({ split, label: splitLabel(split), date: new Date().toISOString(), size, iterations, depthWeight: OPTIMIZE_DEFAULTS.depthWeight, photos: photos.map((x) => path.basename(x)), paintings: paintings.map((x) => path.basename(x)), summary, cells }, null, 1)}\n`,
+  `docs/splits/optimize-${split}${tag}.json`,
+  `${JSON.stringify({ split, label: splitLabel(split), date: new Date().toISOString(), size, iterations, depthWeight: weight, photos: photos.map((x) => path.basename(x)), paintings: paintings.map((x) => path.basename(x)), summary, cells }, null, 1)}\n`,
 );
-await writeFileAtomic(`docs/splits/optimize-${split}.md`, `${table}\n`);
+await writeFileAtomic(`docs/splits/optimize-${split}${tag}.md`, `${table}\n`);
