@@ -37,8 +37,16 @@ const weight = arg('--weight') ? Number(arg('--weight')) : OPTIMIZE_DEFAULTS.dep
 const tag = arg('--weight') ? `-w${arg('--weight')}` : '';
 const METHODS = { none: 0, default: weight } as const;
 /** An earlier run's cells: their no-depth scores and blends are reused when the photos, paintings and size agree. */
-const reused = arg('--reuse-none') ? (JSON.parse(readFileSync(arg('--reuse-none')!, 'utf8')) as { photos: string[]; paintings: string[]; size: number; iterations: number; cells: Cell[][] }) : undefined;
-if (reused && (reused.size !== size || reused.iterations !== iterations || reused.photos.join() !== photos.map((x) => path.basename(x)).join() || reused.paintings.join() !== paintings.map((x) => path.basename(x)).join()))
+const reused = arg('--reuse-none')
+  ? (JSON.parse(readFileSync(arg('--reuse-none')!, 'utf8')) as { photos: string[]; paintings: string[]; size: number; iterations: number; cells: Cell[][] })
+  : undefined;
+if (
+  reused &&
+  (reused.size !== size ||
+    reused.iterations !== iterations ||
+    reused.photos.join() !== photos.map((x) => path.basename(x)).join() ||
+    reused.paintings.join() !== paintings.map((x) => path.basename(x)).join())
+)
   throw new Error(`--reuse-none ${arg('--reuse-none')}: another sample, size or length than this run`);
 type Cell = { none: DialScores; default: DialScores; blends: DialScores[] };
 const BLENDS = [0.9, 0.8];
