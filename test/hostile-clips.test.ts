@@ -162,7 +162,7 @@ test('clip options are checked before any work, with the same rules as images', 
   const other = path.join(tmp, 'rate25.mp4');
   ff('-f', 'lavfi', '-i', 'testsrc=size=64x48:rate=25', '-t', '1', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', other);
   await assertRefused([
-    [['stylize', clip, '--style', style, '--strength', '5', '-o', path.join(dir, 'o.mp4')], /--strength must be between 0 and 1, got 5/],
+    [['stylize', clip, '--style', style, '--strength', '5', '-o', path.join(dir, 'o.mp4')], /--strength must be from 0 to 1, got "5"/],
     [
       ['stylize', clip, ...model, '--duration', '0.001', '-o', path.join(dir, 'o.mp4')],
       /--duration 0\.001: shorter than one frame of .*clip\.mp4 \(0\.100 s at 10\.00 fps\)/,

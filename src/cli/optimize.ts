@@ -38,7 +38,7 @@ export async function optimizeCommand(o: OptimizeCommandOptions): Promise<number
   else init = await loadImage(o.init, { maxSide: side });
   const runtime = new Runtime({ threads: o.threads });
   const vgg = await loadVgg19({ store });
-  const depthWeight = o.depthWeight ?? undefined;
+  const depthWeight = o.depthWeight ?? OPTIMIZE_DEFAULTS.depthWeight;
   const depthModel = depthWeight === 0 ? undefined : await loadDepthModel(o.depthModelSpec ?? 'pydnet-v2', { store, featureLayers: o.depthLayers });
   if (depthModel) process.stderr.write(`depth model: ${depthModel.id} — ${depthModel.licence}\n`);
 
@@ -86,7 +86,7 @@ const D = OPTIMIZE_DEFAULTS;
 export const command: Command = {
   name: 'optimize',
   usage: 'CONTENT --style STYLE[,STYLE2...] -o OUT.jpg [options]',
-  summary: "Gatys et al.: the image itself is optimized to match the style's Gram matrices, the photo's features and its depth",
+  summary: "Gatys et al.: the image itself is optimized to match the style's Gram matrices and the photo's features (and, with --depth-weight, its depth)",
   options: {
     style: { type: 'string', short: 's', arg: 'STYLE[,...]', help: 'style image(s)' },
     output: { type: 'string', short: 'o', arg: 'OUT', help: 'an image file (.png, .jpg, .webp, .tif)' },
@@ -99,7 +99,7 @@ export const command: Command = {
       content: String(D.contentWeight),
       style: String(D.styleWeight),
       tv: String(D.tvWeight),
-      depth: D.depthWeight.toExponential(0).replace('+', ''),
+      depth: D.depthWeight ? D.depthWeight.toExponential(0).replace('+', '') : "0: none; 4e4 is the dev split's opt-in, docs/splits.md",
       loss: D.depthLoss,
     }),
     'content-layers': { type: 'string', arg: 'L,...', help: `[${D.contentLayers.join(',')}]` },

@@ -110,7 +110,7 @@ export function parseStylizeSettings(
   for (const s of STYLIZE_SETTINGS.filter(only)) {
     const text = get(s);
     if (text === undefined) continue;
-    if (!text.trim()) throw new Error(`${name(s)} needs a value`);
+    if (!text.trim()) throw new Error(`${name(s)} needs a value, got an empty one`);
     out[s.key] = s.parse(text, name(s));
   }
   return out as StylizeSettingsGiven;
