@@ -2,7 +2,8 @@
 // so at 4000×3000 they shrink to a fine ripple; `auto` paints the photo as at AUTO_STROKE_SIDE px on its long side.
 // The shared data holds no photo of 12 MP (the largest is 1.2 MP), so the photo is the largest one, IMG_0155 of
 // the seed report (1280×960), enlarged to 4000×3000 with Lanczos: its strokes are what the figure is about.
-// Each run through the one pipeline, timed; the figure shows both whole and a 1:1 crop of each.
+// Each run through the one pipeline (times in the JSON line; a benchmark only on an idle machine); the figure
+// shows both whole and a 1:1 crop of each.
 //   node --import tsx scripts/auto-strokes-figure.ts [MODEL] [OUT.jpg]
 import { rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -33,8 +34,8 @@ const crop = (img: RgbImage, x: number, y: number, w: number, h: number): RgbIma
 };
 const runs: { label: string; img: RgbImage; seconds: number }[] = [];
 for (const [label, strokeScale] of [
-  ['--stroke-scale 1 (the network strokes: before)', 1],
-  [`auto, the default (${strokeScaleFor('auto', photo).toFixed(2)}× at ${photo.width} px: after)`, 'auto'],
+  ['--stroke-scale 1 (before)', 1],
+  [`auto, ${strokeScaleFor('auto', photo).toFixed(1)}× (after)`, 'auto'],
 ] as const) {
   const t0 = performance.now();
   const img = await pipeline.run(photo, { strokeScale });
@@ -50,7 +51,7 @@ await writeGrid(
     [photo, ...runs.map((r) => r.img)],
     [crop(photo, cx, cy, 800, 600), ...runs.map((r) => crop(r.img, cx, cy, 800, 600))],
   ],
-  [`photo, ${photo.width}×${photo.height} (top: whole; bottom: 1:1 crop)`, ...runs.map((r) => `${model}, ${r.label}, ${r.seconds.toFixed(0)} s`)],
+  [`photo ${photo.width}×${photo.height}; below: 1:1 crop`, ...runs.map((r) => r.label)],
   560,
   420,
 );
