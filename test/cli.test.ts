@@ -248,6 +248,8 @@ test('optimize: --json summary on a tiny run; a bad style file is a one-line err
     '--iterations',
     '2',
     '--json',
+    '--depth-weight',
+    '8e4',
     '--depth-loss',
     'features',
     '--depth-layers',

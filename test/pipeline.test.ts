@@ -19,7 +19,7 @@ test('a painting at strength 0.8 with depth-guided strength: depth and the photo
   await p.photoDepth(photo); // what --depth-map draws
   assert.deepEqual(p.counts, { depth: 1, photoStyle: 1, transfer: 2 });
   assert.ok(maxAbsDiff(a.data, b.data) > 1, 'the second strength changed the picture');
-  // The same recipe written out step by step (as the CLI did before the pipeline): identical pixels.
+  // The same recipe written out step by step: the vector at 0.8 toward the photo's own, then the blend at 0.8.
   const stylist = await ArbitraryStylist.load(store, runtime); // the default network, as the pipeline's
   const painting = resolvePainting('starry_night', store);
   const style = await stylist.styleFor([painting], photo, { strength: 0.8 });
@@ -27,7 +27,7 @@ test('a painting at strength 0.8 with depth-guided strength: depth and the photo
   const depthModel = await loadDepthModel('pydnet-v2', { store });
   const s = new Stylizer(model, runtime);
   const raw = await stylizeStrokes(s, photo, { depthStrength: { near: 0.75, far: 1 }, depthModel, runtime });
-  const manual = await finishStylization(raw, photo, { strength: 1, depthStrength: { near: 0.75, far: 1 }, depthModel, runtime, model });
+  const manual = await finishStylization(raw, photo, { strength: 0.8, depthStrength: { near: 0.75, far: 1 }, depthModel, runtime, model });
   await s.release();
   await stylist.release();
   assert.equal(maxAbsDiff(a.data, manual.data), 0);
@@ -77,4 +77,23 @@ test('the CLI passes every setting through the pipeline: --depth-strokes and --s
   const [plain, strokes, scaled] = [await run('plain'), await run('strokes', '--depth-strokes', '2,0.5'), await run('scaled', '--stroke-scale', '2')];
   assert.ok(maxAbsDiff(plain.data, strokes.data) > 20, 'depth strokes reached the network');
   assert.ok(maxAbsDiff(plain.data, scaled.data) > 20, 'the stroke scale reached the network');
+});
+
+test('strength means the same for a trained model and a painting: 0 is the photo, and 0.25 is nearer the photo than the full painting by about as much', async () => {
+  const model = await createPipeline({ model: 'scream' }, { store, runtime });
+  const painted = await createPipeline({ paintings: ['starry_night'] }, { store, runtime });
+  const away = (img: { data: Float32Array }) => img.data.reduce((s, v, i) => s + Math.abs(v - photo.data[i]), 0) / img.data.length;
+  const fraction: Record<string, number> = {};
+  for (const [name, p] of [
+    ['model', model],
+    ['painting', painted],
+  ] as const) {
+    assert.ok(maxAbsDiff((await p.run(photo, { strength: 0 })).data, photo.data) < 1e-3, `${name}: strength 0 is the photo`);
+    fraction[name] = away(await p.run(photo, { strength: 0.25 })) / away(await p.run(photo));
+  }
+  console.log(`  |result − photo| at strength 0.25 over that at 1: model ${fraction.model.toFixed(2)}, painting ${fraction.painting.toFixed(2)}`);
+  assert.ok(Math.abs(fraction.model - 0.25) < 0.01, 'a model: a blend');
+  assert.ok(fraction.painting > 0.1 && fraction.painting < 0.3, 'a painting at 0.25 is no longer fully painted, nor the photo');
+  await model.dispose();
+  await painted.dispose();
 });

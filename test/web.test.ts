@@ -158,7 +158,7 @@ test('the page stylizes an uploaded photo on WebAssembly like the Node stylizer,
   assert.deepEqual(errors, []);
 });
 
-test('any painting in the page: a bundled one, strength in style-vector space, an uploaded painting mixed with another — as in Node', async () => {
+test('any painting in the page: a bundled one, strength (the vector and the blend), an uploaded painting mixed with another — as in Node', async () => {
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
   await page.goto(`${server.url}/?backend=wasm`);
@@ -176,7 +176,7 @@ test('any painting in the page: a bundled one, strength in style-vector space, a
   await near('wave', stylizeWithPainting(photoImg, 'wave', { store, runtime }));
   assert.match((await page.getAttribute('#download-png', 'download')) ?? '', /^photo-wave\.png$/);
 
-  // Strength 0.5 re-runs the transfer network with the vector halfway to the photo's own (not a pixel blend).
+  // Strength 0.5 re-runs the transfer network with the vector halfway to the photo's own, then blends halfway (not the blend alone).
   await page.$eval('#strength', (el) => {
     (el as HTMLInputElement).value = '0.5';
     el.dispatchEvent(new Event('change'));
@@ -185,7 +185,7 @@ test('any painting in the page: a bundled one, strength in style-vector space, a
   const half = stylizeWithPainting(photoImg, 'wave', { store, runtime, strength: 0.5 });
   await near('wave at strength 0.5', half);
   const blend = blendToward(await stylizeWithPainting(photoImg, 'wave', { store, runtime }), photoImg, 0.5);
-  assert.ok(diff(await resultPixels(), blend).mean > 2, 'strength is not the pixel blend');
+  assert.ok(diff(await resultPixels(), blend).mean > 1, 'strength is not the pixel blend of the full painting alone');
 
   // The user's own painting, then mixed 70/30 with Udnie.
   const own = path.join(OUT, 'my-painting.png');

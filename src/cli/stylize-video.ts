@@ -91,7 +91,7 @@ export async function stylizeVideoCommand(o: StylizeCommandOptions & VideoComman
       );
   }
   async function* counted(): AsyncGenerator<RgbImage> {
-    for await (const f of stylizeFrames(source(), model, { ...o, depthStrength, runtime, depthModel, stabilize, strength: paintings ? 1 : o.strength })) {
+    for await (const f of stylizeFrames(source(), model, { ...o, depthStrength, runtime, depthModel, stabilize, strength: o.strength })) {
       n++;
       progress.update(Math.min(n, total), { fps: n / ((performance.now() - t0) / 1000) });
       yield f;

@@ -43,7 +43,7 @@ export const STYLIZE_SETTINGS: readonly StylizeSetting[] = [
     flag: 'strength',
     api: true,
     arg: '0..1',
-    help: "how much of the painting: with a trained model a blend toward the photo; with a painting its style vector toward the photo's own (the authors' strength) — either way 0 is the photo",
+    help: `how much of the painting, the same for a trained model and a painting: 0 is the photo, 1 fully painted, a blend toward the photo between; with a painting its style vector also moves toward the photo's own (the authors' strength), so the texture fades rather than two pictures showing through each other [${PIPELINE_DEFAULTS.strength}]`,
     parse: (t, n) => parseNumber(t, n, (v) => v >= 0 && v <= 1, 'from 0 to 1'),
   },
   {
@@ -87,8 +87,11 @@ export const STYLIZE_SETTINGS: readonly StylizeSetting[] = [
     api: false,
     arg: 'N',
     help: `tile size for large images, at least 64 (smaller tiles leave the network too little context) [${PIPELINE_DEFAULTS.tile}]`,
-    parse: (t, n) =>
-      parseNumber(t, n, (v) => Number.isInteger(v) && v >= 64, 'a whole number of at least 64 (smaller tiles leave the network too little context)'),
+    parse: (t, n) => {
+      const v = parseNumber(t, n, Number.isInteger, 'a whole number of pixels');
+      if (v < 64) throw new Error(`${n} must be at least 64 (smaller tiles leave the network too little context), got ${v}`);
+      return v;
+    },
   },
 ];
 

@@ -87,7 +87,7 @@ export interface PaintingStylizeOptions extends Omit<StylizeOptions, 'strength' 
   depthStrength?: DepthStrengthChoice;
   /** Weights of the paintings when several are mixed (default equal). */
   weights?: readonly number[];
-  /** 0..1: the painting's style vector toward the photo's own (the authors' strength, not a pixel blend) [1]. */
+  /** 0..1: 0 is the photo, 1 fully painted, as for a trained model; the style vector also moves toward the photo's own [1]. */
   strength?: number;
   /** Where the model files are (default: the resolver's). */
   store?: ModelStore;

@@ -17,7 +17,11 @@ import { ArgumentError } from '../io/arguments.js';
 
 /** What a call can change; everything else is the network. */
 export interface PipelineSettings {
-  /** 0..1. A painting: its style vector toward the photo's own (the authors' strength). A model: a pixel blend toward the photo. */
+  /**
+   * 0..1, the same for a model and a painting: 0 is the photo, 1 fully painted, a blend toward the photo between.
+   * A painting's style vector also moves toward the photo's own (the authors' strength), so its texture fades
+   * with the blend instead of two pictures showing through each other.
+   */
   strength: number;
   /** Strength that follows the photo's depth (near, far): in the features for a painting, a pixel blend for a model. */
   depthStrength?: DepthStrength;
@@ -223,13 +227,13 @@ export class StylizePipeline {
     return { raw, model };
   }
 
-  /** What follows the network: the blend toward the photo (a model's strength, depth strength in pixels) and colour. */
+  /** What follows the network: the blend toward the photo (strength; a model's depth strength in pixels) and colour. */
   async finish(raw: RgbImage, img: RgbImage, model: TransformModel, change: Partial<PipelineSettings> = {}): Promise<RgbImage> {
     const s = this.settingsWith(change);
     const farness = s.depthStrength && !strengthInFeatures(model) ? await this.photoFarness(img) : undefined;
-    // A painting's strength already acted on its style vector; a model's is a blend toward the photo.
+    // Strength is a blend toward the photo for every network (a painting's vector moved toward the photo's own as well).
     return finishStylization(raw, img, {
-      strength: this.network.kind === 'painting' ? 1 : s.strength,
+      strength: s.strength,
       depthStrength: s.depthStrength,
       farness,
       preserveColor: s.preserveColor,
