@@ -55,29 +55,26 @@ export function parseDepthStrength(text: string, what = '--depth-strength'): Dep
 
 const smoothstep = (t: number) => t * t * (3 - 2 * t);
 
-/** Mean over a (2r+1)² box, clamped at the borders, in O(pixels) (also the clip stabilizer's contrast match). */
-export function boxMean(v: ArrayLike<number>, w: number, h: number, r: number): Float64Array {
-  // Separable running sums (rows, then columns): the window is clamped at the borders, and a clamped rectangle's
-  // mean is the column mean of the row means, so this is the integral-image mean in two O(n) passes.
-  const rows = new Float64Array(w * h);
+/** Mean over a (2r+1)² box, clamped at the borders, in O(pixels) with an integral image (also video.ts's contrast match). */
+export function boxMean(v: Float64Array, w: number, h: number, r: number): Float64Array {
+  const I = new Float64Array((w + 1) * (h + 1));
   for (let y = 0; y < h; y++) {
-    const o = y * w;
-    let sum = 0;
-    for (let x = 0; x < Math.min(w, r); x++) sum += v[o + x];
+    let row = 0;
     for (let x = 0; x < w; x++) {
-      if (x + r < w) sum += v[o + x + r];
-      if (x - r - 1 >= 0) sum -= v[o + x - r - 1];
-      rows[o + x] = sum / (Math.min(w, x + r + 1) - Math.max(0, x - r));
+      row += v[y * w + x];
+      I[(y + 1) * (w + 1) + x + 1] = I[y * (w + 1) + x + 1] + row;
     }
   }
   const out = new Float64Array(w * h);
-  const col = new Float64Array(w);
-  for (let y = 0; y < Math.min(h, r); y++) for (let x = 0; x < w; x++) col[x] += rows[y * w + x];
   for (let y = 0; y < h; y++) {
-    if (y + r < h) for (let x = 0, o = (y + r) * w; x < w; x++) col[x] += rows[o + x];
-    if (y - r - 1 >= 0) for (let x = 0, o = (y - r - 1) * w; x < w; x++) col[x] -= rows[o + x];
-    const count = Math.min(h, y + r + 1) - Math.max(0, y - r);
-    for (let x = 0, o = y * w; x < w; x++) out[o + x] = col[x] / count;
+    const y0 = Math.max(0, y - r);
+    const y1 = Math.min(h, y + r + 1);
+    for (let x = 0; x < w; x++) {
+      const x0 = Math.max(0, x - r);
+      const x1 = Math.min(w, x + r + 1);
+      const s = I[y1 * (w + 1) + x1] - I[y0 * (w + 1) + x1] - I[y1 * (w + 1) + x0] + I[y0 * (w + 1) + x0];
+      out[y * w + x] = s / ((y1 - y0) * (x1 - x0));
+    }
   }
   return out;
 }
