@@ -67,15 +67,29 @@ export function matchLocalContrast(blended: RgbImage, frame: RgbImage, where: Ui
   const n = w * h;
   const smooth = (v: Float64Array) => boxMean(boxMean(v, w, h, CONTRAST_RADIUS), w, h, CONTRAST_RADIUS);
   const data = Float32Array.from(blended.data);
+  // One set of planes for the three channels, filled in one pass (no per-channel copies and maps).
+  const [b, b2, f, f2] = [new Float64Array(n), new Float64Array(n), new Float64Array(n), new Float64Array(n)];
   for (let c = 0; c < 3; c++) {
-    const [b, f] = [Float64Array.from(blended.data.subarray(c * n, (c + 1) * n)), Float64Array.from(frame.data.subarray(c * n, (c + 1) * n))];
-    const [mb, mb2, mf, mf2] = [smooth(b), smooth(b.map((v) => v * v)), smooth(f), smooth(f.map((v) => v * v))];
+    const o = c * n;
+    for (let i = 0; i < n; i++) {
+      const x = blended.data[o + i];
+      const y = frame.data[o + i];
+      b[i] = x;
+      b2[i] = x * x;
+      f[i] = y;
+      f2[i] = y * y;
+    }
+    const mb = smooth(b);
+    const mb2 = smooth(b2);
+    const mf = smooth(f);
+    const mf2 = smooth(f2);
     for (let i = 0; i < n; i++) {
       if (!where[i]) continue;
-      const [vb, vf] = [Math.max(0, mb2[i] - mb[i] * mb[i]), Math.max(0, mf2[i] - mf[i] * mf[i])];
+      const vb = Math.max(0, mb2[i] - mb[i] * mb[i]);
+      const vf = Math.max(0, mf2[i] - mf[i] * mf[i]);
       // (+4: a floor of 2 grey levels' deviation, so flat regions are left alone)
       const k = Math.min(2, Math.max(1, Math.sqrt((vf + 4) / (vb + 4))));
-      data[c * n + i] = mb[i] + k * (b[i] - mb[i]);
+      data[o + i] = mb[i] + k * (b[i] - mb[i]);
     }
   }
   return { width: w, height: h, data };
