@@ -90,9 +90,13 @@ export async function opticalFlow(a: RgbImage, b: RgbImage, s: FlowSettings = JU
 function sample(p: ArrayLike<number>, w: number, h: number, x: number, y: number): number {
   const cx = Math.min(w - 1, Math.max(0, x));
   const cy = Math.min(h - 1, Math.max(0, y));
-  const [x0, y0] = [Math.floor(cx), Math.floor(cy)];
-  const [x1, y1] = [Math.min(w - 1, x0 + 1), Math.min(h - 1, y0 + 1)];
-  const [fx, fy] = [cx - x0, cy - y0];
+  // (plain locals, no array destructuring: this runs several times per pixel of every carried frame)
+  const x0 = Math.floor(cx);
+  const y0 = Math.floor(cy);
+  const x1 = Math.min(w - 1, x0 + 1);
+  const y1 = Math.min(h - 1, y0 + 1);
+  const fx = cx - x0;
+  const fy = cy - y0;
   return (1 - fy) * ((1 - fx) * p[y0 * w + x0] + fx * p[y0 * w + x1]) + fy * ((1 - fx) * p[y1 * w + x0] + fx * p[y1 * w + x1]);
 }
 
@@ -102,7 +106,8 @@ function sampleCubic(p: ArrayLike<number>, w: number, h: number, x: number, y: n
   const cy = Math.min(h - 1, Math.max(0, y));
   const x0 = Math.floor(cx);
   const y0 = Math.floor(cy);
-  const [fx, fy] = [cx - x0, cy - y0];
+  const fx = cx - x0;
+  const fy = cy - y0;
   // The four Catmull-Rom weights per axis, inline (this runs for every pixel of every carried frame).
   const wx0 = ((-fx + 2) * fx - 1) * fx * 0.5,
     wx1 = ((3 * fx - 5) * fx * fx + 2) * 0.5,
@@ -161,10 +166,13 @@ export function consistentMask(f: Flow, back: Flow): Uint8Array {
   for (let y = 0; y < h; y++)
     for (let x = 0; x < w; x++) {
       const i = y * w + x;
-      const [tx, ty] = [x + f.u[i], y + f.v[i]];
+      const tx = x + f.u[i];
+      const ty = y + f.v[i];
       if (tx < 0 || ty < 0 || tx > w - 1 || ty > h - 1) continue;
-      const [bu, bv] = [sample(back.u, w, h, tx, ty), sample(back.v, w, h, tx, ty)];
-      const [su, sv] = [f.u[i] + bu, f.v[i] + bv];
+      const bu = sample(back.u, w, h, tx, ty);
+      const bv = sample(back.v, w, h, tx, ty);
+      const su = f.u[i] + bu;
+      const sv = f.v[i] + bv;
       m[i] = su * su + sv * sv <= 0.01 * (f.u[i] ** 2 + f.v[i] ** 2 + bu * bu + bv * bv) + 0.5 ? 1 : 0;
     }
   return m;
@@ -186,11 +194,14 @@ export function maskedMeanAbs(a: RgbImage, b: RgbImage, mask: Uint8Array): numbe
 
 /** `flow` at another size: vectors scaled with the image, sampled bilinearly. */
 export function resizeFlow(flow: Flow, width: number, height: number): Flow {
-  const [sx, sy] = [width / flow.width, height / flow.height];
-  const [u, v] = [new Float32Array(width * height), new Float32Array(width * height)];
+  const sx = width / flow.width;
+  const sy = height / flow.height;
+  const u = new Float32Array(width * height);
+  const v = new Float32Array(width * height);
   for (let y = 0; y < height; y++)
     for (let x = 0; x < width; x++) {
-      const [fx, fy] = [(x + 0.5) / sx - 0.5, (y + 0.5) / sy - 0.5];
+      const fx = (x + 0.5) / sx - 0.5;
+      const fy = (y + 0.5) / sy - 0.5;
       u[y * width + x] = sx * sample(flow.u, flow.width, flow.height, fx, fy);
       v[y * width + x] = sy * sample(flow.v, flow.width, flow.height, fx, fy);
     }
