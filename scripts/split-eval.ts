@@ -43,6 +43,12 @@ const ALL: Method[] = [
   },
   { id: 'v2-nodepth', title: 'magenta-nodepth (its twin: the same fine-tune without the depth term)', network: 'magenta-nodepth' },
   {
+    id: 'clean-depth',
+    title: 'magenta-clean-depth (licence-clean: the six-paintings fine-tune, Debian wallpapers and public-domain paintings)',
+    network: 'magenta-clean-depth',
+  },
+  { id: 'clean-nodepth', title: 'magenta-clean-nodepth (its twin without the depth term)', network: 'magenta-clean-nodepth' },
+  {
     id: 'v2-depth-0.75,1',
     title: 'magenta-depth with --depth-strength 0.75,1',
     network: 'magenta-depth',

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // What `npm test` needs beyond npm: Debian's Chromium for the page's tests (playwright-core drives it and
-// downloads no browser) and ffmpeg for the video tests. Installed with apt when missing and we may (root, or sudo without a password);
+// downloads no browser), ffmpeg for the video tests and redis-server for the job-queue (BullMQ) tests. Installed with apt when missing and we may (root, or sudo without a password);
 // otherwise one line says how. CHROMIUM=/path/to/chrome points at another browser.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -12,6 +12,7 @@ const chromium = () => (process.env.CHROMIUM && existsSync(process.env.CHROMIUM)
 const needs = [
   ['chromium', chromium, 'the page tests need Chromium', 'or set CHROMIUM=/path/to/chrome'],
   ['ffmpeg', () => have('ffmpeg') && have('ffprobe'), 'the video tests need ffmpeg', ''],
+  ['redis-server', () => have('redis-server'), 'the job-queue tests need a real Redis', ''],
 ].filter(([, present]) => !present());
 
 if (needs.length) {

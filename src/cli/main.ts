@@ -11,8 +11,9 @@ import { command as quantize } from './quantize.js';
 import { command as serve } from './serve.js';
 import { command as stylize } from './stylize.js';
 import { command as train } from './train.js';
+import { command as worker } from './worker.js';
 
-export const COMMANDS: readonly Command[] = [stylize, depth, optimize, train, evaluate, compare, quantize, serve, models, licences];
+export const COMMANDS: readonly Command[] = [stylize, depth, optimize, train, evaluate, compare, quantize, serve, worker, models, licences];
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;

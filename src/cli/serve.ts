@@ -1,6 +1,7 @@
 // depthstyle serve: the page (stylizes in the browser) and the HTTP API, on loopback (or, by explicit choice, another address).
 import { SERVE_DEFAULTS, SERVER_MAX_PIXELS, serve } from '../serve/server.js';
 import { ModelStore } from '../models/resolver.js';
+import { checkQueueUrl } from '../serve/redis-queue.js';
 import { common, int, list, num, type Command } from './args.js';
 
 export const command: Command = {
@@ -28,6 +29,12 @@ export const command: Command = {
       arg: 'N',
       help: `refuse uploads (photos and paintings) with more pixels than this, from their header [${SERVER_MAX_PIXELS.toExponential().replace('+', '')}]`,
     },
+    queue: {
+      type: 'string',
+      arg: 'URL',
+      help: 'a Redis job queue (redis://HOST:PORT): jobs run on `depthstyle worker`s anywhere, POST /api/jobs takes jobs to poll; several servers may share it (docs/scale.md) [in-process]',
+    },
+    'payload-dir': { type: 'string', arg: 'DIR', help: 'with --queue: a folder every worker mounts, for payloads over the Redis limit' },
     'max-connections-per-client': {
       type: 'string',
       arg: 'N',
@@ -41,6 +48,7 @@ export const command: Command = {
     const host = (v.host as string | undefined) ?? SERVE_DEFAULTS.host;
     if (!host.trim()) throw new Error('--host needs an address (127.0.0.1, ::1, 0.0.0.0, …); an empty one would listen everywhere');
     const { models, threads } = common(v);
+    if (v['payload-dir'] !== undefined && v.queue === undefined) throw new Error('--payload-dir needs --queue');
     const timeout = num(v.timeout, 'timeout');
     if (timeout !== undefined && !(timeout >= 1)) throw new Error(`--timeout must be at least 1 second, got ${timeout}`);
     const s = await serve({
@@ -55,6 +63,8 @@ export const command: Command = {
       maxSide: int(v['max-side'], 'max-side'),
       timeoutMs: timeout === undefined ? undefined : timeout * 1000,
       maxConnectionsPerClient: int(v['max-connections-per-client'], 'max-connections-per-client'),
+      queueUrl: v.queue === undefined ? undefined : checkQueueUrl(v.queue as string).href,
+      payloadDir: v['payload-dir'] as string | undefined,
     });
     if (!['127.0.0.1', '::1', 'localhost'].includes(host))
       process.stderr.write(`warning: listening on ${host}: anyone who can reach it can use this machine to stylize\n`);

@@ -24,6 +24,7 @@ import { resolveModel } from '../models/model-spec.js';
 import { InferenceThread } from './inference.js';
 import { WorkQueue, type Place } from './queue.js';
 import type { Job } from './worker.js';
+import { QueueClient, deleteInputs, imageBytes, payloadImage, queuedModel, type QueueJobData, type QueueJobResult } from './redis-queue.js';
 import type { ModelInfo, ModelList } from './api-types.js';
 
 export type { ModelInfo, ModelList } from './api-types.js';
@@ -64,6 +65,13 @@ export interface ServeOptions {
   page?: boolean;
   /** Where details of internal errors go (never to clients) [stderr]. */
   log?: (line: string) => void;
+  /**
+   * A Redis job queue (redis://HOST:PORT): jobs go to `depthstyle worker`s anywhere instead of this process's
+   * inference thread, and `POST /api/jobs` takes jobs to poll. Several servers may share one queue.
+   */
+  queueUrl?: string;
+  /** A folder every worker mounts, for payloads over the queue's Redis limit. */
+  payloadDir?: string;
 }
 
 /** The server's pixel limit (a photo is shrunk to --max-side anyway; 40 MP decodes within ~1.5 GB): serve --help states it. */
@@ -158,6 +166,10 @@ interface Context {
   log: (line: string) => void;
   queue: WorkQueue;
   inference: InferenceThread;
+  /** Jobs that may wait (for the thread, or for a worker) before new requests get 503. */
+  maxQueue: number;
+  /** The Redis job queue, when jobs run on workers elsewhere (serve --queue). */
+  remote?: QueueClient;
   assets?: Assets;
   byName: Map<string, ModelInfo & { spec: string }>;
   paintings: string[];
@@ -171,7 +183,9 @@ interface Context {
 /** What a POST asks for, from its URL and headers, checked before its upload is read. */
 function parseRequest(ctx: Context, req: http.IncomingMessage, url: URL): Request {
   const { zoo, byName, paintings } = ctx;
-  const kind = url.pathname === '/api/stylize' ? 'stylize' : 'depth';
+  const asked = url.pathname === '/api/jobs' ? (url.searchParams.get('kind') ?? 'stylize') : url.pathname === '/api/stylize' ? 'stylize' : 'depth';
+  if (asked !== 'stylize' && asked !== 'depth') throw new HttpError(400, `bad parameter kind="${asked.slice(0, 20)}" (stylize or depth)`);
+  const kind: 'stylize' | 'depth' = asked;
   const format = url.searchParams.get('format') ?? 'png';
   if (format !== 'png' && format !== 'jpeg') throw new HttpError(400, `bad parameter format="${format.slice(0, 20)}" (png or jpeg)`);
   let settings: StylizeSettingsGiven;
@@ -271,6 +285,7 @@ async function buildJob(ctx: Context, r: Request, body: Buffer | undefined, file
 /** A POST: admitted, read, decoded, queued, run in the inference thread, answered — or stopped when its request is gone. */
 async function work(ctx: Context, req: http.IncomingMessage, res: http.ServerResponse, url: URL, arrived: number): Promise<void> {
   const { queue, timeoutMs, maxBody, budget, uploadMs, stats, inference } = ctx;
+  if (ctx.remote) return workRemote(ctx, ctx.remote, req, res, url, arrived);
   const r = parseRequest(ctx, req, url);
   queue.admit();
   let place: Place | undefined;
@@ -325,17 +340,168 @@ async function work(ctx: Context, req: http.IncomingMessage, res: http.ServerRes
   }
 }
 
+/** The queue's answer while Redis is away: 503, never a hang. */
+const QUEUE_AWAY = () => new HttpError(503, 'the job queue is unreachable; retry shortly', { 'Retry-After': '5' });
+
+/** Refuses with 503 before the upload is read: Redis away, or `maxQueue` jobs already waiting for a worker. */
+async function admitRemote(ctx: Context, remote: QueueClient): Promise<void> {
+  const waiting = await remote.waiting().catch(() => {
+    throw QUEUE_AWAY();
+  });
+  if (waiting >= ctx.maxQueue) throw new HttpError(503, `busy: ${waiting} jobs wait for a worker; retry shortly`, { 'Retry-After': '10' });
+}
+
+/** A job for the queue: its images as payloads (exact float32), its model by name and hash. */
+async function queuedJob(remote: QueueClient, job: Omit<Job, 'id'>): Promise<QueueJobData> {
+  const put = (img: RgbImage) => remote.payloads.put(imageBytes(img, 'f32'), { encoding: 'f32', width: img.width, height: img.height });
+  const photo = await put(job.photo);
+  const uploads = job.paintings?.uploads ? await Promise.all(job.paintings.uploads.map(put)) : undefined;
+  return {
+    kind: job.kind,
+    photo,
+    model: job.modelSpec ? queuedModel(job.modelSpec) : undefined,
+    paintings: job.paintings ? { names: job.paintings.names, uploads, weights: job.paintings.weights } : undefined,
+    settings: job.settings,
+  };
+}
+
+/** A request's upload read and decoded into a job, like the in-process path (the same checks, the same errors). */
+async function readJob(ctx: Context, r: Request, req: http.IncomingMessage): Promise<Omit<Job, 'id'>> {
+  const { maxBody, budget, uploadMs } = ctx;
+  const { body, files, release } = r.multipart
+    ? { body: undefined, ...(await readForm(req, maxBody, budget, uploadMs)) }
+    : { files: undefined, ...(await readBody(req, maxBody, budget, uploadMs)) };
+  try {
+    return await buildJob(ctx, r, body, files);
+  } finally {
+    release();
+  }
+}
+
+/** A POST with the queue: admitted, read, decoded, queued for any worker, waited for, answered; withdrawn if its client goes. */
+async function workRemote(ctx: Context, remote: QueueClient, req: http.IncomingMessage, res: http.ServerResponse, url: URL, arrived: number): Promise<void> {
+  const r = parseRequest(ctx, req, url);
+  await admitRemote(ctx, remote);
+  const cancel = new AbortController();
+  let finished = false;
+  const gone = (why: 'closed' | 'timeout') => {
+    if (finished) return;
+    finished = true;
+    cancel.abort();
+    if (why === 'timeout' && !res.headersSent) sendJson(res, 504, { error: `not done within ${ctx.timeoutMs / 1000} s of arrival` }, { Connection: 'close' });
+  };
+  const timer = setTimeout(() => gone('timeout'), Math.max(0, ctx.timeoutMs - (performance.now() - arrived)));
+  res.once('close', () => gone('closed'));
+  let data: QueueJobData | undefined;
+  let id: string | undefined;
+  let result: QueueJobResult | undefined;
+  try {
+    const job = await readJob(ctx, r, req);
+    if (finished) return;
+    try {
+      data = await queuedJob(remote, job);
+      id = await remote.submit(data);
+    } catch (err) {
+      if (err instanceof HttpError) throw err;
+      ctx.log(`depthstyle serve: the queue refused a job: ${(err as Error).message}`);
+      throw QUEUE_AWAY();
+    }
+    ctx.stats.ran++;
+    try {
+      result = await remote.wait(id, { signal: cancel.signal });
+    } catch (err) {
+      if (finished) return;
+      // The job's own error (a bad photo, a worker without the model) is the client's to read, as in-process.
+      throw new HttpError(422, (err as Error).message);
+    }
+    const img = await payloadImage(remote.payloads, result.image, 'result');
+    const bytes = await encode(img, r.format);
+    if (finished) return;
+    finished = true;
+    res.writeHead(200, { ...ISOLATION_HEADERS, 'Content-Type': `image/${r.format}`, 'Cache-Control': 'no-store', 'X-Job-Id': id }).end(bytes);
+  } catch (err) {
+    if (finished) return;
+    throw err;
+  } finally {
+    clearTimeout(timer);
+    if (cancel.signal.aborted && id) await remote.withdraw(id);
+    await remote.payloads.delete(data?.photo, ...(data?.paintings?.uploads ?? []), result?.image);
+  }
+}
+
+/** POST /api/jobs?kind=stylize|depth&…: queued for any worker; answered at once with its id (202) to poll. */
+async function submitJob(ctx: Context, req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> {
+  const remote = needQueue(ctx);
+  const r = parseRequest(ctx, req, url);
+  await admitRemote(ctx, remote);
+  const data = await queuedJob(remote, await readJob(ctx, r, req)).catch((err: Error) => {
+    if (err instanceof HttpError) throw err;
+    throw QUEUE_AWAY();
+  });
+  const id = await remote.submit({ ...data, format: r.format }).catch(() => {
+    void remote.payloads.delete(data.photo, ...(data.paintings?.uploads ?? []));
+    throw QUEUE_AWAY();
+  });
+  sendJson(res, 202, { id, status: `/api/jobs/${id}`, result: `/api/jobs/${id}/result` }, { Location: `/api/jobs/${id}` });
+}
+
+const JOB_PATH = /^\/api\/jobs\/([0-9a-f-]{36})(\/result)?$/;
+
+/** GET /api/jobs/ID: state, progress and error; GET /api/jobs/ID/result: the picture once done. */
+async function jobStatus(ctx: Context, _req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> {
+  const remote = needQueue(ctx);
+  const [, id, wantsResult] = JOB_PATH.exec(url.pathname) ?? [];
+  const s = await remote.status(id).catch(() => {
+    throw QUEUE_AWAY();
+  });
+  if (s.state === 'unknown') throw new HttpError(404, 'no such job (finished jobs are kept for an hour)');
+  // A job that ended no longer needs its inputs.
+  if (s.state === 'completed' || s.state === 'failed') await deleteInputs(remote.payloads, s.data);
+  if (!wantsResult)
+    return sendJson(res, 200, {
+      id,
+      state: s.state,
+      progress: s.progress,
+      ...(s.error ? { error: s.error } : {}),
+      ...(s.result ? { result: `/api/jobs/${id}/result` } : {}),
+    });
+  if (s.state === 'failed') throw new HttpError(422, s.error ?? 'failed');
+  if (!s.result) throw new HttpError(409, `not done yet (${s.state}); GET /api/jobs/${id} says when`);
+  const img = await payloadImage(remote.payloads, s.result.image, 'result').catch(() => {
+    throw new HttpError(410, 'the result has expired');
+  });
+  const format = s.data?.format ?? 'png';
+  res.writeHead(200, { ...ISOLATION_HEADERS, 'Content-Type': `image/${format}`, 'Cache-Control': 'no-store' }).end(await encode(img, format));
+}
+
+function needQueue(ctx: Context): QueueClient {
+  if (!ctx.remote)
+    throw new HttpError(404, 'jobs to poll need a job queue: start the server with --queue redis://HOST:PORT (POST /api/stylize answers in-process)');
+  return ctx.remote;
+}
+
 /** The API's routes: method, path, handler. The page's files are served before them. */
 const ROUTES: {
   method: string;
-  path: string;
+  path: string | RegExp;
   run: (ctx: Context, req: http.IncomingMessage, res: http.ServerResponse, url: URL, arrived: number) => Promise<void> | void;
 }[] = [
   { method: 'GET', path: '/api/models', run: (ctx, _req, res) => sendJson(res, 200, ctx.modelList) },
-  { method: 'GET', path: '/api/health', run: (ctx, _req, res) => sendJson(res, 200, { ok: true, queue: ctx.queue.length }) },
+  { method: 'GET', path: '/api/health', run: health },
   { method: 'POST', path: '/api/stylize', run: work },
   { method: 'POST', path: '/api/depth', run: work },
+  { method: 'POST', path: '/api/jobs', run: submitJob },
+  { method: 'GET', path: JOB_PATH, run: jobStatus },
 ];
+
+/** GET /api/health: the queue's length; with Redis, the jobs waiting and the workers connected (503 while Redis is away). */
+async function health(ctx: Context, _req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  if (!ctx.remote) return sendJson(res, 200, { ok: true, queue: ctx.queue.length });
+  const [waiting, workers] = await Promise.all([ctx.remote.waiting(), ctx.remote.workers()]).catch(() => {
+    throw QUEUE_AWAY();
+  });
+  sendJson(res, 200, { ok: true, queue: waiting, workers });
+}
 
 async function handle(ctx: Context, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
   const arrived = performance.now();
@@ -343,14 +509,14 @@ async function handle(ctx: Context, req: http.IncomingMessage, res: http.ServerR
   const api = url.pathname.startsWith('/api/');
   checkOrigin(req, ctx.hosts, ctx.port, api);
   if (!api && ctx.assets && (await ctx.assets.serve(req, res, url.pathname))) return;
-  const routes = ROUTES.filter((r) => r.path === url.pathname);
+  const routes = ROUTES.filter((r) => (typeof r.path === 'string' ? r.path === url.pathname : r.path.test(url.pathname)));
   const route = routes.find((r) => r.method === req.method);
   if (route) return route.run(ctx, req, res, url, arrived);
   if (routes.length)
     throw new HttpError(405, `${url.pathname} takes ${routes.map((r) => r.method).join(' or ')}${routes[0].method === 'POST' ? ' with an image body' : ''}`);
   throw new HttpError(
     404,
-    `no such endpoint: ${req.method} ${url.pathname.slice(0, 100)} (the page at /, ${ROUTES.map((r) => `${r.method} ${r.path}`).join(', ')})`,
+    `no such endpoint: ${req.method} ${url.pathname.slice(0, 100)} (the page at /, ${ROUTES.map((r) => `${r.method} ${typeof r.path === 'string' ? r.path : '/api/jobs/ID'}`).join(', ')})`,
   );
 }
 
@@ -413,7 +579,9 @@ export async function serve(o: ServeOptions = {}): Promise<Server> {
     uploadMs: Math.min(timeoutMs, o.uploadTimeoutMs ?? SERVE_DEFAULTS.uploadTimeoutMs),
     log: o.log ?? ((line: string) => process.stderr.write(`${line}\n`)),
     queue: new WorkQueue(o.maxQueue ?? SERVE_DEFAULTS.maxQueue),
+    maxQueue: o.maxQueue ?? SERVE_DEFAULTS.maxQueue,
     inference: new InferenceThread({ storeDir: store.dir, threads: o.threads ?? o.runtime?.threads }),
+    remote: o.queueUrl ? new QueueClient(o.queueUrl, { payloadDir: o.payloadDir }) : undefined,
     assets,
     byName: new Map(catalogue.map((m) => [m.name, m])),
     paintings,
@@ -458,6 +626,7 @@ export async function serve(o: ServeOptions = {}): Promise<Server> {
         server.closeAllConnections();
       });
       await ctx.inference.close();
+      await ctx.remote?.close();
     },
   };
 }

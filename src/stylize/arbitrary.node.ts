@@ -59,8 +59,12 @@ export function resolvePainting(spec: string, store: ModelStore, what = 'paintin
   );
 }
 
-/** Google's network, ours with the depth loss, and its twin without it (the same fine-tune: what the depth term does). */
-export const ARBITRARY_NETWORKS = ['original', 'magenta-depth', 'magenta-nodepth'] as const;
+/**
+ * Google's network, ours with the depth loss, and its twin without it (the same fine-tune: what the depth term does);
+ * `magenta-clean-*` are the licence-clean pair (the six-paintings preset: Debian wallpapers and public-domain
+ * paintings, so Apache-2.0 like Google's).
+ */
+export const ARBITRARY_NETWORKS = ['original', 'magenta-depth', 'magenta-nodepth', 'magenta-clean-depth', 'magenta-clean-nodepth'] as const;
 export type ArbitraryNetwork = (typeof ARBITRARY_NETWORKS)[number];
 /**
  * The transfer network `--style` runs (the CLI, the library, the server and the page) unless told otherwise:
@@ -70,8 +74,21 @@ export type ArbitraryNetwork = (typeof ARBITRARY_NETWORKS)[number];
  * Its weights are for research use (the training photos'); `original` is Google's, Apache-2.0.
  */
 export const DEFAULT_ARBITRARY_NETWORK: ArbitraryNetwork = 'magenta-depth';
-/** Where a fine-tuned transfer network lives: the zoo's arbitrary/ folder. */
-export const finetunedTransferFile = (name: Exclude<ArbitraryNetwork, 'original'>) => path.join(zooDir(), 'arbitrary', `${name}.onnx`);
+/**
+ * Where each fine-tuned network lives in the zoo (the folder of the preset that trained it, src/train/arbitrary.ts;
+ * a test keeps the two in step) and which twin it is.
+ */
+export const FINETUNED_NETWORKS: Record<Exclude<ArbitraryNetwork, 'original'>, { dir: string; preset: string; twin: 'depth' | 'nodepth' }> = {
+  'magenta-depth': { dir: 'arbitrary', preset: 'train-split', twin: 'depth' },
+  'magenta-nodepth': { dir: 'arbitrary', preset: 'train-split', twin: 'nodepth' },
+  'magenta-clean-depth': { dir: 'experiments/arbitrary-six-paintings', preset: 'six-paintings', twin: 'depth' },
+  'magenta-clean-nodepth': { dir: 'experiments/arbitrary-six-paintings', preset: 'six-paintings', twin: 'nodepth' },
+};
+/** Where a fine-tuned transfer network lives. */
+export function finetunedTransferFile(name: Exclude<ArbitraryNetwork, 'original'>): string {
+  const { dir, twin } = FINETUNED_NETWORKS[name];
+  return path.join(zooDir(), dir, `magenta-${twin}.onnx`);
+}
 
 /** A transfer network's licence, from its file's metadata (a fine-tune records its own); Google's otherwise. */
 export function transferLicence(transfer: Uint8Array): string {
