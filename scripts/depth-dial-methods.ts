@@ -63,7 +63,7 @@ export const DIAL_METHODS: DialMethod[] = [
     id: 'arb-finetuned-twin',
     title: 'arbitrary fine-tuned without the depth term (twin)',
     network: 'arbitrary',
-    settings: [{ label: '-', options: {}, transfer: 'models/experiments/arbitrary-six-paintings/magenta-nodepth.onnx' }],
+    settings: [{ label: '-', options: {}, transfer: 'models/arbitrary/clean/magenta-nodepth.onnx' }],
   },
   { id: 'opt-none', title: 'optimize: no depth loss', network: 'optimize', settings: [{ label: '0', options: {}, depthWeight: 0 }] },
   { id: 'opt-blend', title: 'optimize: blend toward the photo (reference)', network: 'optimize', reference: true, settings: blend([0.9, 0.8, 0.7]) },
@@ -78,7 +78,7 @@ export const DIAL_METHODS: DialMethod[] = [
     title: 'arbitrary fine-tuned with the depth loss (magenta-depth)',
     network: 'arbitrary',
     twin: 'arb-finetuned-twin@-',
-    settings: [{ label: '-', options: {}, transfer: 'models/experiments/arbitrary-six-paintings/magenta-depth.onnx' }],
+    settings: [{ label: '-', options: {}, transfer: 'models/arbitrary/clean/magenta-depth.onnx' }],
   },
 ];
 

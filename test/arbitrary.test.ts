@@ -150,13 +150,13 @@ test('library: stylizeWithPainting mixes paintings by name or file in one call, 
   // (the library decodes paintings shrunk on load, so the vectors differ by resampling only)
   const d = out.data.reduce((a, v, i) => a + Math.abs(v - parts.data[i]), 0) / out.data.length;
   assert.ok(d < 0.5, `library vs parts: mean difference ${d} (0–255)`);
-  // The defaults chosen on dev (docs/splits.md): our magenta-depth network, no depth-guided strength.
+  // The defaults chosen on dev (docs/splits.md, decisions 1 and 4): our licence-clean magenta-clean-depth, no depth-guided strength.
   const mean = (a: RgbImage, b: RgbImage) => a.data.reduce((s, v, i) => s + Math.abs(v - b.data[i]), 0) / a.data.length;
   const byDefault = await stylizeWithPainting(img, 'wave', { store, runtime });
-  const tuned = await stylizeWithPainting(img, 'wave', { store, runtime, network: 'magenta-depth', depthStrength: 'off' });
+  const tuned = await stylizeWithPainting(img, 'wave', { store, runtime, network: 'magenta-clean-depth', depthStrength: 'off' });
   const google = await stylizeWithPainting(img, 'wave', { store, runtime, network: 'original', depthStrength: 'off' });
   const explicit = await stylizeWithPainting(img, 'wave', { store, runtime, depthStrength: { near: 0.75, far: 1 } });
-  assert.ok(mean(byDefault, tuned) < 0.01, 'the default is magenta-depth without depth-guided strength');
+  assert.ok(mean(byDefault, tuned) < 0.01, 'the default is magenta-clean-depth without depth-guided strength');
   assert.ok(mean(byDefault, google) > 0.5, `and not Google's network: ${mean(byDefault, google)}`);
   assert.ok(mean(byDefault, explicit) > 0.5, `depth-guided strength, asked for, changes it: ${mean(byDefault, explicit)}`);
 });

@@ -153,16 +153,22 @@ test('stylize --style: no depth-guided strength by default (chosen on dev); aske
   assert.match(bad.stderr, /--depth-strength must be NEAR,FAR .* or off, got "of"/);
 });
 
-test("stylize --style runs magenta-depth unless --style-network original: a drop-in for Google's network; refused without --style", async () => {
+test("stylize --style runs magenta-clean-depth unless --style-network original: a drop-in for Google's network; refused without --style", async () => {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'ds-ft-'));
   const [orig, tuned] = [path.join(dir, 'orig.png'), path.join(dir, 'tuned.png')];
   const common = [photo('stata.jpg'), '--style', 'composition_vii', '--max-size', '160', '--threads', '1'];
   assert.equal((await cli('stylize', ...common, '--style-network', 'original', '-o', orig)).code, 0);
   const r = await cli('stylize', ...common, '-o', tuned);
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stderr, /arbitrary-style network, research use only/, 'the default network says what its weights may be used for');
+  assert.match(
+    r.stderr,
+    /arbitrary-style network, Magenta arbitrary-style networks .*Apache-2\.0/,
+    'the default network says what its weights may be used for',
+  );
+  const research = await cli('stylize', ...common, '--style-network', 'magenta-depth', '-o', path.join(dir, 'research.png'));
+  assert.match(research.stderr, /arbitrary-style network, research use only/, 'the network trained on research-use photos says so');
   const d = meanAbs(await loadImage(orig), await loadImage(tuned));
-  console.log(`  mean |magenta-depth − original| ${d.toFixed(2)} (0–255)`);
+  console.log(`  mean |magenta-clean-depth − original| ${d.toFixed(2)} (0–255)`);
   // Distilled from the original on every style vector: close to it, but not the same network.
   assert.ok(d > 0.5 && d < 40, `${d}`);
   const bad = await cli('stylize', photo('stata.jpg'), '--model', 'scream', '--style-network', 'magenta-depth', '-o', path.join(dir, 'x.png'));

@@ -46,3 +46,13 @@ test('fine-tune: three steps with the depth term; stopped after two and resumed,
   const onnx = exportFinetunedTransfer(transferOnnx, straight.params, { steps: '3' });
   assert.ok(onnx.length > 100_000);
 });
+
+test('each fine-tuned network --style-network names lives in the folder of the preset that trains it', async () => {
+  const { ARBITRARY_PRESETS } = await import('../src/train/arbitrary.js');
+  const { FINETUNED_NETWORKS, finetunedTransferFile } = await import('../src/stylize/arbitrary.node.js');
+  const { existsSync } = await import('node:fs');
+  for (const [name, f] of Object.entries(FINETUNED_NETWORKS)) {
+    assert.equal(ARBITRARY_PRESETS[f.preset as keyof typeof ARBITRARY_PRESETS].dir, `models/${f.dir}`, name);
+    assert.ok(existsSync(finetunedTransferFile(name as keyof typeof FINETUNED_NETWORKS)), `${name}: its file is committed`);
+  }
+});

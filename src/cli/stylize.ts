@@ -173,7 +173,7 @@ export const command: Command = {
     'style-network': {
       type: 'string',
       arg: ARBITRARY_NETWORKS.join('|'),
-      help: `with --style: magenta-depth, ours fine-tuned across the train paintings with the depth loss (research use), its twin without the depth term, or Google's transfer network, original (Apache-2.0) (docs/splits.md) [${DEFAULT_ARBITRARY_NETWORK}]`,
+      help: `with --style: magenta-clean-depth, ours fine-tuned with the depth loss on licence-clean data (Apache-2.0); magenta-depth, fine-tuned across 66 paintings (research use); their twins without the depth term (-nodepth); or Google's network, original (Apache-2.0) (docs/splits.md) [${DEFAULT_ARBITRARY_NETWORK}]`,
     },
     'style-weights': { type: 'string', arg: 'W,W,...', help: 'how much of each --style painting [equal]' },
     output: { type: 'string', short: 'o', arg: 'OUT', help: 'an image file (one input) or a folder' },

@@ -27,7 +27,12 @@ export const LICENCES: readonly LicenceNote[] = [
     source: 'TensorFlow Lite artistic style transfer example (Magenta arbitrary-image-stylization-v1-256), via terryky/tflite_gles_app',
   },
   {
-    what: 'magenta-depth (the transfer network above, fine-tuned here across 66 paintings with the depth loss) — the default of stylize --style',
+    what: 'magenta-clean-depth (the transfer network above, fine-tuned here with the depth loss on Debian wallpapers and six public-domain paintings) — the default of stylize --style',
+    licence: 'Apache-2.0, like its source: trained only on licence-clean data (../shared/images/train, public-domain paintings)',
+    source: 'models/arbitrary/clean/magenta-depth.onnx, trained by scripts/train-arbitrary-twins.sh six-paintings (docs/splits.md, decision 4)',
+  },
+  {
+    what: 'magenta-depth (the transfer network above, fine-tuned here across 66 paintings with the depth loss) — stylize --style-network magenta-depth',
     licence:
       'research use only: fine-tuned on research-use photos (BSDS500, Urban100, Sun-Hays80, CamVid) and paintings (some copyrighted); --style-network original is Apache-2.0',
     source: 'models/arbitrary/magenta-depth.onnx, trained by scripts/train-arbitrary-twins.sh (the train-split preset; docs/splits.md)',

@@ -91,7 +91,7 @@ export interface PaintingStylizeOptions extends Omit<StylizeOptions, 'strength' 
   strength?: number;
   /** Where the model files are (default: the resolver's). */
   store?: ModelStore;
-  /** The transfer network: ours fine-tuned with the depth loss, or Google's ['magenta-depth': DEFAULT_ARBITRARY_NETWORK]. */
+  /** The transfer network: ours fine-tuned with the depth loss, or Google's [DEFAULT_ARBITRARY_NETWORK: 'magenta-clean-depth']. */
   network?: ArbitraryNetwork;
 }
 

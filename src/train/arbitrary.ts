@@ -48,11 +48,12 @@ export const MAGENTA_DEPTH_LICENCE =
 /** The fine-tune recipes, by name (`scripts/finetune-arbitrary.ts --preset NAME`): which photos and paintings, how long. */
 export const ARBITRARY_PRESETS = {
   'six-paintings': {
-    summary: 'the first magenta-depth (2026-12): the 23 photos of images/train and six paintings of images/styles, 1200 steps',
+    summary:
+      'magenta-clean-depth, the default of --style (licence-clean): the 23 photos of images/train (Debian wallpapers) and six public-domain paintings of images/styles, 1200 steps',
     photos: 'images/train',
     paintings: ['starry_night.jpg', 'starry_night_crop.jpg', 'wave.jpg', 'wave_crop.jpg', 'udnie.jpg', 'shipwreck_turner.jpg'].map((f) => `images/styles/${f}`),
     options: { steps: 1200 },
-    dir: 'models/experiments/arbitrary-six-paintings',
+    dir: 'models/arbitrary/clean',
     licence: 'Apache-2.0, like its source (trained on Debian wallpapers and public-domain paintings)',
   },
   'train-split': {
