@@ -4,8 +4,8 @@
 // PyDNet++) and the style loss against today's no-depth twin — "no depth handling" of the same network — with
 // crossed-bootstrap intervals over photos and the zoo's paintings, and today's no-depth twin blended toward the
 // photo at the same style cost as the cheapest alternative. Chosen on dev; test run once, after the choice.
-//   node --import tsx scripts/zoo-split-eval.ts dev|test [--photos N] [--threads N] [--gallery]
-// Writes docs/splits/zoo-SPLIT.{json,md} (and docs/splits/zoo-gallery-SPLIT.jpg with --gallery).
+//   node --import tsx scripts/zoo-split-eval.ts dev|test [--photos N] [--threads N] [--gallery] [--tag T]
+// Writes docs/splits/zoo-SPLIT[-T].{json,md} (and docs/splits/zoo-gallery-SPLIT.jpg with --gallery).
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { DialJudge, type DialScores } from '../src/eval/evaluate.js';
@@ -26,6 +26,7 @@ import { blendToward } from '../src/stylize/stylize.js';
 const arg = (k: string) => (process.argv.includes(k) ? process.argv[process.argv.indexOf(k) + 1] : undefined);
 const split = parseSplit(process.argv[2] ?? '', 'zoo-split-eval.ts SPLIT');
 const store = new ModelStore();
+const tag = arg('--tag') ? `-${arg('--tag')}` : '';
 const runtime = new Runtime({ threads: arg('--threads') ? Number(arg('--threads')) : undefined });
 const photos = splitSample(splitPaths(store.sharedDir, 'photos', split), Number(arg('--photos') ?? 12));
 /** The zoo's paintings: each has its own twins. */
@@ -111,10 +112,10 @@ const table = [
 ].join('\n');
 console.log(table);
 await writeFileAtomic(
-  `docs/splits/zoo-${split}.json`,
+  `docs/splits/zoo-${split}${tag}.json`,
   `${JSON.stringify({ split, label: splitLabel(split), date: new Date().toISOString(), photos: photos.map((x) => path.basename(x)), zoo: ZOO, methods, rows, cells }, null, 1)}\n`,
 );
-await writeFileAtomic(`docs/splits/zoo-${split}.md`, `${table}\n`);
+await writeFileAtomic(`docs/splits/zoo-${split}${tag}.md`, `${table}\n`);
 
 if (process.argv.includes('--gallery')) {
   // Fixed before looking: the first three photos of the sample, each with one zoo painting in turn.

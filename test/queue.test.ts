@@ -1,16 +1,21 @@
 // The job queue on a real Redis (BullMQ): the API, submitted jobs and faults — a worker killed mid-job, Redis
 // restarted, a bad input, a worker with other models — against the in-process server's answers.
 import assert from 'node:assert/strict';
-import { copyFile, mkdtemp, readFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { copyFile, mkdir, mkdtemp, readFile, readdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
+import { Redis } from 'ioredis';
 import sharp from 'sharp';
 import { Runtime } from '../src/graph/index.js';
 import { packageRoot } from '../src/models/resolver.js';
 import { QueueClient } from '../src/serve/redis-queue.js';
 import { serve, type Server } from '../src/serve/server.js';
-import { photo, store } from './support/fixtures.js';
+import { evaluateClip } from '../src/eval/video.js';
+import { probeVideo, readFrames } from '../src/io/video.js';
+import { SHARED, photo, store } from './support/fixtures.js';
+import { assertRefused, cli } from './support/cli.js';
 import { RedisServer, startWorker, stopWorker } from './support/redis.js';
 
 const zoo = path.join(packageRoot(), 'models');
@@ -150,4 +155,81 @@ test('a bad input fails once with the one-line error a local run gives; a worker
     await client.close();
     await stopWorker(w);
   }
+});
+
+test('stylize DIR and stylize CLIP --queue: two workers write what a local run writes; a seam flickers no more than the clip', {
+  timeout: 300_000,
+}, async () => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'depthstyle-queue-cli-'));
+  await mkdir(path.join(dir, 'in'));
+  for (const f of ['stata.jpg', 'tubingen.jpg', 'chicago.jpg']) await copyFile(photo(f), path.join(dir, 'in', f));
+  // 3.2 s with a keyframe every 0.8 s: cut at the first keyframe after 2 s, into 60 + 20 frames.
+  const clip = path.join(dir, 'clip.mp4');
+  execFileSync('ffmpeg', [
+    '-v',
+    'error',
+    '-i',
+    path.join(SHARED, 'videos', 'room_pan.mp4'),
+    '-t',
+    '3.2',
+    '-vf',
+    'scale=160:90',
+    '-c:v',
+    'libx264',
+    '-g',
+    '20',
+    '-crf',
+    '18',
+    clip,
+  ]);
+  const workers = await Promise.all([startWorker(redis.url), startWorker(redis.url)]);
+  try {
+    const common = ['--style', 'starry_night', '--max-size', '128'];
+    const q = await cli('stylize', path.join(dir, 'in'), ...common, '--queue', redis.url, '-o', path.join(dir, 'q'));
+    assert.equal(q.code, 0, q.stderr);
+    const l = await cli('stylize', path.join(dir, 'in'), ...common, '--threads', '1', '-o', path.join(dir, 'l'));
+    assert.equal(l.code, 0, l.stderr);
+    for (const f of await readdir(path.join(dir, 'l')))
+      assert.ok((await readFile(path.join(dir, 'q', f))).equals(await readFile(path.join(dir, 'l', f))), `${f}: the queued result differs`);
+
+    const qc = await cli('stylize', clip, '--style', 'starry_night', '--queue', redis.url, '-o', path.join(dir, 'q.mp4'));
+    assert.equal(qc.code, 0, qc.stderr);
+    assert.match(qc.stderr, /80 frames in 2 segments at keyframes for 2 workers/);
+    assert.equal(probeVideo(path.join(dir, 'q.mp4')).frames, 80, 'the same frame count');
+    // Flicker (warping error above the source's) at the seam, frames 59 → 60, and the pairs on either side of it.
+    const excess: number[] = [];
+    const [src, out] = [readFrames(clip, [160, 90]), readFrames(path.join(dir, 'q.mp4'), [160, 90])];
+    async function* pairs() {
+      for await (const f of src) yield { source: f, stylized: (await out.next()).value! };
+    }
+    for (const p of (await evaluateClip(pairs())).perPair) excess.push(p.stylized - p.source);
+    const seam = excess.slice(58, 61);
+    const rest = [...excess.slice(0, 58), ...excess.slice(61)].sort((a, b) => a - b);
+    const bar = rest[Math.floor(0.95 * (rest.length - 1))];
+    const atSeam = seam.reduce((a, b) => a + b, 0) / seam.length;
+    console.log(
+      `  seam flicker excess ${atSeam.toFixed(2)} (3 pairs) against the clip's 95th percentile ${bar.toFixed(2)}, mean ${(rest.reduce((a, b) => a + b, 0) / rest.length).toFixed(2)}`,
+    );
+    assert.ok(atSeam <= bar, `the seam flickers more than the clip: ${atSeam} > ${bar}`);
+    // Every payload (photos, paintings, segments, results) is deleted once its job has ended.
+    const r = new Redis(redis.url);
+    assert.deepEqual(await r.keys('depthstyle:payload:*'), []);
+    r.disconnect();
+  } finally {
+    await Promise.all(workers.map((w) => stopWorker(w)));
+  }
+});
+
+test('--queue refusals: one line, nothing written', async () => {
+  await assertRefused([
+    [['stylize', photo('stata.jpg'), '--model', 'scream', '--queue', 'http://x', '-o', '/tmp/x.jpg'], /--queue http:\/\/x: not a Redis URL/],
+    [['stylize', photo('stata.jpg'), '--model', 'scream', '--payload-dir', '/tmp', '-o', '/tmp/x.jpg'], /--payload-dir needs --queue/],
+    [['stylize', photo('stata.jpg'), '--model', 'scream', '--queue', redis.url, '--depth-map', '-o', '/tmp/x.jpg'], /--depth-map is written here only/],
+    [
+      ['stylize', photo('stata.jpg'), '--model', 'models/scream-depth.onnx', '--queue', redis.url, '-o', '/tmp/x.jpg'],
+      /with --queue, a zoo model or a baseline by name/,
+    ],
+    [['worker'], /queue is required/],
+    [['worker', '--queue', 'redis://127.0.0.1:1', '--concurrency', '0'], /--concurrency must be a positive integer, got "0"/],
+  ]);
 });

@@ -125,7 +125,7 @@ export async function eachInput(
   label: string,
   inputs: readonly string[],
   prepare: () => Promise<(i: number, onProgress: (fraction: number) => void) => Promise<string[]>>,
-  o: { keepGoing?: boolean } = {},
+  o: { keepGoing?: boolean; concurrency?: number } = {},
 ): Promise<number> {
   const bad = await unreadableInputs(label, inputs, o.keepGoing ?? false);
   if (bad.length && (!o.keepGoing || bad.length === inputs.length)) return 1;
@@ -138,20 +138,40 @@ export async function eachInput(
   const allPixels = pixels.reduce((a, b) => a + b, 0);
   let pixelsDone = 0;
   const failed: string[] = [...bad];
-  const written: string[] = [];
-  for (const [k, i] of todo.entries()) {
+  const written: string[][] = todo.map(() => []);
+  // Inputs in flight at once: one here; as many as the job queue's workers can take with --queue.
+  let next = 0;
+  let finished = 0;
+  const inFlight = new Map<number, number>();
+  const fraction = () => (pixelsDone + [...inFlight].reduce((a, [k, f]) => a + f * pixels[k], 0)) / allPixels;
+  const runOne = async (k: number) => {
+    const i = todo[k];
+    inFlight.set(k, 0);
     try {
       // Within one input (tiles of a big photo), progress moves by its fraction.
-      const share = (f: number) => (pixelsDone + Math.min(1, Math.max(0, f)) * pixels[k]) / allPixels;
-      written.push(...(await work(i, (f) => progress.update(k + Math.min(1, Math.max(0, f)), {}, share(f)))));
+      written[k] = await work(i, (f) => {
+        inFlight.set(k, Math.min(1, Math.max(0, f)));
+        progress.update(finished + Math.min(1, Math.max(0, f)), {}, fraction());
+      });
     } catch (err) {
       failed.push(inputs[i]);
       process.stderr.write(`\ndepthstyle: ${(err as Error).message}\n`);
     }
+    inFlight.delete(k);
     pixelsDone += pixels[k];
-    progress.update(k + 1, {}, pixelsDone / allPixels);
-  }
-  if (written.length) process.stderr.write(`\n${written.map((f) => `wrote ${f}`).join('\n')}\n`);
+    progress.update(++finished, {}, fraction());
+  };
+  const lane = async () => {
+    while (next < todo.length) await runOne(next++);
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(o.concurrency ?? 1, todo.length)) }, lane));
+  if (written.flat().length)
+    process.stderr.write(
+      `\n${written
+        .flat()
+        .map((f) => `wrote ${f}`)
+        .join('\n')}\n`,
+    );
   if (failed.length) process.stderr.write(`${label}: ${failed.length} of ${inputs.length} inputs failed: ${failed.join(', ')}\n`);
   return failed.length ? 1 : 0;
 }

@@ -11,6 +11,8 @@ import { Progress } from './progress.js';
 import type { StylizeCommandOptions } from './stylize.js';
 import { depthStrengthFor } from '../stylize/depth-strength.js';
 import { createPipeline } from '../stylize/pipeline.node.js';
+import { STYLIZE_SETTINGS, type StylizeSettingsGiven } from '../stylize/options.js';
+import { refuseQueueOptions, stylizeClipQueued } from './stylize-queue.js';
 
 export interface VideoCommandOptions {
   /** Seconds into the clip to start at, and how many seconds to stylize (default: all). */
@@ -30,7 +32,8 @@ export async function stylizeVideoCommand(o: StylizeCommandOptions & VideoComman
   if (o.precision === 'int8') throw new Error('--precision int8 is for images; clips run the fp32 network');
   if (o.depthMap) throw new Error('--depth-map is for images; for a clip, depthstyle eval --content CLIP --stylized OUT gives the depth judges per frame');
   if (o.duration !== undefined && !(o.duration > 0)) throw new Error(`--duration must be above 0 seconds, got ${o.duration}`);
-  if (!paintings) resolveModel(o.model!);
+  const ref = paintings ? undefined : resolveModel(o.model!);
+  refuseQueueOptions(o, ref);
   requireFfmpeg();
   const info = await checkVideo(clip);
   const start = o.start ?? 0;
@@ -45,6 +48,10 @@ export async function stylizeVideoCommand(o: StylizeCommandOptions & VideoComman
   const span = { start, duration: o.duration };
   const depthStrength = depthStrengthFor('clip', o.depthStrength);
   const [width, height] = videoFrameSize(info, o.maxSize);
+  if (o.queue) {
+    const given: StylizeSettingsGiven = Object.fromEntries(STYLIZE_SETTINGS.map((x) => [x.key, o[x.key]]));
+    return stylizeClipQueued(o, clip, info, [width, height], ref, paintings, given);
+  }
   const seconds = Math.min(info.duration - start, o.duration ?? Infinity);
   const total = Math.max(1, Math.round(seconds * info.fps));
   const store = new ModelStore(o.models);

@@ -23,6 +23,8 @@ import { stylizeVideoCommand, type VideoCommandOptions } from './stylize-video.j
 import { createPipeline } from '../stylize/pipeline.node.js';
 import { STYLIZE_SETTINGS, parseStylizeSettings, resolveStylizeOptions, stylizeFlags, type StylizeSettingsGiven } from '../stylize/options.js';
 import type { ModelRef } from '../models/model-spec.js';
+import { QueueClient, checkQueueUrl } from '../serve/redis-queue.js';
+import { queuedPhoto, refuseQueueOptions, sharedJobParts } from './stylize-queue.js';
 
 /** The command's options: the stylize settings (options.ts, one table with the API) and the command's own. */
 export interface StylizeCommandOptions extends CommonOptions, VideoCommandOptions, StylizeSettingsGiven {
@@ -42,6 +44,10 @@ export interface StylizeCommandOptions extends CommonOptions, VideoCommandOption
   keepGoing?: boolean;
   /** int8: run MODEL.int8.onnx from `depthstyle quantize` (fp32 by default: see the README for the measurement). */
   precision?: 'fp32' | 'int8';
+  /** A Redis job queue (redis://HOST:PORT): the photos (or a clip's segments) go to `depthstyle worker`s. */
+  queue?: string;
+  /** With `queue`: a folder every worker mounts, for payloads over the Redis limit. */
+  payloadDir?: string;
 }
 
 /** The options' own rules, for images and clips alike, before any file is read. */
@@ -74,6 +80,7 @@ export async function stylizeCommand(o: StylizeCommandOptions): Promise<number> 
   if (video) return stylizeVideoCommand(o, paintings);
   const images = await expandInputs(o.images);
   const ref = o.model ? resolveModel(o.model) : undefined;
+  refuseQueueOptions(o, ref);
   if (ref?.kind === 'int8' && o.precision !== 'int8') throw new Error(`${ref.file}: an int8 model; add --precision int8`);
   const label = o.model ? path.basename(o.model).replace(/\.onnx$/, '') : paintings!.map((p) => path.basename(p).replace(/\.[^.]+$/, '')).join('+');
   const outs = outputPaths(images, o.output, `-${label.replace(/[^a-z0-9_-]+/gi, '_')}`, '.jpg');
@@ -84,6 +91,33 @@ export async function stylizeCommand(o: StylizeCommandOptions): Promise<number> 
   const given: StylizeSettingsGiven = Object.fromEntries(STYLIZE_SETTINGS.map((x) => [x.key, o[x.key]]));
   const resolved = resolveStylizeOptions(paintings ? 'painting' : 'model', given);
   const tile = resolved.tile;
+  if (o.queue) {
+    const client = new QueueClient(o.queue, { payloadDir: o.payloadDir });
+    try {
+      let shared: Awaited<ReturnType<typeof sharedJobParts>> | undefined;
+      const code = await eachInput(
+        'stylize',
+        images,
+        async () => {
+          await client.waiting().catch(() => {
+            throw new Error(`--queue ${new URL(o.queue!).host}: Redis is unreachable`);
+          });
+          const workers = await client.workers();
+          if (!workers)
+            process.stderr.write(`stylize: no worker is taking jobs from ${new URL(o.queue!).host} yet; the jobs wait for one (depthstyle worker --queue …)\n`);
+          shared = await sharedJobParts(client, o, ref, paintings, given);
+          const one = queuedPhoto(client, shared, o.maxSize);
+          return (i, onProgress) => one(images[i], outs[i], onProgress);
+        },
+        // Two photos in flight per worker: each worker has the next one ready when it finishes one.
+        { keepGoing: o.keepGoing, concurrency: Math.max(2, 2 * (await client.workers().catch(() => 1))) },
+      );
+      await client.payloads.delete(...(shared?.paintings?.uploads ?? []));
+      return code;
+    } finally {
+      await client.close();
+    }
+  }
   return eachInput(
     'stylize',
     images,
@@ -189,6 +223,12 @@ export const command: Command = {
       arg: STABILIZATIONS.join('|'),
       help: `a clip: against flicker, norm statistics smoothed across frames and/or the previous frame carried along the optical flow (docs/video.md) [${DEFAULT_STABILIZATION}]`,
     },
+    queue: {
+      type: 'string',
+      arg: 'URL',
+      help: 'a Redis job queue (redis://HOST:PORT): the photos, or a clip in segments, go to depthstyle workers on any machine (docs/scale.md) [run here]',
+    },
+    'payload-dir': { type: 'string', arg: 'DIR', help: 'with --queue: a folder every worker mounts, for payloads over the Redis limit' },
     'keep-going': {
       type: 'boolean',
       help: 'when some inputs cannot be read, stylize the others (exit status 1, the bad ones listed); by default nothing is written',
@@ -215,6 +255,8 @@ export const command: Command = {
       start: num(v.start, 'start'),
       duration: num(v.duration, 'duration'),
       stabilize: oneOf(v.stabilize, STABILIZATIONS, 'stabilize'),
+      queue: v.queue === undefined ? undefined : checkQueueUrl(v.queue as string).href,
+      payloadDir: v['payload-dir'] as string | undefined,
       ...common(v),
     });
   },

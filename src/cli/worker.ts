@@ -29,7 +29,6 @@ export const command: Command = {
     checkQueueUrl(url);
     const { models, threads } = common(v);
     const concurrency = int(v.concurrency, 'concurrency') ?? 1;
-    if (concurrency < 1) throw new Error(`--concurrency must be at least 1, got ${concurrency}`);
     const lock = num(v['lock-seconds'], 'lock-seconds');
     if (lock !== undefined && !(lock >= 1)) throw new Error(`--lock-seconds must be at least 1, got ${lock}`);
     const w = startQueueWorker({

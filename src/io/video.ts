@@ -2,6 +2,7 @@
 // from one (H.264), so a clip is never held in memory. Rates are kept as ffprobe states them (25/1, 30000/1001),
 // the audio of the same span is carried over, and the output is written to a temporary file renamed at the end.
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { RgbImage } from './rgb.js';
 import { writeAtomicWith } from './atomic.js';
@@ -325,4 +326,90 @@ export async function writeVideo(file: string, frames: AsyncIterable<RgbImage>, 
     }
   });
   return count;
+}
+
+/** Runs ffmpeg or ffprobe on arguments (never through a shell); its stdout, or an error with its last line. */
+function runTool(tool: 'ffmpeg' | 'ffprobe', args: string[], what: string): string {
+  const r = spawnSync(tool, args, { encoding: 'utf8', maxBuffer: 64 << 20, timeout: 600_000 });
+  if (r.error || r.status !== 0) throw new Error(`${what}: ${tool} failed (${(r.error?.message ?? r.stderr ?? '').trim().split('\n').at(-1)})`);
+  return r.stdout;
+}
+
+/**
+ * The video of `file` cut into pieces of about `seconds` at its keyframes, without re-encoding (stream copy):
+ * `DIR/segNNNN.mp4`, in order, with how many frames each holds. Decoding every piece gives every frame once.
+ */
+export function splitAtKeyframes(file: string, dir: string, seconds: number): { file: string; frames: number }[] {
+  runTool(
+    'ffmpeg',
+    [
+      '-v',
+      'error',
+      '-i',
+      ffmpegPath(file),
+      '-map',
+      '0:v:0',
+      '-c',
+      'copy',
+      '-f',
+      'segment',
+      '-segment_time',
+      String(seconds),
+      '-reset_timestamps',
+      '1',
+      ffmpegPath(path.join(dir, 'seg%04d.mp4')),
+    ],
+    file,
+  );
+  const out: { file: string; frames: number }[] = [];
+  for (let k = 0; ; k++) {
+    const seg = path.join(dir, `seg${String(k).padStart(4, '0')}.mp4`);
+    if (!existsSync(seg)) break;
+    const n = Number(
+      runTool(
+        'ffprobe',
+        ['-v', 'error', '-select_streams', 'v:0', '-count_packets', '-show_entries', 'stream=nb_read_packets', '-of', 'csv=p=0', ffmpegPath(seg)],
+        seg,
+      ).trim(),
+    );
+    out.push({ file: seg, frames: n });
+  }
+  return out;
+}
+
+/** Joins MP4 pieces of one encoding (stream copy) into `file`, atomically, with the audio of `audioFrom` when it has any. */
+export async function joinVideos(file: string, parts: readonly string[], audioFrom?: string): Promise<void> {
+  await writeAtomicWith(file, async (tmp) => {
+    const list = `${tmp}.txt`;
+    const { writeFile, rm } = await import('node:fs/promises');
+    // The concat demuxer's list: each piece by absolute path, quoted as its syntax asks.
+    await writeFile(list, parts.map((p) => `file '${path.resolve(p).replaceAll("'", "'\\''")}'\n`).join(''));
+    try {
+      runTool(
+        'ffmpeg',
+        [
+          '-v',
+          'error',
+          '-y',
+          '-f',
+          'concat',
+          '-safe',
+          '0',
+          '-i',
+          ffmpegPath(list),
+          ...(audioFrom ? ['-i', ffmpegPath(audioFrom), '-map', '0:v:0', '-map', '1:a:0?', '-c:a', 'aac', '-b:a', '160k'] : []),
+          '-c:v',
+          'copy',
+          '-movflags',
+          '+faststart',
+          '-f',
+          'mp4',
+          ffmpegPath(tmp),
+        ],
+        file,
+      );
+    } finally {
+      await rm(list, { force: true });
+    }
+  });
 }

@@ -6,7 +6,8 @@
 // shared folder; the producer deletes them when the job ends. Nothing of a user's data is logged.
 import { createHash, randomUUID } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { Queue, QueueEvents, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -15,8 +16,10 @@ import { decodeImage, toInterleaved8 } from '../io/image.js';
 import type { RgbImage } from '../io/rgb.js';
 import { resolveModel } from '../models/model-spec.js';
 import type { ModelStore } from '../models/resolver.js';
-import { resolvePainting } from '../stylize/arbitrary.node.js';
+import { ARBITRARY_NETWORKS, resolvePainting, type ArbitraryNetwork } from '../stylize/arbitrary.node.js';
 import type { StylizeSettingsGiven } from '../stylize/options.js';
+import type { Stabilization } from '../stylize/video.js';
+import { readFrames, writeVideo } from '../io/video.js';
 import { JobRunner, type JobSpec } from './runner.js';
 
 /** Every default of the queue, stated once (the CLI's help reads them). */
@@ -48,20 +51,36 @@ export interface PayloadRef {
 
 /** What a queued job carries: its payloads by reference, models by name and hash (each machine has its own paths). */
 export interface QueueJobData {
-  kind: 'stylize' | 'depth';
+  kind: 'stylize' | 'depth' | 'clip-segment';
+  /** The photo; for a clip segment, the clip's first frame (what sets a painting's strength for the whole clip). */
   photo: PayloadRef;
+  /** A clip segment: its frames, and the segment before it, whose last `overlap` frames warm the stabilizer up. */
+  clip?: ClipSegmentJob;
   /** The photo's longest side when it is a file decoded by the worker (the CLI's --max-size). */
   maxSide?: number;
   /** A zoo model by name and the sha256 of its file, or a baseline (`baseline:NAME`, no hash). */
   model?: { name: string; sha256?: string };
-  paintings?: { names?: string[]; uploads?: PayloadRef[]; weights?: number[] };
+  paintings?: { names?: string[]; uploads?: PayloadRef[]; weights?: number[]; network?: ArbitraryNetwork };
   settings: StylizeSettingsGiven;
   /** How the producer will encode the result (a job submitted to poll: the server reads it back from here). */
   format?: 'png' | 'jpeg';
 }
 
+export interface ClipSegmentJob {
+  segment: PayloadRef;
+  previous?: PayloadRef;
+  overlap: number;
+  /** The frames' size (even sides) and the clip's frame rate. */
+  size: [number, number];
+  rate: string;
+  stabilize: Stabilization;
+  /** Frames in this segment (for progress). */
+  frames: number;
+}
+
 /** What a finished job returns: its picture as interleaved 8-bit RGB, what the encoders take. */
 export interface QueueJobResult {
+  /** The picture (interleaved 8-bit), or a clip segment's stylized frames (an MP4 file). */
   image: PayloadRef;
 }
 
@@ -315,6 +334,45 @@ export interface QueueWorkerOptions {
   log?: (line: string) => void;
 }
 
+/** A clip segment on this worker: the overlap frames run and are dropped, the rest encoded as an MP4 payload. */
+async function runSegment(runner: JobRunner, spec: JobSpec, clip: ClipSegmentJob, payloads: PayloadStore, onFrame: (n: number) => void): Promise<PayloadRef> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'depthstyle-segment-'));
+  try {
+    const files: string[] = [];
+    for (const [k, ref] of [clip.previous, clip.segment].entries()) {
+      if (!ref) continue;
+      files.push(path.join(dir, `${k}.mp4`));
+      await writeFileAtomic(files.at(-1)!, await payloads.get(ref));
+    }
+    let warm = 0;
+    async function* frames(): AsyncGenerator<RgbImage> {
+      if (clip.previous) {
+        const tail: RgbImage[] = [];
+        for await (const f of readFrames(files[0], clip.size)) {
+          tail.push(f);
+          if (tail.length > clip.overlap) tail.shift();
+        }
+        warm = tail.length;
+        yield* tail;
+      }
+      yield* readFrames(files.at(-1)!, clip.size);
+    }
+    let n = 0;
+    async function* kept(): AsyncGenerator<RgbImage> {
+      for await (const f of runner.runFrames(spec, frames(), clip.stabilize))
+        if (n++ >= warm) {
+          onFrame(n - warm);
+          yield f;
+        }
+    }
+    const out = path.join(dir, 'out.mp4');
+    await writeVideo(out, kept(), { rate: clip.rate });
+    return await payloads.put(await readFile(out), { encoding: 'file', name: 'segment.mp4' });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 export interface QueueWorker {
   /** Stops taking jobs, lets the running ones finish, then disconnects (SIGTERM). */
   close(): Promise<void>;
@@ -342,6 +400,9 @@ async function localJob(data: QueueJobData, payloads: PayloadStore, zoo: string 
       modelSpec = file;
     }
   }
+  const network = data.paintings?.network;
+  if (network !== undefined && !ARBITRARY_NETWORKS.includes(network))
+    throw new UnrecoverableError(`this worker has no arbitrary-style network "${network}" (it has ${ARBITRARY_NETWORKS.join(', ')}): update it`);
   for (const n of data.paintings?.names ?? [])
     try {
       resolvePainting(n, store);
@@ -351,10 +412,10 @@ async function localJob(data: QueueJobData, payloads: PayloadStore, zoo: string 
   const photo = await payloadImage(payloads, data.photo, 'photo', data.maxSide);
   const uploads = data.paintings?.uploads ? await Promise.all(data.paintings.uploads.map((u, i) => payloadImage(payloads, u, `painting ${i + 1}`))) : undefined;
   return {
-    kind: data.kind,
+    kind: data.kind === 'depth' ? 'depth' : 'stylize',
     photo,
     modelSpec,
-    paintings: data.paintings ? { names: data.paintings.names, uploads, weights: data.paintings.weights } : undefined,
+    paintings: data.paintings ? { names: data.paintings.names, uploads, weights: data.paintings.weights, network: data.paintings.network } : undefined,
     settings: data.settings,
   };
 }
@@ -373,6 +434,18 @@ export function startQueueWorker(o: QueueWorkerOptions): QueueWorker {
       try {
         const spec = await localJob(job.data, payloads, o.zoo, o.store);
         let last = 0;
+        const clip = job.data.clip;
+        if (clip) {
+          const image = await runSegment(runner, spec, clip, payloads, (n) => {
+            const now = performance.now();
+            if (now - last > 500) {
+              last = now;
+              void job.updateProgress(Math.min(0.95, n / Math.max(1, clip.frames))).catch(() => {});
+            }
+          });
+          seconds.set(job.id!, (performance.now() - t0) / 1000);
+          return { image };
+        }
         const img = await runner.run(spec, (done, total) => {
           // Progress by tiles, at most every half second (each is a Redis write).
           const now = performance.now();

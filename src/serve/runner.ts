@@ -6,11 +6,13 @@ import { colorizeDepth, normalizeDepth } from '../io/colormap.js';
 import type { RgbImage } from '../io/rgb.js';
 import { DepthEstimator, loadDepthModel, type DepthModel } from '../models/depth.js';
 import type { ModelStore } from '../models/resolver.js';
-import { ArbitraryStylist, resolvePainting } from '../stylize/arbitrary.node.js';
+import { ArbitraryStylist, DEFAULT_ARBITRARY_NETWORK, resolvePainting, type ArbitraryNetwork } from '../stylize/arbitrary.node.js';
 import { loadTransformModel } from '../stylize/models.js';
 import type { TransformModel } from '../stylize/stylize.js';
 import { StylizePipeline, type PipelineNetwork } from '../stylize/pipeline.js';
 import { resolveStylizeOptions, type StylizeSettingsGiven } from '../stylize/options.js';
+import { depthStrengthFor } from '../stylize/depth-strength.js';
+import { stylizeFrames, type Stabilization } from '../stylize/video.js';
 
 /** What a job asks for: stylize with a model spec (a zoo file or baseline:NAME) or paintings, or measure depth. */
 export interface JobSpec {
@@ -19,7 +21,7 @@ export interface JobSpec {
   /** What `loadTransformModel` takes: a zoo model's file or `baseline:NAME`. */
   modelSpec?: string;
   /** Bundled paintings by name and uploaded ones (each as the predictor's 256-px square), mixed by `weights` (named first). */
-  paintings?: { names?: string[]; uploads?: RgbImage[]; weights?: number[] };
+  paintings?: { names?: string[]; uploads?: RgbImage[]; weights?: number[]; network?: ArbitraryNetwork };
   /** The settings as asked; resolved here against the defaults and the network's own (resolveStylizeOptions). */
   settings: StylizeSettingsGiven;
 }
@@ -27,7 +29,7 @@ export interface JobSpec {
 export class JobRunner {
   private readonly models = new Map<string, Promise<TransformModel>>();
   private depthModel?: Promise<DepthModel>;
-  private stylist?: Promise<ArbitraryStylist>;
+  private readonly stylists = new Map<ArbitraryNetwork, Promise<ArbitraryStylist>>();
   readonly runtime: G.Runtime;
 
   constructor(
@@ -50,8 +52,42 @@ export class JobRunner {
   }
   private depth = (): Promise<DepthModel> =>
     (this.depthModel ??= JobRunner.keep(loadDepthModel('pydnet-v2', { store: this.store }), () => (this.depthModel = undefined)));
-  private arbitrary = (): Promise<ArbitraryStylist> =>
-    (this.stylist ??= JobRunner.keep(ArbitraryStylist.load(this.store, this.runtime), () => (this.stylist = undefined)));
+  private arbitrary(network: ArbitraryNetwork = DEFAULT_ARBITRARY_NETWORK): Promise<ArbitraryStylist> {
+    let s = this.stylists.get(network);
+    if (!s) this.stylists.set(network, (s = JobRunner.keep(ArbitraryStylist.load(this.store, this.runtime, network), () => this.stylists.delete(network))));
+    return s;
+  }
+
+  /** The job's network, from those kept loaded between jobs: the one recipe (pipeline.ts) takes it. */
+  private async network(job: JobSpec): Promise<PipelineNetwork> {
+    if (!job.paintings) return { kind: 'model', model: await this.modelOf(job.modelSpec!) };
+    const p = job.paintings;
+    const s = await this.arbitrary(p.network);
+    const styles = [
+      ...(await Promise.all((p.names ?? []).map((n) => s.styleOfFile(resolvePainting(n, this.store))))),
+      ...(await Promise.all((p.uploads ?? []).map((u) => s.predictor.predict(u)))),
+    ];
+    const name = [...(p.names ?? []), ...(p.uploads ?? []).map(() => 'upload')].join('+');
+    return { kind: 'painting', name, transfer: s.transfer, predictor: s.predictor, styles, weights: p.weights, licence: s.licence };
+  }
+
+  /**
+   * A clip's frames stylized as `stylize CLIP` does: one network for the whole clip, set from `job.photo` (the
+   * clip's first frame: a painting's strength moves its vector toward it), stabilized across the frames given.
+   */
+  async *runFrames(job: JobSpec, frames: AsyncIterable<RgbImage>, stabilize: Stabilization): AsyncGenerator<RgbImage> {
+    const settings = { ...job.settings, depthStrength: job.settings.depthStrength ?? 'off' };
+    const pipeline = new StylizePipeline(
+      await this.network(job),
+      { runtime: this.runtime, depthModel: this.depth },
+      resolveStylizeOptions(job.paintings ? 'painting' : 'model', settings),
+    );
+    const depthStrength = depthStrengthFor('clip', job.settings.depthStrength);
+    const model = await pipeline.modelAt(job.photo, { depthStrength });
+    const depthModel = depthStrength || job.settings.depthStrokes ? await pipeline.depthModel() : undefined;
+    await pipeline.dispose();
+    yield* stylizeFrames(frames, model, { ...job.settings, depthStrength, runtime: this.runtime, depthModel, stabilize });
+  }
 
   /**
    * Runs a job; `check` is called between steps (with the tiles done, when known) and throws to stop it: ONNX
@@ -69,18 +105,7 @@ export class JobRunner {
         await est.release();
       }
     }
-    // The one recipe (pipeline.ts), from the networks kept loaded between jobs.
-    let network: PipelineNetwork;
-    if (job.paintings) {
-      const s = await this.arbitrary();
-      const p = job.paintings;
-      const styles = [
-        ...(await Promise.all((p.names ?? []).map((n) => s.styleOfFile(resolvePainting(n, this.store))))),
-        ...(await Promise.all((p.uploads ?? []).map((u) => s.predictor.predict(u)))),
-      ];
-      const name = [...(p.names ?? []), ...(p.uploads ?? []).map(() => 'upload')].join('+');
-      network = { kind: 'painting', name, transfer: s.transfer, predictor: s.predictor, styles, weights: p.weights, licence: s.licence };
-    } else network = { kind: 'model', model: await this.modelOf(job.modelSpec!) };
+    const network = await this.network(job);
     check();
     const settings = resolveStylizeOptions(network.kind, job.settings);
     // A pipeline per job: its sessions (one per image size) are freed when it is done; the predictor stays.
