@@ -204,7 +204,7 @@ const suites: Record<string, (rt: Runtime) => BenchCase[]> = {
 };
 
 /** Suites that are scripts of their own, writing bench/results/NAME.json themselves. */
-const scriptSuites: Record<string, string> = { serve: 'serve-load.ts' };
+const scriptSuites: Record<string, string> = { serve: 'serve-load.ts', scale: 'scale.ts' };
 
 async function main() {
   const args = process.argv.slice(2);
