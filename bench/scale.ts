@@ -24,11 +24,24 @@ const store = new ModelStore();
 const dir = await mkdtemp(path.join(os.tmpdir(), 'depthstyle-scale-'));
 const photos = path.join(dir, 'photos');
 await mkdir(photos);
-for (const f of splitSample(splitPaths(store.sharedDir, 'photos', 'dev'), nPhotos)) await writeFile(path.join(photos, path.basename(f)), await sharp(f).toBuffer());
+for (const f of splitSample(splitPaths(store.sharedDir, 'photos', 'dev'), nPhotos))
+  await writeFile(path.join(photos, path.basename(f)), await sharp(f).toBuffer());
 const clip = path.join(dir, 'clip.mp4');
-execFileSync('ffmpeg', ['-v', 'error', '-i', path.join(store.sharedDir, 'images', '..', 'videos', 'room_pan.mp4'), '-t', String(clipSeconds), '-c', 'copy', clip]);
+execFileSync('ffmpeg', [
+  '-v',
+  'error',
+  '-i',
+  path.join(store.sharedDir, 'images', '..', 'videos', 'room_pan.mp4'),
+  '-t',
+  String(clipSeconds),
+  '-c',
+  'copy',
+  clip,
+]);
 const frames = Number(
-  execFileSync('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-count_packets', '-show_entries', 'stream=nb_read_packets', '-of', 'csv=p=0', clip]).toString().trim(),
+  execFileSync('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-count_packets', '-show_entries', 'stream=nb_read_packets', '-of', 'csv=p=0', clip])
+    .toString()
+    .trim(),
 );
 
 /** Wall seconds of one command as a user runs it. */
@@ -69,7 +82,10 @@ try {
     }
   }
   // Overhead per job: a 64×48 photo through the API, in-process and queued (one worker), 20 requests each, warmed.
-  const small = await sharp(path.join(store.sharedDir, 'images', 'content', 'tubingen.jpg')).resize(64, 48).png().toBuffer();
+  const small = await sharp(path.join(store.sharedDir, 'images', 'content', 'tubingen.jpg'))
+    .resize(64, 48)
+    .png()
+    .toBuffer();
   const worker = await startWorker(redis.url);
   const local = await serve({ port: 0, threads: 1, page: false });
   const queued = await serve({ port: 0, queueUrl: redis.url, page: false });
@@ -97,6 +113,11 @@ try {
   await redis.down();
   await rm(dir, { recursive: true, force: true });
 }
-const result = { date: new Date().toISOString(), machine: `${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB`, painting: 'starry_night', rows };
+const result = {
+  date: new Date().toISOString(),
+  machine: `${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB`,
+  painting: 'starry_night',
+  rows,
+};
 await writeFile(path.join(here, 'results', 'scale.json'), `${JSON.stringify(result, null, 1)}\n`);
 console.log(JSON.stringify(result));

@@ -220,6 +220,40 @@ test('stylize DIR and stylize CLIP --queue: two workers write what a local run w
   }
 });
 
+test('a worker stopped with SIGTERM finishes its job first; payloads over the Redis limit go through the shared folder', { timeout: 120_000 }, async () => {
+  const w = await startWorker(redis.url);
+  const sub = await post(queued, '/api/jobs?model=scream', big);
+  const { id } = (await sub.json()) as { id: string };
+  assert.equal((await pollJob(id, (s) => s.state !== 'waiting')).state, 'active');
+  const exited = new Promise<number | null>((r) => w.once('exit', (code) => r(code)));
+  w.kill('SIGTERM');
+  assert.equal(await exited, 0);
+  assert.equal((await pollJob(id, () => true)).state, 'completed', 'the job it had started was finished, not dropped');
+
+  const shared = await mkdtemp(path.join(os.tmpdir(), 'depthstyle-payloads-'));
+  const client = new QueueClient(redis.url, { maxPayloadBytes: 1000 });
+  const withDir = new QueueClient(redis.url, { maxPayloadBytes: 1000, payloadDir: shared });
+  try {
+    const big = new Uint8Array(5000).fill(7);
+    await assert.rejects(client.payloads.put(big, { encoding: 'file' }), /over the queue's 0 MB limit for Redis; give --payload-dir DIR/);
+    const ref = await withDir.payloads.put(big, { encoding: 'file' });
+    assert.ok(ref.file && !ref.key, 'in the shared folder, not in Redis');
+    assert.deepEqual(new Uint8Array(await withDir.payloads.get(ref)), big);
+    await assert.rejects(client.payloads.get(ref), /in a shared folder this worker was not given/);
+    await withDir.payloads.delete(ref);
+    assert.deepEqual(await readdir(shared), []);
+    const small = await client.payloads.put(new Uint8Array(10), { encoding: 'file' });
+    const r = new Redis(redis.url);
+    const ttl = await r.ttl(small.key!);
+    r.disconnect();
+    assert.ok(ttl > 0 && ttl <= 3600, `a payload in Redis expires: TTL ${ttl} s`);
+    await client.payloads.delete(small);
+  } finally {
+    await client.close();
+    await withDir.close();
+  }
+});
+
 test('--queue refusals: one line, nothing written', async () => {
   await assertRefused([
     [['stylize', photo('stata.jpg'), '--model', 'scream', '--queue', 'http://x', '-o', '/tmp/x.jpg'], /--queue http:\/\/x: not a Redis URL/],

@@ -478,7 +478,11 @@ export function startQueueWorker(o: QueueWorkerOptions): QueueWorker {
     log(`job ${job.id} ${job.data.kind}: done in ${(seconds.get(job.id!) ?? 0).toFixed(2)} s`);
     seconds.delete(job.id!);
   });
-  worker.on('failed', (job, err) => log(`job ${job?.id} ${job?.data.kind}: failed (${err.message})`));
+  // No user data in the log: a file's name (the CLI sends photos under their names) is left out of the message.
+  worker.on('failed', (job, err) => {
+    const name = job?.data.photo.name;
+    log(`job ${job?.id} ${job?.data.kind}: failed (${name ? err.message.replaceAll(name, '<photo>') : err.message})`);
+  });
   worker.on('error', (err) => log(`worker error: ${err.message}`));
   return {
     worker,
