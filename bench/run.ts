@@ -193,8 +193,13 @@ const videoCases = (rt: Runtime): BenchCase[] =>
     ['scream-depth', 'arbitrary'].flatMap((n) => ['none', DEFAULT_STABILIZATION].map((s) => `video-540p-${n}-${s}-fps`)),
   );
 
+/** The command line, start to exit (bench/cli.ts): the start cost, one photo and a folder with a painting. */
+const cliCases = (rt: Runtime): BenchCase[] =>
+  scriptCases('cli.ts', ['--threads', String(rt.threads)], ['cli-start-s', 'cli-stylize-style-512-s', 'cli-stylize-style-folder-20-s-per-photo']);
+
 const suites: Record<string, (rt: Runtime) => BenchCase[]> = {
   engine: engineCases,
+  cli: cliCases,
   models: modelCases,
   optimize: optimizeCases,
   train: trainCases,

@@ -24,9 +24,14 @@ export interface VideoStylizeOptions
   normMomentum?: number;
   /** 'flow': weight of the carried previous output where the flow is sure (default CARRY_BLEND). */
   flowBlend?: number;
+  /** 'norm': the long side the statistics are measured at (default NORM_STATS_SIDE; Infinity: the frame's own size). */
+  normStatsSide?: number;
   /** Filled with milliseconds per stage, summed over frames (network, flow, warp, blend): what the clip bench prints. */
   profile?: Record<string, number>;
 }
+
+/** The long side the averaged norm statistics are measured at: a quarter of the work of a 540p frame. */
+export const NORM_STATS_SIDE = 384;
 
 /** Runs `f`, adding its milliseconds to `profile[stage]` when a profile is kept. */
 async function timed<T>(profile: Record<string, number> | undefined, stage: string, f: () => T | Promise<T>): Promise<T> {
@@ -57,7 +62,10 @@ export async function* stylizeFrames(frames: AsyncIterable<RgbImage>, model: Tra
   const withNorm = mode === 'norm' || mode === 'both';
   const withFlow = mode === 'flow' || mode === 'both';
   // Statistics measured on a copy at most 384 px long: a quarter of the work of a 540p frame, and steadier.
-  const stylizerOptions = { margin: o.margin, ...(withNorm ? { carryStatistics: statisticsAverager(momentum), statsSide: 384 } : {}) };
+  const stylizerOptions = {
+    margin: o.margin,
+    ...(withNorm ? { carryStatistics: statisticsAverager(momentum), statsSide: o.normStatsSide ?? NORM_STATS_SIDE } : {}),
+  };
   // Each frame through the one recipe (pipeline.ts); its network keeps the carried statistics between frames.
   const depthModel = o.depthModel;
   const pipeline = new StylizePipeline(
