@@ -9,6 +9,9 @@ test('a twin pair by its painting alone is the depth twin chosen on dev (the pho
   assert.equal(bare.kind, 'zoo');
   assert.equal(bare.kind === 'zoo' && bare.name, 'scream-photos-depth');
   assert.equal(((r) => r.kind === 'zoo' && r.name)(resolveModel('scream-photos')), 'scream-photos-depth');
+  // Per painting where test disagreed (decision 5): The Starry Night's name runs the earlier depth twin.
+  assert.equal(((r) => r.kind === 'zoo' && r.name)(resolveModel('starry')), 'starry-depth');
+  assert.equal(((r) => r.kind === 'zoo' && r.name)(resolveModel('composition')), 'composition-photos-depth');
   // A zoo without the photos-trained twins falls back to today's depth twin.
   const { mkdtemp, writeFile } = await import('node:fs/promises');
   const os = await import('node:os');

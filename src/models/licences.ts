@@ -38,7 +38,7 @@ export const LICENCES: readonly LicenceNote[] = [
     source: 'models/arbitrary/magenta-depth.onnx, trained by scripts/train-arbitrary-twins.sh (the train-split preset; docs/splits.md)',
   },
   {
-    what: 'The zoo twins continued on the photos (scream-photos-*, starry-photos-*, composition-photos-*) — what --model scream|starry|composition runs',
+    what: 'The zoo twins continued on the photos (scream-photos-*, starry-photos-*, composition-photos-*) — what --model scream|composition runs (--model starry runs the licence-clean starry-depth)',
     licence: `${PHOTO_SPLIT_LICENCE}; starry-depth and composition-depth (and their -nodepth twins), trained on ../shared/images/train, stay licence-clean`,
     source: 'models/NAME-photos-TWIN.onnx, trained by scripts/train-zoo-photos.sh (the photos-continue preset; docs/splits.md, decision 2)',
   },
