@@ -8,6 +8,7 @@ import { saveImage } from '../io/image.js';
 import type { RgbImage } from '../io/rgb.js';
 import { joinVideos, readFrames, splitAtKeyframes, type VideoInfo } from '../io/video.js';
 import { DEFAULT_STABILIZATION } from '../stylize/video.js';
+import { eachInput } from './common.js';
 import { Progress } from './progress.js';
 import type { ModelRef } from '../models/model-spec.js';
 import { paintingSquare } from '../stylize/arbitrary.node.js';
@@ -58,6 +59,41 @@ export function queuedPhoto(client: QueueClient, shared: Omit<QueueJobData, 'pho
     }
     return [output];
   };
+}
+
+/** A folder (or several photos) on the queue: each photo a job, two in flight per worker, results written as they come. */
+export async function stylizeFolderQueued(
+  o: StylizeCommandOptions,
+  images: string[],
+  outs: string[],
+  ref: ModelRef | undefined,
+  paintings: string[] | undefined,
+  settings: StylizeSettingsGiven,
+): Promise<number> {
+  const client = new QueueClient(o.queue!, { payloadDir: o.payloadDir });
+  try {
+    let shared: Awaited<ReturnType<typeof sharedJobParts>> | undefined;
+    const code = await eachInput(
+      'stylize',
+      images,
+      async () => {
+        await client.waiting().catch(() => {
+          throw new Error(`--queue ${new URL(o.queue!).host}: Redis is unreachable`);
+        });
+        if (!(await client.workers()))
+          process.stderr.write(`stylize: no worker is taking jobs from ${new URL(o.queue!).host} yet; the jobs wait for one (depthstyle worker --queue …)\n`);
+        shared = await sharedJobParts(client, o, ref, paintings, settings);
+        const one = queuedPhoto(client, shared, o.maxSize);
+        return (i, onProgress) => one(images[i], outs[i], onProgress);
+      },
+      // Two photos in flight per worker: each worker has the next one ready when it finishes one.
+      { keepGoing: o.keepGoing, concurrency: Math.max(2, 2 * (await client.workers().catch(() => 1))) },
+    );
+    await client.payloads.delete(...(shared?.paintings?.uploads ?? []));
+    return code;
+  } finally {
+    await client.close();
+  }
 }
 
 /** Frames of the segment before each segment run first and are dropped: the stabilizer starts warm at a seam. */

@@ -23,8 +23,8 @@ import { stylizeVideoCommand, type VideoCommandOptions } from './stylize-video.j
 import { createPipeline } from '../stylize/pipeline.node.js';
 import { STYLIZE_SETTINGS, parseStylizeSettings, resolveStylizeOptions, stylizeFlags, type StylizeSettingsGiven } from '../stylize/options.js';
 import type { ModelRef } from '../models/model-spec.js';
-import { QueueClient, checkQueueUrl } from '../serve/redis-queue.js';
-import { queuedPhoto, refuseQueueOptions, sharedJobParts } from './stylize-queue.js';
+import { checkQueueUrl } from '../serve/redis-queue.js';
+import { refuseQueueOptions, stylizeFolderQueued } from './stylize-queue.js';
 
 /** The command's options: the stylize settings (options.ts, one table with the API) and the command's own. */
 export interface StylizeCommandOptions extends CommonOptions, VideoCommandOptions, StylizeSettingsGiven {
@@ -91,33 +91,7 @@ export async function stylizeCommand(o: StylizeCommandOptions): Promise<number> 
   const given: StylizeSettingsGiven = Object.fromEntries(STYLIZE_SETTINGS.map((x) => [x.key, o[x.key]]));
   const resolved = resolveStylizeOptions(paintings ? 'painting' : 'model', given);
   const tile = resolved.tile;
-  if (o.queue) {
-    const client = new QueueClient(o.queue, { payloadDir: o.payloadDir });
-    try {
-      let shared: Awaited<ReturnType<typeof sharedJobParts>> | undefined;
-      const code = await eachInput(
-        'stylize',
-        images,
-        async () => {
-          await client.waiting().catch(() => {
-            throw new Error(`--queue ${new URL(o.queue!).host}: Redis is unreachable`);
-          });
-          const workers = await client.workers();
-          if (!workers)
-            process.stderr.write(`stylize: no worker is taking jobs from ${new URL(o.queue!).host} yet; the jobs wait for one (depthstyle worker --queue …)\n`);
-          shared = await sharedJobParts(client, o, ref, paintings, given);
-          const one = queuedPhoto(client, shared, o.maxSize);
-          return (i, onProgress) => one(images[i], outs[i], onProgress);
-        },
-        // Two photos in flight per worker: each worker has the next one ready when it finishes one.
-        { keepGoing: o.keepGoing, concurrency: Math.max(2, 2 * (await client.workers().catch(() => 1))) },
-      );
-      await client.payloads.delete(...(shared?.paintings?.uploads ?? []));
-      return code;
-    } finally {
-      await client.close();
-    }
-  }
+  if (o.queue) return stylizeFolderQueued(o, images, outs, ref, paintings, given);
   return eachInput(
     'stylize',
     images,

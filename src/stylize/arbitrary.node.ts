@@ -87,6 +87,8 @@ export const FINETUNED_NETWORKS: Record<Exclude<ArbitraryNetwork, 'original'>, {
 };
 /** Where a fine-tuned transfer network lives. */
 export function finetunedTransferFile(name: Exclude<ArbitraryNetwork, 'original'>): string {
+  if (!Object.hasOwn(FINETUNED_NETWORKS, name))
+    throw new ArgumentError('network', `"${String(name).slice(0, 60)}" is not an arbitrary-style network (${ARBITRARY_NETWORKS.join(', ')})`);
   const { dir, twin } = FINETUNED_NETWORKS[name];
   return path.join(zooDir(), dir, `magenta-${twin}.onnx`);
 }

@@ -30,8 +30,14 @@ export interface VideoStylizeOptions
   profile?: Record<string, number>;
 }
 
-/** The long side the averaged norm statistics are measured at: a quarter of the work of a 540p frame. */
-export const NORM_STATS_SIDE = 384;
+/**
+ * The long side the averaged norm statistics are measured at: the frame's own. Measured at 384 px (a quarter of
+ * the work at 540p) they cost depth: on 1.2 s of room_pan at 960×540 with scream-depth, `both` lowered depth-edge
+ * contrast from 0.563 (none) to 0.440 and raised the depth maps' warping error from 12.11 to 13.26; at full size
+ * 0.546 and 9.18, with the flicker above the floor cut from 6.28 to 2.41 (3.47 at 384). It costs about a quarter
+ * of the zoo network's frame rate (0.39 → 0.29 fps on 8 frames). docs/video.md, 2026-12-06.
+ */
+export const NORM_STATS_SIDE = Number.POSITIVE_INFINITY;
 
 /** Runs `f`, adding its milliseconds to `profile[stage]` when a profile is kept. */
 async function timed<T>(profile: Record<string, number> | undefined, stage: string, f: () => T | Promise<T>): Promise<T> {
