@@ -490,7 +490,7 @@ test('API paths stay whole in errors; model=scream means the depth twin, as on t
   assert.equal(r.status, 404);
   assert.match(
     r.body,
-    /no such endpoint: POST \/api\/nope\/models \(the page at \/, GET \/api\/models, GET \/api\/health, POST \/api\/stylize, POST \/api\/depth\)/,
+    /no such endpoint: POST \/api\/nope\/models \(the page at \/, GET \/api\/models, GET \/api\/health, POST \/api\/stylize, POST \/api\/depth, POST \/api\/jobs, GET \/api\/jobs\/ID\)/,
   );
   const wrong = await request('POST', '/api/models', { Host: `127.0.0.1:${port}` });
   assert.equal(wrong.status, 405);

@@ -254,6 +254,7 @@ export class QueueClient {
       .catch(() => {});
     return new Promise<QueueJobResult>((resolve, reject) => {
       let settled = false;
+      let failedLooks = 0;
       const finish = (err?: Error, r?: QueueJobResult) => {
         if (settled) return;
         settled = true;
@@ -270,7 +271,8 @@ export class QueueClient {
       const poll = async () => {
         const s = await this.status(id).catch(() => undefined);
         if (s?.state === 'completed' && s.result) finish(undefined, s.result);
-        else if (s?.state === 'failed') finish(new Error(s.error ?? 'failed'));
+        // (its reason can lag its state by a moment: the event or the next look has it)
+        else if (s?.state === 'failed' && (s.error || ++failedLooks > 3)) finish(new Error(s.error ?? 'failed'));
         else if (s?.state === 'unknown') finish(new Error('the job is gone from the queue'));
       };
       const timer = setInterval(() => void poll(), o.pollMs ?? 1000);
