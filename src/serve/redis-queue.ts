@@ -97,14 +97,16 @@ export function checkQueueUrl(url: string, what = '--queue'): URL {
 }
 
 /**
- * A Redis connection. `failFast`: commands fail at once while Redis is away (a producer answers 503 rather than
- * hang); otherwise they wait for it to come back (workers and event listeners, as BullMQ asks).
+ * A Redis connection. `failFast`: commands fail within seconds while Redis is away (a producer answers 503 rather
+ * than hang); otherwise they wait for it to come back (workers and event listeners, as BullMQ asks).
  */
 export function redisConnection(url: string, failFast: boolean): Redis {
   checkQueueUrl(url);
   const r = new Redis(url, {
     maxRetriesPerRequest: failFast ? 1 : null,
-    enableOfflineQueue: !failFast,
+    // Commands wait while the connection is being made (a client used at once), but a producer's fail within
+    // seconds while Redis is away.
+    ...(failFast ? { commandTimeout: 3000 } : {}),
     retryStrategy: (times) => Math.min(200 * times, 2000),
     lazyConnect: false,
   });
