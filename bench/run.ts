@@ -5,10 +5,12 @@
 // run alternately, one run each in turn (the peer is a long-lived process), so
 // a machine that drifts over minutes moves both sides alike.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Runtime } from '../src/graph/index.js';
+import { packageRoot } from '../src/models/resolver.js';
 import { DEFAULT_STABILIZATION } from '../src/stylize/stabilize.js';
 import { writeFileAtomic } from '../src/io/atomic.js';
 import { engineCases } from './engine.js';
@@ -137,11 +139,102 @@ const peakRss = (name: string, mode: string): BenchCase => ({
     return (JSON.parse(r.stdout.trim().split('\n').pop()!) as { peak_rss_gb: number }).peak_rss_gb;
   },
 });
+/**
+ * Peak resident memory (GB) and seconds of a `depthstyle` command, as a user runs it (fresh process), against
+ * `boundGb`: the row says whether it held (`within_bound`). `args` may name files `prepare` makes.
+ */
+const cliPeak = (name: string, args: () => string[], boundGb: number | (() => number)): BenchCase => {
+  let seconds = 0;
+  let peakGb = 0;
+  return {
+    name,
+    setup: () => Promise.reject(new Error('a memory case is measured, not timed')),
+    measure: () => {
+      const t0 = performance.now();
+      const r = spawnSync(
+        process.execPath,
+        ['--import', 'tsx', '--import', path.join(here, 'hwm.mjs'), path.join(here, '..', 'src', 'cli', 'main.ts'), ...args()],
+        {
+          encoding: 'utf8',
+        },
+      );
+      seconds = (performance.now() - t0) / 1000;
+      const kb = /peak_rss_kb (\d+)\s*$/.exec(r.stderr);
+      if (r.status !== 0 || !kb) throw new Error(`${name}: ${r.stderr.trim().split('\n').slice(-2).join(' ')}`);
+      peakGb = +(Number(kb[1]) / 1024 / 1024).toFixed(3);
+      return peakGb;
+    },
+    detail: () => {
+      const bound = typeof boundGb === 'number' ? boundGb : boundGb();
+      return { seconds: +seconds.toFixed(1), bound_gb: +bound.toFixed(3), within_bound: peakGb <= bound };
+    },
+  };
+};
+
+/** A folder of 20 photos from 200 px to 3000×2250 (the shared content photos resized), made once per run. */
+let folder: { dir: string; largest: string; out: string } | undefined;
+function photoFolder(): { dir: string; largest: string; out: string } {
+  if (folder) return folder;
+  const root = mkdtempSync(path.join(os.tmpdir(), 'ds-bench-folder-'));
+  const dir = path.join(root, 'photos');
+  mkdirSync(dir);
+  const content = path.join(packageRoot(), '..', 'shared', 'images', 'content');
+  const photos = readdirSync(content)
+    .filter((f) => f.endsWith('.jpg'))
+    .sort();
+  const script = `
+    const sharp = require('sharp');
+    const [content, dir, photos] = [${JSON.stringify(content)}, ${JSON.stringify(dir)}, ${JSON.stringify(photos)}];
+    (async () => {
+      for (let i = 0; i < 20; i++) {
+        const long = Math.round(200 + (i * (3000 - 200)) / 19);
+        await sharp(content + '/' + photos[i % photos.length]).resize(long, Math.round(long * 0.75), { fit: 'fill' }).jpeg({ quality: 90 }).toFile(dir + '/p' + String(i).padStart(2, '0') + '.jpg');
+      }
+    })();`;
+  const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', cwd: path.join(here, '..') });
+  if (r.status !== 0) throw new Error(`photo folder: ${r.stderr}`);
+  folder = { dir, largest: path.join(dir, 'p19.jpg'), out: path.join(root, 'out') };
+  return folder;
+}
+/** The folder's largest photo alone, peak GB: what the folder is bounded by. */
+let largestAloneGb = 0;
+
+const content = (name: string) => path.join(packageRoot(), '..', 'shared', 'images', 'content', name);
+const scratch = () => mkdtempSync(path.join(os.tmpdir(), 'ds-bench-out-'));
 const memoryCases = (): BenchCase[] => [
   peakRss('peak-rss-gb-train-step-256-depth', 'train'),
   peakRss('peak-rss-gb-stylize-4000x3000', 'stylize'),
   peakRss('peak-rss-gb-stylize-arbitrary-4000x3000', 'stylize-arbitrary'),
   peakRss('peak-rss-gb-stylize-100-sizes', 'stylize-sizes'),
+  // Issue #34's three jumps, as a user's commands, each with its bound.
+  cliPeak(
+    'peak-rss-gb-cli-depth-strokes-640x424',
+    () => ['stylize', content('darknet_person.jpg'), '--model', 'scream', '--depth-strokes', '2,0.5', '-o', path.join(scratch(), 'out.jpg')],
+    1.5,
+  ),
+  // A folder against its largest photo alone (measured first, in the same run): it may hold two compiled sizes
+  // (ImagePrograms keeps two, for folders of portrait and landscape photos), no more.
+  (() => {
+    const alone = cliPeak(
+      'peak-rss-gb-cli-largest-photo-3000x2250',
+      () => ['stylize', photoFolder().largest, '--style', 'starry_night', '-o', path.join(scratch(), 'out.jpg')],
+      0,
+    );
+    const folder = cliPeak(
+      'peak-rss-gb-cli-folder-20-photos',
+      () => ['stylize', photoFolder().dir, '--style', 'starry_night', '-o', photoFolder().out],
+      () => 2 * largestAloneGb + 0.1,
+    );
+    return {
+      ...folder,
+      measure: () => {
+        largestAloneGb = alone.measure!();
+        return folder.measure!();
+      },
+      detail: () => ({ ...folder.detail!(), largest_alone_gb: largestAloneGb }),
+    };
+  })(),
+  cliPeak('peak-rss-gb-cli-eval-979x734', () => ['eval', '--content', content('golden_gate.jpg'), '--stylized', content('golden_gate.jpg')], 1.5),
 ];
 
 /** Cases a script of their own measures (one JSON line {case, value} per case): no peer, one run. */

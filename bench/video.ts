@@ -3,7 +3,8 @@
 // default stabilization, on the runtime's threads. Decoding and encoding are ffmpeg's and not counted (frames
 // are read first); the first frame (session creation, compile) is left out. Prints one JSON line per case:
 // {"case": "video-540p-NETWORK-STABILIZE-fps", "value": …}.
-//   node --import tsx bench/video.ts [SECONDS] [--threads N]
+//   node --import tsx bench/video.ts [SECONDS] [--threads N] [--zoo NAME] [--only NETWORK]
+// The zoo case is `starry-depth` (what `--model starry` runs, the model issue #34's bar names).
 import path from 'node:path';
 import { Runtime } from '../src/graph/index.js';
 import type { RgbImage } from '../src/io/image.js';
@@ -15,9 +16,12 @@ import { DEFAULT_STABILIZATION, stylizeFrames, type Stabilization } from '../src
 import type { TransformModel } from '../src/stylize/stylizer.js';
 
 const seconds = Number(process.argv[2] ?? 1);
-const threads = process.argv.includes('--threads') ? Number(process.argv[process.argv.indexOf('--threads') + 1]) : undefined;
+const flag = (name: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : undefined);
+const threads = flag('--threads') ? Number(flag('--threads')) : undefined;
+const zoo = flag('--zoo') ?? 'starry-depth';
+const only = flag('--only');
 const store = new ModelStore();
-const runtime = new Runtime({ threads });
+const runtime = new Runtime({ threads, spinning: process.argv.includes('--spin') ? undefined : false });
 const file = path.join(store.dir, '..', 'videos', 'room_pan.mp4');
 const size = videoFrameSize(probeVideo(file), 960);
 const frames: RgbImage[] = [];
@@ -26,9 +30,9 @@ for await (const f of readFrames(file, size, { duration: seconds })) frames.push
 const decodeMs = (performance.now() - decodeStart) / frames.length;
 const stylist = await ArbitraryStylist.load(store, runtime);
 const networks: [string, TransformModel][] = [
-  ['scream-depth', await loadTransformModel('scream-depth', store)],
+  [zoo, await loadTransformModel(zoo, store)],
   ['arbitrary', stylist.model(await stylist.styleOfFile(resolvePainting('the_scream', store)), 'the_scream')],
-];
+].filter(([name]) => !only || name === only) as [string, TransformModel][];
 for (const [name, model] of networks)
   for (const stabilize of ['none', DEFAULT_STABILIZATION] as Stabilization[]) {
     let t0 = 0;

@@ -16,8 +16,8 @@ async function main() {
     // The fastest network that looks good: the arbitrary network with a painting (docs/video.md, bench JSON).
     await page.click('#gallery button[data-painting="the_scream"]');
     for (const side of [256, 384] as const) {
-      const { fps } = await runWebcam(page, side, 10);
-      console.log(JSON.stringify({ case: `page-webcam-${side}-fps`, value: +fps.toFixed(3) }));
+      const { fps, stagesMs } = await runWebcam(page, side, 20);
+      console.log(JSON.stringify({ case: `page-webcam-${side}-fps`, value: +fps.toFixed(3), stagesMs }));
     }
   } finally {
     await browser.close();

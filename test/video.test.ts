@@ -10,12 +10,14 @@ import os from 'node:os';
 import path from 'node:path';
 import type { RgbImage } from '../src/io/rgb.js';
 import { evaluateClip } from '../src/eval/video.js';
-import { opticalFlow, warp } from '../src/video/flow.js';
+import { maskedMeanAbs, opticalFlow, warp } from '../src/video/flow.js';
+import { prepareCarry } from '../src/video/carry.js';
 import { matchLocalContrast, stylizeFrames } from '../src/stylize/video.js';
 import { CARRY_BLEND, blendCarried } from '../src/stylize/stabilize.js';
 import { loadTransformModel } from '../src/stylize/models.js';
 import { cli, assertRefused } from './support/cli.js';
-import { loadPhoto, photo, runtime, store } from './support/fixtures.js';
+import { loadPhoto, maxAbsDiff, photo, runtime, store } from './support/fixtures.js';
+import { Stylizer } from '../src/stylize/stylizer.js';
 
 const base = await loadPhoto('tubingen.jpg', [240, 180]);
 /** A W×H window of the photo at (x, y), scaled by `zoom` about the window's centre (bilinear). */
@@ -87,6 +89,49 @@ test('stabilization cuts the flicker of a network on a panned clip', async () =>
   // The averaged norm statistics raise the flicker of this small synthetic pan (as they do, less, on the real clips:
   // docs/video.md), so the default cuts less here than on the clips it was chosen on; it still cuts.
   assert.ok(both < 0.95 * none, `both: ${both} vs ${none}`);
+});
+
+test('norm statistics carried in the stylizing pass: the first frame as per frame, a repeated frame unchanged, a new frame between its own and the past', async () => {
+  const model = await loadTransformModel('scream-nodepth', store);
+  const [a, b] = [view(40, 30), view(10, 50, 1.1)];
+  const brighter = { ...b, data: b.data.map((v) => Math.min(255, 1.3 * v + 20)) };
+  const plain = new Stylizer(model, runtime, { margin: 8 });
+  const carried = new Stylizer(model, runtime, { margin: 8, normMomentum: 0.9 });
+  const still = new Stylizer(model, runtime, { margin: 8, normMomentum: 0 });
+  const [ownA, ownB] = [await plain.stylize(a), await plain.stylize(brighter)];
+  const first = await carried.stylize(a);
+  assert.ok(maxAbsDiff(first.data, ownA.data) < 0.05, `the first frame normalizes with its own statistics: ${maxAbsDiff(first.data, ownA.data)}`);
+  assert.ok(maxAbsDiff((await carried.stylize(a)).data, ownA.data) < 0.05, 'the same frame again: the average is its own statistics');
+  // A new, brighter frame: with momentum 0.9 mostly the past frame's statistics, so it differs from its own run;
+  // with momentum 0 it is its own run.
+  const next = await carried.stylize(brighter);
+  assert.ok(maxAbsDiff(next.data, ownB.data) > 5, 'the carried statistics changed the new frame');
+  await still.stylize(a);
+  assert.ok(maxAbsDiff((await still.stylize(brighter)).data, ownB.data) < 0.05, 'momentum 0: each frame its own');
+  // Mean brightness of the carried result lies between the new frame's own result and the previous frame's.
+  const mean = (img: RgbImage) => img.data.reduce((s, v) => s + v, 0) / img.data.length;
+  const [lo, hi] = [Math.min(mean(ownA), mean(ownB)), Math.max(mean(ownA), mean(ownB))];
+  console.log(`  mean level: previous frame ${mean(ownA).toFixed(1)}, new frame ${mean(ownB).toFixed(1)}, carried ${mean(next).toFixed(1)}`);
+  assert.ok(maxAbsDiff(next.data, ownA.data) > 1);
+  assert.ok(mean(next) > lo - 10 && mean(next) < hi + 10, 'a plausible picture, not a blow-up');
+  assert.throws(() => new Stylizer(model, runtime, { normMomentum: 1 }), /normMomentum/);
+  await Promise.all([plain.release(), carried.release(), still.release()]);
+});
+
+test("the stabilizer's carry (its own thread's step): on a known pan the previous frame lands on this one, the flow trusted inside", async () => {
+  const [prev, frame] = [view(40, 30, 1, 240, 136), view(36, 32, 1, 240, 136)];
+  const c = await prepareCarry({ source: prev, out: prev }, frame);
+  const inside = new Uint8Array(frame.width * frame.height);
+  for (let y = 12; y < frame.height - 12; y++) for (let x = 12; x < frame.width - 12; x++) inside[y * frame.width + x] = 1;
+  const trusted = c.mask.reduce((s, v, i) => s + (v && inside[i] ? 1 : 0), 0) / inside.reduce((s, v) => s + v, 0);
+  const err = maskedMeanAbs(c.carried, frame, inside);
+  const before = maskedMeanAbs(prev, frame, inside);
+  console.log(
+    `  pan (−4, +2) px: carried differs from the frame by ${err.toFixed(2)} (unwarped ${before.toFixed(2)}), ${(100 * trusted).toFixed(0)} % trusted inside`,
+  );
+  assert.ok(err < 0.25 * before, `carried ${err} vs unwarped ${before}`);
+  assert.ok(maskedMeanAbs(c.sourceCarried, frame, inside) < 0.25 * before);
+  assert.ok(trusted > 0.9, `trusted ${trusted}`);
 });
 
 test('warping: an integer flow moves the image exactly, bilinear and bicubic alike; bicubic keeps a linear ramp and more detail at half a pixel', () => {

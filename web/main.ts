@@ -13,7 +13,7 @@ import type { TransformModel } from '../src/stylize/stylizer.js';
 import { parseDepthStrokes } from '../src/stylize/strokes.js';
 import { DEFAULT_DEPTH_STRENGTH } from '../src/stylize/depth-strength.js';
 import { StylePredictor, type StyleVector } from '../src/stylize/arbitrary.js';
-import { CARRY_BLEND, blendCarried, statisticsAverager } from '../src/stylize/stabilize.js';
+import { CARRY_BLEND, NORM_MOMENTUM, blendCarried } from '../src/stylize/stabilize.js';
 import type { ModelInfo, ModelList as ApiModelList, PaintingInfo } from '../src/serve/api-types.js';
 import { ARBITRARY } from '../src/models/magenta-spec.js';
 import { PIPELINE_DEFAULTS, PhotoCache, StylizePipeline, type PipelineNetwork, type PipelineSettings } from '../src/stylize/pipeline.js';
@@ -522,36 +522,62 @@ async function startWebcam(): Promise<void> {
     const network: PipelineNetwork = painting
       ? { kind: 'painting', name: painting.name, transfer: n!.transfer, predictor: n!.predictor, styles: [await vectorOf(painting)], licence: '' }
       : { kind: 'model', model: await modelFor(state.chosen!) };
-    const pipeline = new StylizePipeline(network, { runtime: state.runtime, stylizer: { carryStatistics: statisticsAverager(0.9), statsSide: 192 } });
+    const pipeline = new StylizePipeline(network, { runtime: state.runtime, stylizer: { normMomentum: NORM_MOMENTUM } });
     const side = Number(ui.webcamSide.value);
     let fps = 0;
     let last = performance.now();
     let prev: { source: RgbImage; out: RgbImage } | undefined;
     ui.webcamOut.hidden = false;
     ui.webcamSnapshot.hidden = false;
+    // Milliseconds per stage, summed over frames (the bench takes the difference over the frames it counts).
+    const stages: Record<string, number> = {};
+    const timed = <T>(stage: string, f: () => T): T => {
+      const t0 = performance.now();
+      const r = f();
+      stages[stage] = (stages[stage] ?? 0) + performance.now() - t0;
+      return r;
+    };
+    // One canvas to read frames through, kept (a new one per frame costs a context each time).
+    let grab: { canvas: OffscreenCanvas; ctx: OffscreenCanvasRenderingContext2D } | undefined;
+    const frameOf = (): RgbImage => {
+      const k = side / Math.max(video.videoWidth, video.videoHeight);
+      const [w, h] = [Math.max(16, 4 * Math.round((video.videoWidth * k) / 4)), Math.max(16, 4 * Math.round((video.videoHeight * k) / 4))];
+      if (!grab || grab.canvas.width !== w || grab.canvas.height !== h) {
+        const canvas = new OffscreenCanvas(w, h);
+        grab = { canvas, ctx: canvas.getContext('2d', { willReadFrequently: true })! };
+      }
+      grab.ctx.drawImage(video, 0, 0, w, h);
+      return fromRgba8(grab.ctx.getImageData(0, 0, w, h).data, w, h);
+    };
+    const outCtx = ui.webcamOut.getContext('2d')!;
     while (webcam?.running) {
       // Back to the event loop between frames: ONNX Runtime's wasm runs resolve without one, and a loop of them
       // would starve the page (no painting, no clicks, a camera frame never updated).
-      await new Promise((resolve) => setTimeout(resolve, 0));
+      await timed('yield', () => new Promise((resolve) => setTimeout(resolve, 0)));
       if (!webcam?.running) break;
-      const k = side / Math.max(video.videoWidth, video.videoHeight);
-      const [w, h] = [Math.max(16, 4 * Math.round((video.videoWidth * k) / 4)), Math.max(16, 4 * Math.round((video.videoHeight * k) / 4))];
-      const grab = new OffscreenCanvas(w, h);
-      const ctx = grab.getContext('2d')!;
-      ctx.drawImage(video, 0, 0, w, h);
-      const frame = fromRgba8(ctx.getImageData(0, 0, w, h).data, w, h);
+      const frame = timed('capture', frameOf);
+      const { width: w, height: h } = frame;
       // A webcam mostly stands still: the previous output is carried where the camera saw no change (the flow
       // stabilization of clips with zero flow: no OpenCV in the page), so still things keep their strokes.
+      const t0 = performance.now();
       let out = await pipeline.run(frame);
-      if (prev && prev.source.width === w && prev.source.height === h) out = blendCarried(frame, out, prev.source, prev.out, CARRY_BLEND);
+      stages.network = (stages.network ?? 0) + performance.now() - t0;
+      if (prev && prev.source.width === w && prev.source.height === h) {
+        const p = prev;
+        out = timed('carry', () => blendCarried(frame, out, p.source, p.out, CARRY_BLEND));
+      }
       prev = { source: frame, out };
-      draw(ui.webcamOut, out);
+      timed('draw', () => {
+        if (ui.webcamOut.width !== w || ui.webcamOut.height !== h) [ui.webcamOut.width, ui.webcamOut.height] = [w, h];
+        outCtx.putImageData(new ImageData(toRgba8(out), w, h), 0, 0);
+      });
       const now = performance.now();
       fps = fps ? 0.8 * fps + 0.2 * (1000 / (now - last)) : 1000 / (now - last);
       last = now;
       ui.webcamFps.textContent = `${fps.toFixed(1)} frames per second at ${w}×${h}`;
       document.body.dataset.webcamFrames = String(Number(document.body.dataset.webcamFrames ?? 0) + 1);
       document.body.dataset.webcamFps = fps.toFixed(2);
+      document.body.dataset.webcamStageSums = JSON.stringify(stages);
     }
     await pipeline.dispose();
   } catch (err) {

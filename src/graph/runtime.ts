@@ -14,6 +14,14 @@ export interface RuntimeOptions {
   profilePrefix?: string;
   /** ORT's log level for the sessions (0 verbose … 4 fatal; default ORT's, 2): verbose lists which nodes run on which provider. */
   logSeverityLevel?: 0 | 1 | 2 | 3 | 4;
+  /**
+   * Whether idle intra-op threads spin waiting for work (ORT's default, true: lowest latency between ops). False
+   * where other work shares the cores while a network runs (clips: the stabilizer's thread), which spinning
+   * threads would slow.
+   */
+  spinning?: boolean;
+  /** Whether sessions keep ONNX Runtime's CPU memory arena (ORT's default, true). */
+  memoryArena?: boolean;
 }
 
 /** A float32 array with its shape, as graphs take and return them. */
@@ -125,6 +133,11 @@ export class ImagePrograms {
 
   /** `extra`: values for the graph's further inputs, in order (each norm's statistics under `normStats` 'inputs'). */
   async run(img: { width: number; height: number; data: Float32Array }, extra: readonly Float32Array[] = []): Promise<Float32Tensor> {
+    return (await this.runAll(img, extra))[0];
+  }
+
+  /** The image's output, then the graph's further outputs (the averaged statistics under `normStats` 'carried'). */
+  async runAll(img: { width: number; height: number; data: Float32Array }, extra: readonly Float32Array[] = []): Promise<Float32Tensor[]> {
     const key = `${img.width}x${img.height}x${img.data.length / (img.width * img.height)}`;
     let p = this.programs.get(key);
     if (p)
@@ -140,14 +153,17 @@ export class ImagePrograms {
         this.prepare?.(g);
         const input = g.input('image', [1, img.data.length / (img.width * img.height), img.height, img.width]);
         const out = this.build(input);
-        return { prog: await this.runtime.compile([out]), input, extra: g.normStats?.mode === 'inputs' ? g.normStats.inputs : [] };
+        const hook = g.normStats;
+        const extra = hook?.mode === 'inputs' ? hook.inputs : hook?.mode === 'carried' ? [hook.momentum, ...hook.inputs] : [];
+        const outputs = hook?.mode === 'carried' ? [out, ...hook.outputs] : [out];
+        return { prog: await this.runtime.compile(outputs), input, extra };
       })();
       p.catch(() => this.programs.delete(key));
     }
     this.programs.set(key, p);
     const { prog, input, extra: more } = await p;
     if (more.length !== extra.length) throw new Error(`the program takes ${more.length} further inputs, ${extra.length} given`);
-    return (await prog.run(new Map([[input, img.data], ...more.map((t, i) => [t, extra[i]] as const)])))[0];
+    return prog.run(new Map([[input, img.data], ...more.map((t, i) => [t, extra[i]] as const)]));
   }
 
   /** Frees every compiled size. */
@@ -192,9 +208,11 @@ export class Runtime {
       interOpNumThreads: 1,
       executionMode: 'sequential',
       graphOptimizationLevel: 'all',
+      ...(this.opts.memoryArena === false ? { enableCpuMemArena: false } : {}),
       executionProviders: [...(this.opts.executionProviders ?? defaultProviders)],
       enableProfiling: !!this.opts.profilePrefix,
       profileFilePrefix: this.opts.profilePrefix,
+      ...(this.opts.spinning === false ? { extra: { session: { intra_op: { allow_spinning: '0' } } } } : {}),
       ...(this.opts.logSeverityLevel !== undefined ? { logSeverityLevel: this.opts.logSeverityLevel, logVerbosityLevel: 0 } : {}),
     });
     return new Program(session, model.inputs, outputs, model.outputNames, this.executed);

@@ -71,12 +71,11 @@ export interface StylizerOptions {
   /** Reflected border stylized around the image and cropped away (default STYLIZE_MARGIN). */
   margin?: number;
   /**
-   * Statistics carried from image to image (video): each norm's statistics measured on an image (on a copy at
-   * most `statsSide` px long) are passed through this, and the network normalizes with what it returns.
+   * Video: each norm's statistics carried from image to image, an exponential moving average with this weight
+   * on the past (0 to below 1). Measured and averaged inside the one pass that stylizes (a second, measuring
+   * pass over the whole frame nearly doubled the network's time per 540p frame).
    */
-  carryStatistics?: (measured: NormStatistics[]) => NormStatistics[];
-  /** Long side of the copy statistics are measured on (default 1024). */
-  statsSide?: number;
+  normMomentum?: number;
 }
 
 export class Stylizer {
@@ -94,7 +93,14 @@ export class Stylizer {
     if (opts?.margin !== undefined) checkNumber(opts.margin, 'Stylizer: margin', { min: 0 });
     this.build = withMargin(model, opts.margin ?? STYLIZE_MARGIN);
     this.whole = new G.ImagePrograms(runtime, this.build);
-    if (opts.carryStatistics) this.fed = new G.ImagePrograms(runtime, this.build, (g) => (g.normStats = { mode: 'inputs', inputs: [] }));
+    if (opts?.normMomentum !== undefined) {
+      checkNumber(opts.normMomentum, 'Stylizer: normMomentum', { min: 0, max: 0.999 });
+      this.fed = new G.ImagePrograms(
+        runtime,
+        this.build,
+        (g) => (g.normStats = { mode: 'carried', momentum: g.input('normstats/momentum', [1]), inputs: [], outputs: [] }),
+      );
+    }
     // Each norm's statistics as outputs, [mean, variance] per norm, concatenated into one tensor per image.
     this.stats = new G.ImagePrograms(
       runtime,
@@ -112,24 +118,34 @@ export class Stylizer {
 
   async stylize(img: RgbImage): Promise<RgbImage> {
     if (!this.fed) return { width: img.width, height: img.height, data: (await this.whole.run(img)).data };
-    const stats = this.opts.carryStatistics!(await this.statistics(img));
-    return {
-      width: img.width,
-      height: img.height,
-      data: (
-        await this.fed.run(
-          img,
-          stats.flatMap((s) => [s.mean, s.variance]),
-        )
-      ).data,
-    };
+    // The first image normalizes with its own statistics (momentum 0 over zeros).
+    const past = this.carried ?? (await this.channels(img)).flatMap((c) => [new Float32Array(c), new Float32Array(c)]);
+    const [out, ...averaged] = await this.fed.runAll(img, [Float32Array.of(this.carried ? this.opts.normMomentum! : 0), ...past]);
+    this.carried = averaged.map((t) => t.data);
+    return { width: img.width, height: img.height, data: out.data };
+  }
+  /** The averaged statistics so far, [mean, variance] per norm (under `normMomentum`). */
+  private carried?: Float32Array[];
+
+  /** `carried` averaged with `measured` (flat, [mean, variance] per norm) as the graph does; the first taken as is. */
+  private carry(measured: NormStatistics[]): NormStatistics[] {
+    if (this.opts.normMomentum === undefined) return measured;
+    const m = this.opts.normMomentum;
+    const past = this.carried;
+    const averaged = past
+      ? measured.map((s, i) => ({
+          mean: s.mean.map((v, k) => m * past[2 * i][k] + (1 - m) * v),
+          variance: s.variance.map((v, k) => m * past[2 * i + 1][k] + (1 - m) * v),
+        }))
+      : measured;
+    this.carried = averaged.flatMap((s) => [s.mean, s.variance]);
+    return averaged;
   }
 
-  /** Every instance norm's statistics over `img`, measured on a copy at most `statsSide` px long. */
+  /** Every instance norm's statistics over `img` (the tiles' shared statistics). */
   async statistics(img: RgbImage): Promise<NormStatistics[]> {
-    const small = shrinkLongSide(img, this.opts.statsSide ?? 1024);
-    const flat = (await this.stats.run(small)).data;
-    const sizes = (this.normChannels ??= await this.channelsOf(small));
+    const flat = (await this.stats.run(img)).data;
+    const sizes = await this.channels(img);
     const out: NormStatistics[] = [];
     let k = 0;
     for (const c of sizes) {
@@ -139,6 +155,11 @@ export class Stylizer {
     return out;
   }
   private normChannels?: number[];
+  /** Channels of each instance norm, in order (from the graph's shapes; the same at every size). */
+  private async channels(img: RgbImage): Promise<number[]> {
+    this.normChannels ??= await this.channelsOf(img);
+    return this.normChannels;
+  }
   private async channelsOf(img: RgbImage): Promise<number[]> {
     const g = new G.Graph();
     g.normStats = { mode: 'capture', captured: [] };
@@ -162,8 +183,10 @@ export class Stylizer {
   async stylizeLarge(img: RgbImage, o: TileOptions & { statsSide?: number } = {}, onTile?: (done: number, total: number) => void): Promise<RgbImage> {
     const tile = o.tile ?? 1024;
     if (img.width <= tile && img.height <= tile) return this.stylize(img);
-    let stats = await this.statistics(shrinkLongSide(img, o.statsSide ?? 1024));
-    if (this.opts.carryStatistics) stats = this.opts.carryStatistics(stats);
+    const stats = this.carry(await this.statistics(shrinkLongSide(img, o.statsSide ?? 1024)));
+    // The statistics' network is compiled for one size and done: freed before the tiles' (ONNX Runtime's arena
+    // keeps each session's peak; two held, a 1280×848 photo peaked at 2.5 GB).
+    await this.stats.release();
     const tiles = new G.ImagePrograms(this.runtime, this.build, (g) => (g.normStats = { mode: 'fixed', stats, next: 0 }));
     const out = await stylizeTiled(img, async (t) => ({ width: t.width, height: t.height, data: (await tiles.run(t)).data }), o, onTile);
     await tiles.release();
@@ -248,7 +271,13 @@ export async function stylizeStrokes(
   const run = (x: RgbImage) => stylizer.stylizeLarge(x, { tile: o.tile }, onTile);
   if (!o.depthStrokes) return runAtStrokeScale(input, k, run);
   const scaled = { near: o.depthStrokes.near * k, far: o.depthStrokes.far * k };
-  return stylizeDepthStrokes(input, farness!, scaled, run);
+  // Each scale is a size of its own, run once: its compiled network (and ONNX Runtime's memory arena, which
+  // keeps its peak) is freed before the next. Held, a 640×424 photo at 2,0.5 peaked at 2.7 GB.
+  return stylizeDepthStrokes(input, farness!, scaled, async (x) => {
+    const out = await run(x);
+    await stylizer.release();
+    return out;
+  });
 }
 
 /**

@@ -7,37 +7,33 @@
 //   'both'  the two together.
 // The default is chosen by measurement (docs/video.md).
 import type * as G from '../graph/index.js';
-import { resizeRgb, type RgbImage } from '../io/rgb.js';
+import type { RgbImage } from '../io/rgb.js';
 import { checkStylizeOptions, type StylizeOptions, type TransformModel } from './stylizer.js';
 import { StylizePipeline } from './pipeline.js';
 import { resolveStylizeOptions } from './options.js';
 import { ArgumentError } from '../io/arguments.js';
-import { CARRY_BLEND, DEFAULT_STABILIZATION, STABILIZATIONS, blendCarried, statisticsAverager, type Stabilization } from './stabilize.js';
+import { CARRY_BLEND, NORM_MOMENTUM, DEFAULT_STABILIZATION, STABILIZATIONS, type Stabilization } from './stabilize.js';
 
-export { DEFAULT_STABILIZATION, STABILIZATIONS, matchLocalContrast, statisticsAverager, type Stabilization } from './stabilize.js';
+export { DEFAULT_STABILIZATION, STABILIZATIONS, matchLocalContrast, type Stabilization } from './stabilize.js';
 
 export interface VideoStylizeOptions
   extends Pick<StylizeOptions, 'strength' | 'depthStrength' | 'depthModel' | 'preserveColor' | 'strokeScale' | 'depthStrokes' | 'margin' | 'tile'> {
   runtime: G.Runtime;
   stabilize?: Stabilization;
-  /** 'norm': weight of the past in the statistics' moving average (default 0.9). */
+  /** 'norm': weight of the past in the statistics' moving average (default NORM_MOMENTUM). */
   normMomentum?: number;
   /** 'flow': weight of the carried previous output where the flow is sure (default CARRY_BLEND). */
   flowBlend?: number;
-  /** 'norm': the long side the statistics are measured at (default NORM_STATS_SIDE; Infinity: the frame's own size). */
-  normStatsSide?: number;
   /** Filled with milliseconds per stage, summed over frames (network, flow, warp, blend): what the clip bench prints. */
   profile?: Record<string, number>;
 }
 
-/**
- * The long side the averaged norm statistics are measured at: the frame's own. Measured at 384 px (a quarter of
- * the work at 540p) they cost depth: on 1.2 s of room_pan at 960×540 with scream-depth, `both` lowered depth-edge
- * contrast from 0.563 (none) to 0.440 and raised the depth maps' warping error from 12.11 to 13.26; at full size
- * 0.546 and 9.18, with the flicker above the floor cut from 6.28 to 2.41 (3.47 at 384). It costs about a quarter
- * of the zoo network's frame rate (0.39 → 0.29 fps on 8 frames). docs/video.md, 2026-12-06.
+/*
+ * The averaged norm statistics are measured on the whole frame, in the pass that stylizes it (Stylizer's
+ * `normMomentum`). Measured on a copy at most 384 px long they cost depth: on 1.2 s of room_pan at 960×540 with
+ * scream-depth, `both` lowered depth-edge contrast from 0.563 (none) to 0.440; at full size 0.546 (docs/video.md,
+ * 2026-12-06). Measured in a separate pass they nearly doubled the network's time per frame.
  */
-export const NORM_STATS_SIDE = Number.POSITIVE_INFINITY;
 
 /** Runs `f`, adding its milliseconds to `profile[stage]` when a profile is kept. */
 async function timed<T>(profile: Record<string, number> | undefined, stage: string, f: () => T | Promise<T>): Promise<T> {
@@ -62,16 +58,12 @@ export async function* stylizeFrames(frames: AsyncIterable<RgbImage>, model: Tra
   checkStylizeOptions(o, 'stylizeFrames');
   const mode = o.stabilize ?? DEFAULT_STABILIZATION;
   if (!STABILIZATIONS.includes(mode)) throw new Error(`stabilization must be one of ${STABILIZATIONS.join(', ')}, got "${mode}"`);
-  const momentum = o.normMomentum ?? 0.9;
+  const momentum = o.normMomentum ?? NORM_MOMENTUM;
   const blend = o.flowBlend ?? CARRY_BLEND;
   if (!(momentum >= 0 && momentum < 1) || !(blend >= 0 && blend < 1)) throw new Error('norm momentum and flow blend must be from 0 to below 1');
   const withNorm = mode === 'norm' || mode === 'both';
   const withFlow = mode === 'flow' || mode === 'both';
-  // Statistics measured on a copy at most 384 px long: a quarter of the work of a 540p frame, and steadier.
-  const stylizerOptions = {
-    margin: o.margin,
-    ...(withNorm ? { carryStatistics: statisticsAverager(momentum), statsSide: o.normStatsSide ?? NORM_STATS_SIDE } : {}),
-  };
+  const stylizerOptions = { margin: o.margin, ...(withNorm ? { normMomentum: momentum } : {}) };
   // Each frame through the one recipe (pipeline.ts); its network keeps the carried statistics between frames.
   const depthModel = o.depthModel;
   const pipeline = new StylizePipeline(
@@ -87,42 +79,31 @@ export async function* stylizeFrames(frames: AsyncIterable<RgbImage>, model: Tra
       tile: o.tile,
     }),
   );
-  // The optical flow needs OpenCV (Node): loaded only when asked for.
-  const flowing = withFlow ? await import('../video/flow.js') : undefined;
-  let prev: { source: RgbImage; out: RgbImage } | undefined;
+  // The optical flow needs OpenCV (Node): its thread is started only when asked for.
+  const carry = withFlow ? new (await import('../video/carry-thread.js')).CarryThread(blend) : undefined;
   try {
-    for await (const frame of frames) {
-      let out = await timed(o.profile, 'network', () => pipeline.run(frame));
-      if (flowing && prev) out = await carryAlongFlow(flowing, prev, frame, out, blend, o.profile);
-      prev = { source: frame, out };
-      yield out;
+    if (!carry) {
+      for await (const frame of frames) yield await timed(o.profile, 'network', () => pipeline.run(frame));
+      return;
     }
+    // One frame deep: frame k's carry is prepared (and frame k−1's output blended) on the stabilizer's thread
+    // while the network paints frame k here.
+    let pending: Promise<{ image: RgbImage; profile: Record<string, number> }> | undefined;
+    const settle = async () => {
+      const done = await timed(o.profile, 'waitStabilizer', () => pending!);
+      if (o.profile) for (const [k, v] of Object.entries(done.profile)) o.profile[k] = (o.profile[k] ?? 0) + v;
+      return done.image;
+    };
+    for await (const frame of frames) {
+      carry.frame(frame);
+      const out = await timed(o.profile, 'network', () => pipeline.run(frame));
+      if (pending) yield await settle();
+      pending = carry.output(out);
+      pending.catch(() => undefined); // (awaited below or on the next frame)
+    }
+    if (pending) yield await settle();
   } finally {
+    await carry?.close();
     await pipeline.dispose();
   }
-}
-
-/** The stabilizer's flow, on frames at half size: 3 levels, 21 px windows (a quarter of the judge's work). */
-const STABILIZER_FLOW = { pyrScale: 0.5, levels: 3, window: 21, iterations: 3, polyN: 7, polySigma: 1.5 };
-
-async function carryAlongFlow(
-  flowing: typeof import('../video/flow.js'),
-  prev: { source: RgbImage; out: RgbImage },
-  frame: RgbImage,
-  out: RgbImage,
-  blend: number,
-  profile?: Record<string, number>,
-): Promise<RgbImage> {
-  // Not the judge's flow (eval): another resolution and other settings, so that the measure is not what was optimized.
-  const half = (img: RgbImage) => resizeRgb(img, Math.max(16, Math.round(img.width / 2)), Math.max(16, Math.round(img.height / 2)));
-  const [backHalf, fwdHalf] = await timed(profile, 'flow', async () => {
-    const [a, b] = [half(frame), half(prev.source)];
-    return [await flowing.opticalFlow(a, b, STABILIZER_FLOW), await flowing.opticalFlow(b, a, STABILIZER_FLOW)];
-  });
-  const { mask, carried, sourceCarried } = await timed(profile, 'warp', () => {
-    const [back, fwd] = [flowing.resizeFlow(backHalf, frame.width, frame.height), flowing.resizeFlow(fwdHalf, frame.width, frame.height)];
-    // Bicubic for the output, which is carried again and again (bilinear would blur it a little more each frame).
-    return { mask: flowing.consistentMask(back, fwd), carried: flowing.warp(prev.out, back, 'cubic'), sourceCarried: flowing.warp(prev.source, back) };
-  });
-  return timed(profile, 'blend', () => blendCarried(frame, out, sourceCarried, carried, blend, mask));
 }

@@ -26,7 +26,8 @@ export function launchWithCamera(y4m: string): Promise<Browser> {
 
 /**
  * Starts the webcam in a loaded page at `side` px, lets `warmup` frames pass (model fetch, compile, first
- * statistics), then counts `frames` more: their rate is the page's frames per second. Stops the webcam.
+ * statistics), then counts `frames` more: their rate is the page's frames per second, with milliseconds per
+ * frame by stage (capture, network, carry, draw, yield). Stops the webcam.
  */
 export async function runWebcam(
   page: Page,
@@ -34,9 +35,14 @@ export async function runWebcam(
   frames: number,
   warmup = 2,
   timeoutMs = 300_000,
-): Promise<{ fps: number; frames: number; shownFps: number }> {
+): Promise<{ fps: number; frames: number; shownFps: number; stagesMs: Record<string, number> }> {
   await page.selectOption('#webcam-side', String(side));
-  const count = () => page.evaluate(() => ({ n: Number(document.body.dataset.webcamFrames ?? 0), t: performance.now() }));
+  const count = () =>
+    page.evaluate(() => ({
+      n: Number(document.body.dataset.webcamFrames ?? 0),
+      t: performance.now(),
+      sums: JSON.parse(document.body.dataset.webcamStageSums ?? '{}') as Record<string, number>,
+    }));
   const waitFor = (n: number) => page.waitForFunction((k) => Number(document.body.dataset.webcamFrames ?? 0) >= k, n, { timeout: timeoutMs, polling: 100 });
   const start = (await count()).n;
   await page.click('#webcam-start');
@@ -47,7 +53,9 @@ export async function runWebcam(
   if (process.env.WEBCAM_DEBUG) console.log(JSON.stringify({ start, a, b }));
   const shownFps = Number(await page.evaluate(() => document.body.dataset.webcamFps));
   await page.click('#webcam-stop');
-  return { fps: ((b.n - a.n) * 1000) / (b.t - a.t), frames: b.n - start, shownFps };
+  // Milliseconds per frame by stage, over the frames counted.
+  const stagesMs = Object.fromEntries(Object.entries(b.sums).map(([k, v]) => [k, +((v - (a.sums[k] ?? 0)) / (b.n - a.n)).toFixed(1)]));
+  return { fps: ((b.n - a.n) * 1000) / (b.t - a.t), frames: b.n - start, shownFps, stagesMs };
 }
 
 /** A server and a page at the page's URL, ready ("Choose a photo"). */

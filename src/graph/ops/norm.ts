@@ -1,7 +1,7 @@
 // Instance normalization: ORT's fused kernel forward, a composed gradient.
 import type { Tensor, OpDef } from '../graph.js';
 import { NDArray } from '../ndarray.js';
-import { add, div, mul, sqrt, sub } from './elementwise.js';
+import { add, div, max, mul, sqrt, sub } from './elementwise.js';
 import { reduceMean, reduceSum } from './reduce.js';
 import { reshape } from './layout.js';
 
@@ -79,6 +79,21 @@ export function instanceNorm(x: Tensor, scale: Tensor, bias: Tensor, epsilon = 1
     hook.inputs.push(mean, variance);
     const normed = div(sub(x, mean), sqrt(add(variance, epsilon)));
     return add(mul(normed, reshape(scale, [1, C, 1, 1])), reshape(bias, [1, C, 1, 1]));
+  }
+  if (hook?.mode === 'carried') {
+    const C = x.staticShape('instance norm')[1];
+    const k = hook.inputs.length / 2;
+    const [pastMean, pastVariance] = [g.input(`normstats/${k}/mean`, [1, C, 1, 1]), g.input(`normstats/${k}/variance`, [1, C, 1, 1])];
+    hook.inputs.push(pastMean, pastVariance);
+    // Two reductions (E[x], E[x²]) and one affine pass over x: this runs in every frame of a clip.
+    const measured = reduceMean(x, [2, 3], true);
+    const measuredVariance = max(sub(reduceMean(mul(x, x), [2, 3], true), mul(measured, measured)), 0);
+    const [past, now] = [hook.momentum, sub(1, hook.momentum)];
+    const mean = add(mul(pastMean, past), mul(measured, now));
+    const variance = add(mul(pastVariance, past), mul(measuredVariance, now));
+    hook.outputs.push(mean, variance);
+    const gain = div(reshape(scale, [1, C, 1, 1]), sqrt(add(variance, epsilon)));
+    return add(mul(x, gain), sub(reshape(bias, [1, C, 1, 1]), mul(mean, gain)));
   }
   if (hook?.mode === 'capture') {
     const mean = reduceMean(x, [2, 3], true);
