@@ -15,7 +15,7 @@ async function main() {
     const page = await openPage(browser, server);
     // The fastest network that looks good: the arbitrary network with a painting (docs/video.md, bench JSON).
     await page.click('#gallery button[data-painting="the_scream"]');
-    for (const side of [256, 384] as const) {
+    for (const side of (process.argv[3]?.split(',').map(Number) ?? [256, 384]) as (256 | 384)[]) {
       const { fps, stagesMs } = await runWebcam(page, side, 20);
       console.log(JSON.stringify({ case: `page-webcam-${side}-fps`, value: +fps.toFixed(3), stagesMs }));
     }

@@ -27,8 +27,11 @@ after(async () => {
 /** The stylized webcam canvas: its size, and the spread of its pixel values (a blank canvas has none). */
 const canvasStats = () =>
   page.evaluate(() => {
+    // (the canvas shows the worker's bitmaps: read through a 2-D canvas)
     const c = document.getElementById('webcam-out') as HTMLCanvasElement;
-    const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+    const copy = new OffscreenCanvas(c.width, c.height).getContext('2d')!;
+    copy.drawImage(c, 0, 0);
+    const d = copy.getImageData(0, 0, c.width, c.height).data;
     let [s, s2, n] = [0, 0, 0];
     for (let i = 0; i < d.length; i += 4) for (let k = 0; k < 3; k++) (s += d[i + k]), (s2 += d[i + k] ** 2), n++;
     const mean = s / n;

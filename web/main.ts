@@ -13,7 +13,7 @@ import type { TransformModel } from '../src/stylize/stylizer.js';
 import { parseDepthStrokes } from '../src/stylize/strokes.js';
 import { DEFAULT_DEPTH_STRENGTH } from '../src/stylize/depth-strength.js';
 import { StylePredictor, type StyleVector } from '../src/stylize/arbitrary.js';
-import { CARRY_BLEND, NORM_MOMENTUM, blendCarried } from '../src/stylize/stabilize.js';
+import type { WebcamReply, WebcamRequest } from './webcam-worker.js';
 import type { ModelInfo, ModelList as ApiModelList, PaintingInfo } from '../src/serve/api-types.js';
 import { ARBITRARY } from '../src/models/magenta-spec.js';
 import { PIPELINE_DEFAULTS, PhotoCache, StylizePipeline, type PipelineNetwork, type PipelineSettings } from '../src/stylize/pipeline.js';
@@ -494,11 +494,15 @@ function renderGallery(): void {
 }
 
 /**
- * The webcam, stylized live with the chosen style: frames grabbed from the camera at the chosen long side, each
- * through one stylizer whose norm statistics are averaged across frames (the 'norm' stabilization of
- * `stylize CLIP.mp4`), frames per second shown (as a moving average), a snapshot to download.
+ * The webcam, stylized live with the chosen style on a worker of its own (web/webcam-worker.ts): frames grabbed
+ * from the camera at the chosen long side as ImageBitmaps (the browser resizes them), each through one stylizer
+ * whose norm statistics are averaged across frames (the 'norm' stabilization of `stylize CLIP.mp4`) with the
+ * previous output carried where the camera saw no change, shown as the bitmap the worker drew. The next frame is
+ * grabbed while the network runs on this one. Frames per second shown (a moving average), a snapshot to download.
  */
-let webcam: { stream: MediaStream; running: boolean } | undefined;
+let webcam: { stream: MediaStream } | undefined;
+/** The webcam's worker, one for the page's sessions (see webcam-worker.ts). */
+let webcamWorker: Worker | undefined;
 async function startWebcam(): Promise<void> {
   if (webcam || !state.runtime) return;
   let stream: MediaStream;
@@ -508,88 +512,72 @@ async function startWebcam(): Promise<void> {
     say(`the webcam is not available: ${(err as Error).message}`, undefined, true);
     return;
   }
-  webcam = { stream, running: true };
+  const session = { stream };
+  webcam = session;
   ui.webcamStart.disabled = true;
   ui.webcamStop.disabled = false;
   const video = ui.webcamVideo;
-  video.srcObject = stream;
-  await video.play();
+  const fail = (err: unknown) => {
+    say(err instanceof Error ? err.message : String(err), undefined, true);
+    if (webcam === session) stopWebcam();
+  };
   try {
-    // The chosen style, or the first painting: a painting at full strength (its vector), or the zoo model, through
-    // the one recipe (pipeline.ts) with the norm statistics carried from frame to frame.
+    video.srcObject = stream;
+    await video.play();
+    // The chosen style, or the first painting: a painting at full strength (its vector), or the zoo model.
     const painting = state.chosenPainting ?? (state.chosen ? undefined : state.paintings[0]);
-    const n = painting ? await networks() : undefined;
-    const network: PipelineNetwork = painting
-      ? { kind: 'painting', name: painting.name, transfer: n!.transfer, predictor: n!.predictor, styles: [await vectorOf(painting)], licence: '' }
-      : { kind: 'model', model: await modelFor(state.chosen!) };
-    const pipeline = new StylizePipeline(network, { runtime: state.runtime, stylizer: { normMomentum: NORM_MOMENTUM } });
+    const network = painting
+      ? { kind: 'painting' as const, name: painting.name, transfer: (await networks()).transfer.slice(), style: Float32Array.from(await vectorOf(painting)) }
+      : { kind: 'model' as const, name: state.chosen!.name, onnx: await fetchBytes(state.chosen!.onnx) };
+    if (webcam !== session) return;
+    webcamWorker ??= new Worker('/webcam-worker.js', { type: 'module' });
+    const worker = webcamWorker;
     const side = Number(ui.webcamSide.value);
+    const shown = ui.webcamOut.getContext('bitmaprenderer')!;
+    // Milliseconds per stage, summed over frames: the page's (grab, show) and the worker's (the bench takes differences).
+    const pageSums: Record<string, number> = {};
     let fps = 0;
     let last = performance.now();
-    let prev: { source: RgbImage; out: RgbImage } | undefined;
     ui.webcamOut.hidden = false;
     ui.webcamSnapshot.hidden = false;
-    // Milliseconds per stage, summed over frames (the bench takes the difference over the frames it counts).
-    const stages: Record<string, number> = {};
-    const timed = <T>(stage: string, f: () => T): T => {
-      const t0 = performance.now();
-      const r = f();
-      stages[stage] = (stages[stage] ?? 0) + performance.now() - t0;
-      return r;
-    };
-    // One canvas to read frames through, kept (a new one per frame costs a context each time).
-    let grab: { canvas: OffscreenCanvas; ctx: OffscreenCanvasRenderingContext2D } | undefined;
-    const frameOf = (): RgbImage => {
+    const grab = async () => {
       const k = side / Math.max(video.videoWidth, video.videoHeight);
       const [w, h] = [Math.max(16, 4 * Math.round((video.videoWidth * k) / 4)), Math.max(16, 4 * Math.round((video.videoHeight * k) / 4))];
-      if (!grab || grab.canvas.width !== w || grab.canvas.height !== h) {
-        const canvas = new OffscreenCanvas(w, h);
-        grab = { canvas, ctx: canvas.getContext('2d', { willReadFrequently: true })! };
-      }
-      grab.ctx.drawImage(video, 0, 0, w, h);
-      return fromRgba8(grab.ctx.getImageData(0, 0, w, h).data, w, h);
-    };
-    const outCtx = ui.webcamOut.getContext('2d')!;
-    while (webcam?.running) {
-      // Back to the event loop between frames: ONNX Runtime's wasm runs resolve without one, and a loop of them
-      // would starve the page (no painting, no clicks, a camera frame never updated).
-      await timed('yield', () => new Promise((resolve) => setTimeout(resolve, 0)));
-      if (!webcam?.running) break;
-      const frame = timed('capture', frameOf);
-      const { width: w, height: h } = frame;
-      // A webcam mostly stands still: the previous output is carried where the camera saw no change (the flow
-      // stabilization of clips with zero flow: no OpenCV in the page), so still things keep their strokes.
       const t0 = performance.now();
-      let out = await pipeline.run(frame);
-      stages.network = (stages.network ?? 0) + performance.now() - t0;
-      if (prev && prev.source.width === w && prev.source.height === h) {
-        const p = prev;
-        out = timed('carry', () => blendCarried(frame, out, p.source, p.out, CARRY_BLEND));
-      }
-      prev = { source: frame, out };
-      timed('draw', () => {
-        if (ui.webcamOut.width !== w || ui.webcamOut.height !== h) [ui.webcamOut.width, ui.webcamOut.height] = [w, h];
-        outCtx.putImageData(new ImageData(toRgba8(out), w, h), 0, 0);
-      });
+      const bitmap = await createImageBitmap(video, { resizeWidth: w, resizeHeight: h, resizeQuality: 'medium' });
+      pageSums.grab = (pageSums.grab ?? 0) + performance.now() - t0;
+      if (webcam !== session) return bitmap.close();
+      worker.postMessage({ type: 'frame', bitmap } satisfies WebcamRequest, [bitmap]);
+    };
+    worker.onerror = (e) => fail(new Error(`the webcam's worker failed: ${e.message}`));
+    worker.onmessage = (e: MessageEvent<WebcamReply>) => {
+      const m = e.data;
+      if (webcam !== session) return;
+      if (m.type === 'error') return fail(new Error(m.message));
+      if (m.type === 'want') return void grab().catch(fail);
+      const t0 = performance.now();
+      ui.webcamOut.width = m.width;
+      ui.webcamOut.height = m.height;
+      shown.transferFromImageBitmap(m.bitmap);
+      pageSums.show = (pageSums.show ?? 0) + performance.now() - t0;
       const now = performance.now();
       fps = fps ? 0.8 * fps + 0.2 * (1000 / (now - last)) : 1000 / (now - last);
       last = now;
-      ui.webcamFps.textContent = `${fps.toFixed(1)} frames per second at ${w}×${h}`;
+      ui.webcamFps.textContent = `${fps.toFixed(1)} frames per second at ${m.width}×${m.height}`;
       document.body.dataset.webcamFrames = String(Number(document.body.dataset.webcamFrames ?? 0) + 1);
       document.body.dataset.webcamFps = fps.toFixed(2);
-      document.body.dataset.webcamStageSums = JSON.stringify(stages);
-    }
-    await pipeline.dispose();
+      document.body.dataset.webcamStageSums = JSON.stringify({ ...m.stageSums, ...pageSums });
+    };
+    const providers = document.body.dataset.backend === 'webgpu' ? ['webgpu', 'wasm'] : ['wasm'];
+    worker.postMessage({ type: 'start', providers, numThreads: ort.env.wasm.numThreads ?? 1, network } satisfies WebcamRequest);
   } catch (err) {
-    say((err as Error).message, undefined, true);
-  } finally {
-    stopWebcam();
+    fail(err);
   }
 }
 
 function stopWebcam(): void {
   if (!webcam) return;
-  webcam.running = false;
+  webcamWorker?.postMessage({ type: 'stop' } satisfies WebcamRequest);
   for (const t of webcam.stream.getTracks()) t.stop();
   webcam = undefined;
   ui.webcamStart.disabled = false;

@@ -55,7 +55,8 @@ export async function stylizeVideoCommand(o: StylizeCommandOptions & VideoComman
   const seconds = Math.min(info.duration - start, o.duration ?? Infinity);
   const total = Math.max(1, Math.round(seconds * info.fps));
   const store = new ModelStore(o.models);
-  const runtime = new Runtime({ threads: o.threads });
+  // Idle ONNX Runtime threads do not spin: the stabilizer's thread and ffmpeg share the cores with the network.
+  const runtime = new Runtime({ threads: o.threads, spinning: false });
   const frames = readFrames(clip, [width, height], span);
   // The first frame is read ahead: a painting's strength (its style vector toward the clip's own) is set from it, once.
   const it = frames[Symbol.asyncIterator]();

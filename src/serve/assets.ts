@@ -68,6 +68,7 @@ export async function pageAssets(zoo: string, store: ModelStore): Promise<Assets
     '/': () => readFile(path.join(root, 'web', 'index.html')),
     '/style.css': () => readFile(path.join(root, 'web', 'style.css')),
     '/app.js': async () => app.js,
+    '/webcam-worker.js': async () => app.webcamWorker,
   };
   const routes: [RegExp, (m: RegExpExecArray) => Promise<Uint8Array | undefined>][] = [
     [/^\/ort\/(ort-wasm[\w.-]*\.(?:wasm|mjs))$/, (m) => readFile(path.join(ortDir, m[1]))],

@@ -21,14 +21,17 @@ const browserOnly = (root: string): Plugin => ({
 export interface WebApp {
   /** The bundled page script (ES module). */
   js: Uint8Array;
+  /** The webcam's worker (ES module). */
+  webcamWorker: Uint8Array;
 }
 
 export async function buildWebApp(): Promise<WebApp> {
   const root = packageRoot();
   const r = await build({
-    entryPoints: [path.join(root, 'web', 'main.ts')],
+    entryPoints: { app: path.join(root, 'web', 'main.ts'), 'webcam-worker': path.join(root, 'web', 'webcam-worker.ts') },
     bundle: true,
     write: false,
+    outdir: 'out',
     format: 'esm',
     platform: 'browser',
     target: 'es2022',
@@ -38,5 +41,6 @@ export async function buildWebApp(): Promise<WebApp> {
   }).catch((err: { errors?: { text: string }[] }) => {
     throw new Error(`building the page failed: ${err.errors?.map((e) => e.text).join('; ') ?? String(err)}`);
   });
-  return { js: r.outputFiles[0].contents };
+  const output = (name: string) => r.outputFiles.find((f) => path.basename(f.path) === `${name}.js`)!.contents;
+  return { js: output('app'), webcamWorker: output('webcam-worker') };
 }
