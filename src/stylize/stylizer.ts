@@ -184,9 +184,9 @@ export class Stylizer {
     const tile = o.tile ?? 1024;
     if (img.width <= tile && img.height <= tile) return this.stylize(img);
     const stats = this.carry(await this.statistics(shrinkLongSide(img, o.statsSide ?? 1024)));
-    // The statistics' network is compiled for one size and done: freed before the tiles' (ONNX Runtime's arena
-    // keeps each session's peak; two held, a 1280×848 photo peaked at 2.5 GB).
-    await this.stats.release();
+    // A photo's statistics network is compiled for one size and done: freed before the tiles' (ONNX Runtime's
+    // arena keeps each session's peak; two held, a 1280×848 photo peaked at 2.5 GB). A clip's frames reuse it.
+    if (this.opts.normMomentum === undefined) await this.stats.release();
     const tiles = new G.ImagePrograms(this.runtime, this.build, (g) => (g.normStats = { mode: 'fixed', stats, next: 0 }));
     const out = await stylizeTiled(img, async (t) => ({ width: t.width, height: t.height, data: (await tiles.run(t)).data }), o, onTile);
     await tiles.release();
