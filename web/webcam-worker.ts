@@ -37,8 +37,8 @@ const post = (m: WebcamReply, transfer: Transferable[] = []) => scope.postMessag
 
 let runtime: G.Runtime | undefined;
 let pipeline: StylizePipeline | undefined;
-/** The previous session's pipeline, freed once its last frame is done. */
-let retired: StylizePipeline | undefined;
+/** Earlier sessions' pipelines, freed once no frame runs on them. */
+const retired: StylizePipeline[] = [];
 let waiting: ImageBitmap | undefined;
 let busy = false;
 let prev: { source: RgbImage; out: RgbImage } | undefined;
@@ -65,7 +65,7 @@ scope.onmessage = (e) => {
     }
     const n = m.network;
     const model = n.kind === 'model' ? transformModelFromOnnx(n.onnx, n.name).model : arbitraryTransformModel(n.transfer, n.style, n.name);
-    retired = pipeline ?? retired;
+    if (pipeline) retired.push(pipeline);
     pipeline = new StylizePipeline({ kind: 'model', model }, { runtime, stylizer: { normMomentum: NORM_MOMENTUM } });
     prev = undefined;
     if (!busy) void retire();
@@ -75,7 +75,7 @@ scope.onmessage = (e) => {
   waiting?.close();
   waiting = undefined;
   if (m.type === 'stop') {
-    retired = pipeline ?? retired;
+    if (pipeline) retired.push(pipeline);
     pipeline = undefined;
     if (!busy) void retire();
     return;
@@ -87,9 +87,7 @@ scope.onmessage = (e) => {
 
 /** Frees the previous session's sessions (not while a frame runs on them). */
 async function retire(): Promise<void> {
-  const r = retired;
-  retired = undefined;
-  await r?.dispose();
+  for (const r of retired.splice(0)) await r.dispose();
 }
 
 async function work(): Promise<void> {

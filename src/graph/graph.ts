@@ -108,8 +108,6 @@ let graphCounter = 0;
 export type NormStatsHook =
   | { mode: 'capture'; captured: Tensor[] }
   | { mode: 'fixed'; stats: { mean: Float32Array; variance: Float32Array }[]; next: number }
-  /** Every norm's mean and variance are graph inputs, fed per run (video: statistics carried across frames). */
-  | { mode: 'inputs'; inputs: Tensor[] }
   /**
    * Video in one pass: every norm measures its input's statistics and normalizes with
    * `momentum`·carried + (1 − momentum)·measured, the carried ones graph inputs (`inputs`, [mean, variance] per

@@ -20,8 +20,6 @@ export interface RuntimeOptions {
    * threads would slow.
    */
   spinning?: boolean;
-  /** Whether sessions keep ONNX Runtime's CPU memory arena (ORT's default, true). */
-  memoryArena?: boolean;
 }
 
 /** A float32 array with its shape, as graphs take and return them. */
@@ -131,7 +129,7 @@ export class ImagePrograms {
     return this.programs.size;
   }
 
-  /** `extra`: values for the graph's further inputs, in order (each norm's statistics under `normStats` 'inputs'). */
+  /** `extra`: values for the graph's further inputs, in order (under `normStats` 'carried': the momentum, then each norm's carried statistics). */
   async run(img: { width: number; height: number; data: Float32Array }, extra: readonly Float32Array[] = []): Promise<Float32Tensor> {
     return (await this.runAll(img, extra))[0];
   }
@@ -154,7 +152,7 @@ export class ImagePrograms {
         const input = g.input('image', [1, img.data.length / (img.width * img.height), img.height, img.width]);
         const out = this.build(input);
         const hook = g.normStats;
-        const extra = hook?.mode === 'inputs' ? hook.inputs : hook?.mode === 'carried' ? [hook.momentum, ...hook.inputs] : [];
+        const extra = hook?.mode === 'carried' ? [hook.momentum, ...hook.inputs] : [];
         const outputs = hook?.mode === 'carried' ? [out, ...hook.outputs] : [out];
         return { prog: await this.runtime.compile(outputs), input, extra };
       })();
@@ -208,7 +206,6 @@ export class Runtime {
       interOpNumThreads: 1,
       executionMode: 'sequential',
       graphOptimizationLevel: 'all',
-      ...(this.opts.memoryArena === false ? { enableCpuMemArena: false } : {}),
       executionProviders: [...(this.opts.executionProviders ?? defaultProviders)],
       enableProfiling: !!this.opts.profilePrefix,
       profileFilePrefix: this.opts.profilePrefix,

@@ -72,14 +72,6 @@ export function instanceNorm(x: Tensor, scale: Tensor, bias: Tensor, epsilon = 1
     const normed = mul(sub(x, g.constant(s.mean, [1, C, 1, 1])), g.constant(inv, [1, C, 1, 1]));
     return add(mul(normed, reshape(scale, [1, C, 1, 1])), reshape(bias, [1, C, 1, 1]));
   }
-  if (hook?.mode === 'inputs') {
-    const C = x.staticShape('instance norm')[1];
-    const k = hook.inputs.length / 2;
-    const [mean, variance] = [g.input(`normstats/${k}/mean`, [1, C, 1, 1]), g.input(`normstats/${k}/variance`, [1, C, 1, 1])];
-    hook.inputs.push(mean, variance);
-    const normed = div(sub(x, mean), sqrt(add(variance, epsilon)));
-    return add(mul(normed, reshape(scale, [1, C, 1, 1])), reshape(bias, [1, C, 1, 1]));
-  }
   if (hook?.mode === 'carried') {
     const C = x.staticShape('instance norm')[1];
     const k = hook.inputs.length / 2;
