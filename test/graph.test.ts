@@ -4,6 +4,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as G from '../src/graph/index.js';
 import { NDArray } from '../src/graph/index.js';
+import onnxProto from 'onnx-proto';
+
+const { onnx } = onnxProto;
 import { checkGradients, runtime } from './gradcheck.js';
 
 test('a shape mismatch fails at build time, naming the op and the shapes', () => {
@@ -152,4 +155,47 @@ test('compiled image sizes are bounded: many sizes keep at most two native sessi
   }
   await programs.release();
   assert.equal(rt.compiled, 0);
+});
+
+test('a few-output conv with constant weights runs on 2×2 blocks (SpaceToDepth, DepthToSpace) and equals the plain conv: odd sizes, pads, bias, non-square kernels', async () => {
+  let seed = 3;
+  const rand = () => ((seed = (seed * 16807) % 2147483647) / 2147483647) * 2 - 1;
+  const cases: { x: [number, number, number, number]; w: [number, number, number, number]; pads: [number, number, number, number]; bias: boolean }[] = [
+    { x: [1, 16, 23, 30], w: [3, 16, 9, 9], pads: [0, 0, 0, 0], bias: true },
+    { x: [2, 5, 17, 12], w: [1, 5, 5, 7], pads: [2, 3, 1, 0], bias: false },
+    { x: [1, 4, 9, 9], w: [4, 4, 6, 5], pads: [0, 1, 2, 2], bias: true },
+  ];
+  for (const c of cases) {
+    const xv = Float32Array.from({ length: c.x.reduce((a, b) => a * b) }, rand);
+    const wv = Float32Array.from({ length: c.w.reduce((a, b) => a * b) }, rand);
+    const bv = Float32Array.from({ length: c.w[0] }, rand);
+    const run = async (constant: boolean, lacking: string[] = []) => {
+      const g = new G.Graph();
+      const x = g.input('x', c.x);
+      const w = constant ? g.constant(wv, c.w) : g.input('w', c.w);
+      const b = c.bias ? (constant ? g.constant(bv, [c.w[0]]) : g.input('b', [c.w[0]])) : undefined;
+      const y = G.conv2d(x, w, b, { pads: c.pads });
+      const ops = g.nodesFor([y]).map((n) => n.op.type);
+      const feeds = new Map<G.Tensor, Float32Array>([[x, xv]]);
+      if (!constant) feeds.set(w, wv);
+      if (!constant && b) feeds.set(b, bv);
+      try {
+        const onnxOps = onnx.ModelProto.decode(G.toOnnx(g, [y], { lacking }).bytes).graph?.node?.map((n) => n.opType ?? '') ?? [];
+        return { ops, onnxOps, y: (await (await runtime.compile([y], { lacking })).run(feeds))[0] };
+      } finally {
+        await runtime.releaseGraph(g);
+      }
+    };
+    const [blocked, plain, reshaped] = [await run(true), await run(false), await run(true, ['SpaceToDepth'])];
+    assert.ok(blocked.ops.includes('SpaceToDepth') && blocked.ops.includes('DepthToSpace'), `blocked: ${blocked.ops.join(' ')}`);
+    assert.ok(blocked.onnxOps.includes('SpaceToDepth'));
+    // A provider without SpaceToDepth (WebGPU) gets ONNX's definition of it instead: the same numbers.
+    assert.ok(!reshaped.onnxOps.includes('SpaceToDepth') && reshaped.onnxOps.includes('Transpose'), reshaped.onnxOps.join(' '));
+    assert.deepEqual(reshaped.y.data, blocked.y.data);
+    assert.ok(!plain.ops.includes('SpaceToDepth'), 'weights fed at run time (training) keep the plain conv');
+    assert.deepEqual(blocked.y.shape, plain.y.shape);
+    let err = 0;
+    for (let i = 0; i < plain.y.data.length; i++) err = Math.max(err, Math.abs(blocked.y.data[i] - plain.y.data[i]));
+    assert.ok(err < 1e-4, `${JSON.stringify(c)}: max difference ${err}`);
+  }
 });

@@ -12,8 +12,10 @@ import type { RgbImage } from '../src/io/rgb.js';
 import { evaluateClip } from '../src/eval/video.js';
 import { maskedMeanAbs, opticalFlow, warp } from '../src/video/flow.js';
 import { prepareCarry } from '../src/video/carry.js';
-import { matchLocalContrast, stylizeFrames } from '../src/stylize/video.js';
-import { CARRY_BLEND, blendCarried } from '../src/stylize/stabilize.js';
+import { stylizeFrames } from '../src/stylize/video.js';
+import { CARRY_BLEND, CarryBlender, matchLocalContrast } from '../src/stylize/stabilize.js';
+import * as G from '../src/graph/index.js';
+import { blendCarriedReference } from './support/stabilize-reference.js';
 import { loadTransformModel } from '../src/stylize/models.js';
 import { cli, assertRefused } from './support/cli.js';
 import { loadPhoto, maxAbsDiff, photo, runtime, store } from './support/fixtures.js';
@@ -162,7 +164,7 @@ test('warping: an integer flow moves the image exactly, bilinear and bicubic ali
   assert.ok(detail(cu) > 1.2 * detail(bl));
 });
 
-test("the flow blend keeps the texture's contrast: a texture averaged with a shifted copy gets its local contrast back, flat areas untouched", () => {
+test("the flow blend keeps the texture's contrast: a texture averaged with a shifted copy gets its local contrast back, flat areas untouched", async () => {
   const texture = view(40, 30);
   const shifted = view(43, 31);
   const { width: w, height: h } = texture;
@@ -170,7 +172,7 @@ test("the flow blend keeps the texture's contrast: a texture averaged with a shi
   const blend = { width: w, height: h, data: texture.data.map((v, i) => 0.6 * shifted.data[i] + 0.4 * v) };
   // Left half: where the blend happened; right half: left as it was.
   const where = Uint8Array.from({ length: n }, (_, i) => (i % w < w / 2 ? 1 : 0));
-  const out = matchLocalContrast(blend, texture, where);
+  const out = await contrastMatched(blend, texture, where);
   /** Mean absolute Laplacian over the left half, inside a margin: the fine contrast the blend lost. */
   const detail = (img: RgbImage) => {
     let s = 0;
@@ -195,10 +197,52 @@ test("the flow blend keeps the texture's contrast: a texture averaged with a shi
   assert.ok(Math.abs(mean(out) - mean(blend)) / mean(blend) < 0.01, 'brightness kept');
   // A flat blend (no texture) stays flat.
   const flat = { width: w, height: h, data: new Float32Array(3 * n).fill(100) };
-  assert.deepEqual(matchLocalContrast(flat, flat, where).data, flat.data);
+  assert.deepEqual((await contrastMatched(flat, flat, where)).data, flat.data);
 });
 
-test("the webcam's carry (zero flow): still parts flicker less, a moving square is not smeared", () => {
+/** `matchLocalContrast`'s graph run once on images. */
+async function contrastMatched(blended: RgbImage, frame: RgbImage, where: Uint8Array): Promise<RgbImage> {
+  const { width: w, height: h } = frame;
+  const g = new G.Graph();
+  const [b, f, m] = [g.input('blended', [1, 3, h, w]), g.input('frame', [1, 3, h, w]), g.input('where', [1, 1, h, w])];
+  try {
+    const [y] = await (await runtime.compile([matchLocalContrast(b, f, m)])).run(
+      new Map([
+        [b, blended.data],
+        [f, frame.data],
+        [m, Float32Array.from(where)],
+      ]),
+    );
+    return { width: w, height: h, data: y.data };
+  } finally {
+    await runtime.releaseGraph(g);
+  }
+}
+
+test("the carry's blend as a graph equals the JavaScript it replaced (odd and even sizes; mask, threshold and edges)", async () => {
+  const blender = new CarryBlender(runtime);
+  try {
+    for (const [w, h] of [
+      [160, 120],
+      [77, 51],
+    ]) {
+      const [frame, prevSource] = [view(40, 30, 1, w, h), view(42, 31, 1, w, h)];
+      // A "network output" with texture, a carried one shifted, and a flow mask with holes.
+      const out = { ...frame, data: frame.data.map((v, i) => (v * 1.3 + (i % 13)) % 256) };
+      const carried = { ...prevSource, data: prevSource.data.map((v, i) => (v * 1.2 + (i % 7)) % 256) };
+      const trusted = Uint8Array.from({ length: w * h }, (_, i) => (i % 11 ? 1 : 0));
+      const graph = await blender.run(frame, out, prevSource, carried, CARRY_BLEND, trusted);
+      const reference = blendCarriedReference(frame, out, prevSource, carried, CARRY_BLEND, trusted);
+      const changed = reference.data.filter((v, i) => v !== out.data[i]).length;
+      assert.ok(changed > 0.2 * out.data.length, `the blend changed ${changed} values`);
+      assert.ok(maxAbsDiff(graph.data, reference.data) < 0.05, `${w}×${h}: ${maxAbsDiff(graph.data, reference.data)}`);
+    }
+  } finally {
+    await blender.release();
+  }
+});
+
+test("the webcam's carry (zero flow): still parts flicker less, a moving square is not smeared", async () => {
   const [W, H, S] = [64, 48, 12];
   // A still textured background and a bright square moving 6 px per frame; the "stylization" adds fresh noise.
   const source = (t: number): RgbImage => {
@@ -217,14 +261,16 @@ test("the webcam's carry (zero flow): still parts flicker less, a moving square 
   let prev: { source: RgbImage; out: RgbImage } | undefined;
   const outs: RgbImage[] = [];
   const raws: RgbImage[] = [];
+  const blender = new CarryBlender(runtime);
   for (let t = 0; t < 6; t++) {
     const frame = source(t);
     const r = raw(frame);
     raws.push(r);
-    const out = prev ? blendCarried(frame, r, prev.source, prev.out, CARRY_BLEND) : r;
+    const out = prev ? await blender.run(frame, r, prev.source, prev.out, CARRY_BLEND) : r;
     outs.push(out);
     prev = { source: frame, out };
   }
+  await blender.release();
   const n = W * H;
   /** Mean |frame t − frame t−1| over the background rows the square never crosses. */
   const flicker = (seq: RgbImage[]) => {

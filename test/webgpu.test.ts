@@ -93,6 +93,9 @@ test('WebGPU in the page gives what WebAssembly and Node give: a zoo model, a pa
   assert.ok(placements.length >= 3, `ORT's log names where each session's nodes run: ${placements.length} sessions`);
   const onCpu = placements.filter((l) => !/^All nodes placed on \[JsExecutionProvider\]/.test(l));
   console.log(`  sessions: ${placements.length}, with nodes on WebAssembly: ${onCpu.length ? onCpu.join('; ') : 'none'}`);
+  // A node on the CPU copies its inputs off the GPU and back: an op WebGPU lacks gets another form (lackingOps in
+  // engine.browser.ts), or is listed in docs/serve.md.
+  assert.deepEqual(onCpu, [], 'nodes placed on WebAssembly although WebGPU was asked for');
   await gpu.page.close();
   await wasm.page.close();
 });

@@ -10,7 +10,7 @@ import { fromRgba8, toRgba8, type RgbImage } from '../src/io/rgb.js';
 import { arbitraryTransformModel } from '../src/stylize/arbitrary.js';
 import { transformModelFromOnnx } from '../src/stylize/onnx-model.js';
 import { StylizePipeline } from '../src/stylize/pipeline.js';
-import { CARRY_BLEND, NORM_MOMENTUM, blendCarried } from '../src/stylize/stabilize.js';
+import { CARRY_BLEND, CarryBlender, NORM_MOMENTUM } from '../src/stylize/stabilize.js';
 
 /** What the page sends. */
 export type WebcamRequest =
@@ -36,6 +36,8 @@ const scope = self as unknown as WorkerScope;
 const post = (m: WebcamReply, transfer: Transferable[] = []) => scope.postMessage(m, transfer);
 
 let runtime: G.Runtime | undefined;
+/** The carry's blend, a graph on the same runtime (compiled for the camera's size). */
+let blender: CarryBlender | undefined;
 let pipeline: StylizePipeline | undefined;
 /** Earlier sessions' pipelines, freed once no frame runs on them. */
 const retired: StylizePipeline[] = [];
@@ -62,6 +64,7 @@ scope.onmessage = (e) => {
       ort.env.wasm.wasmPaths = '/ort/';
       ort.env.wasm.numThreads = m.numThreads;
       runtime = new G.Runtime({ executionProviders: m.providers });
+      blender = new CarryBlender(runtime);
     }
     const n = m.network;
     const model = n.kind === 'model' ? transformModelFromOnnx(n.onnx, n.name).model : arbitraryTransformModel(n.transfer, n.style, n.name);
@@ -104,8 +107,10 @@ async function work(): Promise<void> {
       // Stopped or restarted meanwhile: this frame belongs to no session.
       if (running !== pipeline) continue;
       const p = prev;
-      if (p && p.source.width === frame.width && p.source.height === frame.height)
-        out = await timed('carry', () => blendCarried(frame, out, p.source, p.out, CARRY_BLEND));
+      if (p && blender && p.source.width === frame.width && p.source.height === frame.height) {
+        const [b, o] = [blender, out];
+        out = await timed('carry', () => b.run(frame, o, p.source, p.out, CARRY_BLEND));
+      }
       prev = { source: frame, out };
       const shown = await timed('draw', () => show(out));
       post({ type: 'frame', bitmap: shown, width: out.width, height: out.height, stageSums }, [shown]);

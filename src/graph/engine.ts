@@ -6,3 +6,5 @@ import ort from 'onnxruntime-node';
 export { ort };
 export const defaultThreads = (): number => os.availableParallelism();
 export const defaultProviders: readonly string[] = ['cpu'];
+/** ONNX ops the providers lack (the graph emits another form): ONNX Runtime's CPU provider has all we use. */
+export const lackingOps = (_providers: readonly string[]): readonly string[] => [];

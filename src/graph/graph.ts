@@ -20,6 +20,8 @@ export interface Emitter {
   node(opType: string, inputs: readonly string[], outputs: readonly string[] | number, attrs?: Record<string, AttrValue>): string[];
   constInt64(values: readonly number[], dims?: readonly number[]): string;
   constFloat(values: ArrayLike<number>, dims: readonly number[]): string;
+  /** Whether the execution provider the model is for lacks this ONNX op (the op then emits another form). */
+  lacks(opType: string): boolean;
 }
 
 export interface GradContext<A> {

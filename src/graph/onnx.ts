@@ -20,6 +20,8 @@ export interface EmitOptions {
   /** Names for the graph outputs (default: the tensors' own names). */
   outputNames?: string[];
   metadata?: Record<string, string>;
+  /** ONNX ops the execution provider lacks (engine's `lackingOps`): ops that have another form emit it. */
+  lacking?: readonly string[];
 }
 
 export interface EmittedModel {
@@ -65,7 +67,14 @@ class ProtoEmitter implements Emitter {
   readonly initializers: P.ITensorProto[] = [];
   private counter = 0;
   private readonly int64Cache = new Map<string, string>();
-  constructor(private readonly prefix: string) {}
+  constructor(
+    private readonly prefix: string,
+    private readonly lacking: ReadonlySet<string> = new Set(),
+  ) {}
+
+  lacks(opType: string): boolean {
+    return this.lacking.has(opType);
+  }
 
   fresh(): string {
     return `${this.prefix}${++this.counter}`;
@@ -103,7 +112,7 @@ class ProtoEmitter implements Emitter {
 /** Emits the nodes needed for `outputs` (and only those) as an ONNX model. */
 export function toOnnx(graph: Graph, outputs: readonly Tensor[], opts: EmitOptions = {}): EmittedModel {
   const nodes = graph.nodesFor(outputs);
-  const e = new ProtoEmitter('_t');
+  const e = new ProtoEmitter('_t', new Set(opts.lacking));
   const used = new Map<number, Tensor>();
   for (const n of nodes) for (const t of n.inputs) if (t.kind !== 'node') used.set(t.id, t);
   for (const t of outputs) if (t.kind !== 'node') used.set(t.id, t);

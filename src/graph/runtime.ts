@@ -1,6 +1,6 @@
 // Runs IR graphs on ONNX Runtime. Sessions are built once per (graph, outputs)
 // and reused: building one costs 0.4–0.7 s for a VGG-sized graph.
-import { defaultProviders, defaultThreads, ort } from './engine.js';
+import { defaultProviders, defaultThreads, lackingOps, ort } from './engine.js';
 import { Graph, type Tensor } from './graph.js';
 import { graphFlops } from './flops.js';
 import { toOnnx, type EmitOptions } from './onnx.js';
@@ -200,13 +200,14 @@ export class Runtime {
   }
 
   private async create(outputs: readonly Tensor[], emit: EmitOptions): Promise<Program> {
-    const model = toOnnx(outputs[0].graph, outputs, emit);
+    const providers = this.opts.executionProviders ?? defaultProviders;
+    const model = toOnnx(outputs[0].graph, outputs, { lacking: lackingOps(providers), ...emit });
     const session = await ort.InferenceSession.create(model.bytes, {
       intraOpNumThreads: this.threads,
       interOpNumThreads: 1,
       executionMode: 'sequential',
       graphOptimizationLevel: 'all',
-      executionProviders: [...(this.opts.executionProviders ?? defaultProviders)],
+      executionProviders: [...providers],
       enableProfiling: !!this.opts.profilePrefix,
       profileFilePrefix: this.opts.profilePrefix,
       ...(this.opts.spinning === false ? { extra: { session: { intra_op: { allow_spinning: '0' } } } } : {}),

@@ -1,7 +1,8 @@
 // Stabilization against flicker, the part the page shares with `stylize CLIP.mp4` (no optical flow here: that
 // needs OpenCV, which only Node loads; see video.ts).
+import * as G from '../graph/index.js';
+import type { Tensor } from '../graph/index.js';
 import type { RgbImage } from '../io/rgb.js';
-import { boxMean } from './depth-strength.js';
 
 export const STABILIZATIONS = ['none', 'norm', 'flow', 'both'] as const;
 export type Stabilization = (typeof STABILIZATIONS)[number];
@@ -17,117 +18,83 @@ export const CARRY_BLEND = 0.6;
 /** Source frames that differ by more than this (0–255, mean of the channels) after warping are not blended: motion the flow missed. */
 const PHOTOMETRIC_LIMIT = 12;
 
-/**
- * The previous output carried onto this frame (`carried`, with the previous source frame carried the same way,
- * `sourceCarried`) blended into this frame's output `out` with weight `blend`, where `trusted` (the flow is
- * sure) and the source frames agree (motion the flow missed is not smeared); then the local contrast matched.
- * `stylize CLIP.mp4` carries along optical flow; the page's webcam with zero flow (a still camera).
- */
-export function blendCarried(frame: RgbImage, out: RgbImage, sourceCarried: RgbImage, carried: RgbImage, blend: number, trusted?: Uint8Array): RgbImage {
-  const n = frame.width * frame.height;
-  const data = Float32Array.from(out.data);
-  const blended = new Uint8Array(n);
-  for (let i = 0; i < n; i++) {
-    if (trusted && !trusted[i]) continue;
-    const diff =
-      (Math.abs(frame.data[i] - sourceCarried.data[i]) +
-        Math.abs(frame.data[n + i] - sourceCarried.data[n + i]) +
-        Math.abs(frame.data[2 * n + i] - sourceCarried.data[2 * n + i])) /
-      3;
-    if (diff > PHOTOMETRIC_LIMIT) continue;
-    blended[i] = 1;
-    for (let c = 0; c < 3; c++) data[c * n + i] = blend * carried.data[c * n + i] + (1 - blend) * out.data[c * n + i];
-  }
-  return matchLocalContrast({ width: out.width, height: out.height, data }, out, blended);
-}
-
 /** Radius of the contrast match's window, at half size (two box passes after 2×2 means: σ ≈ 2.5 px of the frame). */
 const CONTRAST_RADIUS = 1;
 
 /**
- * Variance-preserving blending: averaging two textures whose strokes do not line up exactly lowers their
- * contrast (the style loss rises), so at the blended pixels the result's local contrast around its local mean
- * is raised back to the frame's own (per channel, at most ×2, never lowered). Measured on room_pan with a zoo
- * network: at blend 0.6 it turns +32 % style into +5 % while the flicker stays cut by more than half.
- * The local means and variances (smooth by nature) are measured at half size and interpolated: a quarter of
- * the work; at full size their box filters took most of the stabilizer's blend at 540p.
+ * The previous output carried onto this frame (`carried`, with the previous source frame carried the same way,
+ * `sourceCarried`) blended into this frame's output `out` with weight `blend` ([1]), where `trusted` ([1, 1, H, W],
+ * 1 where the flow is sure) and the source frames agree (motion the flow missed is not smeared); then the local
+ * contrast matched. `stylize CLIP.mp4` carries along optical flow; the page's webcam with zero flow (a still
+ * camera). A graph, run by ONNX Runtime: in JavaScript it was the largest part of the stabilizer's time.
  */
-export function matchLocalContrast(blended: RgbImage, frame: RgbImage, where: Uint8Array): RgbImage {
-  const { width: w, height: h } = frame;
-  const n = w * h;
-  const [hw, hh] = [Math.ceil(w / 2), Math.ceil(h / 2)];
-  const m = hw * hh;
-  const smooth = (v: Float64Array, W: number, H: number, r: number) => boxMean(boxMean(v, W, H, r), W, H, r);
-  const data = Float32Array.from(blended.data);
-  const [qb, qb2, qf, qf2] = [new Float64Array(m), new Float64Array(m), new Float64Array(m), new Float64Array(m)];
-  const gain = new Float64Array(m);
-  for (let c = 0; c < 3; c++) {
-    const o = c * n;
-    // 2×2 means of each plane and its square (fewer pixels along an odd edge).
-    for (let cy = 0; cy < hh; cy++) {
-      const y0 = 2 * cy;
-      const y1 = Math.min(h - 1, y0 + 1);
-      for (let cx = 0; cx < hw; cx++) {
-        const x0 = 2 * cx;
-        const x1 = Math.min(w - 1, x0 + 1);
-        const count = (x1 - x0 + 1) * (y1 - y0 + 1);
-        let sb = 0;
-        let sb2 = 0;
-        let sf = 0;
-        let sf2 = 0;
-        for (let y = y0; y <= y1; y++)
-          for (let x = x0; x <= x1; x++) {
-            const bv = blended.data[o + y * w + x];
-            const fv = frame.data[o + y * w + x];
-            sb += bv;
-            sb2 += bv * bv;
-            sf += fv;
-            sf2 += fv * fv;
-          }
-        const j = cy * hw + cx;
-        qb[j] = sb / count;
-        qb2[j] = sb2 / count;
-        qf[j] = sf / count;
-        qf2[j] = sf2 / count;
-      }
+export function blendCarried(frame: Tensor, out: Tensor, sourceCarried: Tensor, carried: Tensor, blend: Tensor, trusted: Tensor): Tensor {
+  const diff = G.reduceMean(G.abs(G.sub(frame, sourceCarried)), [1], true);
+  // 1 where the sources agree (diff ≤ the limit), else 0; times the flow's trust.
+  const agree = G.sub(1, G.sign(G.relu(G.sub(diff, PHOTOMETRIC_LIMIT))));
+  const where = G.mul(trusted, agree);
+  const mixed = G.add(out, G.mul(where, G.mul(G.sub(carried, out), blend)));
+  return matchLocalContrast(mixed, out, where);
+}
+
+/**
+ * Variance-preserving blending: averaging two textures whose strokes do not line up exactly lowers their
+ * contrast (the style loss rises), so where `where` is 1 the result's local contrast around its local mean is
+ * raised back to `frame`'s own (per channel, at most ×2, never lowered). Measured on room_pan with a zoo
+ * network: at blend 0.6 it turns +32 % style into +5 % while the flicker stays cut by more than half.
+ * The local means and variances (smooth by nature) are measured at half size (2×2 means, fewer pixels along an
+ * odd edge) and interpolated bilinearly (pixel centres aligned).
+ */
+export function matchLocalContrast(blended: Tensor, frame: Tensor, where: Tensor): Tensor {
+  const [, , h, w] = blended.staticShape('matchLocalContrast');
+  const half = (x: Tensor) => G.avgPool2d(x, 2, { pads: [0, 0, h % 2, w % 2] });
+  const box = (x: Tensor) => G.avgPool2d(x, 2 * CONTRAST_RADIUS + 1, { strides: 1, pads: CONTRAST_RADIUS });
+  const smooth = (x: Tensor) => box(box(half(x)));
+  const variance = (x: Tensor, mean: Tensor) => G.max(G.sub(smooth(G.mul(x, x)), G.mul(mean, mean)), 0);
+  const [mb, mf] = [smooth(blended), smooth(frame)];
+  // (+4: a floor of 2 grey levels' deviation, so flat regions are left alone)
+  const ratio = G.sqrt(G.div(G.add(variance(frame, mf), 4), G.add(variance(blended, mb), 4)));
+  const gain = G.sub(2, G.relu(G.sub(2, G.max(ratio, 1))));
+  const full = (x: Tensor) => G.slice(G.resizeScale(x, [2, 2], 'bilinear', 'half_pixel'), [0, 0], [h, w], [2, 3]);
+  const [k, mean] = [full(gain), full(mb)];
+  // mean + k·(blended − mean) where matched: blended + (mean − blended)·(1 − k)
+  return G.add(blended, G.mul(where, G.mul(G.sub(mean, blended), G.sub(1, k))));
+}
+
+/** `blendCarried` compiled for one frame size at a time (a clip's, the webcam's), run on images. */
+export class CarryBlender {
+  private compiled?: { key: string; program: Promise<{ program: G.Program; inputs: Tensor[] }> };
+  constructor(private readonly runtime: G.Runtime) {}
+
+  /** See `blendCarried`; `trusted` all ones when not given. */
+  async run(frame: RgbImage, out: RgbImage, sourceCarried: RgbImage, carried: RgbImage, blend: number, trusted?: Uint8Array): Promise<RgbImage> {
+    const { width: w, height: h } = frame;
+    for (const img of [out, sourceCarried, carried])
+      if (img.width !== w || img.height !== h) throw new Error(`blendCarried: images of ${w}×${h} and ${img.width}×${img.height}`);
+    const key = `${w}x${h}`;
+    if (this.compiled?.key !== key) {
+      const old = this.compiled;
+      this.compiled = { key, program: this.compile(w, h) };
+      if (old) await (await old.program).program.release();
     }
-    const [mb, mb2, mf, mf2] = [
-      smooth(qb, hw, hh, CONTRAST_RADIUS),
-      smooth(qb2, hw, hh, CONTRAST_RADIUS),
-      smooth(qf, hw, hh, CONTRAST_RADIUS),
-      smooth(qf2, hw, hh, CONTRAST_RADIUS),
-    ];
-    for (let j = 0; j < m; j++) {
-      const vb = Math.max(0, mb2[j] - mb[j] * mb[j]);
-      const vf = Math.max(0, mf2[j] - mf[j] * mf[j]);
-      // (+4: a floor of 2 grey levels' deviation, so flat regions are left alone)
-      gain[j] = Math.min(2, Math.max(1, Math.sqrt((vf + 4) / (vb + 4))));
-    }
-    for (let y = 0; y < h; y++) {
-      const gy = Math.min(hh - 1, Math.max(0, (y + 0.5) / 2 - 0.5));
-      const gy0 = Math.floor(gy);
-      const gy1 = Math.min(hh - 1, gy0 + 1);
-      const ty = gy - gy0;
-      for (let x = 0; x < w; x++) {
-        const i = y * w + x;
-        if (!where[i]) continue;
-        const gx = Math.min(hw - 1, Math.max(0, (x + 0.5) / 2 - 0.5));
-        const gx0 = Math.floor(gx);
-        const gx1 = Math.min(hw - 1, gx0 + 1);
-        const tx = gx - gx0;
-        const a = gy0 * hw + gx0;
-        const b = gy0 * hw + gx1;
-        const c = gy1 * hw + gx0;
-        const d = gy1 * hw + gx1;
-        const wa = (1 - ty) * (1 - tx);
-        const wb = (1 - ty) * tx;
-        const wc = ty * (1 - tx);
-        const wd = ty * tx;
-        const k = wa * gain[a] + wb * gain[b] + wc * gain[c] + wd * gain[d];
-        const mean = wa * mb[a] + wb * mb[b] + wc * mb[c] + wd * mb[d];
-        data[o + i] = mean + k * (blended.data[o + i] - mean);
-      }
-    }
+    const { program, inputs } = await this.compiled.program;
+    const mask = trusted ? Float32Array.from(trusted) : new Float32Array(w * h).fill(1);
+    const values = [frame.data, out.data, sourceCarried.data, carried.data, Float32Array.of(blend), mask];
+    const [y] = await program.run(new Map(inputs.map((t, i) => [t, values[i]])));
+    return { width: w, height: h, data: y.data };
   }
-  return { width: w, height: h, data };
+
+  private async compile(w: number, h: number): Promise<{ program: G.Program; inputs: Tensor[] }> {
+    const g = new G.Graph();
+    const image = (name: string) => g.input(name, [1, 3, h, w]);
+    const inputs = [image('frame'), image('out'), image('sourceCarried'), image('carried'), g.input('blend', [1]), g.input('trusted', [1, 1, h, w])];
+    const [frame, out, sourceCarried, carried, blend, trusted] = inputs;
+    return { program: await this.runtime.compile([blendCarried(frame, out, sourceCarried, carried, blend, trusted)]), inputs };
+  }
+
+  async release(): Promise<void> {
+    const c = this.compiled;
+    this.compiled = undefined;
+    if (c) await (await c.program).program.release();
+  }
 }

@@ -14,7 +14,7 @@ import { resolveStylizeOptions } from './options.js';
 import { ArgumentError } from '../io/arguments.js';
 import { CARRY_BLEND, NORM_MOMENTUM, DEFAULT_STABILIZATION, STABILIZATIONS, type Stabilization } from './stabilize.js';
 
-export { DEFAULT_STABILIZATION, STABILIZATIONS, matchLocalContrast, type Stabilization } from './stabilize.js';
+export { DEFAULT_STABILIZATION, STABILIZATIONS, type Stabilization } from './stabilize.js';
 
 export interface VideoStylizeOptions
   extends Pick<StylizeOptions, 'strength' | 'depthStrength' | 'depthModel' | 'preserveColor' | 'strokeScale' | 'depthStrokes' | 'margin' | 'tile'> {

@@ -2,6 +2,8 @@
 // prepares the next frame's carry as soon as the frame arrives, and blends when the network's output comes.
 import { parentPort } from 'node:worker_threads';
 import type { RgbImage } from '../io/rgb.js';
+import { Runtime } from '../graph/index.js';
+import { CarryBlender } from '../stylize/stabilize.js';
 import { finishCarry, prepareCarry, type PreparedCarry } from './carry.js';
 
 /** A frame to prepare for, or the network's output for the frame prepared last. */
@@ -10,6 +12,8 @@ export type CarryRequest = { kind: 'frame'; frame: RgbImage } | { kind: 'output'
 export type CarryReply = { ok: true; image: RgbImage; profile: Record<string, number> } | { ok: false; error: string };
 
 const port = parentPort!;
+// One thread for the blend's graph: the network has the others (and its threads do not spin while idle).
+const blender = new CarryBlender(new Runtime({ threads: 1, spinning: false }));
 let prev: { source: RgbImage; out: RgbImage } | undefined;
 let current: { frame: RgbImage; carry: Promise<PreparedCarry | undefined>; profile: Record<string, number> } | undefined;
 // Requests are handled one after another, in order (a frame's carry may still be running when its output comes).
@@ -33,7 +37,7 @@ async function handle(m: CarryRequest): Promise<void> {
     if (!current) throw new Error('an output came before its frame');
     const { frame, profile } = current;
     const c = await current.carry;
-    const image = c ? finishCarry(frame, m.out, c, m.blend, profile) : m.out;
+    const image = c ? await finishCarry(blender, frame, m.out, c, m.blend, profile) : m.out;
     // Kept for the next frame's carry; a copy goes back.
     prev = { source: frame, out: image };
     current = undefined;

@@ -1,8 +1,8 @@
 // The flow stabilizer's carry, in steps a thread can run beside the network: `prepareCarry` needs only the
 // previous frame, its stabilized output and the new frame, so it runs while the network paints the new frame;
-// `blendCarried` then needs the network's output.
+// `finishCarry` then needs the network's output.
 import { resizeRgb, type RgbImage } from '../io/rgb.js';
-import { blendCarried } from '../stylize/stabilize.js';
+import type { CarryBlender } from '../stylize/stabilize.js';
 import { consistentMask, opticalFlow, type Flow } from './flow.js';
 
 /** The stabilizer's flow settings: 3 levels, 21 px windows (not the judge's: eval's is full size, 5 levels, 15 px). */
@@ -124,6 +124,18 @@ function warpCarry(prev: { source: RgbImage; out: RgbImage }, back: Flow, flowMa
 }
 
 /** The network's output `out` for `frame` with the prepared carry blended in (weight `blend`). */
-export function finishCarry(frame: RgbImage, out: RgbImage, c: PreparedCarry, blend: number, profile: Record<string, number> = {}): RgbImage {
-  return timed(profile, 'blend', () => blendCarried(frame, out, c.sourceCarried, c.carried, blend, c.mask));
+export async function finishCarry(
+  blender: CarryBlender,
+  frame: RgbImage,
+  out: RgbImage,
+  c: PreparedCarry,
+  blend: number,
+  profile: Record<string, number> = {},
+): Promise<RgbImage> {
+  const t0 = performance.now();
+  try {
+    return await blender.run(frame, out, c.sourceCarried, c.carried, blend, c.mask);
+  } finally {
+    profile.blend = (profile.blend ?? 0) + performance.now() - t0;
+  }
 }

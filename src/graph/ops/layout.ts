@@ -1,4 +1,4 @@
-// Layout ops: Reshape, Transpose, Concat and Slice (with flip and zero
+// Layout ops: Reshape, Transpose, SpaceToDepth/DepthToSpace, Concat and Slice (with flip and zero
 // insertion built on them).
 import type { Tensor, Dim, OpDef } from '../graph.js';
 import { NDArray, stridedIndexer, stridesOf } from '../ndarray.js';
@@ -83,6 +83,68 @@ export const TransposeOp: OpDef<TransposeAttrs> = {
 
 export function transpose(x: Tensor, perm: readonly number[]): Tensor {
   return x.graph.apply(TransposeOp, [x], { perm: [...perm] })[0];
+}
+
+// ---------------------------------------------------------------- SpaceToDepth, DepthToSpace
+// Each s×s block of pixels to s² channels and back (ONNX's order: SpaceToDepth's channel (r·s + t)·C + c for the
+// pixel at (r, t) of its block, DepthToSpace's 'DCR' mode its exact inverse): each is the other's gradient.
+export interface BlockAttrs {
+  blocksize: number;
+}
+
+/** The 6-d view and permutation each op is (ONNX's definition), for shapes and the reference. */
+function blockView(shape: readonly Dim[], s: number, toDepth: boolean) {
+  const [n, c, h, w] = shape;
+  const num = (d: Dim) => (typeof d === 'number' ? d : undefined);
+  if (toDepth) {
+    if (num(h) !== undefined && (h as number) % s) throw new Error(`SpaceToDepth: height ${h} is not a multiple of ${s}`);
+    if (num(w) !== undefined && (w as number) % s) throw new Error(`SpaceToDepth: width ${w} is not a multiple of ${s}`);
+    const div = (d: Dim): Dim => (typeof d === 'number' ? d / s : `${d}/${s}`);
+    const mul = (d: Dim): Dim => (typeof d === 'number' ? d * s * s : `${d}*${s * s}`);
+    return { view: [n, c, div(h), s, div(w), s], perm: [0, 3, 5, 1, 2, 4], out: [n, mul(c), div(h), div(w)] };
+  }
+  if (typeof c === 'number' && c % (s * s)) throw new Error(`DepthToSpace: ${c} channels are not a multiple of ${s * s}`);
+  const times = (d: Dim): Dim => (typeof d === 'number' ? d * s : `${d}*${s}`);
+  const cs: Dim = typeof c === 'number' ? c / (s * s) : `${c}/${s * s}`;
+  return { view: [n, s, s, cs, h, w], perm: [0, 3, 4, 1, 5, 2], out: [n, cs, times(h), times(w)] };
+}
+
+function blockOp(type: 'SpaceToDepth' | 'DepthToSpace'): OpDef<BlockAttrs> {
+  const toDepth = type === 'SpaceToDepth';
+  return {
+    type,
+    infer([x], { blocksize }) {
+      if (x.shape.length !== 4) throw new Error(`${type}: input must be NCHW, got rank ${x.shape.length}`);
+      return [{ dtype: x.dtype, shape: blockView(x.shape, blocksize, toDepth).out }];
+    },
+    emit(e, inputs, outputs, { blocksize }, types) {
+      if (!e.lacks(type)) {
+        e.node(type, inputs, outputs, toDepth ? { blocksize: { i: blocksize } } : { blocksize: { i: blocksize }, mode: { s: 'DCR' } });
+        return;
+      }
+      // Where the provider lacks it: ONNX's definition, a reshape, a transpose and a reshape.
+      const { view, perm, out } = blockView(types.inputs[0].shape, blocksize, toDepth);
+      if (![...view, ...out].every((d) => typeof d === 'number')) throw new Error(`${type}: the reshape form needs static shapes`);
+      const [v] = e.node('Reshape', [inputs[0], e.constInt64(view as number[])], 1);
+      const [t] = e.node('Transpose', [v], 1, { perm: { ints: perm } });
+      e.node('Reshape', [t, e.constInt64(out as number[])], outputs);
+    },
+    ref([x], { blocksize }, types) {
+      const { view, perm, out } = blockView(x.shape, blocksize, toDepth);
+      const [t] = TransposeOp.ref([new NDArray(view as number[], x.data)], { perm }, types);
+      return [new NDArray(out as number[], t.data)];
+    },
+    grad: ({ dOutputs: [dy], attrs: { blocksize } }) => [toDepth ? depthToSpace(dy!, blocksize) : spaceToDepth(dy!, blocksize)],
+  };
+}
+export const SpaceToDepthOp = blockOp('SpaceToDepth');
+export const DepthToSpaceOp = blockOp('DepthToSpace');
+
+export function spaceToDepth(x: Tensor, blocksize: number): Tensor {
+  return x.graph.apply(SpaceToDepthOp, [x], { blocksize })[0];
+}
+export function depthToSpace(x: Tensor, blocksize: number): Tensor {
+  return x.graph.apply(DepthToSpaceOp, [x], { blocksize })[0];
 }
 
 // ---------------------------------------------------------------- Concat
