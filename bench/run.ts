@@ -275,7 +275,7 @@ const pageCases = (): BenchCase[] => [
     ['512'],
     ['page-arbitrary-stylize-512-network-s', 'page-arbitrary-stylize-512-network-nodepth-s', 'page-arbitrary-first-result-512-s'],
   ),
-  ...scriptCases('webcam.ts', [], ['page-webcam-256-fps', 'page-webcam-384-fps']),
+  ...scriptCases('webcam.ts', [], ['page-webcam-first-session-256-fps', 'page-webcam-256-fps', 'page-webcam-384-fps']),
 ];
 
 /** A 540p clip in Node (bench/video.ts): frames per second per network, per frame and with the default stabilization. */
