@@ -235,6 +235,15 @@ def spec_case(directory):
             return F.interpolate(x, size=size, mode="nearest")
         return F.interpolate(x, size=size, mode="bilinear", align_corners=a["coords"] == "align_corners")
 
+    # ONNX's order (SpaceToDepth; DepthToSpace 'DCR'), not pixel_unshuffle's.
+    def space_to_depth(x, s):
+        n, c, h, w = x.shape
+        return x.reshape(n, c, h // s, s, w // s, s).permute(0, 3, 5, 1, 2, 4).reshape(n, s * s * c, h // s, w // s)
+
+    def depth_to_space(x, s):
+        n, c, h, w = x.shape
+        return x.reshape(n, s, s, c // (s * s), h, w).permute(0, 3, 4, 1, 5, 2).reshape(n, c // (s * s), h * s, w * s)
+
     ops = {
         "Conv": lambda i, a: conv(i[0], i[1], i[2] if len(i) > 2 else None, a),
         "ConvTranspose": lambda i, a: conv(i[0], i[1], i[2] if len(i) > 2 else None, a, True),
@@ -258,6 +267,8 @@ def spec_case(directory):
         "Gram": lambda i, a: i[0].bmm(i[0].transpose(1, 2)),
         "Reshape": lambda i, a: i[0].reshape([d if d != 0 else i[0].shape[k] for k, d in enumerate(a["shape"])]),
         "Transpose": lambda i, a: i[0].permute(a["perm"]),
+        "SpaceToDepth": lambda i, a: space_to_depth(i[0], a["blocksize"]),
+        "DepthToSpace": lambda i, a: depth_to_space(i[0], a["blocksize"]),
         "MatMul": lambda i, a: i[0] @ i[1],
         "Sqrt": lambda i, a: torch.sqrt(i[0]),
         "CropLike": lambda i, a: i[0][:, :, :i[1].shape[2], :i[1].shape[3]],

@@ -1,7 +1,8 @@
 // Stabilization settings tried quickly (docs/video.md, 2026-12-06): `none` and the variants given, on the first
 // 1.2 s of one shared clip at 480×270, one network; flicker above the floor and style loss as
 // video-stabilization.ts measures them (the judge's flow; eval's style loss on every 10th frame), one JSON line each.
-//   node --import tsx scripts/stabilization-tune.ts CLIP.mp4 zoo|arbitrary '[["name", {"stabilize": "both", "flowBlend": 0.5}], …]'
+//   node --import tsx scripts/stabilization-tune.ts CLIP.mp4 zoo|arbitrary '[["name", {"stabilize": "both", "flowBlend": 0.5}], …]' [START_S]
+// START_S: where the 1.2 s begin (default 0; the dev segments start at 0, the test segments later: docs/video.md).
 import path from 'node:path';
 import { Runtime } from '../src/graph/index.js';
 import { loadImage, type RgbImage } from '../src/io/image.js';
@@ -24,10 +25,11 @@ const stylist = await ArbitraryStylist.load(store, runtime);
 const nets = { zoo: await loadTransformModel('scream-depth', store), arbitrary: stylist.model(await stylist.styleOfFile(scream), 'the_scream') };
 const [clip, net] = [process.argv[2], process.argv[3] as 'zoo' | 'arbitrary'];
 const variants: [string, Partial<VideoStylizeOptions>][] = JSON.parse(process.argv[4]);
+const start = Number(process.argv[5] ?? 0);
 const file = path.join(store.sharedDir, 'videos', clip);
 const size = videoFrameSize(probeVideo(file), 480);
 const source: RgbImage[] = [];
-for await (const f of readFrames(file, size, { duration: 1.2 })) source.push(f);
+for await (const f of readFrames(file, size, { start, duration: 1.2 })) source.push(f);
 let base: { excess: number; style: number } | undefined;
 for (const [name, o] of [['none', { stabilize: 'none' }] as [string, Partial<VideoStylizeOptions>], ...variants]) {
   const out: RgbImage[] = [];
@@ -46,6 +48,7 @@ for (const [name, o] of [['none', { stabilize: 'none' }] as [string, Partial<Vid
   console.log(
     JSON.stringify({
       clip,
+      start,
       net,
       name,
       excess: +r.warping.excess.toFixed(2),

@@ -152,8 +152,6 @@ test('stylize --stroke-scale and --depth-strokes on a real photo; bad values are
 test('auto stroke scale (the default): a photo up to AUTO_STROKE_SIDE keeps the network strokes; a larger one is painted as at that size', async () => {
   const { AUTO_STROKE_SIDE, strokeScaleFor, parseStrokeScale } = await import('../src/stylize/strokes.js');
   const { PIPELINE_DEFAULTS } = await import('../src/stylize/pipeline.js');
-  const { StylizePipeline } = await import('../src/stylize/pipeline.js');
-  const G = await import('../src/graph/index.js');
   assert.equal(PIPELINE_DEFAULTS.strokeScale, 'auto');
   assert.equal(strokeScaleFor('auto', { width: AUTO_STROKE_SIDE, height: 600 }), 1);
   assert.equal(strokeScaleFor('auto', { width: 300, height: 200 }), 1, 'never finer than the network');

@@ -8,7 +8,7 @@ import { ModelStore } from '../models/resolver.js';
 import { exportCheckpoint } from '../nn/export.js';
 import { ArbitraryStylist, type ArbitraryNetwork, resolvePainting } from './arbitrary.node.js';
 import { normalizeStyleWeights } from './arbitrary.js';
-import { type DepthStrengthChoice } from './depth-strength.js';
+import type { DepthStrengthChoice } from './depth-strength.js';
 import { loadTransformModel, loadTransformOnnx } from './models.js';
 import { type PipelineNetwork, StylizePipeline } from './pipeline.js';
 import { resolveStylizeOptions, type StylizeSettingsGiven } from './options.js';
