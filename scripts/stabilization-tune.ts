@@ -1,8 +1,10 @@
 // Stabilization settings tried quickly (docs/video.md, 2026-12-06): `none` and the variants given, on the first
 // 1.2 s of one shared clip at 480×270, one network; flicker above the floor and style loss as
 // video-stabilization.ts measures them (the judge's flow; eval's style loss on every 10th frame), one JSON line each.
-//   node --import tsx scripts/stabilization-tune.ts CLIP.mp4 zoo|arbitrary '[["name", {"stabilize": "both", "flowBlend": 0.5}], …]' [START_S]
-// START_S: where the 1.2 s begin (default 0; the dev segments start at 0, the test segments later: docs/video.md).
+//   node --import tsx scripts/stabilization-tune.ts CLIP.mp4 zoo|arbitrary '[["name", {"stabilize": "both", "flowBlend": 0.5}], …]' [START_S [SECONDS]]
+// START_S: where the segment begins (default 0; the dev segments start at 0, the test segments later: docs/video.md).
+// SECONDS given: that long a segment, the style loss on every 5th frame from the 5th (the first frame is the same
+// in every mode); otherwise 1.2 s and every 10th frame from the first, as the tables of 2026-12-02 to -06.
 import path from 'node:path';
 import { Runtime } from '../src/graph/index.js';
 import { loadImage, type RgbImage } from '../src/io/image.js';
@@ -26,10 +28,13 @@ const nets = { zoo: await loadTransformModel('scream-depth', store), arbitrary: 
 const [clip, net] = [process.argv[2], process.argv[3] as 'zoo' | 'arbitrary'];
 const variants: [string, Partial<VideoStylizeOptions>][] = JSON.parse(process.argv[4]);
 const start = Number(process.argv[5] ?? 0);
+const long = process.argv[6] !== undefined;
+const seconds = long ? Number(process.argv[6]) : 1.2;
+const styleFrames = (n: number) => Array.from({ length: n }, (_, i) => i).filter((i) => (long ? i % 5 === 4 : i % 10 === 0));
 const file = path.join(store.sharedDir, 'videos', clip);
 const size = videoFrameSize(probeVideo(file), 480);
 const source: RgbImage[] = [];
-for await (const f of readFrames(file, size, { start, duration: 1.2 })) source.push(f);
+for await (const f of readFrames(file, size, { start, duration: seconds })) source.push(f);
 let base: { excess: number; style: number } | undefined;
 for (const [name, o] of [['none', { stabilize: 'none' }] as [string, Partial<VideoStylizeOptions>], ...variants]) {
   const out: RgbImage[] = [];
@@ -42,13 +47,14 @@ for (const [name, o] of [['none', { stabilize: 'none' }] as [string, Partial<Vid
   }
   const r = await evaluateClip(pairs(), { depthModel, runtime });
   const style: number[] = [];
-  for (let i = 0; i < out.length; i += 10) style.push((await judge.judge(source[i], out[i])).style);
+  for (const i of styleFrames(out.length)) style.push((await judge.judge(source[i], out[i])).style);
   const s = style.reduce((a, b) => a + b, 0) / style.length;
   base ??= { excess: r.warping.excess, style: s };
   console.log(
     JSON.stringify({
       clip,
       start,
+      seconds,
       net,
       name,
       excess: +r.warping.excess.toFixed(2),
