@@ -30,8 +30,9 @@ const CONTRAST_RADIUS = 1;
  */
 export function blendCarried(frame: Tensor, out: Tensor, sourceCarried: Tensor, carried: Tensor, blend: Tensor, trusted: Tensor): Tensor {
   const diff = G.reduceMean(G.abs(G.sub(frame, sourceCarried)), [1], true);
-  // 1 where the sources agree (diff ≤ the limit), else 0; times the flow's trust.
-  const agree = G.sub(1, G.sign(G.relu(G.sub(diff, PHOTOMETRIC_LIMIT))));
+  // 1 where the sources agree (diff ≤ the limit), else 0 (from 1e-6 above it); times the flow's trust. Relu and
+  // arithmetic only: the webcam may run this on WebGPU, whose op list is shorter than the CPU's.
+  const agree = G.relu(G.sub(1, G.mul(G.relu(G.sub(diff, PHOTOMETRIC_LIMIT)), 1e6)));
   const where = G.mul(trusted, agree);
   const mixed = G.add(out, G.mul(where, G.mul(G.sub(carried, out), blend)));
   return matchLocalContrast(mixed, out, where);
