@@ -64,7 +64,7 @@ export function matchLocalContrast(blended: Tensor, frame: Tensor, where: Tensor
 
 /** `blendCarried` compiled for one frame size at a time (a clip's, the webcam's), run on images. */
 export class CarryBlender {
-  private compiled?: { key: string; program: Promise<{ program: G.Program; inputs: Tensor[] }> };
+  private compiled?: { key: string; program: Promise<{ program: G.Program; inputs: Tensor[]; graph: G.Graph }> };
   constructor(private readonly runtime: G.Runtime) {}
 
   /** See `blendCarried`; `trusted` all ones when not given. */
@@ -76,7 +76,7 @@ export class CarryBlender {
     if (this.compiled?.key !== key) {
       const old = this.compiled;
       this.compiled = { key, program: this.compile(w, h) };
-      if (old) await (await old.program).program.release();
+      if (old) await this.runtime.releaseGraph((await old.program).graph);
     }
     const { program, inputs } = await this.compiled.program;
     const mask = trusted ? Float32Array.from(trusted) : new Float32Array(w * h).fill(1);
@@ -85,17 +85,17 @@ export class CarryBlender {
     return { width: w, height: h, data: y.data };
   }
 
-  private async compile(w: number, h: number): Promise<{ program: G.Program; inputs: Tensor[] }> {
+  private async compile(w: number, h: number): Promise<{ program: G.Program; inputs: Tensor[]; graph: G.Graph }> {
     const g = new G.Graph();
     const image = (name: string) => g.input(name, [1, 3, h, w]);
     const inputs = [image('frame'), image('out'), image('sourceCarried'), image('carried'), g.input('blend', [1]), g.input('trusted', [1, 1, h, w])];
     const [frame, out, sourceCarried, carried, blend, trusted] = inputs;
-    return { program: await this.runtime.compile([blendCarried(frame, out, sourceCarried, carried, blend, trusted)]), inputs };
+    return { program: await this.runtime.compile([blendCarried(frame, out, sourceCarried, carried, blend, trusted)]), inputs, graph: g };
   }
 
   async release(): Promise<void> {
     const c = this.compiled;
     this.compiled = undefined;
-    if (c) await (await c.program).program.release();
+    if (c) await this.runtime.releaseGraph((await c.program).graph);
   }
 }
