@@ -97,3 +97,20 @@ test('strength means the same for a trained model and a painting: 0 is the photo
   await model.dispose();
   await painted.dispose();
 });
+
+test('the smallest photo accepted (16 px a side) stylizes with a painting and a zoo model: the margin shrinks so reflection and the size multiple fit', async () => {
+  const { stylizeWithPainting, stylize } = await import('../src/stylize/pipeline.node.js');
+  const { loadTransformModel } = await import('../src/stylize/models.js');
+  const zoo = await loadTransformModel('starry-depth', store);
+  for (const [w, h] of [
+    [16, 16],
+    [19, 16],
+  ]) {
+    const img = { width: w, height: h, data: Float32Array.from({ length: 3 * w * h }, (_, i) => (i * 37) % 256) };
+    for (const out of [await stylizeWithPainting(img, 'the_scream', { store, runtime }), await stylize(img, zoo, { runtime })]) {
+      assert.equal(out.data.length, 3 * w * h);
+      assert.ok(out.data.every(Number.isFinite));
+      assert.ok(maxAbsDiff(out.data, img.data) > 5, 'the network changed the picture');
+    }
+  }
+});

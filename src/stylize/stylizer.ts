@@ -51,10 +51,13 @@ export const STYLIZE_MARGIN = 16;
 function withMargin(model: TransformModel, margin: number): (x: Tensor) => Tensor {
   return (x) => {
     const [, , h, w] = x.staticShape('stylize input');
-    const m = Math.max(0, Math.min(Math.round(margin), h - 1, w - 1)); // reflection needs fewer pad pixels than the image has
     const k = model.sizeMultiple ?? 1;
     // Bottom and right get what a size multiple needs on top of the margin.
-    const [eb, er] = [(k - ((h + 2 * m) % k)) % k, (k - ((w + 2 * m) % k)) % k];
+    const extra = (m: number): [number, number] => [(k - ((h + 2 * m) % k)) % k, (k - ((w + 2 * m) % k)) % k];
+    // Reflection needs fewer pad pixels than the image has, the size multiple's included (a 16-px photo).
+    let m = Math.max(0, Math.min(Math.round(margin), h - 1, w - 1));
+    while (m > 0 && (m + extra(m)[0] > h - 1 || m + extra(m)[1] > w - 1)) m--;
+    const [eb, er] = extra(m);
     if (m <= 0 && !eb && !er) return model.build(x);
     const y = model.build(G.pad2d(x, [m, m, m + eb, m + er], 'reflect'));
     return G.slice(y, [m, m], [m + h, m + w], [2, 3]);
