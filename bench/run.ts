@@ -11,7 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Runtime } from '../src/graph/index.js';
 import { packageRoot } from '../src/models/resolver.js';
-import { DEFAULT_STABILIZATION } from '../src/stylize/stabilize.js';
+import { defaultStabilization } from '../src/stylize/stabilize.js';
 import { writeFileAtomic } from '../src/io/atomic.js';
 import { engineCases } from './engine.js';
 import { modelCases } from './models.js';
@@ -283,7 +283,7 @@ const videoCases = (rt: Runtime): BenchCase[] =>
   scriptCases(
     'video.ts',
     ['1', '--threads', String(rt.threads)],
-    ['starry-depth', 'arbitrary'].flatMap((n) => ['none', DEFAULT_STABILIZATION].map((s) => `video-540p-${n}-${s}-fps`)),
+    ['starry-depth', 'arbitrary'].flatMap((n) => ['none', defaultStabilization({ pixelStrokes: n !== 'arbitrary' })].map((s) => `video-540p-${n}-${s}-fps`)),
   );
 
 /** The command line, start to exit (bench/cli.ts): the start cost, one photo and a folder with a painting. */

@@ -1,6 +1,6 @@
 // Frames per second of `stylize CLIP.mp4` in Node (bench suite `video`): the first SECONDS of room_pan.mp4 at
 // 540p (960×540), per network (a zoo model, the arbitrary network with a painting), per frame and with the
-// default stabilization, on the runtime's threads. Decoding and encoding are ffmpeg's and not counted (frames
+// network's default stabilization (`flow` for the zoo model, `both` for a painting), on the runtime's threads. Decoding and encoding are ffmpeg's and not counted (frames
 // are read first); the first frame (session creation, compile) is left out. Prints one JSON line per case:
 // {"case": "video-540p-NETWORK-STABILIZE-fps", "value": …}.
 //   node --import tsx bench/video.ts [SECONDS] [--threads N] [--zoo NAME] [--only NETWORK]
@@ -12,7 +12,7 @@ import { probeVideo, readFrames, videoFrameSize } from '../src/io/video.js';
 import { ModelStore } from '../src/models/resolver.js';
 import { ArbitraryStylist, resolvePainting } from '../src/stylize/arbitrary.node.js';
 import { loadTransformModel } from '../src/stylize/models.js';
-import { DEFAULT_STABILIZATION, stylizeFrames, type Stabilization } from '../src/stylize/video.js';
+import { defaultStabilization, stylizeFrames, type Stabilization } from '../src/stylize/video.js';
 import type { TransformModel } from '../src/stylize/stylizer.js';
 
 const seconds = Number(process.argv[2] ?? 1);
@@ -34,7 +34,7 @@ const networks: [string, TransformModel][] = [
   ['arbitrary', stylist.model(await stylist.styleOfFile(resolvePainting('the_scream', store)), 'the_scream')],
 ].filter(([name]) => !only || name === only) as [string, TransformModel][];
 for (const [name, model] of networks)
-  for (const stabilize of ['none', DEFAULT_STABILIZATION] as Stabilization[]) {
+  for (const stabilize of ['none', defaultStabilization(model)] as Stabilization[]) {
     let t0 = 0;
     let n = 0;
     async function* source() {

@@ -13,7 +13,7 @@ import { evaluateClip } from '../src/eval/video.js';
 import { maskedMeanAbs, opticalFlow, warp } from '../src/video/flow.js';
 import { prepareCarry } from '../src/video/carry.js';
 import { stylizeFrames } from '../src/stylize/video.js';
-import { CARRY_BLEND, CarryBlender, matchLocalContrast } from '../src/stylize/stabilize.js';
+import { CARRY_BLEND, CarryBlender, DEFAULT_STABILIZATION, defaultStabilization, matchLocalContrast } from '../src/stylize/stabilize.js';
 import * as G from '../src/graph/index.js';
 import { blendCarriedReference } from './support/stabilize-reference.js';
 import { loadTransformModel } from '../src/stylize/models.js';
@@ -86,8 +86,10 @@ test('stabilization cuts the flicker of a network on a panned clip', async () =>
     return (await evaluateClip(clipOf(frames, (_, i) => outs[i]))).warping.excess;
   };
   const [none, flow, both] = [await run('none'), await run('flow'), await run('both')];
-  console.log(`  warping error above the floor: per frame ${none.toFixed(2)}, flow ${flow.toFixed(2)}, both (the default) ${both.toFixed(2)}`);
-  assert.ok(flow < 0.6 * none, `flow: ${flow} vs ${none}`);
+  console.log(`  warping error above the floor: per frame ${none.toFixed(2)}, flow (this network's default) ${flow.toFixed(2)}, both ${both.toFixed(2)}`);
+  // A zoo network's carry keeps the finest band its own (stabilize.ts), and part of this small pan's flicker is
+  // there; on the real clips' test segments the default still cuts it by more than half (docs/video.md).
+  assert.ok(flow < 0.75 * none, `flow: ${flow} vs ${none}`);
   // The averaged norm statistics raise the flicker of this small synthetic pan (as they do, less, on the real clips:
   // docs/video.md), so the default cuts less here than on the clips it was chosen on; it still cuts.
   assert.ok(both < 0.95 * none, `both: ${both} vs ${none}`);
@@ -219,7 +221,7 @@ async function contrastMatched(blended: RgbImage, frame: RgbImage, where: Uint8A
   }
 }
 
-test("the carry's blend as a graph equals the JavaScript it replaced (odd and even sizes; mask, threshold and edges)", async () => {
+test("the carry's blend as a graph equals the JavaScript it replaced, and its JavaScript reference with the finest band kept (odd and even sizes; mask, threshold and edges)", async () => {
   const blender = new CarryBlender(runtime);
   try {
     for (const [w, h] of [
@@ -231,15 +233,63 @@ test("the carry's blend as a graph equals the JavaScript it replaced (odd and ev
       const out = { ...frame, data: frame.data.map((v, i) => (v * 1.3 + (i % 13)) % 256) };
       const carried = { ...prevSource, data: prevSource.data.map((v, i) => (v * 1.2 + (i % 7)) % 256) };
       const trusted = Uint8Array.from({ length: w * h }, (_, i) => (i % 11 ? 1 : 0));
-      const graph = await blender.run(frame, out, prevSource, carried, CARRY_BLEND, trusted);
-      const reference = blendCarriedReference(frame, out, prevSource, carried, CARRY_BLEND, trusted);
-      const changed = reference.data.filter((v, i) => v !== out.data[i]).length;
-      assert.ok(changed > 0.2 * out.data.length, `the blend changed ${changed} values`);
-      assert.ok(maxAbsDiff(graph.data, reference.data) < 0.05, `${w}×${h}: ${maxAbsDiff(graph.data, reference.data)}`);
+      for (const keepFinest of [false, true]) {
+        const graph = await blender.run(frame, out, prevSource, carried, CARRY_BLEND, trusted, keepFinest);
+        const reference = blendCarriedReference(frame, out, prevSource, carried, CARRY_BLEND, trusted, keepFinest);
+        const changed = reference.data.filter((v, i) => Math.abs(v - out.data[i]) > 1e-3).length;
+        assert.ok(changed > 0.2 * out.data.length, `the blend changed ${changed} values`);
+        const d = maxAbsDiff(graph.data, reference.data);
+        assert.ok(d < 0.05, `${w}×${h}${keepFinest ? ', finest band kept' : ''}: ${d}`);
+      }
     }
   } finally {
     await blender.release();
   }
+});
+
+test('a network with pixel-fine strokes: the carry keeps the finest band its own, blends the rest; its default is flow', async () => {
+  // The output: a smooth ramp and a one-pixel checker (the finest band); the carried copy has a different ramp and
+  // the checker lost to resampling, as a sub-pixel warp loses it.
+  const [w, h] = [48, 40];
+  const n = w * h;
+  const img = (f: (x: number, y: number, c: number) => number): RgbImage => {
+    const data = new Float32Array(3 * n);
+    for (let c = 0; c < 3; c++) for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) data[c * n + y * w + x] = f(x, y, c);
+    return { width: w, height: h, data };
+  };
+  const checker = (x: number, y: number) => ((x + y) % 2 ? 12 : -12);
+  const out = img((x, y, c) => 100 + 2 * x + c + checker(x, y));
+  const carried = img((x, _y, c) => 130 + 2 * x + c);
+  const frame = img(() => 128);
+  const blender = new CarryBlender(runtime);
+  try {
+    const [all, kept] = [
+      await blender.run(frame, out, frame, carried, CARRY_BLEND, undefined, false),
+      await blender.run(frame, out, frame, carried, CARRY_BLEND, undefined, true),
+    ];
+    /** Mean |checker component| (x+y parity contrast) and mean level inside a 4-px border. */
+    const measure = (r: RgbImage) => {
+      let [fine, level, k] = [0, 0, 0];
+      for (let y = 4; y < h - 4; y++)
+        for (let x = 4; x < w - 5; x++) {
+          fine += Math.abs(r.data[y * w + x] - r.data[y * w + x + 1]) / 2;
+          level += r.data[y * w + x];
+          k++;
+        }
+      return { fine: fine / k, level: level / k };
+    };
+    const [o, a, f] = [measure(out), measure(all), measure(kept)];
+    console.log(`  checker contrast: output ${o.fine.toFixed(2)}, blended all ${a.fine.toFixed(2)}, finest kept ${f.fine.toFixed(2)}`);
+    assert.ok(Math.abs(f.fine - o.fine) < 0.1 * o.fine, "the finest band stays the output's own");
+    assert.ok(a.fine < 0.8 * o.fine, 'blending everything loses it');
+    // Below the finest band both blend the carried level in (60 % of the way from 100+ to 130+).
+    for (const r of [a, f]) assert.ok(Math.abs(r.level - (o.level + 0.6 * 30)) < 1.5, `level ${r.level} vs ${o.level}`);
+  } finally {
+    await blender.release();
+  }
+  assert.equal(defaultStabilization(await loadTransformModel('scream-nodepth', store)), 'flow');
+  assert.equal(defaultStabilization({}), DEFAULT_STABILIZATION);
+  assert.equal(DEFAULT_STABILIZATION, 'both');
 });
 
 test("the webcam's carry (zero flow): still parts flicker less, a moving square is not smeared", async () => {

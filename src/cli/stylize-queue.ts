@@ -7,7 +7,7 @@ import path from 'node:path';
 import { saveImage } from '../io/image.js';
 import type { RgbImage } from '../io/rgb.js';
 import { joinVideos, readFrames, splitAtKeyframes, type VideoInfo } from '../io/video.js';
-import { DEFAULT_STABILIZATION } from '../stylize/video.js';
+import { defaultStabilization } from '../stylize/video.js';
 import { eachInput } from './common.js';
 import { Progress } from './progress.js';
 import type { ModelRef } from '../models/model-spec.js';
@@ -129,7 +129,8 @@ export async function stylizeClipQueued(
     const first = (await frames.next()).value as RgbImage | undefined;
     await frames.return(undefined);
     if (!first) throw new Error(`${clip}: no frames`);
-    const stabilize = o.stabilize ?? DEFAULT_STABILIZATION;
+    // (every network that is not a painting's is a Johnson/Engstrom one, with pixel-fine strokes)
+    const stabilize = o.stabilize ?? defaultStabilization({ pixelStrokes: !paintings });
     process.stderr.write(
       `${clip}: ${total} frames in ${segments.length} segments at keyframes for ${workers} worker${workers === 1 ? '' : 's'} (${SEGMENT_OVERLAP_FRAMES} frames of overlap), stabilization ${stabilize}${info.hasAudio ? ', audio kept' : ''}\n`,
     );

@@ -4,7 +4,7 @@ import { assertWritable } from '../io/atomic.js';
 import { checkVideo, isVideoFile, readFrames, requireFfmpeg, videoFrameSize, writeVideo } from '../io/video.js';
 import { resolveModel } from '../models/model-spec.js';
 import { ModelStore } from '../models/resolver.js';
-import { DEFAULT_STABILIZATION, stylizeFrames, type Stabilization } from '../stylize/video.js';
+import { defaultStabilization, stylizeFrames, type Stabilization } from '../stylize/video.js';
 import type { RgbImage } from '../io/rgb.js';
 import { interruptible, refuseInputsAsOutputs } from './common.js';
 import { Progress } from './progress.js';
@@ -76,7 +76,7 @@ export async function stylizeVideoCommand(o: StylizeCommandOptions & VideoComman
   const model = await pipeline.modelAt(first.value, { depthStrength });
   const depthModel = depthStrength || o.depthStrokes ? await pipeline.depthModel() : undefined;
   await pipeline.dispose();
-  const stabilize = o.stabilize ?? DEFAULT_STABILIZATION;
+  const stabilize = o.stabilize ?? defaultStabilization(model);
   process.stderr.write(
     `${clip}: ${info.width}×${info.height} at ${info.rate} fps → ${width}×${height}, ${total} frames, stabilization ${stabilize}${info.hasAudio ? ', audio kept' : ''}\n`,
   );

@@ -18,7 +18,7 @@ import { checkImage } from '../io/image.js';
 import { ARBITRARY_NETWORKS, DEFAULT_ARBITRARY_NETWORK, resolvePainting, type ArbitraryNetwork } from '../stylize/arbitrary.node.js';
 import { normalizeStyleWeights } from '../stylize/arbitrary.js';
 import { isVideoFile } from '../io/video.js';
-import { DEFAULT_STABILIZATION, STABILIZATIONS } from '../stylize/video.js';
+import { DEFAULT_STABILIZATION, STABILIZATIONS, defaultStabilization } from '../stylize/video.js';
 import { stylizeVideoCommand, type VideoCommandOptions } from './stylize-video.js';
 import { createPipeline } from '../stylize/pipeline.node.js';
 import { STYLIZE_SETTINGS, parseStylizeSettings, resolveStylizeOptions, stylizeFlags, type StylizeSettingsGiven } from '../stylize/options.js';
@@ -195,7 +195,7 @@ export const command: Command = {
     stabilize: {
       type: 'string',
       arg: STABILIZATIONS.join('|'),
-      help: `a clip: against flicker, norm statistics smoothed across frames and/or the previous frame carried along the optical flow (docs/video.md) [${DEFAULT_STABILIZATION}]`,
+      help: `a clip: against flicker, norm statistics smoothed across frames and/or the previous frame carried along the optical flow (docs/video.md) [${DEFAULT_STABILIZATION} with a painting, ${defaultStabilization({ pixelStrokes: true })} with a model]`,
     },
     queue: {
       type: 'string',

@@ -65,6 +65,7 @@ export async function loadTransformModel(spec: string, store = new ModelStore())
       return {
         id: ref.spec,
         licence: 'Johnson/Engstrom baseline (ml5): free for research use only',
+        pixelStrokes: true,
         build: (x) => baselineNet(x, weights, `baseline_${ref.style}`),
       };
     }

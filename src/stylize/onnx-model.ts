@@ -27,5 +27,5 @@ export function transformModelFromOnnx(bytes: Uint8Array, file: string): { model
   const id = metadata.style ? `${metadata.style} (${file})` : file;
   const licence = metadata.licence ?? 'see the model’s metadata';
   const sizeMultiple = Number(metadata.size_multiple) || undefined;
-  return { model: { id, licence, sizeMultiple, build: (x) => importOnnx(proto, [x], 'model', file)[0] }, metadata };
+  return { model: { id, licence, sizeMultiple, pixelStrokes: true, build: (x) => importOnnx(proto, [x], 'model', file)[0] }, metadata };
 }

@@ -6,8 +6,18 @@ import type { RgbImage } from '../io/rgb.js';
 
 export const STABILIZATIONS = ['none', 'norm', 'flow', 'both'] as const;
 export type Stabilization = (typeof STABILIZATIONS)[number];
-/** The default, from the measurement on both shared clips (docs/video.md). */
+/** The default for a painting (the arbitrary network: `--style`, the page, the webcam), from the measurement on both shared clips (docs/video.md). */
 export const DEFAULT_STABILIZATION: Stabilization = 'both';
+
+/**
+ * The default for a network. One with pixel-fine strokes (a zoo model: `TransformModel.pixelStrokes`) gets
+ * `flow` alone: on the shared clips' dev segments the averaged norm statistics took most of the flow's flicker
+ * cut on `street` (−61 % without them, −14 % with), and its carry keeps the finest band (`blendCarried`).
+ * Chosen on dev segments, judged on test segments (docs/video.md, 2026-12-07).
+ */
+export function defaultStabilization(network: { readonly pixelStrokes?: boolean }): Stabilization {
+  return network.pixelStrokes ? 'flow' : DEFAULT_STABILIZATION;
+}
 
 /** 'norm': weight of the past in the norm statistics' moving average (clips and the webcam). */
 export const NORM_MOMENTUM = 0.9;
@@ -27,15 +37,23 @@ const CONTRAST_RADIUS = 1;
  * 1 where the flow is sure) and the source frames agree (motion the flow missed is not smeared); then the local
  * contrast matched. `stylize CLIP.mp4` carries along optical flow; the page's webcam with zero flow (a still
  * camera). A graph, run by ONNX Runtime: in JavaScript it was the largest part of the stabilizer's time.
+ *
+ * `keepFinest` (networks with pixel-fine strokes, carried along a flow): only what lies below the finest band is
+ * blended; the finest band (the output less its 3×3 mean) stays this frame's own. Resampling the carried output at
+ * sub-pixel offsets loses that band: on two frames of room_pan a zoo network's output moved by 0.35 px (bicubic)
+ * already costs +18 % style loss, and the default blend +28 %; keeping the band, +5 % (docs/video.md, 2026-12-07).
  */
-export function blendCarried(frame: Tensor, out: Tensor, sourceCarried: Tensor, carried: Tensor, blend: Tensor, trusted: Tensor): Tensor {
+export function blendCarried(frame: Tensor, out: Tensor, sourceCarried: Tensor, carried: Tensor, blend: Tensor, trusted: Tensor, keepFinest = false): Tensor {
   const diff = G.reduceMean(G.abs(G.sub(frame, sourceCarried)), [1], true);
   // 1 where the sources agree (diff ≤ the limit), else 0 (from 1e-6 above it); times the flow's trust. Relu and
   // arithmetic only: the webcam may run this on WebGPU, whose op list is shorter than the CPU's.
   const agree = G.relu(G.sub(1, G.mul(G.relu(G.sub(diff, PHOTOMETRIC_LIMIT)), 1e6)));
   const where = G.mul(trusted, agree);
-  const mixed = G.add(out, G.mul(where, G.mul(G.sub(carried, out), blend)));
-  return matchLocalContrast(mixed, out, where);
+  const mix = (now: Tensor, before: Tensor) => G.add(now, G.mul(where, G.mul(G.sub(before, now), blend)));
+  if (!keepFinest) return matchLocalContrast(mix(out, carried), out, where);
+  const belowFinest = (x: Tensor) => G.avgPool2d(x, 3, { strides: 1, pads: 1 });
+  const low = belowFinest(out);
+  return G.add(matchLocalContrast(mix(low, belowFinest(carried)), low, where), G.sub(out, low));
 }
 
 /**
@@ -68,14 +86,22 @@ export class CarryBlender {
   constructor(private readonly runtime: G.Runtime) {}
 
   /** See `blendCarried`; `trusted` all ones when not given. */
-  async run(frame: RgbImage, out: RgbImage, sourceCarried: RgbImage, carried: RgbImage, blend: number, trusted?: Uint8Array): Promise<RgbImage> {
+  async run(
+    frame: RgbImage,
+    out: RgbImage,
+    sourceCarried: RgbImage,
+    carried: RgbImage,
+    blend: number,
+    trusted?: Uint8Array,
+    keepFinest = false,
+  ): Promise<RgbImage> {
     const { width: w, height: h } = frame;
     for (const img of [out, sourceCarried, carried])
       if (img.width !== w || img.height !== h) throw new Error(`blendCarried: images of ${w}×${h} and ${img.width}×${img.height}`);
-    const key = `${w}x${h}`;
+    const key = `${w}x${h}${keepFinest ? ' finest kept' : ''}`;
     if (this.compiled?.key !== key) {
       const old = this.compiled;
-      this.compiled = { key, program: this.compile(w, h) };
+      this.compiled = { key, program: this.compile(w, h, keepFinest) };
       if (old) await this.runtime.releaseGraph((await old.program).graph);
     }
     const { program, inputs } = await this.compiled.program;
@@ -85,12 +111,12 @@ export class CarryBlender {
     return { width: w, height: h, data: y.data };
   }
 
-  private async compile(w: number, h: number): Promise<{ program: G.Program; inputs: Tensor[]; graph: G.Graph }> {
+  private async compile(w: number, h: number, keepFinest: boolean): Promise<{ program: G.Program; inputs: Tensor[]; graph: G.Graph }> {
     const g = new G.Graph();
     const image = (name: string) => g.input(name, [1, 3, h, w]);
     const inputs = [image('frame'), image('out'), image('sourceCarried'), image('carried'), g.input('blend', [1]), g.input('trusted', [1, 1, h, w])];
     const [frame, out, sourceCarried, carried, blend, trusted] = inputs;
-    return { program: await this.runtime.compile([blendCarried(frame, out, sourceCarried, carried, blend, trusted)]), inputs, graph: g };
+    return { program: await this.runtime.compile([blendCarried(frame, out, sourceCarried, carried, blend, trusted, keepFinest)]), inputs, graph: g };
   }
 
   async release(): Promise<void> {

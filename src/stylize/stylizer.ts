@@ -23,6 +23,11 @@ export interface TransformModel {
    * stylizer appends from `depthStrength` (all 1 without it): strength in the features (the arbitrary network).
    */
   readonly guidePlanes?: number;
+  /**
+   * Its strokes are pixel-fine (the Johnson/Engstrom networks: the zoo, trained models, the baselines). A clip's
+   * carry then keeps the finest band this frame's own, and its default stabilization differs (stabilize.ts).
+   */
+  readonly pixelStrokes?: boolean;
   build(x: Tensor): Tensor;
 }
 

@@ -12,13 +12,14 @@ import { checkStylizeOptions, type StylizeOptions, type TransformModel } from '.
 import { StylizePipeline } from './pipeline.js';
 import { resolveStylizeOptions } from './options.js';
 import { ArgumentError } from '../io/arguments.js';
-import { CARRY_BLEND, NORM_MOMENTUM, DEFAULT_STABILIZATION, STABILIZATIONS, type Stabilization } from './stabilize.js';
+import { CARRY_BLEND, NORM_MOMENTUM, STABILIZATIONS, defaultStabilization, type Stabilization } from './stabilize.js';
 
-export { DEFAULT_STABILIZATION, STABILIZATIONS, type Stabilization } from './stabilize.js';
+export { DEFAULT_STABILIZATION, STABILIZATIONS, defaultStabilization, type Stabilization } from './stabilize.js';
 
 export interface VideoStylizeOptions
   extends Pick<StylizeOptions, 'strength' | 'depthStrength' | 'depthModel' | 'preserveColor' | 'strokeScale' | 'depthStrokes' | 'margin' | 'tile'> {
   runtime: G.Runtime;
+  /** Default: `defaultStabilization(model)` ('both' for a painting, 'flow' for a zoo model). */
   stabilize?: Stabilization;
   /** 'norm': weight of the past in the statistics' moving average (default NORM_MOMENTUM). */
   normMomentum?: number;
@@ -56,7 +57,7 @@ export async function* stylizeFrames(frames: AsyncIterable<RgbImage>, model: Tra
   if (!model || typeof model.build !== 'function') throw new ArgumentError('stylizeFrames: model', 'must be a TransformModel');
   if (!o?.runtime) throw new ArgumentError('stylizeFrames: options.runtime', 'is required');
   checkStylizeOptions(o, 'stylizeFrames');
-  const mode = o.stabilize ?? DEFAULT_STABILIZATION;
+  const mode = o.stabilize ?? defaultStabilization(model);
   if (!STABILIZATIONS.includes(mode)) throw new Error(`stabilization must be one of ${STABILIZATIONS.join(', ')}, got "${mode}"`);
   const momentum = o.normMomentum ?? NORM_MOMENTUM;
   const blend = o.flowBlend ?? CARRY_BLEND;
@@ -80,7 +81,7 @@ export async function* stylizeFrames(frames: AsyncIterable<RgbImage>, model: Tra
     }),
   );
   // The optical flow needs OpenCV (Node): its thread is started only when asked for.
-  const carry = withFlow ? new (await import('../video/carry-thread.js')).CarryThread(blend) : undefined;
+  const carry = withFlow ? new (await import('../video/carry-thread.js')).CarryThread(blend, model.pixelStrokes === true) : undefined;
   try {
     if (!carry) {
       for await (const frame of frames) yield await timed(o.profile, 'network', () => pipeline.run(frame));

@@ -17,7 +17,11 @@ export class CarryThread {
   private readonly waiting: { resolve: (r: { image: RgbImage; profile: Record<string, number> }) => void; reject: (e: Error) => void }[] = [];
   private failed?: Error;
 
-  constructor(private readonly blend: number) {
+  /** `blend` and `keepFinest`: see blendCarried. */
+  constructor(
+    private readonly blend: number,
+    private readonly keepFinest = false,
+  ) {
     // A consumer that stops reading without closing the generator must not keep the process alive.
     this.worker.unref();
     this.worker.on('message', (r: CarryReply) => {
@@ -44,9 +48,10 @@ export class CarryThread {
     if (this.failed) return Promise.reject(this.failed);
     const reply = new Promise<{ image: RgbImage; profile: Record<string, number> }>((resolve, reject) => this.waiting.push({ resolve, reject }));
     const own = out.data.slice();
-    this.worker.postMessage({ kind: 'output', out: { width: out.width, height: out.height, data: own }, blend: this.blend } satisfies CarryRequest, [
-      own.buffer as ArrayBuffer,
-    ]);
+    this.worker.postMessage(
+      { kind: 'output', out: { width: out.width, height: out.height, data: own }, blend: this.blend, keepFinest: this.keepFinest } satisfies CarryRequest,
+      [own.buffer as ArrayBuffer],
+    );
     return reply;
   }
 

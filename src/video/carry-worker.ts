@@ -7,7 +7,7 @@ import { CarryBlender } from '../stylize/stabilize.js';
 import { finishCarry, prepareCarry, type PreparedCarry } from './carry.js';
 
 /** A frame to prepare for, or the network's output for the frame prepared last. */
-export type CarryRequest = { kind: 'frame'; frame: RgbImage } | { kind: 'output'; out: RgbImage; blend: number };
+export type CarryRequest = { kind: 'frame'; frame: RgbImage } | { kind: 'output'; out: RgbImage; blend: number; keepFinest: boolean };
 /** The stabilized output of the frame, with milliseconds per stage spent on it in this thread. */
 export type CarryReply = { ok: true; image: RgbImage; profile: Record<string, number> } | { ok: false; error: string };
 
@@ -37,7 +37,7 @@ async function handle(m: CarryRequest): Promise<void> {
     if (!current) throw new Error('an output came before its frame');
     const { frame, profile } = current;
     const c = await current.carry;
-    const image = c ? await finishCarry(blender, frame, m.out, c, m.blend, profile) : m.out;
+    const image = c ? await finishCarry(blender, frame, m.out, c, m.blend, profile, m.keepFinest) : m.out;
     // Kept for the next frame's carry; a copy goes back.
     prev = { source: frame, out: image };
     current = undefined;

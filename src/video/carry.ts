@@ -123,7 +123,7 @@ function warpCarry(prev: { source: RgbImage; out: RgbImage }, back: Flow, flowMa
   return { mask, carried: { width: w, height: h, data: carried }, sourceCarried: { width: w, height: h, data: sourceCarried } };
 }
 
-/** The network's output `out` for `frame` with the prepared carry blended in (weight `blend`). */
+/** The network's output `out` for `frame` with the prepared carry blended in (weight `blend`; `keepFinest`: see blendCarried). */
 export async function finishCarry(
   blender: CarryBlender,
   frame: RgbImage,
@@ -131,10 +131,11 @@ export async function finishCarry(
   c: PreparedCarry,
   blend: number,
   profile: Record<string, number> = {},
+  keepFinest = false,
 ): Promise<RgbImage> {
   const t0 = performance.now();
   try {
-    return await blender.run(frame, out, c.sourceCarried, c.carried, blend, c.mask);
+    return await blender.run(frame, out, c.sourceCarried, c.carried, blend, c.mask, keepFinest);
   } finally {
     profile.blend = (profile.blend ?? 0) + performance.now() - t0;
   }

@@ -19,9 +19,18 @@ export function blendCarriedReference(
   carried: RgbImage,
   blend: number,
   trusted?: Uint8Array,
+  keepFinest = false,
 ): RgbImage {
   const n = frame.width * frame.height;
-  const data = Float32Array.from(out.data);
+  // With keepFinest only what lies below the finest band (the 3×3 mean) is blended and matched; the finest band
+  // (the output less its 3×3 mean) is added back afterwards (blendCarried, 2026-12-07).
+  const below = (img: RgbImage): RgbImage => {
+    const data = new Float32Array(3 * n);
+    for (let c = 0; c < 3; c++) data.set(boxMean(Float64Array.from(img.data.subarray(c * n, (c + 1) * n)), img.width, img.height, 1), c * n);
+    return { ...img, data };
+  };
+  const [base, before] = keepFinest ? [below(out), below(carried)] : [out, carried];
+  const data = Float32Array.from(base.data);
   const blended = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
     if (trusted && !trusted[i]) continue;
@@ -32,9 +41,11 @@ export function blendCarriedReference(
       3;
     if (diff > PHOTOMETRIC_LIMIT) continue;
     blended[i] = 1;
-    for (let c = 0; c < 3; c++) data[c * n + i] = blend * carried.data[c * n + i] + (1 - blend) * out.data[c * n + i];
+    for (let c = 0; c < 3; c++) data[c * n + i] = blend * before.data[c * n + i] + (1 - blend) * base.data[c * n + i];
   }
-  return matchLocalContrastReference({ width: out.width, height: out.height, data }, out, blended);
+  const matched = matchLocalContrastReference({ width: out.width, height: out.height, data }, base, blended);
+  if (keepFinest) for (let i = 0; i < 3 * n; i++) matched.data[i] += out.data[i] - base.data[i];
+  return matched;
 }
 
 /** Radius of the contrast match's window, at half size (two box passes after 2×2 means: σ ≈ 2.5 px of the frame). */
