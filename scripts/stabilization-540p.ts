@@ -29,6 +29,8 @@ for (const stabilize of cases) {
     }
   }
   const r = await evaluateClip(pairs(), { depthModel, runtime });
+  // (closes the stylizing generator, its stabilizer thread and pipeline: the script exits when done)
+  await out.return(undefined);
   console.log(
     JSON.stringify({
       name,
