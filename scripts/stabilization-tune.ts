@@ -1,6 +1,7 @@
 // Stabilization settings tried quickly (docs/video.md, 2026-12-06): `none` and the variants given, on the first
 // 1.2 s of one shared clip at 480×270, one network; flicker above the floor and style loss as
-// video-stabilization.ts measures them (the judge's flow; eval's style loss on every 10th frame), one JSON line each.
+// video-stabilization.ts measures them (the judge's flow; eval's style loss on every 10th frame), depth-edge contrast
+// (PyDNet v2) per frame and, on the style frames, PyDNet v2 on half-size copies and the second depth network, one JSON line each.
 //   node --import tsx scripts/stabilization-tune.ts CLIP.mp4 zoo|arbitrary '[["name", {"stabilize": "both", "flowBlend": 0.5}], …]' [START_S [SECONDS]]
 // START_S: where the segment begins (default 0; the dev segments start at 0, the test segments later: docs/video.md).
 // SECONDS given: that long a segment, the style loss on every 5th frame from the 5th (the first frame is the same
@@ -46,9 +47,17 @@ for (const [name, o] of [['none', { stabilize: 'none' }] as [string, Partial<Vid
     for (const [i, s] of source.entries()) yield { source: s, stylized: out[i] };
   }
   const r = await evaluateClip(pairs(), { depthModel, runtime });
-  const style: number[] = [];
-  for (const i of styleFrames(out.length)) style.push((await judge.judge(source[i], out[i])).style);
-  const s = style.reduce((a, b) => a + b, 0) / style.length;
+  // On the style frames the dial's judges also give the depth judges the stabilizer's own depth net is not:
+  // PyDNet v2 on half-size copies (resampled) and the second network (Spearman against the source's depth).
+  const [style, resampled, second]: number[][] = [[], [], []];
+  for (const i of styleFrames(out.length)) {
+    const j = await judge.judge(source[i], out[i]);
+    style.push(j.style);
+    resampled.push(j.resampled);
+    second.push(j.second);
+  }
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const s = mean(style);
   base ??= { excess: r.warping.excess, style: s };
   console.log(
     JSON.stringify({
@@ -61,6 +70,8 @@ for (const [name, o] of [['none', { stabilize: 'none' }] as [string, Partial<Vid
       flicker: `${(100 * (r.warping.excess / base.excess - 1)).toFixed(0)} %`,
       style: `${(100 * (s / base.style - 1)).toFixed(1)} %`,
       edges: +r.depth!.edgeContrast.mean.toFixed(3),
+      resampled: +mean(resampled).toFixed(3),
+      second: +mean(second).toFixed(3),
     }),
   );
 }

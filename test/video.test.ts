@@ -19,7 +19,7 @@ import { blendCarriedReference } from './support/stabilize-reference.js';
 import { loadTransformModel } from '../src/stylize/models.js';
 import { cli, assertRefused } from './support/cli.js';
 import { loadPhoto, maxAbsDiff, photo, runtime, store } from './support/fixtures.js';
-import { Stylizer } from '../src/stylize/stylizer.js';
+import { Stylizer, type TransformModel } from '../src/stylize/stylizer.js';
 
 const base = await loadPhoto('tubingen.jpg', [240, 180]);
 /** A W×H window of the photo at (x, y), scaled by `zoom` about the window's centre (bilinear). */
@@ -37,6 +37,21 @@ function view(x: number, y: number, zoom = 1, W = 160, H = 120): RgbImage {
         data[c * W * H + j * W + i] = (1 - fy) * ((1 - fx) * p(x0, y0) + fx * p(x0 + 1, y0)) + fy * ((1 - fx) * p(x0, y0 + 1) + fx * p(x0 + 1, y0 + 1));
       }
   return { width: W, height: H, data };
+}
+/** Mean absolute Laplacian inside a 4-px margin, left of column `right`: an image's finest contrast. */
+function fineContrast(img: RgbImage, right = img.width): number {
+  const { width: w, height: h } = img;
+  const n = w * h;
+  let s = 0;
+  let k = 0;
+  for (let c = 0; c < 3; c++)
+    for (let y = 4; y < h - 4; y++)
+      for (let x = 4; x < right - 4; x++) {
+        const at = (xx: number, yy: number) => img.data[c * n + yy * w + xx];
+        s += Math.abs(4 * at(x, y) - at(x - 1, y) - at(x + 1, y) - at(x, y - 1) - at(x, y + 1));
+        k++;
+      }
+  return s / k;
 }
 const median = (xs: ArrayLike<number>) => Float32Array.from(xs).sort()[Math.floor(xs.length / 2)];
 async function* clipOf(frames: RgbImage[], stylized?: (f: RgbImage, i: number) => RgbImage) {
@@ -77,15 +92,27 @@ test('the flicker judge: ~0 on a still clip, the floor on a pan, the excess of a
 test('stabilization cuts the flicker of a network on a panned clip', async () => {
   const model = await loadTransformModel('scream-nodepth', store);
   const frames = Array.from({ length: 6 }, (_, k) => view(40 - 2 * k, 30 + k));
-  const run = async (stabilize: 'none' | 'norm' | 'flow' | 'both') => {
+  const outputs: Record<string, RgbImage[]> = {};
+  const run = async (stabilize: 'none' | 'norm' | 'flow' | 'both', network: TransformModel = model) => {
     const outs: RgbImage[] = [];
     async function* src() {
       yield* frames;
     }
-    for await (const o of stylizeFrames(src(), model, { runtime, stabilize, margin: 8 })) outs.push(o);
+    for await (const o of stylizeFrames(src(), network, { runtime, stabilize, margin: 8 })) outs.push(o);
+    outputs[`${stabilize}${network === model ? '' : ' (all blended)'}`] = outs;
     return (await evaluateClip(clipOf(frames, (_, i) => outs[i]))).warping.excess;
   };
   const [none, flow, both] = [await run('none'), await run('flow'), await run('both')];
+  // The same network treated as one without pixel-fine strokes: its carry blends everything, and the blend's
+  // finest contrast falls below the per-frame output's; the zoo network's own carry keeps its frame's.
+  const flowAll = await run('flow', { ...model, pixelStrokes: false });
+  const fine = (name: string) => outputs[name].slice(1).reduce((a, o) => a + fineContrast(o), 0) / (frames.length - 1);
+  const [fNone, fKept, fAll] = [fine('none'), fine('flow'), fine('flow (all blended)')];
+  console.log(
+    `  finest contrast: per frame ${fNone.toFixed(2)}, flow ${fKept.toFixed(2)}, flow blending all ${fAll.toFixed(2)} (flicker ${flowAll.toFixed(2)})`,
+  );
+  assert.ok(Math.abs(fKept - fNone) < 0.5 * Math.abs(fAll - fNone), 'the carry of a pixel-stroke network keeps its finest contrast');
+  assert.equal(defaultStabilization(model), 'flow');
   console.log(`  warping error above the floor: per frame ${none.toFixed(2)}, flow (this network's default) ${flow.toFixed(2)}, both ${both.toFixed(2)}`);
   // A zoo network's carry keeps the finest band its own (stabilize.ts), and part of this small pan's flicker is
   // there; on the real clips' test segments the default still cuts it by more than half (docs/video.md).
@@ -175,19 +202,8 @@ test("the flow blend keeps the texture's contrast: a texture averaged with a shi
   // Left half: where the blend happened; right half: left as it was.
   const where = Uint8Array.from({ length: n }, (_, i) => (i % w < w / 2 ? 1 : 0));
   const out = await contrastMatched(blend, texture, where);
-  /** Mean absolute Laplacian over the left half, inside a margin: the fine contrast the blend lost. */
-  const detail = (img: RgbImage) => {
-    let s = 0;
-    let k = 0;
-    for (let c = 0; c < 3; c++)
-      for (let y = 4; y < h - 4; y++)
-        for (let x = 4; x < w / 2 - 4; x++) {
-          const at = (xx: number, yy: number) => img.data[c * n + yy * w + xx];
-          s += Math.abs(4 * at(x, y) - at(x - 1, y) - at(x + 1, y) - at(x, y - 1) - at(x, y + 1));
-          k++;
-        }
-    return s / k;
-  };
+  // (the fine contrast the blend lost, over the left half)
+  const detail = (img: RgbImage) => fineContrast(img, w / 2);
   const [d0, db, dm] = [detail(texture), detail(blend), detail(out)];
   console.log(`  fine contrast (mean |Laplacian|): frame ${d0.toFixed(2)}, blend ${db.toFixed(2)}, matched ${dm.toFixed(2)}`);
   assert.ok(db < 0.9 * d0, 'the blend lost contrast');
